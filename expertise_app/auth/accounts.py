@@ -1,0 +1,80 @@
+"""Account use cases: authenticate, create users, log out everywhere."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..reference import COUNTRIES, ORGANISATION_KINDS
+from .models import Organisation, Role, User, normalise_email
+from .passwords import check_password, set_password
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(Exception):
+    pass
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same answer for every failure)."""
+    user = find_user_by_email(email)
+    if not check_password(user, password) or not user.active:
+        return None
+    db.session.commit()  # keeps a rehashed password
+    return user
+
+
+def log_out_everywhere(user: User) -> None:
+    user.rotate_session_token()
+    db.session.commit()
+
+
+def get_or_create_organisation(name: str, country: str, kind: str = "other") -> Organisation:
+    name = name.strip()
+    organisation = db.session.scalar(sa.select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        if country not in COUNTRIES:
+            raise AccountError(_("Unknown country code “%(code)s” (use ISO 3166-1 alpha-2, e.g. TN).", code=country))
+        if kind not in ORGANISATION_KINDS:
+            raise AccountError(_("Unknown organisation kind “%(kind)s”.", kind=kind))
+        organisation = Organisation(name=name, country=country, kind=kind)
+        db.session.add(organisation)
+    return organisation
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: str,
+    name: str | None = None,
+    organisation: str | None = None,
+    country: str | None = None,
+) -> User:
+    """Create an account, or raise AccountError saying what is wrong. Does not commit."""
+    try:
+        email = normalise_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError as error:
+        raise AccountError(_("Invalid email address: %(error)s", error=str(error))) from error
+    if role not in Role.ALL:
+        raise AccountError(_("Role must be one of: %(roles)s.", roles=", ".join(Role.ALL)))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if find_user_by_email(email) is not None:
+        raise AccountError(_("An account with the email %(email)s already exists.", email=email))
+    user = User(email=email, name=(name or email.split("@")[0]).strip(), role=role)
+    if role == Role.PARTNER:
+        if not organisation or not country:
+            raise AccountError(_("A partner needs an organisation and its country (--organisation, --country)."))
+        user.organisation = get_or_create_organisation(organisation, country.upper())
+    elif organisation:
+        raise AccountError(_("Only partners belong to an organisation."))
+    set_password(user, password)
+    db.session.add(user)
+    return user

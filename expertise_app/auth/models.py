@@ -1,0 +1,117 @@
+"""Organisations, users and expert profiles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..cases.models import Assignment
+
+
+class Role:
+    PARTNER = "partner"
+    EXPERT = "expert"
+    MANAGER = "manager"
+    ALL = (PARTNER, EXPERT, MANAGER)
+    STAFF = (EXPERT, MANAGER)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    country: so.Mapped[str] = so.mapped_column(sa.String(2), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32), default="other")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    users: so.Mapped[list[User]] = so.relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('partner', 'expert', 'manager')", name="role"),
+        sa.CheckConstraint("role != 'partner' OR organisation_id IS NOT NULL", name="partner_has_organisation"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Stored lower-cased (see normalise_email), so the unique index is case-insensitive.
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    role: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    organisation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Rotated on logout and password change: a copied session cookie stops working.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: so.Mapped[Organisation | None] = so.relationship(back_populates="users")
+    profile: so.Mapped[ExpertProfile | None] = so.relationship(back_populates="user", uselist=False)
+    assignments: so.Mapped[list[Assignment]] = so.relationship(back_populates="expert")
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == Role.EXPERT
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in Role.STAFF
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} ({self.role})>"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class ExpertProfile(db.Model):
+    """What an expert knows: fields, languages, regions, and when they are free."""
+
+    __tablename__ = "expert_profiles"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    fields: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    languages: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    regions: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    department: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    availability: so.Mapped[str] = so.mapped_column(sa.String(16), default="available")
+
+    user: so.Mapped[User] = so.relationship(back_populates="profile")

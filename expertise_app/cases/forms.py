@@ -1,0 +1,155 @@
+"""The data a partner gives to file a request, and the data each transition needs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..auth.models import Role, User
+from ..extensions import db
+from ..forms import CheckboxListField, InputForm, VocabularyMultiSelect, VocabularySelect, end_not_before
+from ..reference import (
+    ASSISTANCE_TYPES,
+    COUNTRIES,
+    FIELDS,
+    FOLLOW_UPS,
+    INSTRUMENTS,
+    LANGUAGES,
+    MISSION_FORMATS,
+    PRIORITIES,
+)
+
+
+def _optional_int(value) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def expert_choices() -> list[tuple[int, str]]:
+    """Active experts, labelled with their department, for team and lead pickers."""
+    experts = db.session.scalars(
+        sa.select(User).where(User.role == Role.EXPERT, User.active.is_(True)).order_by(User.name)
+    )
+    return [(expert.id, _expert_label(expert)) for expert in experts]
+
+
+def _expert_label(expert: User) -> str:
+    if expert.profile and expert.profile.department:
+        return f"{expert.name} — {expert.profile.department}"
+    return expert.name
+
+
+def not_in_past(form, field: DateField) -> None:
+    if field.data and field.data < date.today():
+        raise ValidationError(_l("This date is in the past."))
+
+
+class RequestForm(InputForm):
+    """A partner's new expertise request."""
+
+    title = StringField(_l("Title"), [DataRequired(), Length(min=5, max=150)])
+    field = VocabularySelect(_l("Field of expertise"), [DataRequired()], vocabulary=FIELDS)
+    country = VocabularySelect(_l("Country of the action"), [DataRequired()], vocabulary=COUNTRIES)
+    assistance_type = VocabularySelect(_l("Type of assistance"), [DataRequired()], vocabulary=ASSISTANCE_TYPES)
+    instrument = VocabularySelect(_l("Instrument"), [DataRequired()], vocabulary=INSTRUMENTS)
+    context = TextAreaField(
+        _l("Context and justification"),
+        [DataRequired(), Length(min=50, max=4000)],
+        description=_l("Why this request, and why now (50 to 4,000 characters)."),
+    )
+    objectives = TextAreaField(_l("Objectives"), [DataRequired(), Length(max=4000)])
+    expected_results = TextAreaField(_l("Expected results"), [DataRequired(), Length(max=4000)])
+    period_start = DateField(_l("Desired period: from"), [InputRequired(), not_in_past])
+    period_end = DateField(_l("Desired period: to"), [InputRequired(), end_not_before("period_start")])
+    working_languages = VocabularyMultiSelect(
+        _l("Working languages"),
+        [DataRequired(_l("Choose at least one working language."))],
+        vocabulary=LANGUAGES,
+    )
+    participants_expected = IntegerField(
+        _l("Expected participants"),
+        [Optional(), NumberRange(min=1, max=500)],
+        description=_l("1 to 500; leave empty if not relevant."),
+    )
+
+
+class StepForm(InputForm):
+    """The data of one workflow transition; `case` is the request it applies to."""
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.bind_choices()
+
+    def bind_choices(self) -> None:
+        """Fill choices that depend on the database (experts, …)."""
+
+
+class AssessForm(StepForm):
+    eligibility_notes = TextAreaField(_l("Eligibility notes"), [DataRequired(), Length(max=4000)])
+    priority = VocabularySelect(_l("Priority"), [DataRequired()], vocabulary=PRIORITIES, blank=False, default="normal")
+    field = VocabularySelect(_l("Confirmed field of expertise"), [DataRequired()], vocabulary=FIELDS)
+    lead_expert = SelectField(_l("Lead expert"), [Optional()], coerce=_optional_int)
+
+    def bind_choices(self) -> None:
+        self.lead_expert.choices = [("", _l("No lead expert yet")), *expert_choices()]
+        if self.case is not None and not self.field.data:
+            self.field.data = self.case.field
+
+
+class DeclineForm(StepForm):
+    reason = TextAreaField(_l("Reason (shown to the partner)"), [DataRequired(), Length(min=10, max=4000)])
+
+
+class MobiliseForm(StepForm):
+    team = CheckboxListField(_l("Team"), [DataRequired(_l("Choose at least one expert."))], coerce=int)
+    lead_expert = SelectField(_l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], coerce=_optional_int)
+    mission_format = VocabularySelect(_l("Mission format"), [DataRequired()], vocabulary=MISSION_FORMATS)
+    place = StringField(_l("Place"), [DataRequired(), Length(max=200)])
+    planned_start = DateField(_l("Planned start"), [InputRequired()])
+    planned_end = DateField(_l("Planned end"), [InputRequired(), end_not_before("planned_start")])
+
+    def bind_choices(self) -> None:
+        experts = expert_choices()
+        self.team.choices = experts
+        self.lead_expert.choices = [("", _l("Choose…")), *experts]
+        if self.case is not None and self.lead_expert.data is None:
+            self.lead_expert.data = self.case.lead_expert_id
+
+    def validate_lead_expert(self, field: SelectField) -> None:
+        if field.data is not None and field.data not in (self.team.data or []):
+            raise ValidationError(_l("The lead expert must be a member of the team."))
+
+
+class DeliverForm(StepForm):
+    actual_start = DateField(_l("Actual start"), [InputRequired()])
+    actual_end = DateField(_l("Actual end"), [InputRequired(), end_not_before("actual_start")])
+    report = TextAreaField(_l("Mission report"), [DataRequired(), Length(min=20, max=20000)])
+    participants_reached = IntegerField(_l("Participants reached"), [InputRequired(), NumberRange(min=0, max=100000)])
+
+    def validate_actual_start(self, field: DateField) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("A mission cannot be delivered before it starts."))
+
+
+class CloseForm(StepForm):
+    closing_summary = TextAreaField(_l("Closing summary"), [DataRequired(), Length(max=4000)])
+    follow_up = VocabularySelect(_l("Follow-up recommendation"), [DataRequired()], vocabulary=FOLLOW_UPS)
+
+
+class WithdrawForm(StepForm):
+    reason = TextAreaField(_l("Reason for withdrawing"), [DataRequired(), Length(min=3, max=4000)])
+
+
+class AssignLeadForm(StepForm):
+    lead_expert = SelectField(_l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], coerce=_optional_int)
+
+    def bind_choices(self) -> None:
+        self.lead_expert.choices = [("", _l("Choose…")), *expert_choices()]
+        if self.case is not None and self.lead_expert.data is None:
+            self.lead_expert.data = self.case.lead_expert_id

@@ -1,0 +1,160 @@
+"""Expertise requests ("cases"), their team, mission and append-only history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..auth.models import Organisation, User
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+from .states import Outcome, State
+
+STATES = tuple(State)
+OUTCOMES = tuple(Outcome)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class ExpertiseRequest(db.Model):
+    """A partner's request for expertise, followed from submission to closure.
+
+    `state` is written only by the workflow machine (cases/workflow.py) through
+    cases/operations.py. `version` is SQLAlchemy's optimistic lock: an UPDATE that
+    finds another version than the one it read changes nothing.
+    """
+
+    __tablename__ = "expertise_requests"
+    __table_args__ = (
+        sa.CheckConstraint(_in("state", STATES), name="state"),
+        sa.CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
+        sa.CheckConstraint("(state = 'closed') = (outcome IS NOT NULL)", name="closed_has_outcome"),
+        sa.CheckConstraint("period_end >= period_start", name="period_order"),
+        sa.Index("ix_expertise_requests_org_created", "organisation_id", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    title: so.Mapped[str] = so.mapped_column(sa.String(150))
+    field: so.Mapped[str] = so.mapped_column(sa.String(8), index=True)
+    country: so.Mapped[str] = so.mapped_column(sa.String(2), index=True)
+    assistance_type: so.Mapped[str] = so.mapped_column(sa.String(32))
+    instrument: so.Mapped[str] = so.mapped_column(sa.String(32))
+    context: so.Mapped[str] = so.mapped_column(sa.Text)
+    objectives: so.Mapped[str] = so.mapped_column(sa.Text)
+    expected_results: so.Mapped[str] = so.mapped_column(sa.Text)
+    period_start: so.Mapped[date]
+    period_end: so.Mapped[date]
+    working_languages: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    participants_expected: so.Mapped[int | None]
+
+    state: so.Mapped[str] = so.mapped_column(sa.String(24), default="submitted", index=True)
+    outcome: so.Mapped[str | None] = so.mapped_column(sa.String(16), index=True)
+    priority: so.Mapped[str] = so.mapped_column(sa.String(16), default="normal", index=True)
+    lead_expert_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    eligibility_notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    decision_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    closing_summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    follow_up: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    submitted_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    state_entered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    organisation: so.Mapped[Organisation] = so.relationship()
+    author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
+    lead_expert: so.Mapped[User | None] = so.relationship(foreign_keys=[lead_expert_id])
+    assignments: so.Mapped[list[Assignment]] = so.relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="Assignment.id"
+    )
+    mission: so.Mapped[Mission | None] = so.relationship(back_populates="request", cascade="all, delete-orphan")
+    events: so.Mapped[list[Event]] = so.relationship(order_by=lambda: (Event.created_at, Event.id), viewonly=True)
+
+    @property
+    def team(self) -> list[User]:
+        return [assignment.expert for assignment in self.assignments]
+
+    @property
+    def team_ids(self) -> set[int]:
+        return {assignment.expert_id for assignment in self.assignments}
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == "closed"
+
+    def __repr__(self) -> str:
+        return f"<ExpertiseRequest {self.reference} {self.state}>"
+
+
+class Assignment(db.Model):
+    """An expert on a request's team (the lead is `ExpertiseRequest.lead_expert`)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (sa.UniqueConstraint("request_id", "expert_id", name="uq_assignments_request_expert"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    request_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), index=True)
+    expert_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    request: so.Mapped[ExpertiseRequest] = so.relationship(back_populates="assignments")
+    expert: so.Mapped[User] = so.relationship(back_populates="assignments")
+
+
+class Mission(db.Model):
+    """What was planned at mobilisation and what happened at delivery."""
+
+    __tablename__ = "missions"
+    __table_args__ = (
+        sa.CheckConstraint("planned_end >= planned_start", name="planned_order"),
+        sa.CheckConstraint("actual_end >= actual_start", name="actual_order"),
+    )
+
+    request_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), primary_key=True)
+    format: so.Mapped[str] = so.mapped_column(sa.String(16))
+    place: so.Mapped[str] = so.mapped_column(sa.String(200))
+    planned_start: so.Mapped[date]
+    planned_end: so.Mapped[date]
+    actual_start: so.Mapped[date | None]
+    actual_end: so.Mapped[date | None]
+    report: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    participants_reached: so.Mapped[int | None]
+
+    request: so.Mapped[ExpertiseRequest] = so.relationship(back_populates="mission")
+
+
+class Event(db.Model):
+    """One line of a request's history. Rows are only ever inserted."""
+
+    __tablename__ = "events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    request_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), index=True)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    trigger: so.Mapped[str] = so.mapped_column(sa.String(32))
+    from_state: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    to_state: so.Mapped[str] = so.mapped_column(sa.String(24))
+    data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+
+    request: so.Mapped[ExpertiseRequest] = so.relationship(viewonly=True)
+    actor: so.Mapped[User | None] = so.relationship()
+
+
+@sa.event.listens_for(Event, "before_update")
+@sa.event.listens_for(Event, "before_delete")
+def _history_is_append_only(mapper, connection, target: Event) -> None:
+    raise RuntimeError("history events are append-only")

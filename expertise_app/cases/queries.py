@@ -1,0 +1,82 @@
+"""Read-side queries: the filtered, sorted, paged lists of requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from werkzeug.datastructures import MultiDict
+
+from .. import policy
+from ..auth.models import User
+from ..reference import COUNTRIES, FIELDS
+from .models import ExpertiseRequest
+from .states import State
+
+SORTS = {
+    "newest": (ExpertiseRequest.submitted_at.desc(), ExpertiseRequest.id.desc()),
+    "oldest": (ExpertiseRequest.submitted_at.asc(), ExpertiseRequest.id.asc()),
+    "updated": (ExpertiseRequest.state_entered_at.desc(), ExpertiseRequest.id.desc()),
+    "reference": (ExpertiseRequest.reference.asc(),),
+}
+DEFAULT_SORT = "newest"
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """List filters from a query string; values that are not known codes are dropped."""
+
+    state: str | None = None
+    field: str | None = None
+    country: str | None = None
+    assigned_to_me: bool = False
+    q: str | None = None
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> CaseFilters:
+        def known(name: str, allowed) -> str | None:
+            value = (args.get(name) or "").strip()
+            return value if value and value in allowed else None
+
+        return cls(
+            state=known("state", {str(state) for state in State}),
+            field=known("field", FIELDS),
+            country=known("country", COUNTRIES),
+            assigned_to_me=args.get("assigned") == "me",
+            q=(args.get("q") or "").strip()[:100] or None,
+            sort=known("sort", SORTS) or DEFAULT_SORT,
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.state, self.field, self.country, self.assigned_to_me, self.q))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
+    """The requests `user` may see that match `filters`, sorted, with what lists show loaded."""
+    query = sa.select(ExpertiseRequest).where(policy.visible_requests_filter(user))
+    if filters.state:
+        query = query.where(ExpertiseRequest.state == filters.state)
+    if filters.field:
+        query = query.where(ExpertiseRequest.field == filters.field)
+    if filters.country:
+        query = query.where(ExpertiseRequest.country == filters.country)
+    if filters.assigned_to_me:
+        query = query.where(policy.assigned_to_filter(user))
+    if filters.q:
+        pattern = "%" + _escape_like(filters.q.lower()) + "%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(ExpertiseRequest.reference).like(pattern, escape="\\"),
+                sa.func.lower(ExpertiseRequest.title).like(pattern, escape="\\"),
+            )
+        )
+    return query.options(
+        so.joinedload(ExpertiseRequest.organisation), so.joinedload(ExpertiseRequest.lead_expert)
+    ).order_by(*SORTS[filters.sort])

@@ -1,0 +1,49 @@
+"""Command-line tools: `flask --app wsgi create-user …`, `flask --app wsgi seed-demo`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from .auth.accounts import AccountError, create_user
+from .auth.models import Role
+from .extensions import db
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="Login email (unique, case-insensitive).")
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--role", required=True, type=click.Choice(Role.ALL), help="partner, expert or manager.")
+@click.option("--name", default=None, help="Display name (default: the email's local part).")
+@click.option("--organisation", default=None, help="Partner's organisation; created if it does not exist.")
+@click.option("--country", default=None, help="The organisation's country, ISO 3166-1 alpha-2 (e.g. TN).")
+def create_user_command(email, password, role, name, organisation, country):
+    """Create an account (exit status 1, with a message, if it is a duplicate or invalid)."""
+    try:
+        user = create_user(email, password, role, name=name, organisation=organisation, country=country)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    where = f" of {user.organisation.name}" if user.organisation else ""
+    click.echo(f"Created {user.role} {user.email}{where}.")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the demo organisations, accounts and requests (once; running it again changes nothing)."""
+    from .demo import DEMO_ACCOUNTS, seed_demo
+
+    created = seed_demo()
+    click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    click.echo("Demo logins:")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role:<8} {account.email:<32} {account.password}")
+
+
+def init_commands(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,78 @@
+"""Error pages: HTML for people, problem+json (RFC 9457) for API clients."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+# Titles and explanations people read, in their language; other codes fall back to werkzeug's.
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    401: (_l("Sign-in required"), _l("Please sign in to continue.")),
+    403: (_l("Not allowed"), _l("You are not allowed to do this.")),
+    404: (_l("Not found"), _l("There is nothing here. The address may be wrong, or the page is not yours to see.")),
+    405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
+    409: (_l("Conflict"), _l("The request conflicts with the current state of the resource.")),
+    413: (_l("Too large"), _l("What you sent is larger than the server accepts.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Please try again later.")),
+}
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra):
+    """An application/problem+json response."""
+    body = {"type": "about:blank", "title": str(title), "status": status}
+    if detail:
+        body["detail"] = str(detail)
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def error_response(status: int, title: str | None = None, detail: str | None = None, headers=None):
+    default_title, default_detail = ERROR_TEXTS.get(status, (None, None))
+    title = title or default_title or str(status)
+    detail = detail or default_detail or ""
+    if wants_problem_json():
+        response = problem(status, title, detail)
+    else:
+        response = make_response(
+            render_template("errors/error.html", status=status, title=title, detail=detail), status
+        )
+    response.headers.update(headers or {})
+    return response
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    headers = {key: value for key, value in error.get_headers() if key.lower() != "content-type"}
+    if status in ERROR_TEXTS:
+        return error_response(status, headers=headers)
+    return error_response(status, error.name, error.description, headers)
+
+
+def handle_csrf_error(error: CSRFError):
+    return error_response(
+        400,
+        _("Your form expired"),
+        _("The page you sent was too old or came from elsewhere. Please go back, reload the page and try again."),
+    )
+
+
+def handle_unexpected_error(error: InternalServerError):
+    # Flask has logged the traceback; the client only learns that it failed.
+    return error_response(500)
+
+
+def init_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)

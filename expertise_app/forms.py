@@ -1,0 +1,78 @@
+"""Form helpers shared by every area's forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .reference import Vocabulary
+
+
+class VocabularySelect(SelectField):
+    """A select whose choices are a coded vocabulary, labelled in the user's language."""
+
+    def __init__(self, label=None, validators=None, vocabulary: Vocabulary | None = None, blank: bool = True, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.vocabulary = vocabulary
+        self.blank = blank
+
+    def iter_choices(self):
+        self.choices = self._vocabulary_choices()
+        return super().iter_choices()
+
+    def pre_validate(self, form) -> None:
+        self.choices = self._vocabulary_choices()
+        super().pre_validate(form)
+
+    def _vocabulary_choices(self) -> list[tuple[str, str]]:
+        choices = self.vocabulary.choices()
+        return [("", _l("Choose…")), *choices] if self.blank else choices
+
+
+class VocabularyMultiSelect(SelectMultipleField):
+    """Several codes from a vocabulary, shown as a list of checkboxes or a multi-select."""
+
+    def __init__(self, label=None, validators=None, vocabulary: Vocabulary | None = None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.vocabulary = vocabulary
+
+    def iter_choices(self):
+        self.choices = self.vocabulary.choices()
+        return super().iter_choices()
+
+    def pre_validate(self, form) -> None:
+        self.choices = self.vocabulary.choices()
+        super().pre_validate(form)
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class InputForm(FlaskForm):
+    """A form that validates data handed to a service, not a page's own POST.
+
+    CSRF is enforced once for every POST by CSRFProtect, so the service-side
+    validation does not ask for a token again; the API builds the same forms
+    from JSON.
+    """
+
+    class Meta:
+        csrf = False
+
+
+def end_not_before(start_field_name: str):
+    """Validator: this date field is on or after the date in `start_field_name`."""
+
+    def check(form, field: DateField) -> None:
+        start: date | None = form[start_field_name].data
+        if start and field.data and field.data < start:
+            raise ValidationError(_l("The end date must be on or after the start date."))
+
+    return check

@@ -1,0 +1,6 @@
+"""Every model, imported in one place so that Alembic and the app see them all."""
+
+from .auth.models import ExpertProfile, Organisation, Role, User
+from .cases.models import Assignment, Event, ExpertiseRequest, Mission
+
+__all__ = ["Assignment", "Event", "ExpertProfile", "ExpertiseRequest", "Mission", "Organisation", "Role", "User"]

@@ -1,0 +1,126 @@
+"""Who may see and do what: the one permission policy for pages and the API.
+
+Every view and every service asks here. A partner only ever sees its own
+organisation's requests; asking for another one is answered as if it did not
+exist (404), never 403.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from .auth.models import User
+from .cases.models import Assignment, ExpertiseRequest
+from .cases.states import STATE_LABELS
+from .cases.workflow import STEPS, Actor, Step
+
+
+def visible_requests_filter(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause restricting ExpertiseRequest to what `user` may see."""
+    if user.is_staff:
+        return sa.true()
+    if user.is_partner and user.organisation_id is not None:
+        return ExpertiseRequest.organisation_id == user.organisation_id
+    return sa.false()
+
+
+def assigned_to_filter(user: User) -> sa.ColumnElement[bool]:
+    """Requests where `user` is the lead expert or on the team."""
+    on_team = sa.exists().where(Assignment.request_id == ExpertiseRequest.id, Assignment.expert_id == user.id)
+    return sa.or_(ExpertiseRequest.lead_expert_id == user.id, on_team)
+
+
+def can_view(user: User, case: ExpertiseRequest) -> bool:
+    if user.is_staff:
+        return True
+    return user.is_partner and case.organisation_id == user.organisation_id
+
+
+def can_see_internal(user: User) -> bool:
+    """Eligibility notes, priority, internal history data: ministry staff only."""
+    return user.is_staff
+
+
+def can_file_request(user: User) -> bool:
+    return user.is_partner and user.organisation_id is not None
+
+
+def can_assign_lead(user: User, case: ExpertiseRequest) -> bool:
+    return user.is_manager and not case.is_closed
+
+
+def can_view_dashboard(user: User) -> bool:
+    return user.is_manager
+
+
+def can_view_queue(user: User) -> bool:
+    return user.is_staff
+
+
+def actors_of(user: User, case: ExpertiseRequest) -> set[Actor]:
+    """The relations `user` has to `case`, which the workflow's steps name."""
+    actors: set[Actor] = set()
+    if user.is_manager:
+        actors.add(Actor.MANAGER)
+    elif user.is_expert:
+        actors.add(Actor.EXPERT)
+        if case.lead_expert_id == user.id:
+            actors.add(Actor.LEAD_EXPERT)
+        if user.id in case.team_ids:
+            actors.add(Actor.TEAM_EXPERT)
+    elif user.is_partner and case.organisation_id == user.organisation_id:
+        actors.add(Actor.PARTNER_ORGANISATION)
+    return actors
+
+
+class Refusal:
+    """Why a step may not be fired: the state (409) or the user (403)."""
+
+    STATE = "state"
+    PERMISSION = "permission"
+    GUARD = "guard"
+
+    def __init__(self, kind: str, message: str):
+        self.kind = kind
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"<Refusal {self.kind}: {self.message}>"
+
+
+def refusal(user: User, case: ExpertiseRequest, step: Step) -> Refusal | None:
+    """None if `user` may fire `step` on `case` now, else why not."""
+    if case.state not in step.sources:
+        return Refusal(
+            Refusal.STATE,
+            _(
+                "“%(step)s” is not possible while the request is “%(state)s”.",
+                step=step.label,
+                state=STATE_LABELS.label(case.state),
+            ),
+        )
+    if not actors_of(user, case) & set(step.actors):
+        return Refusal(Refusal.PERMISSION, _permission_message(step))
+    for guard in step.guards:
+        reason = guard(case)
+        if reason:
+            return Refusal(Refusal.GUARD, str(reason))
+    return None
+
+
+def allowed_steps(user: User, case: ExpertiseRequest) -> list[Step]:
+    """The steps `user` may fire on `case` now, in declaration order."""
+    return [step for step in STEPS.values() if refusal(user, case, step) is None]
+
+
+def _permission_message(step: Step) -> str:
+    names = {
+        Actor.MANAGER: _("a manager"),
+        Actor.EXPERT: _("an expert"),
+        Actor.LEAD_EXPERT: _("the lead expert"),
+        Actor.TEAM_EXPERT: _("an expert of the team"),
+        Actor.PARTNER_ORGANISATION: _("the requesting organisation"),
+    }
+    who = _(" or ").join(names[actor] for actor in step.actors)
+    return _("Only %(who)s may “%(step)s” this request.", who=who, step=step.label)

@@ -1,0 +1,197 @@
+"""Coded vocabularies: the values stored in the database and their labels.
+
+Codes never change once stored; labels go through Flask-Babel so that they can be
+shown in the user's language. Countries and languages take their codes from
+ISO 3166-1 / ISO 639-1 (pycountry) and their names from Babel's locale data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+
+import pycountry
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+
+class Vocabulary:
+    """An ordered list of codes with translatable labels."""
+
+    def __init__(self, name: str, items: Iterable[tuple[str, object]]):
+        self.name = name
+        self._labels = dict(items)
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self._labels)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._labels
+
+    def label(self, code: str | None) -> str:
+        if code is None:
+            return ""
+        return str(self._labels.get(code, code))
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(code, self.label(code)) for code in self.codes]
+
+
+class LocaleDataVocabulary(Vocabulary):
+    """Codes from an ISO standard, names from Babel for the current locale."""
+
+    def __init__(self, name: str, codes: Iterable[str], locale_attribute: str, extra_names: dict[str, str]):
+        self.name = name
+        self._codes = list(codes)
+        self._locale_attribute = locale_attribute
+        self._extra_names = extra_names
+
+    @property
+    def codes(self) -> list[str]:
+        return self._codes
+
+    @cached_property
+    def _code_set(self) -> frozenset[str]:
+        return frozenset(self._codes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._code_set
+
+    def label(self, code: str | None) -> str:
+        if code is None:
+            return ""
+        names = getattr(get_locale(), self._locale_attribute)
+        return names.get(code) or self._extra_names.get(code) or code
+
+    def choices(self) -> list[tuple[str, str]]:
+        return sorted(((code, self.label(code)) for code in self.codes), key=lambda item: item[1].casefold())
+
+
+FIELDS = Vocabulary(
+    "field",
+    [
+        ("HER", _l("Monuments and sites")),
+        ("ARC", _l("Archaeology")),
+        ("ICH", _l("Intangible heritage")),
+        ("MUS", _l("Museums and collections")),
+        ("ARV", _l("Archives")),
+        ("ARH", _l("Architecture and urban heritage")),
+        ("PER", _l("Performing arts")),
+        ("MSC", _l("Music")),
+        ("VIS", _l("Visual arts, crafts and design")),
+        ("BOO", _l("Books, reading and libraries")),
+        ("CIN", _l("Cinema and audiovisual")),
+        ("CCI", _l("Cultural and creative industries")),
+        ("DIG", _l("Digital culture")),
+        ("IPR", _l("Copyright and related rights")),
+        ("TOU", _l("Cultural tourism")),
+        ("EDU", _l("Arts and cultural education")),
+        ("TRN", _l("Training of professionals")),
+        ("GOV", _l("Cultural governance and policy")),
+        ("REG", _l("Legal and regulatory framework")),
+    ],
+)
+
+ASSISTANCE_TYPES = Vocabulary(
+    "assistance_type",
+    [
+        ("expert_mission", _l("Expert mission")),
+        ("workshop", _l("Workshop or seminar")),
+        ("study_visit", _l("Study visit in France")),
+        ("training", _l("Training of professionals")),
+        ("remote_advice", _l("Remote advice")),
+        ("twinning_component", _l("Twinning component")),
+    ],
+)
+
+INSTRUMENTS = Vocabulary(
+    "instrument",
+    [
+        ("bilateral", _l("Bilateral cooperation")),
+        ("eu_twinning", _l("EU twinning")),
+        ("taiex", _l("TAIEX")),
+        ("unesco", _l("UNESCO")),
+        ("other", _l("Other")),
+        ("unknown", _l("Don't know yet")),
+    ],
+)
+
+PRIORITIES = Vocabulary(
+    "priority",
+    [
+        ("normal", _l("Normal")),
+        ("urgent", _l("Urgent")),
+        ("emergency", _l("Emergency (disaster or conflict)")),
+    ],
+)
+
+MISSION_FORMATS = Vocabulary(
+    "mission_format",
+    [
+        ("on_site", _l("On site in the partner country")),
+        ("in_france", _l("In France")),
+        ("remote", _l("Remote")),
+        ("hybrid", _l("Hybrid")),
+    ],
+)
+
+ORGANISATION_KINDS = Vocabulary(
+    "organisation_kind",
+    [
+        ("ministry", _l("Ministry")),
+        ("museum", _l("Museum")),
+        ("heritage_agency", _l("Heritage agency")),
+        ("archive", _l("Archive")),
+        ("library", _l("Library")),
+        ("university", _l("University")),
+        ("ngo", _l("NGO")),
+        ("local_authority", _l("Local authority")),
+        ("other", _l("Other")),
+    ],
+)
+
+AVAILABILITY = Vocabulary(
+    "availability",
+    [
+        ("available", _l("Available")),
+        ("limited", _l("Limited")),
+        ("unavailable", _l("Unavailable")),
+    ],
+)
+
+ROLES = Vocabulary(
+    "role",
+    [
+        ("partner", _l("Partner")),
+        ("expert", _l("Expert")),
+        ("manager", _l("Manager")),
+    ],
+)
+
+# ISO 3166-1 alpha-2, plus Kosovo's user-assigned XK which partners need.
+COUNTRIES = LocaleDataVocabulary(
+    "country",
+    sorted([country.alpha_2 for country in pycountry.countries] + ["XK"]),
+    "territories",
+    {"XK": "Kosovo"},
+)
+
+# ISO 639-1 two-letter codes.
+LANGUAGES = LocaleDataVocabulary(
+    "language",
+    sorted(language.alpha_2 for language in pycountry.languages if hasattr(language, "alpha_2")),
+    "languages",
+    {},
+)
+
+FOLLOW_UPS = Vocabulary(
+    "follow_up",
+    [
+        ("none", _l("No follow-up needed")),
+        ("further_mission", _l("A further expert mission")),
+        ("training", _l("Training of the partner's staff")),
+        ("eu_instrument", _l("An EU instrument (TAIEX or twinning)")),
+        ("redirect", _l("Refer to another institution")),
+    ],
+)

@@ -1,0 +1,73 @@
+"""Template globals and filters: labels of coded values, dates, the page direction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+
+from . import policy, reference
+from .cases.states import OUTCOME_LABELS, STATE_LABELS
+
+VOCABULARIES = {
+    vocabulary.name: vocabulary
+    for vocabulary in (
+        reference.FIELDS,
+        reference.ASSISTANCE_TYPES,
+        reference.INSTRUMENTS,
+        reference.PRIORITIES,
+        reference.MISSION_FORMATS,
+        reference.ORGANISATION_KINDS,
+        reference.AVAILABILITY,
+        reference.ROLES,
+        reference.COUNTRIES,
+        reference.LANGUAGES,
+        reference.FOLLOW_UPS,
+        STATE_LABELS,
+        OUTCOME_LABELS,
+    )
+}
+
+
+def label(code: str | None, vocabulary: str) -> str:
+    """`{{ case.field|label('field') }}`: the coded value's label in the user's language."""
+    return VOCABULARIES[vocabulary].label(code)
+
+
+def as_date(value: date | datetime | str | None, format: str = "medium") -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format)
+
+
+def as_datetime(value: datetime | None, format: str = "medium") -> str:
+    return format_datetime(value, format) if value else ""
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (for filters and pages)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value in (None, ""):
+            args.pop(key, None)
+        else:
+            args[key] = [value]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(label=label, as_date=as_date, as_datetime=as_datetime)
+    app.jinja_env.globals.update(url_with=url_with, policy=policy, vocabularies=VOCABULARIES)
+
+    @app.context_processor
+    def locale_context():
+        locale = get_locale()
+        return {
+            "current_locale": locale,
+            "text_direction": locale.text_direction if locale else "ltr",
+        }
