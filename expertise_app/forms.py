@@ -66,6 +66,11 @@ class InputForm(FlaskForm):
     class Meta:
         csrf = False
 
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Today" for date rules: the moment the data is given (demo data is given in the past).
+        self.today = today or date.today()
+
 
 def end_not_before(start_field_name: str):
     """Validator: this date field is on or after the date in `start_field_name`."""

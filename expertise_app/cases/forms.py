@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
@@ -45,7 +43,7 @@ def _expert_label(expert: User) -> str:
 
 
 def not_in_past(form, field: DateField) -> None:
-    if field.data and field.data < date.today():
+    if field.data and field.data < form.today:
         raise ValidationError(_l("This date is in the past."))
 
 
@@ -133,7 +131,7 @@ class DeliverForm(StepForm):
     participants_reached = IntegerField(_l("Participants reached"), [InputRequired(), NumberRange(min=0, max=100000)])
 
     def validate_actual_start(self, field: DateField) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > self.today:
             raise ValidationError(_l("A mission cannot be delivered before it starts."))
 
 

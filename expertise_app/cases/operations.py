@@ -113,8 +113,8 @@ def file_request(author: User, data: Mapping[str, Any], *, at: datetime | None =
     """A partner files a new request; it starts `submitted`."""
     if not policy.can_file_request(author):
         raise PermissionDenied(_("Only a partner organisation's staff may file a request."))
-    form = _validated(RequestForm, data)
     at = at or utcnow()
+    form = _validated(RequestForm, data, today=at.date())
     fields = form.data
     for _attempt in range(5):
         case = ExpertiseRequest(
@@ -160,9 +160,9 @@ def fire(
         raise TransitionNotAllowed(_("There is no action “%(trigger)s”.", trigger=trigger))
     _check_version(case, expected_version)
     _check_allowed(actor, case, step)
-    form = _validated(step.form, data, case=case)
-    values = form.data
     at = at or utcnow()
+    form = _validated(step.form, data, case=case, today=at.date())
+    values = form.data
     from_state = case.state
     try:
         MACHINE.events[trigger].trigger(case, data=values, actor=actor, at=at)
