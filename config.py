@@ -66,6 +66,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
     @classmethod
     def check(cls) -> None:
         if not cls.SECRET_KEY:
@@ -73,6 +75,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
+    ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-only-not-a-secret"  # noqa: S105 (tests only)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
@@ -83,6 +86,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

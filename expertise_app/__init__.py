@@ -27,6 +27,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -60,6 +61,12 @@ def register_errorhandlers(app: Flask) -> None:
     from .errors import init_error_handlers
 
     init_error_handlers(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import init_security
+
+    init_security(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from .auth.accounts import AccountError, create_user
 from .auth.models import Role
@@ -33,9 +33,14 @@ def create_user_command(email, password, role, name, organisation, country):
 
 
 @click.command("seed-demo")
-def seed_demo_command():
+@click.option("--allow-production", is_flag=True, help="Load the demo even with PASSERELLE_ENV=production.")
+def seed_demo_command(allow_production):
     """Load the demo organisations, accounts and requests (once; running it again changes nothing)."""
     from .demo import DEMO_ACCOUNTS, seed_demo
+
+    if current_app.config.get("ENV_NAME") == "production" and not allow_production:
+        click.echo("Error: refusing to load demo accounts with published passwords into production.", err=True)
+        sys.exit(1)
 
     created = seed_demo()
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")

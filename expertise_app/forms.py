@@ -35,7 +35,10 @@ class VocabularySelect(SelectField):
 
 
 class VocabularyMultiSelect(SelectMultipleField):
-    """Several codes from a vocabulary, shown as a list of checkboxes or a multi-select."""
+    """Several codes from a vocabulary, shown as a list of checkboxes (no script needed)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
     def __init__(self, label=None, validators=None, vocabulary: Vocabulary | None = None, **kwargs):
         super().__init__(label, validators, **kwargs)

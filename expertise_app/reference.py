@@ -41,11 +41,19 @@ class Vocabulary:
 class LocaleDataVocabulary(Vocabulary):
     """Codes from an ISO standard, names from Babel for the current locale."""
 
-    def __init__(self, name: str, codes: Iterable[str], locale_attribute: str, extra_names: dict[str, str]):
+    def __init__(
+        self,
+        name: str,
+        codes: Iterable[str],
+        locale_attribute: str,
+        extra_names: dict[str, str],
+        preferred: tuple[str, ...] = (),
+    ):
         self.name = name
         self._codes = list(codes)
         self._locale_attribute = locale_attribute
         self._extra_names = extra_names
+        self._preferred = preferred
 
     @property
     def codes(self) -> list[str]:
@@ -65,7 +73,13 @@ class LocaleDataVocabulary(Vocabulary):
         return names.get(code) or self._extra_names.get(code) or code
 
     def choices(self) -> list[tuple[str, str]]:
-        return sorted(((code, self.label(code)) for code in self.codes), key=lambda item: item[1].casefold())
+        """Preferred codes first, in their order; then the rest by name in the user's language."""
+        first = [(code, self.label(code)) for code in self._preferred]
+        rest = sorted(
+            ((code, self.label(code)) for code in self.codes if code not in self._preferred),
+            key=lambda item: item[1].casefold(),
+        )
+        return first + rest
 
 
 FIELDS = Vocabulary(
@@ -183,6 +197,8 @@ LANGUAGES = LocaleDataVocabulary(
     sorted(language.alpha_2 for language in pycountry.languages if hasattr(language, "alpha_2")),
     "languages",
     {},
+    # The ministry's partners work mostly in these; the form lists them first.
+    preferred=("fr", "en", "ar", "es", "pt", "ru", "de", "it", "zh"),
 )
 
 FOLLOW_UPS = Vocabulary(

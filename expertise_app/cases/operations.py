@@ -165,7 +165,11 @@ def fire(
     values = form.data
     from_state = case.state
     try:
-        MACHINE.events[trigger].trigger(case, data=values, actor=actor, at=at)
+        # No flush while the effects run: loading the team or the mission must not write
+        # the half-changed request early (a concurrent change would then surface there as
+        # a raw StaleDataError); everything is written, and checked, at the commit below.
+        with db.session.no_autoflush:
+            MACHINE.events[trigger].trigger(case, data=values, actor=actor, at=at)
     except MachineError as error:
         db.session.rollback()
         raise TransitionNotAllowed(str(error)) from error

@@ -73,7 +73,8 @@ def _expert_names(events: list[Event]) -> dict[int, str]:
             ids.update(value if isinstance(value, list) else [value] if value else [])
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).tuples())
+    rows = db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).tuples()
+    return dict(rows.all())
 
 
 def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:

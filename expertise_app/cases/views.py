@@ -16,6 +16,7 @@ from . import operations
 from .forms import AssignLeadForm, RequestForm
 from .presenters import timeline
 from .queries import SORTS, CaseFilters, visible_cases
+from .states import STATE_LABELS
 from .workflow import STEPS
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -123,8 +124,15 @@ def transition(case_id: int, trigger: str):
     )
     if refused:
         return refused
-    flash(_("Done: %(step)s.", step=STEPS[trigger].label), "success")
+    flash(
+        _("%(step)s: done. The request is now “%(state)s”.", step=STEPS[trigger].label, state=_state_of(case_id)),
+        "success",
+    )
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+def _state_of(case_id: int) -> str:
+    return STATE_LABELS.label(_load_case(case_id).state)
 
 
 @bp.route("/<int:case_id>/lead", methods=["POST"])

@@ -1,0 +1,165 @@
+"""The demo data: `flask seed-demo` loads a complete, lived-in data set, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from expertise_app import demo, policy
+from expertise_app.auth.accounts import authenticate, find_user_by_email
+from expertise_app.auth.models import ExpertProfile, Organisation, Role, User
+from expertise_app.cases import operations
+from expertise_app.cases.models import Assignment, Event, ExpertiseRequest, Mission
+from expertise_app.cases.states import Outcome, State
+from expertise_app.db_types import utcnow
+from expertise_app.extensions import db
+from expertise_app.reference import FIELDS
+
+LOADED = "Demo data loaded."
+NOTHING_CHANGED = "Demo data already present; nothing changed."
+
+
+@pytest.fixture
+def seed(app):
+    """Run `flask seed-demo` and return its output."""
+
+    def run() -> str:
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        db.session.expire_all()
+        return result.output
+
+    return run
+
+
+def counts() -> dict[str, int]:
+    models = (Organisation, User, ExpertProfile, ExpertiseRequest, Assignment, Mission, Event)
+    return {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in models}
+
+
+def requests() -> list[ExpertiseRequest]:
+    return list(db.session.scalars(sa.select(ExpertiseRequest).order_by(ExpertiseRequest.id)))
+
+
+def demo_login(role: str) -> demo.DemoAccount:
+    return next(account for account in demo.DEMO_ACCOUNTS if account.role == role)
+
+
+def test_seed_demo_covers_every_state_field_and_outcome(seed):
+    output = seed()
+
+    assert LOADED in output
+    cases = requests()
+    assert len(cases) >= 35
+    assert {case.state for case in cases} == {str(state) for state in State}
+    assert {case.field for case in cases} == set(FIELDS.codes)
+    assert {case.outcome for case in cases if case.is_closed} == {str(outcome) for outcome in Outcome}
+    assert len({case.country for case in cases}) >= 15
+    assert any(case.priority == "emergency" for case in cases)
+
+
+def test_every_demo_login_authenticates(seed):
+    output = seed()
+
+    assert {account.role for account in demo.DEMO_ACCOUNTS} == set(Role.ALL)
+    for account in demo.DEMO_ACCOUNTS:
+        assert len(account.password) >= 10
+        assert account.email in output and account.password in output
+        user = authenticate(account.email, account.password)
+        assert user is not None, account.email
+        assert (user.role, user.name) == (account.role, account.name)
+    partners = [find_user_by_email(account.email) for account in demo.DEMO_ACCOUNTS if account.role == Role.PARTNER]
+    assert len({partner.organisation_id for partner in partners}) == len(partners) >= 2
+
+
+def test_second_run_changes_nothing(seed):
+    seed()
+    before = counts()
+    versions = db.session.scalar(sa.select(sa.func.sum(ExpertiseRequest.version)))
+
+    output = seed()
+
+    assert NOTHING_CHANGED in output
+    assert LOADED not in output
+    assert counts() == before
+    assert db.session.scalar(sa.select(sa.func.sum(ExpertiseRequest.version))) == versions
+
+
+def test_history_is_dated_over_the_last_eighteen_months_by_the_right_people(seed):
+    seed()
+    now = utcnow()
+
+    for case in requests():
+        dates = [event.created_at for event in case.events]
+        assert case.events[0].trigger == "submit"
+        assert dates == sorted(dates) and len(set(dates)) == len(dates), case.reference
+        assert now - timedelta(days=demo.HISTORY_DAYS) <= dates[0] and dates[-1] < now, case.reference
+        assert case.period_start >= case.submitted_at.date()
+        if case.mission is not None and case.mission.actual_start is not None:
+            delivered = next(event for event in case.events if event.trigger == "deliver")
+            assert case.mission.actual_end < delivered.created_at.date()
+        for event in case.events:
+            if event.trigger in ("submit", "withdraw"):
+                assert event.actor.is_partner and event.actor.organisation_id == case.organisation_id
+            elif event.trigger == "decline":
+                assert event.actor.is_manager
+            else:
+                assert event.actor.is_staff
+
+
+def test_demo_logins_have_something_to_do(seed):
+    seed()
+    partner = find_user_by_email(demo_login(Role.PARTNER).email)
+    expert = find_user_by_email(demo_login(Role.EXPERT).email)
+
+    own = list(db.session.scalars(sa.select(ExpertiseRequest).where(policy.visible_requests_filter(partner))))
+    assert partner.organisation.country == "TN"
+    assert len({case.state for case in own}) >= 4
+    assert len(own) < len(requests())  # the other organisations' requests stay hidden
+
+    assigned = list(db.session.scalars(sa.select(ExpertiseRequest).where(policy.assigned_to_filter(expert))))
+    assert len(assigned) >= 3
+    can_do = {step.trigger for case in requests() for step in policy.allowed_steps(expert, case)}
+    assert {"assess", "mobilise", "deliver", "close"} <= can_do
+    assert any("assess" in {step.trigger for step in policy.allowed_steps(expert, case)} for case in own), (
+        "the demo expert can assess one of the demo partner's requests"
+    )
+
+
+def test_an_interrupted_run_is_completed_by_the_next(app, monkeypatch):
+    fire = operations.fire
+    calls = 0
+
+    def fails_after_twenty(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls > 20:
+            raise RuntimeError("database went away")
+        return fire(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "fire", fails_after_twenty)
+    with pytest.raises(RuntimeError):
+        demo.seed_demo()
+    partial = counts()
+    monkeypatch.setattr(operations, "fire", fire)
+
+    assert demo.seed_demo() is True
+    assert demo.seed_demo() is False
+
+    assert partial["events"] < counts()["events"]
+    assert counts()["expertise_requests"] == len(demo.SCENARIOS)
+    expected = {plan.scenario.title: plan.states[-1] for plan in demo.plan_all(utcnow().date())}
+    assert {case.title: case.state for case in requests()} == expected
+
+
+def test_seed_demo_refuses_production_unless_told(app):
+    app.config["ENV_NAME"] = "production"
+    try:
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 1
+        assert "refusing" in result.output
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+    finally:
+        app.config["ENV_NAME"] = "testing"
