@@ -6,11 +6,12 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 export PASSERELLE_ENV ?= development
 
-.PHONY: run test lint format lock serve db clean help
+.PHONY: run test lint format lock db translations i18n-update i18n-check clean help
 
 help:
 	@echo "make run    set up everything (venv, dependencies, database, demo data) and serve on http://127.0.0.1:$(PORT)"
-	@echo "make test   install the test tools and run ruff and the whole test suite"
+	@echo "make test   install the test tools, run ruff, the catalogue check and the whole test suite"
+	@echo "make i18n-update   merge new messages into translations/*/messages.po"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -25,7 +26,19 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-db: $(VENV)/.runtime
+# Compiled catalogues (.mo) are build output, made from translations/*/LC_MESSAGES/messages.po.
+translations: $(VENV)/.runtime
+	$(BIN)/python tools/catalogues.py compile
+
+# Extract the messages of the code and merge them into the catalogues (then translate the new ones).
+i18n-update: $(VENV)/.runtime
+	$(BIN)/python tools/catalogues.py update
+
+# Fails when a message is missing, fuzzy or untranslated in a catalogue.
+i18n-check: $(VENV)/.runtime
+	$(BIN)/python tools/catalogues.py check
+
+db: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
@@ -33,9 +46,10 @@ run: db
 	@echo "Serving Passerelle on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/catalogues.py check
 	PASSERELLE_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -53,3 +67,4 @@ lock: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+

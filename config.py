@@ -57,7 +57,7 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ("en",)
+    LANGUAGES = ("en", "fr", "ar")
     PER_PAGE = 20
     # argon2id parameters (argon2-cffi's RFC 9106 "low memory" profile by default).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))

@@ -43,7 +43,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(BASE_DIR / "translations"))
     init_password_hasher(app)
 
 
@@ -52,8 +52,9 @@ def register_blueprints(app: Flask) -> None:
     from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
     from .health import bp as health_bp
+    from .i18n import bp as i18n_bp
 
-    for blueprint in (auth_bp, cases_bp, dashboard_bp, health_bp):
+    for blueprint in (auth_bp, cases_bp, dashboard_bp, health_bp, i18n_bp):
         app.register_blueprint(blueprint)
 
 

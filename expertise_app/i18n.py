@@ -1,21 +1,57 @@
-"""Which language a request is served in."""
+"""Which language a request is served in, and the language switcher.
+
+The user's saved preference wins, then the visitor's cookie (set by the
+switcher shown on every page), then the browser's Accept-Language; English is
+the default and the source language of the catalogues in translations/.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
+from flask_babel import refresh
 from flask_login import current_user
 
+from .extensions import db
+from .urls import safe_next
+
 LANGUAGE_COOKIE = "lang"
+ONE_YEAR = 365 * 24 * 3600
+
+# Each language's own name for itself, shown in the switcher whatever the page's language.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def supported_languages() -> tuple[str, ...]:
+    return current_app.config["LANGUAGES"]
 
 
 def select_locale() -> str:
     """The user's saved preference, else the visitor's cookie, else Accept-Language."""
-    supported = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # command line, background jobs
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default
+    supported = supported_languages()
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in supported:
         return cookie
-    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(supported) or default
+
+
+@bp.route("/language", methods=["POST"])
+def switch_language():
+    """Remember the chosen language (cookie, and the account's preference) and go back."""
+    language = request.form.get("lang", "")
+    target = safe_next(request.form.get("next")) or url_for("auth.home")
+    response = redirect(target)
+    if language not in supported_languages():
+        return response
+    if current_user.is_authenticated:
+        current_user.locale = language
+        db.session.commit()
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    refresh()
+    return response

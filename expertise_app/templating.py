@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.lists import format_list
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from . import policy, reference
 from .cases.states import OUTCOME_LABELS, STATE_LABELS
+from .i18n import LANGUAGE_NAMES
 
 VOCABULARIES = {
     vocabulary.name: vocabulary
@@ -49,6 +51,12 @@ def as_datetime(value: datetime | None, format: str = "medium") -> str:
     return format_datetime(value, format) if value else ""
 
 
+def as_list(items) -> str:
+    """`['French', 'Arabic']` → "French and Arabic", "الفرنسية والعربية": the locale's list pattern."""
+    items = [str(item) for item in items if item]
+    return format_list(items, locale=get_locale()) if items else ""
+
+
 def url_with(**changes) -> str:
     """The current page's URL with some query arguments changed (for filters and pages)."""
     args = request.args.to_dict(flat=False)
@@ -61,7 +69,7 @@ def url_with(**changes) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters.update(label=label, as_date=as_date, as_datetime=as_datetime)
+    app.jinja_env.filters.update(label=label, as_date=as_date, as_datetime=as_datetime, as_list=as_list)
     app.jinja_env.globals.update(url_with=url_with, policy=policy, vocabularies=VOCABULARIES)
 
     @app.context_processor
@@ -70,4 +78,5 @@ def init_templating(app: Flask) -> None:
         return {
             "current_locale": locale,
             "text_direction": locale.text_direction if locale else "ltr",
+            "languages": [(code, LANGUAGE_NAMES[code]) for code in app.config["LANGUAGES"]],
         }

@@ -4,12 +4,16 @@ same services the application uses (so every request has its real history)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import date, timedelta
+
+import sqlalchemy as sa
 
 from expertise_app.auth.accounts import create_user, get_or_create_organisation
 from expertise_app.auth.models import ExpertProfile, Organisation, Role, User
+from expertise_app.auth.passwords import hash_password
 from expertise_app.cases import operations
-from expertise_app.cases.models import ExpertiseRequest
+from expertise_app.cases.models import Assignment, Event, ExpertiseRequest, Mission
 from expertise_app.extensions import db
 
 # The path through the workflow to reach each state, and the outcome-closing triggers.
@@ -52,6 +56,7 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
             "eligibility_notes": "Eligible public body; within our fields.",
             "priority": "normal",
             "field": case.field,
+            "lead_expert": team[0].id if team else "",
         }
     elif trigger == "decline":
         data = {"reason": "Outside the ministry's fields of expertise."}
@@ -123,9 +128,17 @@ class Factory:
         return self.user(Role.MANAGER, **fields)
 
     def case(
-        self, state: str = "submitted", author: User | None = None, outcome: str | None = None, **data
+        self,
+        state: str = "submitted",
+        author: User | None = None,
+        outcome: str | None = None,
+        team: list[User] | None = None,
+        **data,
     ) -> ExpertiseRequest:
-        """A request in `state` (for `closed`, with `outcome`: completed, declined or withdrawn)."""
+        """A request in `state` (for `closed`, with `outcome`: completed, declined or withdrawn).
+
+        `team` (its first member the lead) is mobilised on the way; by default one new expert.
+        """
         author = author or self.partner()
         case = operations.file_request(author, request_data(**data))
         if state == "closed" and outcome == "declined":
@@ -133,17 +146,144 @@ class Factory:
         if state == "closed" and outcome == "withdrawn":
             return self.fire(case, "withdraw", actor=author)
         for trigger in PATH_TO[state]:
-            self.fire(case, trigger)
+            self.fire(case, trigger, team=team)
         return case
 
-    def fire(self, case: ExpertiseRequest, trigger: str, actor: User | None = None, **overrides) -> ExpertiseRequest:
+    def fire(
+        self,
+        case: ExpertiseRequest,
+        trigger: str,
+        actor: User | None = None,
+        team: list[User] | None = None,
+        **overrides,
+    ) -> ExpertiseRequest:
         """Fire `trigger` as a manager (or `actor`) with valid data."""
         actor = actor or self._manager()
-        team = None
-        if trigger == "mobilise":
+        if trigger == "mobilise" and not team:
             team = [self.expert()]
         return operations.fire(case, trigger, actor, step_data(trigger, case, team=team, **overrides), case.version)
+
+    def assign_lead(self, case: ExpertiseRequest, expert: User) -> ExpertiseRequest:
+        return operations.assign_lead(case, self._manager(), {"lead_expert": expert.id}, case.version)
+
+    def cast(self) -> Cast:
+        """One person in each relation a user can have to a request (see tests/matrix.py).
+
+        Written in one transaction straight into the tables: most tests start with a cast,
+        and accounts are not what they test (create_user is tested through the CLI).
+        """
+        password_hash = hash_password(self.PASSWORD)
+        own, other = (Organisation(name=f"Heritage Agency {self._n()}", country="TN") for _ in range(2))
+
+        def person(role: str, organisation: Organisation | None = None) -> User:
+            n = self._n()
+            user = User(
+                email=f"{role}{n}@example.org",
+                name=f"{role.title()} {n}",
+                role=role,
+                organisation=organisation,
+                password_hash=password_hash,
+            )
+            if role == Role.EXPERT:
+                user.profile = ExpertProfile(fields=["TOU"], languages=["fr"], regions=["TN"], department="Heritage")
+            return user
+
+        cast = Cast(
+            manager=person(Role.MANAGER),
+            unrelated_expert=person(Role.EXPERT),
+            lead_expert=person(Role.EXPERT),
+            team_expert=person(Role.EXPERT),
+            partner=person(Role.PARTNER, own),
+            other_partner=person(Role.PARTNER, other),  # a partner of another organisation
+        )
+        db.session.add_all(vars(cast).values())
+        db.session.commit()
+        return cast
+
+    def cast_case(self, cast: Cast, state: str) -> ExpertiseRequest:
+        """A request of `cast.partner`'s organisation in `state`, walked there by the manager.
+
+        Whatever the state, `cast.lead_expert` is its lead and both `cast.lead_expert` and
+        `cast.team_expert` are on its team, so that the relation, and not how far the
+        request has come, decides what each one may do. Before mobilisation the team
+        is written directly (no workflow step proposes one yet).
+        """
+        case = operations.file_request(cast.partner, request_data())
+        if state == "submitted":
+            operations.assign_lead(case, cast.manager, {"lead_expert": cast.lead_expert.id}, case.version)
+        for trigger in PATH_TO[state]:
+            self.fire(case, trigger, actor=cast.manager, team=cast.team)
+        if not case.assignments:
+            db.session.add_all(Assignment(request_id=case.id, expert_id=expert.id) for expert in cast.team)
+            db.session.commit()
+        db.session.expire_all()
+        return case
 
     def _manager(self) -> User:
         existing = db.session.scalar(db.select(User).where(User.role == Role.MANAGER).limit(1))
         return existing or self.manager()
+
+
+@dataclass(frozen=True)
+class Cast:
+    manager: User
+    unrelated_expert: User
+    lead_expert: User
+    team_expert: User
+    partner: User
+    other_partner: User
+
+    @property
+    def team(self) -> list[User]:
+        """The team to mobilise, its lead first."""
+        return [self.lead_expert, self.team_expert]
+
+    def __getitem__(self, name: str) -> User:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the database holds for one request, read through a connection of its own."""
+
+    state: str
+    outcome: str | None
+    version: int
+    lead_expert_id: int | None
+    decision_reason: str | None
+    team: tuple[int, ...]
+    mission: tuple | None
+    events: tuple[tuple[int, str], ...]
+
+
+def snapshot(case_id: int) -> Snapshot:
+    """The committed state of a request: what any other request or process would see."""
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(
+                ExpertiseRequest.state,
+                ExpertiseRequest.outcome,
+                ExpertiseRequest.version,
+                ExpertiseRequest.lead_expert_id,
+                ExpertiseRequest.decision_reason,
+            ).where(ExpertiseRequest.id == case_id)
+        ).one()
+        team = connection.scalars(
+            sa.select(Assignment.expert_id).where(Assignment.request_id == case_id).order_by(Assignment.expert_id)
+        ).all()
+        mission = connection.execute(sa.select(Mission.__table__).where(Mission.request_id == case_id)).first()
+        events = connection.execute(
+            sa.select(Event.id, Event.trigger).where(Event.request_id == case_id).order_by(Event.id)
+        ).all()
+    return Snapshot(
+        *row,
+        team=tuple(team),
+        mission=tuple(mission) if mission else None,
+        events=tuple(tuple(event) for event in events),
+    )
+
+
+def count(model) -> int:
+    """Committed rows of `model`."""
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(model))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
+from ..urls import safe_next
 from .accounts import authenticate, log_out_everywhere
 from .forms import LoginForm
 from .models import User
@@ -33,16 +32,6 @@ def workspace_url(user: User) -> str:
     return url_for("cases.index")
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an absolute URL to somewhere else."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 @bp.route("/")
 def home():
     if current_user.is_authenticated:
@@ -59,8 +48,8 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")) or workspace_url(user))
+            flash(_("You are signed in."), "success")
+            return redirect(safe_next(request.args.get("next")) or workspace_url(user))
         form.password.errors.append(_("Wrong email or password, or the account is inactive."))
         return render_template("auth/login.html", form=form), 401
     status = 400 if form.errors else 200

@@ -130,11 +130,14 @@ def file_request(author: User, data: Mapping[str, Any], *, at: datetime | None =
         savepoint = db.session.begin_nested()
         db.session.add(case)
         try:
-            savepoint.commit()
+            db.session.flush()
         except IntegrityError:
             savepoint.rollback()  # another request took this reference number: take the next
             continue
+        # The history row goes in the same savepoint: on SQLite, releasing the outermost
+        # savepoint commits, so the request must never be released without its history.
         _append_event(case, author, "submit", None, case.state, _json_ready(fields), at)
+        savepoint.commit()
         db.session.commit()
         return case
     raise CaseError(_("The request could not be numbered; please try again."))

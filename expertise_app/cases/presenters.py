@@ -7,13 +7,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField
+from wtforms import DateField, StringField
 
 from .. import policy
 from ..auth.models import User
 from ..extensions import db
 from ..forms import VocabularyMultiSelect, VocabularySelect
-from ..templating import as_date
+from ..templating import as_date, as_list
 from .forms import AssignLeadForm, RequestForm
 from .models import Event, ExpertiseRequest
 from .states import STATE_LABELS
@@ -34,7 +34,7 @@ class TimelineEntry:
     when: datetime
     actor: str
     to_state: str
-    details: list[tuple[str, str]]
+    details: list[tuple[str, str, bool]]  # (label, value, whether the value is someone's free text)
 
 
 def _entry_spec(trigger: str):
@@ -55,14 +55,19 @@ def _format_value(form_class, name: str, value, names: dict[int, str]) -> str:
     kind = unbound.field_class if unbound is not None else None
     if name in EXPERT_FIELDS:
         ids = value if isinstance(value, list) else [value]
-        return ", ".join(names.get(expert_id, "?") for expert_id in ids if expert_id)
+        return as_list(names.get(expert_id, "?") for expert_id in ids if expert_id)
     if kind is not None and issubclass(kind, VocabularySelect | VocabularyMultiSelect):
         vocabulary = unbound.kwargs["vocabulary"]
         codes = value if isinstance(value, list) else [value]
-        return ", ".join(vocabulary.label(code) for code in codes)
+        return as_list(vocabulary.label(code) for code in codes)
     if kind is not None and issubclass(kind, DateField):
         return as_date(value)
     return "" if value is None else str(value)
+
+
+def _is_free_text(form_class, name: str) -> bool:
+    unbound = getattr(form_class, name, None)
+    return unbound is not None and issubclass(unbound.field_class, StringField)
 
 
 def _expert_names(events: list[Event]) -> dict[int, str]:
@@ -77,21 +82,39 @@ def _expert_names(events: list[Event]) -> dict[int, str]:
     return dict(rows.all())
 
 
-def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
-    """The history as the viewer may read it: partners see only public fields."""
+def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, dict]]:
+    """The events `viewer` may read, each with the part of its data they may read.
+
+    Ministry staff read everything; partners read the public fields the workflow
+    declares for each step, and no internal entry at all. Pages and the API both
+    show history through this function.
+    """
     internal = policy.can_see_internal(viewer)
-    events = case.events
-    names = _expert_names(events)
-    entries = []
-    for event in events:
-        title, form_class, public = _entry_spec(event.trigger)
+    visible = []
+    for event in case.events:
+        _, _, public = _entry_spec(event.trigger)
         if public is None and not internal:
             continue
-        shown = event.data.keys() if internal else public
+        names = event.data.keys() if internal else public
+        visible.append((event, {name: event.data[name] for name in names if name in event.data}))
+    return visible
+
+
+def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
+    """The history as the viewer may read it on a page."""
+    history = visible_history(case, viewer)
+    names = _expert_names([event for event, _ in history])
+    entries = []
+    for event, data in history:
+        title, form_class, _ = _entry_spec(event.trigger)
         details = [
-            (_field_label(form_class, name), _format_value(form_class, name, event.data[name], names))
-            for name in shown
-            if name in event.data and event.trigger != "submit" and event.data[name] not in (None, "", [])
+            (
+                _field_label(form_class, name),
+                _format_value(form_class, name, value, names),
+                _is_free_text(form_class, name),
+            )
+            for name, value in data.items()
+            if event.trigger != "submit" and value not in (None, "", [])
         ]
         entries.append(
             TimelineEntry(

@@ -71,14 +71,23 @@ def _load_case(case_id: int):
         abort(404)
 
 
+def _ids_prefixed(form, prefix: str):
+    """Several forms share one page: give each field an id of its own (`decline-reason`)."""
+    for field in form:
+        field.id = f"{prefix}-{field.name}"
+    return form
+
+
 def _render_case(case, failed_form=None, failed_trigger=None, status=200, error=None):
     """The request page with one form per step the user may fire now."""
     forms = {}
     for step in policy.allowed_steps(current_user, case):
-        forms[step.trigger] = failed_form if step.trigger == failed_trigger else step.form(formdata=None, case=case)
+        form = failed_form if step.trigger == failed_trigger else step.form(formdata=None, case=case)
+        forms[step.trigger] = _ids_prefixed(form, step.trigger)
     lead_form = None
     if policy.can_assign_lead(current_user, case):
         lead_form = failed_form if failed_trigger == "assign_lead" else AssignLeadForm(formdata=None, case=case)
+        _ids_prefixed(lead_form, "assign_lead")
     return (
         render_template(
             "cases/detail.html",

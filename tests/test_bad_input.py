@@ -1,0 +1,261 @@
+"""Bad input to every form: the page comes back (4xx) with what the user typed, one
+message per bad field, and nothing is written."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from expertise_app.cases.models import Event, ExpertiseRequest
+from expertise_app.cases.operations import InvalidData, fire
+from expertise_app.extensions import db
+
+from .factories import count, request_data, snapshot, step_data
+from .pages import form_posting_to, text
+
+TODAY = date.today()
+SOON = TODAY + timedelta(days=60)
+
+
+def iso(day: date) -> str:
+    return day.isoformat()
+
+
+# --- the new-request form --------------------------------------------------------------
+
+NEW_REQUEST_CASES = {
+    "everything-missing": (
+        {name: "" for name in request_data()} | {"working_languages": []},
+        {
+            "title",
+            "field",
+            "country",
+            "assistance_type",
+            "instrument",
+            "context",
+            "objectives",
+            "expected_results",
+            "period_start",
+            "period_end",
+            "working_languages",
+        },
+        {},
+    ),
+    "too-short-and-unknown-codes": (
+        request_data(
+            title="Hi",
+            context="Too short to explain anything.",
+            field="ZZZ",
+            country="QQ",
+            working_languages=["xx"],
+            objectives="These objectives are kept.",
+        ),
+        {"title", "context", "field", "country", "working_languages"},
+        {"title": "Hi", "context": "Too short to explain anything.", "objectives": "These objectives are kept."},
+    ),
+    "period-in-the-past-and-reversed": (
+        request_data(period_start=iso(TODAY - timedelta(days=1)), period_end=iso(TODAY - timedelta(days=3))),
+        {"period_start", "period_end"},
+        {"period_start": iso(TODAY - timedelta(days=1)), "period_end": iso(TODAY - timedelta(days=3))},
+    ),
+    "participants-out-of-range": (
+        request_data(participants_expected="501", instrument="taiex"),
+        {"participants_expected"},
+        {"participants_expected": "501", "instrument": "taiex"},
+    ),
+    "participants-not-a-number": (
+        request_data(participants_expected="a dozen", period_start="31/12/2031"),
+        {"participants_expected", "period_start"},
+        {"participants_expected": "a dozen", "period_start": "31/12/2031"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("data", "bad_fields", "kept"), NEW_REQUEST_CASES.values(), ids=NEW_REQUEST_CASES)
+def test_bad_input_to_the_new_request_form(factory, signed_in, data, bad_fields, kept):
+    visitor = signed_in(factory.partner())
+
+    response = visitor.post("/cases/new", data)
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    form = form_posting_to(html, "")
+    assert set(form.errors) == bad_fields
+    assert all(form.errors.values())
+    for name, value in kept.items():
+        assert form.value(name) == value, name
+    assert "Please correct the errors below." in text(html)
+    assert (count(ExpertiseRequest), count(Event)) == (0, 0)
+
+
+def test_a_period_starting_today_is_not_in_the_past(factory, signed_in):
+    visitor = signed_in(factory.partner())
+    data = request_data(period_start=iso(TODAY), period_end=iso(TODAY))
+    assert visitor.post("/cases/new", data).status_code == 302
+    assert count(ExpertiseRequest) == 1
+
+
+def test_multiple_working_languages_are_kept_when_the_form_comes_back(factory, signed_in):
+    visitor = signed_in(factory.partner())
+    response = visitor.post("/cases/new", request_data(title="", working_languages=["ar", "en", "fr"]))
+    assert response.status_code == 422
+    assert sorted(form_posting_to(response.get_data(as_text=True), "").values["working_languages"]) == [
+        "ar",
+        "en",
+        "fr",
+    ]
+
+
+# --- each transition form --------------------------------------------------------------
+
+
+def bad_step_data(trigger: str, cast) -> tuple[dict, set[str], dict]:
+    """(data, the fields that must be flagged, the values the page must keep) for each step."""
+    if trigger == "assess":
+        notes = "x" * 4001
+        data = {"eligibility_notes": notes, "priority": "urgent", "field": "XXX", "lead_expert": cast.partner.id}
+        return data, {"eligibility_notes", "field", "lead_expert"}, {"eligibility_notes": notes, "priority": "urgent"}
+    if trigger == "decline":
+        return {"reason": "Too short"}, {"reason"}, {"reason": "Too short"}
+    if trigger == "mobilise":
+        data = {
+            "team": [],
+            "lead_expert": cast.lead_expert.id,
+            "mission_format": "by_pigeon",
+            "place": "Carthage",
+            "planned_start": iso(SOON),
+            "planned_end": iso(SOON - timedelta(days=2)),
+        }
+        kept = {"place": "Carthage", "planned_start": iso(SOON), "planned_end": iso(SOON - timedelta(days=2))}
+        return data, {"team", "lead_expert", "mission_format", "planned_end"}, kept
+    if trigger == "deliver":
+        data = {
+            "actual_start": iso(TODAY + timedelta(days=1)),
+            "actual_end": iso(TODAY),
+            "report": "Went well.",
+            "participants_reached": "-3",
+        }
+        kept = {"report": "Went well.", "participants_reached": "-3", "actual_start": iso(TODAY + timedelta(days=1))}
+        return data, {"actual_start", "actual_end", "report", "participants_reached"}, kept
+    if trigger == "close":
+        data = {"closing_summary": "A summary worth keeping.", "follow_up": "nope"}
+        return data, {"follow_up"}, {"closing_summary": "A summary worth keeping."}
+    if trigger == "withdraw":
+        return {"reason": "no"}, {"reason"}, {"reason": "no"}
+    raise ValueError(trigger)
+
+
+FIRST_SOURCE = {
+    "assess": "submitted",
+    "decline": "assessed",
+    "mobilise": "assessed",
+    "deliver": "skills_mobilised",
+    "close": "mission_delivered",
+    "withdraw": "skills_mobilised",
+}
+
+
+@pytest.mark.parametrize("trigger", list(FIRST_SOURCE))
+def test_bad_input_to_each_transition_form(factory, cast, signed_in, trigger):
+    case = factory.cast_case(cast, FIRST_SOURCE[trigger])
+    before = snapshot(case.id)
+    data, bad_fields, kept = bad_step_data(trigger, cast)
+    visitor = signed_in(cast.manager)
+    action = f"/cases/{case.id}/transitions/{trigger}"
+
+    response = visitor.post(action, {**data, "version": before.version}, token_from="/cases")
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    form = form_posting_to(html, action)
+    assert set(form.errors) == bad_fields
+    assert all(form.errors.values())
+    for name, value in kept.items():
+        assert form.value(name) == value, name
+    assert form.value("version") == str(before.version)
+    assert "Please correct the errors below." in text(html)
+    assert snapshot(case.id) == before
+
+
+@pytest.mark.parametrize("trigger", list(FIRST_SOURCE))
+def test_bad_input_to_each_transition_through_the_service(factory, cast, trigger):
+    case = factory.cast_case(cast, FIRST_SOURCE[trigger])
+    before = snapshot(case.id)
+    data, bad_fields, _kept = bad_step_data(trigger, cast)
+
+    with pytest.raises(InvalidData) as refused:
+        fire(case, trigger, cast.manager, data, case.version)
+
+    assert set(refused.value.errors) == bad_fields
+    assert snapshot(case.id) == before
+
+
+def test_the_lead_expert_must_be_one_of_the_team(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    before = snapshot(case.id)
+    data = step_data("mobilise", case, team=[cast.team_expert]) | {"lead_expert": cast.unrelated_expert.id}
+    action = f"/cases/{case.id}/transitions/mobilise"
+
+    response = signed_in(cast.manager).post(action, {**data, "version": before.version}, token_from="/cases")
+
+    assert response.status_code == 422
+    form = form_posting_to(response.get_data(as_text=True), action)
+    assert form.errors == {"lead_expert": "The lead expert must be a member of the team."}
+    assert form.values["team"] == [str(cast.team_expert.id)]
+    assert snapshot(case.id) == before
+
+
+# --- assigning the lead ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lead", ["nobody", "a-partner", "an-inactive-expert", "not-a-number"])
+def test_bad_input_to_the_assign_lead_form(factory, cast, signed_in, lead):
+    case = factory.cast_case(cast, "assessed")
+    before = snapshot(case.id)
+    value = {
+        "nobody": "",
+        "a-partner": cast.partner.id,
+        "an-inactive-expert": factory.expert(active=False).id,
+        "not-a-number": "lead",
+    }[lead]
+    action = f"/cases/{case.id}/lead"
+
+    response = signed_in(cast.manager).post(
+        action, {"lead_expert": value, "version": before.version}, token_from="/cases"
+    )
+
+    assert response.status_code == 422
+    form = form_posting_to(response.get_data(as_text=True), action)
+    assert list(form.errors) == ["lead_expert"]
+    assert form.errors["lead_expert"]
+    assert snapshot(case.id) == before
+
+
+# --- signing in --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "bad_fields"),
+    [
+        ("not-an-email", "whatever-it-is", {"email"}),
+        ("someone@example.org", "", {"password"}),
+        ("", "", {"email", "password"}),
+        ("x" * 250 + "@example.org", "whatever-it-is", {"email"}),
+    ],
+    ids=["invalid-email", "no-password", "nothing", "email-too-long"],
+)
+def test_bad_input_to_the_login_form(factory, visitor, email, password, bad_fields):
+    user = factory.partner()
+    token_before = user.session_token
+
+    response = visitor.post("/login", {"email": email, "password": password})
+
+    assert response.status_code == 400
+    form = form_posting_to(response.get_data(as_text=True), "")
+    assert set(form.errors) == bad_fields
+    assert form.value("email") == email
+    assert not form.value("password")  # a password is never sent back
+    assert visitor.get("/cases").status_code == 302  # not signed in
+    db.session.refresh(user)
+    assert user.session_token == token_before

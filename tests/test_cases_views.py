@@ -1,0 +1,526 @@
+"""The pages of each role, used through a visitor that posts forms with their CSRF token."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from expertise_app.cases.models import Event, ExpertiseRequest
+from expertise_app.cases.workflow import STEPS
+from expertise_app.extensions import db
+
+from .factories import Cast, Factory, count, request_data, snapshot, step_data
+from .matrix import EDGES, RELATIONS, STAFF_AND_OWN_PARTNER, STATES, allowed_triggers, combination_id
+from .pages import form_posting_to, forms, offered_triggers, references, text
+
+
+def case_url(case_id: int, action: str = "") -> str:
+    return f"/cases/{case_id}{action}"
+
+
+def post_action(visitor, case_id: int, action: str, data: dict):
+    """Post the form of the request page that goes to `action`, with the version the page shows."""
+    page = visitor.get(case_url(case_id)).get_data(as_text=True)
+    form = form_posting_to(page, case_url(case_id, action))
+    return visitor.post(case_url(case_id, action), {**data, "version": form.value("version")}, token_from="/cases")
+
+
+# --- signing in lands each role in its workspace ----------------------------------------
+
+
+# What tells each workspace apart: the partner's list offers to file a request, the
+# queue filters by field, the overview counts requests per state.
+WORKSPACES = {
+    "partner": ("/cases", 'href="/cases/new"', 'id="filter-field"'),
+    "expert": ("/cases", 'id="filter-field"', 'href="/cases/new"'),
+    "manager": ("/dashboard", 'href="/cases?state=submitted"', 'href="/cases/new"'),
+}
+
+
+@pytest.mark.parametrize("role", list(WORKSPACES))
+def test_signing_in_lands_each_role_in_its_workspace(factory, visitor, role):
+    workspace, present, absent = WORKSPACES[role]
+    user = factory.user(role)
+    response = visitor.login(user.email)
+    assert response.status_code == 302
+    assert response.headers["Location"] == workspace
+    assert visitor.get("/").headers["Location"] == workspace
+    page = visitor.get(workspace)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert present in html
+    assert absent not in html
+
+
+def test_the_partner_list_is_their_organisation_s_and_the_expert_queue_is_everyone_s(factory, signed_in):
+    partner = factory.partner()
+    colleague = factory.partner(organisation=partner.organisation)
+    own = [factory.case(author=partner), factory.case("assessed", author=colleague)]
+    other = factory.case()
+
+    partner_page = signed_in(partner).get("/cases").get_data(as_text=True)
+    queue = signed_in(factory.expert()).get("/cases").get_data(as_text=True)
+
+    assert sorted(references(partner_page)) == sorted(case.reference for case in own)
+    assert sorted(references(queue)) == sorted(case.reference for case in [*own, other])
+
+
+# --- filing a request -------------------------------------------------------------------
+
+
+def test_a_partner_files_a_request_through_the_form(factory, signed_in):
+    partner = factory.partner()
+    visitor = signed_in(partner)
+    assert visitor.get("/cases/new").status_code == 200
+
+    response = visitor.post("/cases/new", request_data(title="Inventory of the national museum's textiles"))
+
+    assert response.status_code == 302
+    case = db.session.scalars(db.select(ExpertiseRequest)).one()
+    assert response.headers["Location"] == case_url(case.id)
+    assert (case.state, case.organisation_id, case.author_id) == ("submitted", partner.organisation_id, partner.id)
+    assert case.title == "Inventory of the national museum's textiles"
+    assert case.working_languages == ["fr", "ar"]
+    assert [event.trigger for event in case.events] == ["submit"]
+    page = visitor.get(case_url(case.id)).get_data(as_text=True)
+    assert case.reference in page
+    assert 'class="flash flash-success"' in page
+    assert references(visitor.get("/cases").get_data(as_text=True)) == [case.reference]
+
+
+@pytest.mark.parametrize("role", ["expert", "manager"])
+def test_only_partners_may_file_a_request(factory, signed_in, role):
+    visitor = signed_in(factory.user(role))
+    assert visitor.get("/cases/new").status_code == 403
+    assert visitor.post("/cases/new", request_data(), token_from="/cases").status_code == 403
+    assert count(ExpertiseRequest) == 0
+
+
+# --- the request page offers exactly what the user may do -----------------------------
+
+
+@pytest.mark.parametrize("actor", STAFF_AND_OWN_PARTNER)
+@pytest.mark.parametrize("state", STATES)
+def test_the_request_page_offers_only_the_actions_the_user_may_fire(factory, cast, signed_in, state, actor):
+    case = factory.cast_case(cast, state)
+    page = signed_in(cast[actor]).get(case_url(case.id))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+
+    assert offered_triggers(html) == allowed_triggers(state, actor)
+    lead_forms = [form for form in forms(html) if form.action == case_url(case.id, "/lead")]
+    assert len(lead_forms) == (1 if actor == "manager" and state != "closed" else 0)
+
+
+def test_a_step_whose_guard_fails_is_not_offered_and_posting_it_says_why(factory, cast, signed_in):
+    case = factory.cast_case(cast, "skills_mobilised")
+    db.session.delete(case.mission)
+    db.session.commit()
+    before = snapshot(case.id)
+    visitor = signed_in(cast.manager)
+    html = visitor.get(case_url(case.id)).get_data(as_text=True)
+    assert "deliver" not in offered_triggers(html)
+
+    response = visitor.post(
+        case_url(case.id, "/transitions/deliver"),
+        {**step_data("deliver", case), "version": before.version},
+        token_from="/cases",
+    )
+
+    assert response.status_code == 409
+    assert "No mission has been planned for this request." in text(response.get_data(as_text=True))
+    assert snapshot(case.id) == before
+
+
+# The people who would naturally fire each step (the manager may fire them all).
+NATURAL_ACTOR = {
+    "assess": "unrelated_expert",
+    "decline": "manager",
+    "mobilise": "lead_expert",
+    "deliver": "team_expert",
+    "close": "lead_expert",
+    "withdraw": "partner",
+}
+# A value of each step the partner reads in the history, and one that stays internal.
+PARTNER_READS = {"decline": "reason", "mobilise": "place", "close": "closing_summary", "withdraw": "reason"}
+STAFF_ONLY = {"assess": "eligibility_notes"}
+
+
+@pytest.mark.parametrize(("state", "trigger"), EDGES, ids=combination_id)
+def test_each_transition_posted_through_the_page_moves_the_case_and_shows_on_the_partner_timeline(
+    factory, cast, signed_in, state, trigger
+):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    step = STEPS[trigger]
+    actor = NATURAL_ACTOR[trigger]
+    assert RELATIONS[actor] & set(step.actors)
+    data = step_data(trigger, case, team=cast.team)
+    visitor = signed_in(cast[actor])
+
+    response = post_action(visitor, case.id, f"/transitions/{trigger}", data)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == case_url(case.id)
+    after = snapshot(case.id)
+    assert after.state == step.dest
+    assert after.events[:-1] == before.events
+    assert after.events[-1][1] == trigger
+    assert str(step.label) in text(visitor.get(case_url(case.id)).get_data(as_text=True))
+
+    partner_page = signed_in(cast.partner).get(case_url(case.id)).get_data(as_text=True)
+    history = text(partner_page.split('id="history-title"', 1)[1])
+    assert str(step.label) in history
+    if trigger in PARTNER_READS:
+        assert data[PARTNER_READS[trigger]] in history
+    if trigger in STAFF_ONLY:
+        assert data[STAFF_ONLY[trigger]] not in partner_page
+
+
+def test_internal_notes_stay_with_the_ministry(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    notes = step_data("assess", case)["eligibility_notes"]
+
+    staff_page = signed_in(cast.unrelated_expert).get(case_url(case.id)).get_data(as_text=True)
+    partner_page = signed_in(cast.partner).get(case_url(case.id)).get_data(as_text=True)
+
+    assert notes in staff_page
+    assert notes not in partner_page
+
+
+# --- transitions refused through the page ------------------------------------------------
+
+
+def _wrong_state(trigger: str) -> str:
+    return next(state for state in STATES if state not in STEPS[trigger].sources)
+
+
+def _wrong_actor(trigger: str) -> str:
+    return next(actor for actor in STAFF_AND_OWN_PARTNER if not RELATIONS[actor] & set(STEPS[trigger].actors))
+
+
+REFUSED_THROUGH_THE_PAGE = [
+    *[(_wrong_state(trigger), trigger, "manager", 409, "is not possible while the request is") for trigger in STEPS],
+    *[(str(STEPS[trigger].sources[0]), trigger, _wrong_actor(trigger), 403, "Only ") for trigger in STEPS],
+]
+
+
+@pytest.mark.parametrize(("state", "trigger", "actor", "status", "says"), REFUSED_THROUGH_THE_PAGE, ids=combination_id)
+def test_a_transition_not_allowed_posted_through_the_page_changes_nothing_and_says_why(
+    factory, cast, signed_in, state, trigger, actor, status, says
+):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    visitor = signed_in(cast[actor])
+
+    response = visitor.post(
+        case_url(case.id, f"/transitions/{trigger}"),
+        {**step_data(trigger, case, team=cast.team), "version": before.version},
+        token_from="/cases",
+    )
+
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert says in text(html)
+    assert str(STEPS[trigger].label) in text(html)
+    assert case.reference in html  # the request page, so the user can see why and go on
+    assert snapshot(case.id) == before
+
+
+def test_a_form_from_a_page_that_is_out_of_date_is_refused_as_stale(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    manager = signed_in(cast.manager)
+    old_page = manager.get(case_url(case.id)).get_data(as_text=True)
+    old_version = form_posting_to(old_page, case_url(case.id, "/transitions/decline")).value("version")
+    partner = signed_in(cast.partner)
+    assert post_action(partner, case.id, "/transitions/withdraw", step_data("withdraw", case)).status_code == 302
+    before = snapshot(case.id)
+
+    response = manager.post(
+        case_url(case.id, "/transitions/decline"),
+        {**step_data("decline", case), "version": old_version},
+        token_from="/cases",
+    )
+
+    assert response.status_code == 409
+    assert "Someone else changed this request in the meantime" in text(response.get_data(as_text=True))
+    assert snapshot(case.id) == before
+    assert (before.state, before.outcome) == ("closed", "withdrawn")
+
+
+def test_an_unknown_action_is_not_found(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    before = snapshot(case.id)
+    response = signed_in(cast.manager).post(
+        case_url(case.id, "/transitions/approve"), {"version": before.version}, token_from="/cases"
+    )
+    assert response.status_code == 404
+    assert snapshot(case.id) == before
+
+
+# --- the queue: filters and pages --------------------------------------------------------
+
+QUEUE = [
+    {"key": "medina", "state": "submitted", "field": "HER", "country": "TN", "title": "Restoring the MEDINA walls"},
+    {"key": "museum", "state": "assessed", "field": "MUS", "country": "MA", "title": "Museum inventory 100% online"},
+    {"key": "archives", "state": "closed", "field": "HER", "country": "SN", "title": "Saving the colonial archives"},
+    {"key": "festival", "state": "submitted", "field": "PER", "country": "TN", "title": "A festival for the medina"},
+    {"key": "library", "state": "skills_mobilised", "field": "BOO", "country": "JO", "title": "Library of Irbid"},
+]
+LEAD = {"medina", "archives"}  # the signed-in expert leads these
+TEAM = {"library"}  # and is on this team without leading it
+
+FILTERS = [
+    ("state=submitted", lambda c: c["state"] == "submitted"),
+    ("state=closed", lambda c: c["state"] == "closed"),
+    ("field=HER", lambda c: c["field"] == "HER"),
+    ("country=TN", lambda c: c["country"] == "TN"),
+    ("assigned=me", lambda c: c["key"] in LEAD | TEAM),
+    ("q=medina", lambda c: "medina" in c["title"].lower()),
+    ("q=%25", lambda c: "%" in c["title"]),
+    ("q=_", lambda c: "_" in c["title"]),
+    ("state=submitted&country=TN&q=walls", lambda c: c["key"] == "medina"),
+    ("field=HER&assigned=me", lambda c: c["field"] == "HER" and c["key"] in LEAD | TEAM),
+    ("state=nonsense&field=XXX", lambda c: True),  # unknown codes are ignored, not an error
+    ("", lambda c: True),
+]
+
+
+@pytest.fixture
+def queue(factory: Factory):
+    """The cases of QUEUE, by key, and the expert who leads or joins some of them."""
+    me = factory.expert()
+    cases = {}
+    for spec in QUEUE:
+        key = spec["key"]
+        team = [me] if key in LEAD else [factory.expert(), me] if key in TEAM else None
+        case = factory.case(spec["state"], team=team, field=spec["field"], country=spec["country"], title=spec["title"])
+        if key in LEAD and spec["state"] in ("submitted", "assessed"):
+            factory.assign_lead(case, me)
+        cases[key] = case
+    return me, cases
+
+
+@pytest.mark.parametrize(("query", "matches"), FILTERS, ids=[query or "none" for query, _ in FILTERS])
+def test_queue_filters(queue, signed_in, query, matches):
+    me, cases = queue
+    expected = {cases[spec["key"]].reference for spec in QUEUE if matches(spec)}
+
+    response = signed_in(me).get(f"/cases?{query}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert sorted(references(html)) == sorted(expected)
+    assert re.search(rf"\b{len(expected)} requests?\b", text(html))
+
+
+def test_queue_sorts(queue, signed_in):
+    me, cases = queue
+    visitor = signed_in(me)
+    by_reference = sorted(case.reference for case in cases.values())
+    assert references(visitor.get("/cases?sort=reference").get_data(as_text=True)) == by_reference
+    assert references(visitor.get("/cases").get_data(as_text=True)) == by_reference[::-1]  # newest first
+    assert references(visitor.get("/cases?sort=oldest").get_data(as_text=True)) == by_reference
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_slice"),
+    [
+        ("per_page=2&page=1", slice(0, 2)),
+        ("per_page=2&page=2", slice(2, 4)),
+        ("per_page=2&page=3", slice(4, 5)),
+        ("per_page=2&page=4", slice(0, 0)),  # beyond the last page: an empty page, not an error
+        ("per_page=2&page=999", slice(0, 0)),
+        ("per_page=2&page=0", slice(0, 2)),
+        ("per_page=2&page=-3", slice(0, 2)),
+        ("per_page=2&page=two", slice(0, 2)),
+        ("per_page=0", slice(0, 5)),
+        ("per_page=-1", slice(0, 5)),
+        ("per_page=many", slice(0, 5)),
+        ("per_page=100000", slice(0, 5)),
+    ],
+)
+def test_queue_pages(factory, signed_in, query, expected_slice):
+    cases = [factory.case() for _ in range(5)]
+    newest_first = [case.reference for case in reversed(cases)]
+
+    response = signed_in(factory.expert()).get(f"/cases?{query}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert references(html) == newest_first[expected_slice]
+    assert "5 requests" in text(html)
+
+
+def test_pages_link_to_each_other_keeping_the_filters(factory, signed_in):
+    for _ in range(3):
+        factory.case(field="MUS")
+    factory.case(field="HER")
+    visitor = signed_in(factory.expert())
+
+    first = visitor.get("/cases?field=MUS&per_page=2").get_data(as_text=True)
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = visitor.get(next_link).get_data(as_text=True)
+
+    assert "field=MUS" in next_link
+    assert len(references(first)) == 2
+    assert len(references(second)) == 1
+    assert not set(references(first)) & set(references(second))
+
+
+# --- the manager's overview --------------------------------------------------------------
+
+OVERVIEW = [
+    ("submitted", None, "HER"),
+    ("submitted", None, "MUS"),
+    ("submitted", None, "HER"),
+    ("assessed", None, "HER"),
+    ("skills_mobilised", None, "ARV"),
+    ("mission_delivered", None, "HER"),
+    ("closed", "completed", "MUS"),
+    ("closed", "declined", "HER"),
+    ("closed", "withdrawn", "ARV"),
+]
+
+
+def test_the_manager_overview_counts_match_the_data(factory, signed_in):
+    for state, outcome, field in OVERVIEW:
+        factory.case(state, outcome=outcome, field=field)
+
+    html = signed_in(factory.manager()).get("/dashboard").get_data(as_text=True)
+
+    by_state = {
+        state: int(number)
+        for state, number in re.findall(r'href="/cases\?state=(\w+)">[^<]*</a></th>\s*<td class="num">(\d+)</td>', html)
+    }
+    assert by_state == {state: sum(1 for s, _o, _f in OVERVIEW if s == state) for state in STATES}
+    by_field = {
+        field: (int(open_count), int(total))
+        for field, open_count, total in re.findall(
+            r'href="/cases\?field=(\w+)">[^<]*</a></th>\s*<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>', html
+        )
+    }
+    totals = Counter(field for _s, _o, field in OVERVIEW)
+    still_open = Counter(field for state, _o, field in OVERVIEW if state != "closed")
+    assert by_field == {field: (still_open[field], totals[field]) for field in totals}
+    kpis = dict(
+        (label, int(value))
+        for value, label in re.findall(r'kpi-value">(\d+)</span>\s*<span class="kpi-label">([^<]+)<', html)
+    )
+    assert kpis["requests in all"] == len(OVERVIEW)
+    assert kpis["open"] == sum(still_open.values())
+    outcomes = Counter(outcome for _s, outcome, _f in OVERVIEW if outcome)
+    assert (kpis["Completed"], kpis["Declined"], kpis["Withdrawn"]) == (
+        outcomes["completed"],
+        outcomes["declined"],
+        outcomes["withdrawn"],
+    )
+
+
+@pytest.mark.parametrize("role", ["partner", "expert"])
+def test_only_managers_see_the_overview(factory, signed_in, role):
+    assert signed_in(factory.user(role)).get("/dashboard").status_code == 403
+
+
+# --- the manager assigns the lead expert -------------------------------------------------
+
+
+def test_the_manager_assigns_a_lead_expert_through_the_page(factory, cast, signed_in):
+    case = factory.case(author=cast.partner)
+    before = snapshot(case.id)
+
+    response = post_action(signed_in(cast.manager), case.id, "/lead", {"lead_expert": cast.unrelated_expert.id})
+
+    assert response.status_code == 302
+    after = snapshot(case.id)
+    assert (after.state, after.lead_expert_id) == ("submitted", cast.unrelated_expert.id)
+    assert after.version == before.version + 1
+    assert after.events[:-1] == before.events
+    assert after.events[-1][1] == "assign_lead"
+    queue = signed_in(cast.unrelated_expert).get("/cases?assigned=me").get_data(as_text=True)
+    assert references(queue) == [case.reference]
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "status", "says"),
+    [
+        ("submitted", "unrelated_expert", 403, "Only a manager may assign the lead expert."),
+        ("submitted", "lead_expert", 403, "Only a manager may assign the lead expert."),
+        ("submitted", "partner", 403, "Only a manager may assign the lead expert."),
+        ("closed", "manager", 409, "This request is closed."),
+    ],
+    ids=combination_id,
+)
+def test_assigning_the_lead_is_refused_through_the_page(factory, cast, signed_in, state, actor, status, says):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+
+    response = signed_in(cast[actor]).post(
+        case_url(case.id, "/lead"),
+        {"lead_expert": cast.unrelated_expert.id, "version": before.version},
+        token_from="/cases",
+    )
+
+    assert response.status_code == status
+    assert says in text(response.get_data(as_text=True))
+    assert snapshot(case.id) == before
+
+
+# --- CSRF ----------------------------------------------------------------------------------
+
+
+def _new_request(cast: Cast, case_id: int):
+    return cast.partner, "/cases/new", request_data()
+
+
+def _transition(cast: Cast, case_id: int):
+    return cast.manager, case_url(case_id, "/transitions/decline"), {"reason": "Not in our remit at all.", "version": 1}
+
+
+def _withdraw(cast: Cast, case_id: int):
+    return cast.partner, case_url(case_id, "/transitions/withdraw"), {"reason": "Budget cut.", "version": 1}
+
+
+def _lead(cast: Cast, case_id: int):
+    return cast.manager, case_url(case_id, "/lead"), {"lead_expert": cast.unrelated_expert.id, "version": 1}
+
+
+def _logout(cast: Cast, case_id: int):
+    return cast.partner, "/logout", {}
+
+
+@pytest.mark.parametrize("forged", [_new_request, _transition, _withdraw, _lead, _logout], ids=lambda f: f.__name__)
+def test_a_post_without_the_csrf_token_is_rejected_and_changes_nothing(factory, cast, signed_in, forged):
+    case = factory.case(author=cast.partner)
+    user, url, data = forged(cast, case.id)
+    visitor = signed_in(user)
+    before = (snapshot(case.id), count(ExpertiseRequest), count(Event), user.session_token)
+
+    response = visitor.post(url, data, with_csrf=False)
+
+    assert response.status_code == 400
+    assert "Your form expired" in text(response.get_data(as_text=True))
+    db.session.refresh(user)
+    assert (snapshot(case.id), count(ExpertiseRequest), count(Event), user.session_token) == before
+    assert visitor.get("/cases").status_code == 200  # still signed in
+
+
+def test_signing_in_without_the_csrf_token_is_rejected(factory, visitor):
+    user = factory.partner()
+    response = visitor.post("/login", {"email": user.email, "password": Factory.PASSWORD}, with_csrf=False)
+    assert response.status_code == 400
+    assert visitor.get("/cases").status_code == 302
+
+
+def test_a_token_from_another_session_is_rejected(factory, cast, signed_in):
+    case = factory.case(author=cast.partner)
+    before = snapshot(case.id)
+    stolen = signed_in(cast.manager).csrf_token("/cases")
+    response = signed_in(cast.partner).post(
+        case_url(case.id, "/transitions/withdraw"),
+        {"reason": "Budget cut.", "version": before.version, "csrf_token": stolen},
+    )
+    assert response.status_code == 400
+    assert snapshot(case.id) == before

@@ -1,0 +1,185 @@
+"""Several people firing at the same request at the same moment: exactly one wins.
+
+The threaded tests need real concurrent connections and row locks, so they run on
+PostgreSQL only (`postgres` marker, skipped with the reason elsewhere). The
+deterministic test interleaves two sessions by hand and runs on every database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from expertise_app.auth.models import User
+from expertise_app.cases import operations
+from expertise_app.cases.models import Event, ExpertiseRequest
+from expertise_app.cases.operations import StaleCase
+from expertise_app.cases.workflow import STEPS
+from expertise_app.extensions import db
+
+from .factories import Cast, Factory, request_data, snapshot, step_data
+from .matrix import EDGES, combination_id
+
+THREADS = 4
+
+
+def race(app: Flask, case_id: int, attempts: list[tuple[str, int]], team_ids: list[int]) -> list[str]:
+    """Each (trigger, actor id) in a thread of its own, all released together; what each one got."""
+    barrier = threading.Barrier(len(attempts), timeout=30)
+    results: list[str] = [""] * len(attempts)
+
+    def attempt(index: int, trigger: str, actor_id: int) -> None:
+        with app.app_context():  # its own session, so its own database connection
+            try:
+                case = db.session.get(ExpertiseRequest, case_id)
+                actor = db.session.get(User, actor_id)
+                team = [db.session.get(User, expert_id) for expert_id in team_ids]
+                data = step_data(trigger, case, team=team)
+                version = case.version
+            except BaseException as error:
+                barrier.abort()
+                results[index] = f"setup failed: {error!r}"
+                return
+            try:
+                barrier.wait()
+                operations.fire(case, trigger, actor, data, version)
+            except StaleCase:
+                results[index] = "stale"
+            except BaseException as error:
+                results[index] = f"unexpected: {error!r}"
+            else:
+                results[index] = f"won: {trigger}"
+
+    threads = [
+        threading.Thread(target=attempt, args=(index, trigger, actor_id))
+        for index, (trigger, actor_id) in enumerate(attempts)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def assert_one_winner(results: list[str], case_id: int, before) -> None:
+    outcomes = Counter("won" if result.startswith("won") else result for result in results)
+    assert outcomes == Counter({"won": 1, "stale": len(results) - 1}), results
+    [winner] = [result.removeprefix("won: ") for result in results if result.startswith("won")]
+    after = snapshot(case_id)
+    assert after.state == STEPS[winner].dest
+    assert after.version > before.version
+    assert after.events[: len(before.events)] == before.events
+    assert [trigger for _id, trigger in after.events[len(before.events) :]] == [winner]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("state", "trigger"), EDGES, ids=combination_id)
+def test_the_same_trigger_fired_at_once_wins_once(app, factory: Factory, cast: Cast, state, trigger):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    db.session.commit()
+
+    results = race(app, case.id, [(trigger, cast.manager.id)] * THREADS, [expert.id for expert in cast.team])
+
+    assert_one_winner(results, case.id, before)
+
+
+# Every state where several people may act at once, with who would act.
+COMPETING = {
+    "submitted": [("assess", "unrelated_expert"), ("decline", "manager"), ("withdraw", "partner")],
+    "assessed": [("mobilise", "lead_expert"), ("decline", "manager"), ("withdraw", "partner")],
+    "skills_mobilised": [("deliver", "team_expert"), ("withdraw", "partner"), ("withdraw", "manager")],
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("state", list(COMPETING))
+def test_competing_triggers_fired_at_once_let_one_win(app, factory: Factory, cast: Cast, state):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    db.session.commit()
+    attempts = [(trigger, cast[actor].id) for trigger, actor in COMPETING[state]]
+
+    results = race(app, case.id, attempts, [expert.id for expert in cast.team])
+
+    assert_one_winner(results, case.id, before)
+
+
+@pytest.mark.parametrize(
+    ("state", "first", "second"),
+    [
+        ("submitted", ("assess", "unrelated_expert"), ("assess", "manager")),
+        ("submitted", ("withdraw", "partner"), ("decline", "manager")),
+        ("assessed", ("decline", "manager"), ("mobilise", "lead_expert")),
+        ("assessed", ("mobilise", "manager"), ("mobilise", "lead_expert")),
+        ("assessed", ("mobilise", "lead_expert"), ("mobilise", "manager")),
+        ("skills_mobilised", ("withdraw", "partner"), ("deliver", "team_expert")),
+        ("mission_delivered", ("close", "manager"), ("close", "lead_expert")),
+    ],
+    ids=combination_id,
+)
+def test_a_copy_read_before_someone_else_s_change_is_stale(app, factory: Factory, cast: Cast, state, first, second):
+    """Two sessions read the same version; the first one commits; the second one is refused."""
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    team = [expert.id for expert in cast.team]
+
+    with app.app_context():  # the second person's session reads the request now ...
+        late_case = db.session.get(ExpertiseRequest, case.id)
+        late_actor = db.session.get(User, cast[second[1]].id)
+        late_data = step_data(second[0], late_case, team=[db.session.get(User, expert_id) for expert_id in team])
+        late_version = late_case.version
+
+        with app.app_context():  # ... the first person changes it in a session of their own ...
+            early_case = db.session.get(ExpertiseRequest, case.id)
+            early_team = [db.session.get(User, expert_id) for expert_id in team]
+            operations.fire(
+                early_case,
+                first[0],
+                db.session.get(User, cast[first[1]].id),
+                step_data(first[0], early_case, team=early_team),
+                early_case.version,
+            )
+        after_first = snapshot(case.id)
+
+        with pytest.raises(StaleCase):  # ... and the second person's copy is now stale.
+            operations.fire(late_case, second[0], late_actor, late_data, late_version)
+
+    assert after_first.state == STEPS[first[0]].dest
+    assert after_first.events[:-1] == before.events
+    assert snapshot(case.id) == after_first
+
+
+@pytest.mark.postgres
+def test_requests_filed_at_once_each_get_their_own_reference(app, factory: Factory):
+    partners = [factory.partner() for _ in range(THREADS)]
+    barrier = threading.Barrier(THREADS, timeout=30)
+    results: list[str] = [""] * THREADS
+
+    def file(index: int, partner_id: int) -> None:
+        with app.app_context():
+            author = db.session.get(User, partner_id)
+            try:
+                barrier.wait()
+                results[index] = operations.file_request(author, request_data()).reference
+            except BaseException as error:
+                results[index] = f"unexpected: {error!r}"
+
+    threads = [threading.Thread(target=file, args=(index, partner.id)) for index, partner in enumerate(partners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    year = results[0][4:8]
+    assert sorted(results) == [f"EXP-{year}-{number:04d}" for number in range(1, THREADS + 1)], results
+    rows = db.session.execute(
+        sa.select(ExpertiseRequest.reference, sa.func.count(Event.id))
+        .join(Event, Event.request_id == ExpertiseRequest.id)
+        .group_by(ExpertiseRequest.reference)
+    ).all()
+    assert sorted(rows) == [(reference, 1) for reference in sorted(results)]

@@ -1,0 +1,93 @@
+"""Languages: which one a page is served in, right-to-left Arabic, and coded values
+shown in the user's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from expertise_app.auth.models import User
+from expertise_app.extensions import db
+
+from .translations import translated
+
+
+def html_attributes(page: str) -> tuple[str, str]:
+    match = re.search(r'<html lang="([^"]+)" dir="([^"]+)"', page)
+    assert match, "no <html lang dir> on the page"
+    return match.group(1), match.group(2)
+
+
+def test_english_is_the_default(visitor):
+    page = visitor.get("/login").get_data(as_text=True)
+    assert html_attributes(page) == ("en", "ltr")
+    assert "Sign in to Passerelle" in page
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "expected"),
+    [("fr-FR,fr;q=0.9,en;q=0.5", ("fr", "ltr")), ("ar-TN,ar;q=0.9", ("ar", "rtl")), ("de-DE,de;q=0.9", ("en", "ltr"))],
+)
+def test_the_browser_language_is_used_when_nothing_was_chosen(visitor, accept_language, expected):
+    page = visitor.get("/login", headers={"Accept-Language": accept_language}).get_data(as_text=True)
+    assert html_attributes(page) == expected
+
+
+def test_the_switcher_remembers_a_visitors_choice_in_a_cookie(app, visitor):
+    response = visitor.post("/language", {"lang": "ar", "next": "/login"}, token_from="/login")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")
+    page = visitor.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert html_attributes(page) == ("ar", "rtl")
+    assert translated(app, "ar", "Sign in to Passerelle") in page
+
+
+def test_the_switcher_ignores_an_unknown_language_and_a_foreign_next(visitor):
+    response = visitor.post("/language", {"lang": "xx", "next": "https://evil.example/"}, token_from="/login")
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+    assert html_attributes(visitor.get("/login").get_data(as_text=True)) == ("en", "ltr")
+
+
+def test_a_users_saved_preference_wins_over_cookie_and_browser(visitor, factory):
+    partner = factory.partner()
+    visitor.login(partner.email)
+    visitor.post("/language", {"lang": "fr", "next": "/cases"}, token_from="/cases")
+    assert db.session.get(User, partner.id).locale == "fr"
+    visitor.client.set_cookie("lang", "ar")
+    page = visitor.get("/cases", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert html_attributes(page) == ("fr", "ltr")
+
+
+def test_the_switcher_needs_a_csrf_token(visitor):
+    response = visitor.client.post("/language", data={"lang": "fr"})
+    assert response.status_code == 400
+
+
+def test_coded_values_and_countries_are_shown_in_the_users_language(visitor, factory):
+    partner = factory.partner(locale="ar")
+    case = factory.case(author=partner, field="MUS", country="TN", working_languages=["fr"])
+    visitor.login(partner.email)
+    page = visitor.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert html_attributes(page) == ("ar", "rtl")
+    assert "المتاحف والمجموعات" in page  # Museums and collections, as in DOMAIN.md
+    assert "تونس" in page  # Tunisia, from Babel's locale data
+    assert "الفرنسية" in page  # French (the working language)
+
+
+def test_dates_are_formatted_for_the_locale(visitor, factory):
+    partner = factory.partner(locale="fr")
+    case = factory.case(author=partner)
+    visitor.login(partner.email)
+    page = visitor.get(f"/cases/{case.id}").get_data(as_text=True)
+    months = "janv.|févr.|mars|avr.|mai|juin|juil.|août|sept.|oct.|nov.|déc."
+    assert re.search(rf"\d{{1,2}} ({months}) \d{{4}}", page), "no French-formatted date on the page"
+
+
+def test_form_errors_are_translated(app, visitor, factory):
+    partner = factory.partner(locale="fr")
+    visitor.login(partner.email)
+    page = visitor.post("/cases/new", {"title": ""}).get_data(as_text=True)
+    assert translated(app, "fr", "Please correct the errors below.") in page
+    assert "This field is required." not in page  # WTForms' own messages come translated too

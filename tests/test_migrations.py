@@ -1,0 +1,89 @@
+"""The migrations are the only way the schema is made: on an empty database they build
+exactly what the models declare, and they go down and up again."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+
+from config import TestingConfig
+from expertise_app import create_app
+from expertise_app.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(tmp_path) -> Iterator[str]:
+    """A database of its own, empty: a temp file on SQLite, a throwaway database on PostgreSQL."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or sa.engine.make_url(base).get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    name = f"migrations_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_app(empty_database_url):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def schema_differences() -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def tables() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(app) -> str:
+    return ScriptDirectory(app.extensions["migrate"].directory).get_current_head()
+
+
+def test_upgrade_on_an_empty_database_builds_what_the_models_declare(fresh_app):
+    assert tables() == set()
+
+    upgrade()
+
+    assert tables() == set(db.metadata.tables) | {"alembic_version"}
+    assert current_revision() == head_revision(fresh_app)
+    assert schema_differences() == []
+
+
+def test_downgrade_to_base_and_upgrade_again(fresh_app):
+    upgrade()
+    downgrade(revision="base")
+
+    assert tables() <= {"alembic_version"}
+    assert current_revision() is None
+
+    upgrade()
+
+    assert current_revision() == head_revision(fresh_app)
+    assert schema_differences() == []

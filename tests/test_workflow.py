@@ -1,0 +1,333 @@
+"""The workflow through its service (cases/operations.py): every allowed and every
+forbidden (state, trigger, actor) combination, generated from `workflow.STEPS`, plus
+stale copies, guards, the append-only history and the one machine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import transitions
+
+from expertise_app import policy
+from expertise_app.cases import operations
+from expertise_app.cases.models import Event, ExpertiseRequest
+from expertise_app.cases.operations import (
+    InvalidData,
+    NotFound,
+    PermissionDenied,
+    StaleCase,
+    TransitionNotAllowed,
+)
+from expertise_app.cases.workflow import MACHINE, STEPS
+from expertise_app.extensions import db
+
+from .factories import count, request_data, snapshot, step_data
+from .matrix import ACTORS, ALLOWED, EDGES, FORBIDDEN, RELATIONS, STATES, combination_id
+
+
+def as_text(value):
+    """Submitted and stored values compared as the text a form carries."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return [as_text(item) for item in value]
+    return str(value)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_each_person_of_the_cast_has_the_declared_relations(factory, cast, state):
+    case = factory.cast_case(cast, state)
+    for actor in ACTORS:
+        assert policy.actors_of(cast[actor], case) == RELATIONS[actor], actor
+
+
+@pytest.mark.parametrize(("state", "trigger", "actor"), ALLOWED, ids=combination_id)
+def test_allowed_combination_moves_the_case_and_writes_one_event(factory, cast, state, trigger, actor):
+    case = factory.cast_case(cast, state)
+    step = STEPS[trigger]
+    before = snapshot(case.id)
+    user = cast[actor]
+    data = step_data(trigger, case, team=cast.team)
+    at = datetime.now(UTC)
+
+    operations.fire(case, trigger, user, data, case.version, at=at)
+
+    after = snapshot(case.id)
+    assert after.state == step.dest
+    assert after.outcome == (str(step.outcome) if step.outcome else before.outcome)
+    assert after.version == before.version + 1
+    assert after.events[: len(before.events)] == before.events
+    assert len(after.events) == len(before.events) + 1
+    event = db.session.get(Event, after.events[-1][0])
+    assert (event.actor_id, event.trigger, event.from_state, event.to_state) == (user.id, trigger, state, step.dest)
+    assert event.created_at == at
+    assert set(event.data) == set(data)
+    assert {name: as_text(value) for name, value in event.data.items()} == {
+        name: as_text(value) for name, value in data.items()
+    }
+    reloaded = db.session.get(ExpertiseRequest, case.id)
+    assert reloaded.state_entered_at == at
+    assert reloaded.closed_at == (at if step.outcome else None)
+
+
+@pytest.mark.parametrize(("state", "trigger", "actor", "error"), FORBIDDEN, ids=combination_id)
+def test_forbidden_combination_is_refused_and_changes_nothing(factory, cast, state, trigger, actor, error):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+
+    with pytest.raises(error) as refused:
+        operations.fire(case, trigger, cast[actor], step_data(trigger, case, team=cast.team), case.version)
+
+    assert refused.value.message
+    assert type(refused.value) is error
+    db.session.commit()  # whatever the service may have left pending would be written now
+    assert snapshot(case.id) == before
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_a_partner_of_another_organisation_cannot_even_see_the_case(factory, cast, state):
+    case = factory.cast_case(cast, state)
+    with pytest.raises(NotFound):
+        operations.get_visible_case(cast.other_partner, case.id)
+    for actor in ACTORS:
+        if actor != "other_partner":
+            assert operations.get_visible_case(cast[actor], case.id).id == case.id
+
+
+def test_an_unknown_trigger_is_refused_and_changes_nothing(factory, cast):
+    case = factory.cast_case(cast, "submitted")
+    before = snapshot(case.id)
+    with pytest.raises(TransitionNotAllowed):
+        operations.fire(case, "approve", cast.manager, {}, case.version)
+    assert snapshot(case.id) == before
+
+
+@pytest.mark.parametrize(("state", "trigger"), EDGES, ids=combination_id)
+def test_a_stale_version_is_refused_and_changes_nothing(factory, cast, state, trigger):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+
+    with pytest.raises(StaleCase):
+        operations.fire(case, trigger, cast.manager, step_data(trigger, case, team=cast.team), case.version - 1)
+
+    db.session.commit()
+    assert snapshot(case.id) == before
+
+
+@pytest.mark.parametrize("version", [2, None, "2"], ids=["newer", "missing", "newer-as-text"])
+def test_a_version_other_than_the_current_one_is_stale(factory, version):
+    case = factory.case("submitted")
+    before = snapshot(case.id)
+    assert before.version == 1
+
+    with pytest.raises(StaleCase):
+        operations.fire(case, "assess", factory.manager(), step_data("assess", case), version)
+
+    db.session.commit()
+    assert snapshot(case.id) == before
+
+
+def _drop_mission(case):
+    db.session.delete(case.mission)
+
+
+def _drop_team(case):
+    case.assignments.clear()
+
+
+def _drop_report(case):
+    case.mission.report = None
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger", "break_case", "reason"),
+    [
+        ("skills_mobilised", "deliver", _drop_mission, "No mission has been planned for this request."),
+        ("skills_mobilised", "deliver", _drop_team, "No expert has been mobilised for this request."),
+        ("mission_delivered", "close", _drop_report, "The mission report has not been written."),
+    ],
+    ids=["deliver-without-mission", "deliver-without-team", "close-without-report"],
+)
+def test_a_failing_guard_refuses_with_its_reason(factory, cast, state, trigger, break_case, reason):
+    case = factory.cast_case(cast, state)
+    break_case(case)
+    db.session.commit()
+    before = snapshot(case.id)
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        operations.fire(case, trigger, cast.manager, step_data(trigger, case), case.version)
+
+    assert refused.value.message == reason
+    assert STEPS[trigger] not in policy.allowed_steps(cast.manager, case)
+    db.session.commit()
+    assert snapshot(case.id) == before
+
+
+@pytest.mark.parametrize(
+    "invalid",
+    [
+        {"trigger": "decline", "data": {"reason": ""}, "fields": {"reason"}},
+        {"trigger": "assess", "data": {"eligibility_notes": "", "priority": "never", "field": "XXX"}, "fields": None},
+        {"trigger": "withdraw", "data": None, "fields": {"reason"}},
+    ],
+    ids=["decline-empty-reason", "assess-bad-codes", "withdraw-no-data"],
+)
+def test_invalid_data_is_refused_field_by_field_and_changes_nothing(factory, cast, invalid):
+    case = factory.cast_case(cast, "submitted")
+    before = snapshot(case.id)
+    with pytest.raises(InvalidData) as refused:
+        operations.fire(case, invalid["trigger"], cast.manager, invalid["data"], case.version)
+    expected_fields = invalid["fields"] or {"eligibility_notes", "priority", "field"}
+    assert set(refused.value.errors) == expected_fields
+    assert all(refused.value.errors[name] for name in expected_fields)
+    db.session.commit()
+    assert snapshot(case.id) == before
+
+
+# --- the lead expert ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", [state for state in STATES if state != "closed"])
+def test_a_manager_assigns_the_lead_expert_without_moving_the_case(factory, cast, state):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    operations.assign_lead(case, cast.manager, {"lead_expert": cast.unrelated_expert.id}, case.version)
+    after = snapshot(case.id)
+    assert (after.state, after.lead_expert_id, after.version) == (state, cast.unrelated_expert.id, before.version + 1)
+    event = db.session.get(Event, after.events[-1][0])
+    assert (event.trigger, event.from_state, event.to_state, event.actor_id) == (
+        "assign_lead",
+        state,
+        state,
+        cast.manager.id,
+    )
+    assert event.data == {"lead_expert": cast.unrelated_expert.id}
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "version_shift", "error"),
+    [
+        *[("submitted", actor, 0, PermissionDenied) for actor in ACTORS if actor != "manager"],
+        ("closed", "manager", 0, TransitionNotAllowed),
+        ("submitted", "manager", -1, StaleCase),
+    ],
+    ids=combination_id,
+)
+def test_assigning_the_lead_is_refused_and_changes_nothing(factory, cast, state, actor, version_shift, error):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    with pytest.raises(error):
+        operations.assign_lead(
+            case, cast[actor], {"lead_expert": cast.unrelated_expert.id}, case.version + version_shift
+        )
+    db.session.commit()
+    assert snapshot(case.id) == before
+
+
+@pytest.mark.parametrize("lead", ["", "partner", "manager", "inactive_expert", "999999"])
+def test_only_an_active_expert_can_be_named_lead(factory, cast, lead):
+    case = factory.cast_case(cast, "submitted")
+    before = snapshot(case.id)
+    people = {"partner": cast.partner, "manager": cast.manager, "inactive_expert": factory.expert(active=False)}
+    value = people[lead].id if lead in people else lead
+    with pytest.raises(InvalidData) as refused:
+        operations.assign_lead(case, cast.manager, {"lead_expert": value}, case.version)
+    assert list(refused.value.errors) == ["lead_expert"]
+    db.session.commit()
+    assert snapshot(case.id) == before
+
+
+# --- filing a request -----------------------------------------------------------------
+
+
+def test_a_partner_files_a_request_that_starts_submitted_with_its_history(factory):
+    partner = factory.partner()
+    at = datetime(2031, 3, 14, 9, 30, tzinfo=UTC)
+    first = operations.file_request(partner, request_data(period_start="2031-06-01", period_end="2031-06-05"), at=at)
+    second = operations.file_request(partner, request_data(period_start="2031-06-01", period_end="2031-06-05"), at=at)
+
+    assert (first.reference, second.reference) == ("EXP-2031-0001", "EXP-2031-0002")
+    assert (first.state, first.outcome, first.version) == ("submitted", None, 1)
+    assert (first.organisation_id, first.author_id) == (partner.organisation_id, partner.id)
+    [event] = first.events
+    assert (event.trigger, event.from_state, event.to_state, event.actor_id) == (
+        "submit",
+        None,
+        "submitted",
+        partner.id,
+    )
+    assert event.data["title"] == request_data()["title"]
+    assert event.data["working_languages"] == ["fr", "ar"]
+
+
+@pytest.mark.parametrize("role", ["expert", "manager"])
+def test_only_a_partner_may_file_a_request(factory, role):
+    with pytest.raises(PermissionDenied):
+        operations.file_request(factory.user(role), request_data())
+    assert count(ExpertiseRequest) == 0
+
+
+def test_filing_is_one_transaction_no_request_without_its_history(factory):
+    """If the history row cannot be written, the request is not left behind either."""
+    partner = factory.partner()
+
+    def refuse(mapper, connection, target):
+        raise RuntimeError("the history table refuses the row")
+
+    db.event.listen(Event, "before_insert", refuse)
+    try:
+        with pytest.raises(RuntimeError):
+            operations.file_request(partner, request_data())
+    finally:
+        db.event.remove(Event, "before_insert", refuse)
+    db.session.rollback()
+    assert (count(ExpertiseRequest), count(Event)) == (0, 0)
+
+
+# --- history and machine --------------------------------------------------------------
+
+
+def test_history_events_cannot_be_updated(factory):
+    case = factory.case("assessed")
+    before = snapshot(case.id)
+    event = case.events[-1]
+    event.trigger = "decline"
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.commit()
+    db.session.rollback()
+    assert snapshot(case.id) == before
+
+
+def test_history_events_cannot_be_deleted(factory):
+    case = factory.case("assessed")
+    before = snapshot(case.id)
+    db.session.delete(case.events[0])
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.commit()
+    db.session.rollback()
+    assert snapshot(case.id) == before
+
+
+def test_the_machine_declares_exactly_the_steps(app):
+    assert set(MACHINE.events) == set(STEPS)
+    for trigger, step in STEPS.items():
+        declared = MACHINE.events[trigger].transitions
+        assert set(declared) == {str(source) for source in step.sources}
+        assert {transition.dest for transitions_ in declared.values() for transition in transitions_} == {
+            str(step.dest)
+        }
+
+
+@pytest.mark.parametrize("path", ["completed", "declined", "withdrawn"])
+def test_firing_neither_builds_a_machine_nor_attaches_the_case(factory, monkeypatch, path):
+    def no_new_machine(*args, **kwargs):
+        raise AssertionError("a Machine was built while firing")
+
+    monkeypatch.setattr(transitions.Machine, "__init__", no_new_machine)
+    case = factory.case("closed", outcome=path)
+
+    assert case.state == "closed"
+    assert case.outcome == path
+    assert MACHINE.models == []
+    assert not any(hasattr(case, trigger) for trigger in STEPS)
