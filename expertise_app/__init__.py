@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import init_api
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
@@ -56,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, cases_bp, dashboard_bp, health_bp, i18n_bp):
         app.register_blueprint(blueprint)
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

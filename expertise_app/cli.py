@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi create-user …`, `flask --app wsgi seed-demo`."""
+"""Command-line tools: `flask --app wsgi create-user …`, `create-token EMAIL`, `seed-demo`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import sys
 import click
 from flask import Flask, current_app
 
-from .auth.accounts import AccountError, create_user
+from .auth.accounts import AccountError, create_user, find_user_by_email
 from .auth.models import Role
+from .auth.tokens import TokenError, create_token
 from .extensions import db
 
 
@@ -49,6 +50,26 @@ def seed_demo_command(allow_production):
         click.echo(f"  {account.role:<8} {account.email:<32} {account.password}")
 
 
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+def create_token_command(email, name):
+    """Create an API token for EMAIL and print it (last line; it is not stored, only its hash)."""
+    user = find_user_by_email(email)
+    if user is None:
+        click.echo(f"Error: no account with the email {email}.", err=True)
+        sys.exit(1)
+    try:
+        token, secret = create_token(user, name)
+    except TokenError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Created the API token “{token.name}” for {user.email} ({user.role}). It is shown once:")
+    click.echo(secret)
+
+
 def init_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
+    app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)

@@ -17,8 +17,14 @@ ERROR_TEXTS = {
     405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
     409: (_l("Conflict"), _l("The request conflicts with the current state of the resource.")),
     413: (_l("Too large"), _l("What you sent is larger than the server accepts.")),
+    415: (_l("Unsupported media type"), _l("Send JSON with Content-Type: application/json.")),
+    422: (_l("Invalid data"), _l("Please correct the errors below.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Please try again later.")),
 }
+
+
+def status_title(status: int) -> str:
+    return str(ERROR_TEXTS.get(status, (ERROR_TEXTS[400][0],))[0])
 
 
 def wants_problem_json() -> bool:
@@ -54,9 +60,30 @@ def error_response(status: int, title: str | None = None, detail: str | None = N
 def handle_http_exception(error: HTTPException):
     status = error.code or 500
     headers = {key: value for key, value in error.get_headers() if key.lower() != "content-type"}
+    field_errors = _field_errors(error)
+    if field_errors and wants_problem_json():
+        return problem(status, status_title(status), _("Please correct the errors below."), errors=field_errors)
+    detail = error.description if status in (400, 401, 403, 415) and _is_ours(error) else None
     if status in ERROR_TEXTS:
-        return error_response(status, headers=headers)
+        return error_response(status, detail=detail, headers=headers)
     return error_response(status, error.name, error.description, headers)
+
+
+def _is_ours(error: HTTPException) -> bool:
+    """A description written by this app (not werkzeug's generic English one)."""
+    return error.description != type(error).description
+
+
+def _field_errors(error: HTTPException) -> dict[str, list[str]] | None:
+    """webargs' validation messages ({"query": {"state": [...]}}), flattened per field."""
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not isinstance(messages, dict):
+        return None
+    flat: dict[str, list[str]] = {}
+    for location in messages.values():
+        for name, field_messages in location.items() if isinstance(location, dict) else []:
+            flat[name] = [str(m) for m in field_messages] if isinstance(field_messages, list) else [str(field_messages)]
+    return flat or None
 
 
 def handle_csrf_error(error: CSRFError):

@@ -7,7 +7,7 @@ the default and the source language of the catalogues in translations/.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import refresh
 from flask_login import current_user
 
@@ -33,8 +33,9 @@ def select_locale() -> str:
     if not has_request_context():  # command line, background jobs
         return default
     supported = supported_languages()
-    if current_user and current_user.is_authenticated and current_user.locale in supported:
-        return current_user.locale
+    user = g.get("api_user") or current_user
+    if user and user.is_authenticated and user.locale in supported:
+        return user.locale
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in supported:
         return cookie

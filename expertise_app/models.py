@@ -1,6 +1,16 @@
 """Every model, imported in one place so that Alembic and the app see them all."""
 
-from .auth.models import ExpertProfile, Organisation, Role, User
+from .auth.models import ApiToken, ExpertProfile, Organisation, Role, User
 from .cases.models import Assignment, Event, ExpertiseRequest, Mission
 
-__all__ = ["Assignment", "Event", "ExpertProfile", "ExpertiseRequest", "Mission", "Organisation", "Role", "User"]
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "Event",
+    "ExpertProfile",
+    "ExpertiseRequest",
+    "Mission",
+    "Organisation",
+    "Role",
+    "User",
+]

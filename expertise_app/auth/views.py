@@ -1,9 +1,10 @@
-"""Login, logout and the home page that sends each role to its workspace."""
+"""Login, logout, the home page that sends each role to its workspace, and the account
+page where users manage their API tokens."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,8 +12,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, login_manager
 from ..urls import safe_next
 from .accounts import authenticate, log_out_everywhere
-from .forms import LoginForm
+from .forms import LoginForm, TokenForm
 from .models import User
+from .tokens import TokenError, create_token, revoke_token, tokens_of
 
 bp = Blueprint("auth", __name__)
 
@@ -63,3 +65,43 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return _render_account(TokenForm(formdata=None))
+
+
+def _render_account(form: TokenForm, new_secret: str | None = None, status: int = 200):
+    return (
+        render_template("auth/account.html", form=form, tokens=tokens_of(current_user), new_secret=new_secret),
+        status,
+    )
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_api_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render_account(form, status=422)
+    try:
+        _token, secret = create_token(current_user, form.name.data)
+    except TokenError as error:
+        form.name.errors.append(str(error))
+        return _render_account(form, status=422)
+    db.session.commit()
+    # Shown on this page once, never stored in a flash message or anywhere else.
+    return _render_account(TokenForm(formdata=None), new_secret=secret, status=201)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    token = revoke_token(current_user, token_id)
+    if token is None:
+        abort(404)
+    db.session.commit()
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("auth.account"))

@@ -27,6 +27,9 @@ from .forms import AssignLeadForm, RequestForm
 from .models import Event, ExpertiseRequest
 from .workflow import INITIAL_STATE, MACHINE, STEPS, Step
 
+# Ids are 32-bit integers in PostgreSQL; a larger one names no request (and must not reach the driver).
+MAX_ID = 2**31 - 1
+
 
 class CaseError(Exception):
     """A refused operation; `status` is the HTTP status the API answers with."""
@@ -96,7 +99,7 @@ def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
 
 def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:
     """The request if `user` may see it; NotFound otherwise (also for other organisations)."""
-    case = db.session.get(ExpertiseRequest, case_id)
+    case = db.session.get(ExpertiseRequest, case_id) if 0 < case_id <= MAX_ID else None
     if case is None or not policy.can_view(user, case):
         raise NotFound(_("No such request."))
     return case

@@ -1,0 +1,389 @@
+"""Endpoints of /api/v1. HTTP only: parse, call the services, serialise.
+
+Authentication: `Authorization: Bearer <token>`, or the session cookie of a
+signed-in user (then unsafe methods need the CSRF token in `X-CSRFToken`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
+
+from .. import policy, reference
+from ..auth.models import Role, User
+from ..auth.tokens import user_for_token
+from ..cases import operations
+from ..cases.models import ExpertiseRequest
+from ..cases.presenters import visible_history
+from ..cases.queries import CaseFilters, visible_cases
+from ..cases.states import OUTCOME_LABELS, STATE_LABELS, State
+from ..cases.workflow import MACHINE, STEPS
+from ..dashboard import queries as dashboard_queries
+from ..errors import problem, status_title
+from ..extensions import csrf, db
+from .jsonschema import form_schema
+from .schemas import (
+    DashboardSchema,
+    ExpertSchema,
+    ReferenceSchema,
+    RequestDetailSchema,
+    RequestPageSchema,
+    RequestQuerySchema,
+    WorkflowSchema,
+)
+
+API_MAX_CONTENT_LENGTH = 1024 * 1024
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+blp = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="Expertise requests, their workflow and reference data."
+)
+csrf.exempt(blp)
+
+
+# -- authentication and errors ------------------------------------------------------------
+
+
+def _unauthorized(detail: str) -> Unauthorized:
+    return Unauthorized(detail, www_authenticate=WWWAuthenticate("bearer", {"realm": "passerelle"}))
+
+
+@blp.before_request
+def authenticate() -> None:
+    """Every endpoint here needs a caller: a bearer token, or a signed-in session."""
+    request.max_content_length = API_MAX_CONTENT_LENGTH
+    header = request.headers.get("Authorization")
+    if header:
+        scheme, _sep, secret = header.partition(" ")
+        user = user_for_token(secret.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise _unauthorized(_("The token is missing, wrong or revoked."))
+        g.api_user = user
+        return
+    if current_user.is_authenticated:
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
+        return
+    raise _unauthorized(_("Send an API token: Authorization: Bearer <token>."))
+
+
+def caller() -> User:
+    return g.api_user
+
+
+@blp.errorhandler(operations.CaseError)
+def case_error(error: operations.CaseError):
+    extra: dict[str, Any] = {}
+    if isinstance(error, operations.InvalidData | FieldErrors):
+        extra["errors"] = error.errors
+    return problem(error.status, status_title(error.status), error.message, **extra)
+
+
+class FieldErrors(operations.CaseError):
+    """Invalid data found by the API itself (before a service sees it)."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(_("Please correct the errors below."))
+        self.errors = errors
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or a 400/415 problem."""
+    if not request.is_json:
+        raise UnsupportedMediaType(_("Send JSON with Content-Type: application/json."))
+    try:
+        data = json.loads(request.get_data(cache=False) or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest(_("The body is not valid JSON.")) from error
+    if not isinstance(data, dict):
+        raise BadRequest(_("The body must be a JSON object."))
+    return data
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden(_("Your role does not give access to this."))
+
+
+def load_case(request_id: int) -> ExpertiseRequest:
+    return operations.get_visible_case(caller(), request_id)
+
+
+# -- serialisation ------------------------------------------------------------------------
+
+
+def _person(user: User | None) -> dict | None:
+    return {"id": user.id, "name": user.name} if user else None
+
+
+def summary(case: ExpertiseRequest, user: User) -> dict[str, Any]:
+    data = {
+        "id": case.id,
+        "reference": case.reference,
+        "title": case.title,
+        "organisation": {
+            "id": case.organisation.id,
+            "name": case.organisation.name,
+            "country": case.organisation.country,
+        },
+        "field": case.field,
+        "country": case.country,
+        "assistance_type": case.assistance_type,
+        "instrument": case.instrument,
+        "state": case.state,
+        "outcome": case.outcome,
+        "version": case.version,
+        "submitted_at": case.submitted_at,
+        "state_entered_at": case.state_entered_at,
+        "closed_at": case.closed_at,
+    }
+    if policy.can_see_internal(user):
+        data["priority"] = case.priority
+        data["lead_expert"] = _person(case.lead_expert)
+    return data
+
+
+def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
+    data = summary(case, user)
+    mission = case.mission
+    data.update(
+        context=case.context,
+        objectives=case.objectives,
+        expected_results=case.expected_results,
+        period_start=case.period_start,
+        period_end=case.period_end,
+        working_languages=case.working_languages,
+        participants_expected=case.participants_expected,
+        author=_person(case.author),
+        decision_reason=case.decision_reason,
+        closing_summary=case.closing_summary,
+        follow_up=case.follow_up,
+        team=[_person(expert) for expert in case.team],
+        mission=None
+        if mission is None
+        else {
+            "format": mission.format,
+            "place": mission.place,
+            "planned_start": mission.planned_start,
+            "planned_end": mission.planned_end,
+            "actual_start": mission.actual_start,
+            "actual_end": mission.actual_end,
+            "report": mission.report,
+            "participants_reached": mission.participants_reached,
+        },
+        history=[
+            {
+                "trigger": event.trigger,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "at": event.created_at,
+                "actor": _person(event.actor),
+                "data": event_data,
+            }
+            for event, event_data in visible_history(case, user)
+        ],
+        allowed_transitions=[step.trigger for step in policy.allowed_steps(user, case)],
+    )
+    if policy.can_see_internal(user):
+        data["eligibility_notes"] = case.eligibility_notes
+    return data
+
+
+def _choices(vocabulary) -> list[dict[str, str]]:
+    return [{"code": code, "label": label} for code, label in vocabulary.choices()]
+
+
+# -- endpoints ----------------------------------------------------------------------------
+
+
+@blp.route("/reference")
+@blp.response(200, ReferenceSchema)
+def get_reference():
+    """The allowed values of every coded field, with labels in the caller's language."""
+    return {
+        "fields": _choices(reference.FIELDS),
+        "assistance_types": _choices(reference.ASSISTANCE_TYPES),
+        "instruments": _choices(reference.INSTRUMENTS),
+        "countries": _choices(reference.COUNTRIES),
+        "languages": _choices(reference.LANGUAGES),
+        "states": _choices(STATE_LABELS),
+        "outcomes": _choices(OUTCOME_LABELS),
+        "priorities": _choices(reference.PRIORITIES),
+        "mission_formats": _choices(reference.MISSION_FORMATS),
+        "follow_ups": _choices(reference.FOLLOW_UPS),
+    }
+
+
+def transition_body_schema(step) -> dict[str, Any]:
+    return form_schema(
+        step.form,
+        trigger={"type": "string", "const": step.trigger},
+        version={"type": "integer", "description": "the request's version you read"},
+    )
+
+
+@blp.route("/workflow")
+@blp.response(200, WorkflowSchema)
+def get_workflow():
+    """The workflow as data, generated from its one declaration (cases/workflow.py)."""
+    return {
+        "states": list(MACHINE.states),
+        "initial": str(State.SUBMITTED),
+        "final": [str(State.CLOSED)],
+        "triggers": [
+            {
+                "trigger": step.trigger,
+                "label": str(step.label),
+                "sources": [str(source) for source in step.sources],
+                "dest": str(step.dest),
+                "outcome": str(step.outcome) if step.outcome else None,
+                "roles": list(step.roles),
+                "actors": [str(actor) for actor in step.actors],
+                "schema": transition_body_schema(step),
+            }
+            for step in STEPS.values()
+        ],
+    }
+
+
+@blp.route("/requests")
+@blp.arguments(RequestQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, RequestPageSchema)
+def list_requests(page: int, per_page: int, **filters):
+    """The requests the caller may see, filtered, sorted and paged."""
+    user = caller()
+    args = {key: value for key, value in filters.items() if value is not None}
+    query = visible_cases(user, CaseFilters.from_args(args))
+    result = db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False, count=True)
+    return {
+        "items": [summary(case, user) for case in result.items],
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+        "pages": result.pages,
+    }
+
+
+@blp.route("/requests", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewRequest"}}},
+    }
+)
+@blp.response(
+    201,
+    RequestDetailSchema,
+    headers={"Location": {"description": "URL of the new request", "schema": {"type": "string"}}},
+)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def create_request():
+    """File a new request (partners). It starts in the state `submitted`."""
+    user = caller()
+    case = operations.file_request(user, json_object())
+    location = url_for("api.get_request", request_id=case.id, _external=False)
+    return detail(case, user), 201, {"Location": location}
+
+
+@blp.route("/requests/<int:request_id>")
+@blp.response(200, RequestDetailSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_request(request_id: int):
+    """A request with its history, team and the transitions the caller may fire now."""
+    user = caller()
+    return detail(load_case(request_id), user)
+
+
+@blp.route("/requests/<int:request_id>/transitions", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transition"}}},
+    }
+)
+@blp.response(200, RequestDetailSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def fire_transition(request_id: int):
+    """Fire a trigger: `{"trigger": …, "version": …, …data}` (see GET /workflow for each trigger's data)."""
+    user = caller()
+    case = load_case(request_id)
+    body = json_object()
+    trigger, version = body.pop("trigger", None), body.pop("version", None)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(trigger, str) or trigger not in STEPS:
+        errors["trigger"] = [_("Must be one of: %(triggers)s.", triggers=", ".join(STEPS))]
+    if not isinstance(version, int) or isinstance(version, bool):
+        errors["version"] = [_("The version of the request you read (an integer) is required.")]
+    if errors:
+        raise FieldErrors(errors)
+    operations.fire(case, trigger, user, body, version)
+    return detail(case, user)
+
+
+@blp.route("/experts")
+@blp.response(200, ExpertSchema(many=True))
+@blp.alt_response(403, response="FORBIDDEN")
+def list_experts():
+    """The ministry's experts with their fields, languages and regions (ministry staff)."""
+    require(policy.can_view_queue(caller()))
+    experts = db.session.scalars(
+        sa.select(User).where(User.role == Role.EXPERT, User.active.is_(True)).order_by(User.name)
+    )
+    return [
+        {
+            "id": expert.id,
+            "name": expert.name,
+            "email": expert.email,
+            "department": expert.profile.department if expert.profile else "",
+            "availability": expert.profile.availability if expert.profile else "available",
+            "fields": expert.profile.fields if expert.profile else [],
+            "languages": expert.profile.languages if expert.profile else [],
+            "regions": expert.profile.regions if expert.profile else [],
+        }
+        for expert in experts
+    ]
+
+
+@blp.route("/dashboard")
+@blp.response(200, DashboardSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+def get_dashboard():
+    """The overview counts per state, outcome and field (managers)."""
+    require(policy.can_view_dashboard(caller()))
+    data = dashboard_queries.overview()
+    return {
+        "total": data["total"],
+        "open": data["open"],
+        "states": [{"code": code, "count": count} for code, count in data["states"].items()],
+        "outcomes": [{"code": code, "count": count} for code, count in data["outcomes"].items()],
+        "fields": [{"code": code, "open": open_, "total": total} for code, open_, total in data["fields"]],
+    }
+
+
+def register_input_schemas(spec) -> None:
+    """Publish what POST bodies accept, generated from the forms that validate them."""
+    from ..cases.forms import RequestForm
+
+    spec.components.schema("NewRequest", form_schema(RequestForm))
+    spec.components.schema(
+        "Transition",
+        {
+            "oneOf": [transition_body_schema(step) for step in STEPS.values()],
+            "discriminator": {"propertyName": "trigger"},
+        },
+    )

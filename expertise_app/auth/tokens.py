@@ -1,0 +1,78 @@
+"""Personal API tokens: create (shown once), authenticate, list, revoke.
+
+A token is 32 random bytes; only its SHA-256 is stored. A fast hash is right
+here: unlike a password, a token has full entropy, so it cannot be guessed
+from its hash, and checking it on every API call must be cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..db_types import utcnow
+from ..extensions import db
+from .models import ApiToken, User
+
+TOKEN_PREFIX = "psl_"  # noqa: S105 (a public prefix, not a secret)
+# Writing last_used_at on every call would turn each read into a write; once a minute is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenError(Exception):
+    pass
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the row and the secret, which is never stored. Does not commit."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise TokenError(_("Give the token a name of 1 to 80 characters."))
+    if not user.active:
+        raise TokenError(_("This account is inactive."))
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=_digest(secret), prefix=secret[:10])
+    db.session.add(token)
+    return token, secret
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user behind an active token, or None."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or not token.is_active or not token.user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        db.session.commit()
+    return token.user
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.revoked_at.isnot(None), ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of `user`'s tokens; None if it is not theirs. Does not commit."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        return None
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

@@ -1,0 +1,317 @@
+"""The JSON API: the workflow walk through the API alone, tokens, errors as problem+json."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from expertise_app.auth.tokens import create_token, revoke_token
+from expertise_app.cases.forms import RequestForm
+from expertise_app.cases.models import Event, ExpertiseRequest
+from expertise_app.cases.workflow import STEPS
+from expertise_app.extensions import db
+from expertise_app.reference import COUNTRIES, FIELDS
+
+from .factories import count, request_data, snapshot, step_data
+
+PROBLEM = "application/problem+json"
+
+
+class ApiClient:
+    """Calls the API with a bearer token, each call in its own application context."""
+
+    def __init__(self, app: Flask, token: str | None):
+        self.app = app
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def call(self, method: str, url: str, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        with self.app.app_context():
+            response = self.client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
+            response.get_data()
+        db.session.expire_all()
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.call("GET", url, **kwargs)
+
+    def post(self, url: str, body=None, **kwargs):
+        return self.call("POST", url, json=body, **kwargs)
+
+    def fire(self, request_id: int, trigger: str, version: int, **data):
+        return self.post(f"/requests/{request_id}/transitions", {"trigger": trigger, "version": version, **data})
+
+
+@pytest.fixture
+def api(app: Flask):
+    """`api(user)`: an API client holding a fresh token of `user`."""
+
+    def client_for(user) -> ApiClient:
+        _token, secret = create_token(user, "tests")
+        db.session.commit()
+        return ApiClient(app, secret)
+
+    return client_for
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    body = response.get_json()
+    assert body["status"] == status
+    assert body["title"] and body["type"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+def test_the_whole_workflow_through_the_api_alone(api, cast):
+    partner, other_partner = api(cast.partner), api(cast.other_partner)
+    manager, lead, team_member = api(cast.manager), api(cast.lead_expert), api(cast.team_expert)
+
+    created = partner.post("/requests", request_data(participants_expected=12))
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["state"] == "submitted" and body["reference"].startswith("EXP-")
+    assert created.headers["Location"].endswith(f"/api/v1/requests/{body['id']}")
+    request_id = body["id"]
+    assert partner.get(created.headers["Location"].removeprefix("/api/v1")).status_code == 200
+
+    case = db.session.get(ExpertiseRequest, request_id)
+    walk = [
+        (api(cast.unrelated_expert), "assess", {"lead_expert": cast.lead_expert.id}),
+        (lead, "mobilise", {"team": cast.team}),
+        (team_member, "deliver", {}),
+        (manager, "close", {}),
+    ]
+    version = body["version"]
+    for client, trigger, overrides in walk:
+        data = step_data(trigger, case, **overrides)
+        response = client.fire(request_id, trigger, version, **data)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+        assert body["state"] == STEPS[trigger].dest
+        assert body["version"] == version + 1
+        version = body["version"]
+        seen_by_partner = partner.get(f"/requests/{request_id}").get_json()
+        assert [event["trigger"] for event in seen_by_partner["history"]][-1] == trigger
+
+    final = partner.get(f"/requests/{request_id}").get_json()
+    assert (final["state"], final["outcome"]) == ("closed", "completed")
+    assert [event["trigger"] for event in final["history"]] == ["submit", "assess", "mobilise", "deliver", "close"]
+    assert "eligibility_notes" not in final["history"][1]["data"]  # internal notes stay with the ministry
+    assert "eligibility_notes" not in final and "priority" not in final
+    assert final["allowed_transitions"] == []
+
+    assert_problem(other_partner.get(f"/requests/{request_id}"), 404)
+    assert_problem(other_partner.fire(request_id, "withdraw", version, reason="not ours"), 404)
+    assert other_partner.get("/requests").get_json()["total"] == 0
+    assert other_partner.get("/requests", query_string={"q": final["reference"]}).get_json()["items"] == []
+
+
+def test_decline_and_withdraw_close_with_their_outcome(api, cast, factory):
+    declined = factory.case(author=cast.partner)
+    withdrawn = factory.case(author=cast.partner)
+    body = api(cast.manager).fire(declined.id, "decline", declined.version, reason="Outside our fields.").get_json()
+    assert (body["state"], body["outcome"]) == ("closed", "declined")
+    body = api(cast.partner).fire(withdrawn.id, "withdraw", withdrawn.version, reason="Budget cut.").get_json()
+    assert (body["state"], body["outcome"]) == ("closed", "withdrawn")
+
+
+def test_allowed_transitions_are_the_callers(api, cast, factory):
+    case = factory.case(author=cast.partner)
+    assert api(cast.partner).get(f"/requests/{case.id}").get_json()["allowed_transitions"] == ["withdraw"]
+    assert api(cast.manager).get(f"/requests/{case.id}").get_json()["allowed_transitions"] == [
+        "assess",
+        "decline",
+        "withdraw",
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer psl_wrong"}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer"}],
+    ids=["missing", "wrong", "other-scheme", "empty"],
+)
+def test_missing_or_wrong_tokens_get_401(app, headers):
+    response = ApiClient(app, None).get("/requests", headers=headers)
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].lower().startswith("bearer")
+
+
+def test_a_revoked_token_gets_401(app, factory):
+    user = factory.partner()
+    token, secret = create_token(user, "to revoke")
+    db.session.commit()
+    client = ApiClient(app, secret)
+    assert client.get("/requests").status_code == 200
+    revoke_token(user, token.id)
+    db.session.commit()
+    assert_problem(client.get("/requests"), 401)
+
+
+def test_an_inactive_users_token_gets_401(app, api, factory):
+    user = factory.expert()
+    client = api(user)
+    user.active = False
+    db.session.commit()
+    assert_problem(client.get("/requests"), 401)
+
+
+def test_403_when_the_role_may_not(api, cast, factory):
+    case = factory.case(author=cast.partner)
+    before = snapshot(case.id)
+    body = assert_problem(api(cast.partner).fire(case.id, "assess", case.version, **step_data("assess", case)), 403)
+    assert "Assess" in body["detail"]
+    assert snapshot(case.id) == before
+    assert_problem(api(cast.partner).get("/experts"), 403)
+    assert_problem(api(cast.unrelated_expert).get("/dashboard"), 403)
+    assert_problem(api(cast.manager).post("/requests", request_data()), 403)
+
+
+def test_409_for_a_wrong_state_or_a_stale_version(api, cast, factory):
+    case = factory.case("closed", author=cast.partner)
+    before = snapshot(case.id)
+    assert_problem(api(cast.manager).fire(case.id, "assess", case.version, **step_data("assess", case)), 409)
+    open_case = factory.case(author=cast.partner)
+    stale = open_case.version - 1
+    body = assert_problem(api(cast.manager).fire(open_case.id, "assess", stale, **step_data("assess", open_case)), 409)
+    assert "changed" in body["detail"]
+    assert snapshot(case.id) == before
+    assert snapshot(open_case.id).state == "submitted"
+
+
+def test_422_with_one_message_per_field(api, cast, factory):
+    case = factory.case("assessed", author=cast.partner)
+    before = snapshot(case.id)
+    body = assert_problem(
+        api(cast.manager).fire(case.id, "mobilise", case.version, team=[], place="", planned_start="not a date"), 422
+    )
+    assert {"team", "place", "planned_start", "planned_end", "mission_format", "lead_expert"} <= set(body["errors"])
+    assert all(isinstance(messages, list) and messages for messages in body["errors"].values())
+    assert snapshot(case.id) == before
+
+
+def test_422_for_a_missing_trigger_or_version(api, cast, factory):
+    case = factory.case(author=cast.partner)
+    body = assert_problem(api(cast.manager).post(f"/requests/{case.id}/transitions", {"trigger": "fly"}), 422)
+    assert set(body["errors"]) == {"trigger", "version"}
+
+
+def test_422_for_a_bad_new_request_and_nothing_is_created(api, cast):
+    before = count(ExpertiseRequest)
+    body = assert_problem(api(cast.partner).post("/requests", request_data(title="", country="ZZ")), 422)
+    assert {"title", "country"} <= set(body["errors"])
+    assert count(ExpertiseRequest) == before
+
+
+def test_422_for_bad_list_parameters(api, cast):
+    body = assert_problem(api(cast.manager).get("/requests", query_string={"state": "lost", "per_page": 101}), 422)
+    assert set(body["errors"]) == {"state", "per_page"}
+
+
+@pytest.mark.parametrize("payload", ["{not json", "[1, 2]", '"text"'], ids=["malformed", "array", "string"])
+def test_400_for_a_body_that_is_not_a_json_object(api, cast, factory, payload):
+    case = factory.case(author=cast.partner)
+    events = count(Event)
+    response = api(cast.manager).call(
+        "POST", f"/requests/{case.id}/transitions", data=payload, content_type="application/json"
+    )
+    assert_problem(response, 400)
+    assert count(Event) == events
+
+
+def test_415_for_a_body_that_is_not_json(api, cast):
+    assert_problem(api(cast.partner).call("POST", "/requests", data="title=x", content_type="text/plain"), 415)
+
+
+def test_413_for_a_body_too_large(api, cast):
+    body = '{"title": "' + "x" * (1024 * 1024) + '"}'
+    assert_problem(api(cast.partner).call("POST", "/requests", data=body, content_type="application/json"), 413)
+
+
+def test_404_and_405_are_problems_too(api, cast):
+    client = api(cast.manager)
+    assert_problem(client.get("/requests/999999"), 404)
+    assert_problem(client.get(f"/requests/{2**40}"), 404)
+    assert_problem(client.get("/nowhere"), 404)
+    response = client.call("DELETE", "/requests")
+    assert_problem(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_lists_filter_sort_and_page(api, cast, factory):
+    for field in ("MUS", "MUS", "ARC"):
+        factory.case(author=cast.partner, field=field)
+    factory.case("assessed", author=cast.partner, field="MUS")
+    client = api(cast.manager)
+    page = client.get("/requests", query_string={"field": "MUS", "per_page": 2}).get_json()
+    assert (page["total"], page["pages"], len(page["items"])) == (3, 2, 2)
+    assert client.get("/requests", query_string={"state": "assessed"}).get_json()["total"] == 1
+    beyond = client.get("/requests", query_string={"page": 9}).get_json()
+    assert beyond["items"] == [] and beyond["total"] == 4
+    mine = api(cast.lead_expert).get("/requests", query_string={"assigned": "me"}).get_json()
+    assert mine["total"] == 0
+
+
+def test_the_workflow_is_published_from_its_declaration(api, cast):
+    workflow = api(cast.partner).get("/workflow").get_json()
+    assert workflow["initial"] == "submitted"
+    assert {trigger["trigger"] for trigger in workflow["triggers"]} == set(STEPS)
+    for published in workflow["triggers"]:
+        step = STEPS[published["trigger"]]
+        assert published["sources"] == [str(source) for source in step.sources]
+        assert published["dest"] == step.dest
+        assert published["roles"] == list(step.roles)
+        form_fields = {field.name for field in step.form(formdata=None)}
+        assert set(published["schema"]["properties"]) == form_fields | {"trigger", "version"}
+        assert {"trigger", "version"} <= set(published["schema"]["required"])
+
+
+def test_reference_lists_every_code_with_labels_in_the_callers_language(app, factory):
+    user = factory.partner(locale="fr")
+    _token, secret = create_token(user, "ref")
+    db.session.commit()
+    reference = ApiClient(app, secret).get("/reference").get_json()
+    assert [item["code"] for item in reference["fields"]] == FIELDS.codes
+    assert {item["code"] for item in reference["countries"]} == set(COUNTRIES.codes)
+    labels = {item["code"]: item["label"] for item in reference["countries"]}
+    assert labels["TN"] == "Tunisie"
+
+
+def test_the_new_request_schema_is_the_forms(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    schema = spec["components"]["schemas"]["NewRequest"]
+    assert set(schema["properties"]) == {field.name for field in RequestForm(formdata=None, meta={"csrf": False})}
+
+
+def test_experts_directory_and_dashboard(api, cast, factory):
+    experts = api(cast.unrelated_expert).get("/experts").get_json()
+    assert {expert["id"] for expert in experts} >= {cast.lead_expert.id, cast.team_expert.id}
+    factory.case(author=cast.partner)
+    dashboard = api(cast.manager).get("/dashboard").get_json()
+    assert dashboard["total"] == 1
+    assert {"code": "submitted", "count": 1} in dashboard["states"]
+
+
+def test_the_session_cookie_works_with_a_csrf_header_for_changes(visitor, cast, factory):
+    case = factory.case(author=cast.partner)
+    visitor.login(cast.partner.email)
+    response = visitor.get(f"/api/v1/requests/{case.id}")
+    assert response.status_code == 200
+    withdraw = {"trigger": "withdraw", "version": case.version, "reason": "No longer needed."}
+    assert visitor.client.post(f"/api/v1/requests/{case.id}/transitions", json=withdraw).status_code == 400
+    assert snapshot(case.id).state == "submitted"
+    token = visitor.csrf_token("/cases")
+    response = visitor.client.post(
+        f"/api/v1/requests/{case.id}/transitions", json=withdraw, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 200
+    assert snapshot(case.id).outcome == "withdrawn"
+
+
+def test_the_documentation_page_loads_only_local_scripts(app):
+    page = app.test_client().get("/api/docs").get_data(as_text=True)
+    assert "swagger-ui-bundle.js" in page
+    assert "http://" not in page and "https://" not in page
