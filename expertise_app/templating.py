@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel.lists import format_list
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from . import policy, reference
 from .cases.states import OUTCOME_LABELS, STATE_LABELS
@@ -69,7 +69,9 @@ def url_with(**changes) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters.update(label=label, as_date=as_date, as_datetime=as_datetime, as_list=as_list)
+    app.jinja_env.filters.update(
+        label=label, as_date=as_date, as_datetime=as_datetime, as_list=as_list, as_number=format_decimal
+    )
     app.jinja_env.globals.update(url_with=url_with, policy=policy, vocabularies=VOCABULARIES)
 
     @app.context_processor

@@ -66,6 +66,9 @@ def _format_value(form_class, name: str, value, names: dict[int, str]) -> str:
 
 
 def _is_free_text(form_class, name: str) -> bool:
+    """Text people wrote (or their names), shown with dir=auto rather than translated."""
+    if name in EXPERT_FIELDS:
+        return True
     unbound = getattr(form_class, name, None)
     return unbound is not None and issubclass(unbound.field_class, StringField)
 

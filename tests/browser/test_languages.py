@@ -115,3 +115,22 @@ def test_staff_work_in_french(app, page, live_server, people, factory, screensho
     sign_in(page, live_server, manager.email)
     assert page.get_attribute("html", "lang") == "fr"
     screenshot(page, "fr-manager-overview")
+
+
+def test_staff_pages_read_right_to_left_in_arabic(page, live_server, people, factory, screenshot):
+    partner, expert, manager = people
+    case = factory.case("skills_mobilised", author=partner)
+    factory.case("closed", outcome="declined", author=partner)
+    for user, pages in (
+        (expert, [("ar-expert-queue", "/cases"), ("ar-expert-case", f"/cases/{case.id}")]),
+        (manager, [("ar-manager-overview", "/dashboard"), ("ar-manager-case", f"/cases/{case.id}")]),
+    ):
+        page.context.clear_cookies()
+        page.goto(f"{live_server}/login")
+        page.click("button[name=lang][value=ar]")
+        sign_in(page, live_server, user.email)
+        for name, path in pages:
+            page.goto(f"{live_server}{path}")
+            assert page.get_attribute("html", "dir") == "rtl"
+            assert latin_words(page) == set(), name
+            screenshot(page, name)
