@@ -1,10 +1,11 @@
-"""Column types and helpers shared by every model."""
+"""Column types and database helpers shared by every model."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.types import TypeDecorator
 
 
@@ -38,3 +39,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite leaves foreign keys unchecked unless asked, per connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode, urlsplit
 
 from babel.lists import format_list
 from flask import Flask, request, url_for
@@ -58,21 +59,36 @@ def as_list(items) -> str:
 
 
 def url_with(**changes) -> str:
-    """The current page's URL with some query arguments changed (for filters and pages)."""
+    """The current page's path and query with some arguments changed (for filters and pages).
+
+    The query is encoded here rather than handed to url_for, whose reserved
+    arguments (_external, _anchor, …) must not be reachable from a query string.
+    """
     args = request.args.to_dict(flat=False)
     for key, value in changes.items():
         if value in (None, ""):
             args.pop(key, None)
         else:
             args[key] = [value]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    query = urlencode(args, doseq=True)
+    return f"{request.path}?{query}" if query else request.path
+
+
+def current_page() -> str:
+    """Where the language switcher returns to: this page, or for a POST the page it came from."""
+    if request.method == "GET":
+        return request.full_path if request.query_string else request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("auth.home")
 
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         label=label, as_date=as_date, as_datetime=as_datetime, as_list=as_list, as_number=format_decimal
     )
-    app.jinja_env.globals.update(url_with=url_with, policy=policy, vocabularies=VOCABULARIES)
+    app.jinja_env.globals.update(url_with=url_with, current_page=current_page, policy=policy, vocabularies=VOCABULARIES)
 
     @app.context_processor
     def locale_context():

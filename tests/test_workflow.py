@@ -192,9 +192,9 @@ def test_invalid_data_is_refused_field_by_field_and_changes_nothing(factory, cas
 def test_a_manager_assigns_the_lead_expert_without_moving_the_case(factory, cast, state):
     case = factory.cast_case(cast, state)
     before = snapshot(case.id)
-    operations.assign_lead(case, cast.manager, {"lead_expert": cast.unrelated_expert.id}, case.version)
+    operations.assign_lead(case, cast.manager, {"lead_expert": cast.team_expert.id}, case.version)
     after = snapshot(case.id)
-    assert (after.state, after.lead_expert_id, after.version) == (state, cast.unrelated_expert.id, before.version + 1)
+    assert (after.state, after.lead_expert_id, after.version) == (state, cast.team_expert.id, before.version + 1)
     event = db.session.get(Event, after.events[-1][0])
     assert (event.trigger, event.from_state, event.to_state, event.actor_id) == (
         "assign_lead",
@@ -202,7 +202,23 @@ def test_a_manager_assigns_the_lead_expert_without_moving_the_case(factory, cast
         state,
         cast.manager.id,
     )
-    assert event.data == {"lead_expert": cast.unrelated_expert.id}
+    assert event.data == {"lead_expert": cast.team_expert.id}
+
+
+@pytest.mark.parametrize("state", ["skills_mobilised", "mission_delivered"])
+def test_once_a_team_is_mobilised_the_lead_is_one_of_its_members(factory, cast, state):
+    case = factory.cast_case(cast, state)
+    before = snapshot(case.id)
+    with pytest.raises(InvalidData) as refused:
+        operations.assign_lead(case, cast.manager, {"lead_expert": cast.unrelated_expert.id}, case.version)
+    assert "lead_expert" in refused.value.errors
+    assert snapshot(case.id) == before
+
+
+def test_before_mobilisation_any_expert_may_be_named_lead(factory, cast):
+    case = factory.case("assessed", author=cast.partner)
+    operations.assign_lead(case, cast.manager, {"lead_expert": cast.unrelated_expert.id}, case.version)
+    assert snapshot(case.id).lead_expert_id == cast.unrelated_expert.id
 
 
 @pytest.mark.parametrize(

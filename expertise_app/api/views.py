@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -104,11 +105,22 @@ def json_object() -> dict[str, Any]:
         raise UnsupportedMediaType(_("Send JSON with Content-Type: application/json."))
     try:
         data = json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise BadRequest(_("The body is not valid JSON.")) from error
     if not isinstance(data, dict):
         raise BadRequest(_("The body must be a JSON object."))
+    wrong = {
+        name: [_("Must be a string, a number or a list of them.")] for name, value in data.items() if not _flat(value)
+    }
+    if wrong:
+        raise FieldErrors(wrong)
     return data
+
+
+def _flat(value) -> bool:
+    """Form data is flat: a scalar, or (for multi-valued fields) a list of scalars."""
+    scalar = (str, int, float, bool, type(None))
+    return isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(item, scalar) for item in value))
 
 
 def require(allowed: bool) -> None:
@@ -342,7 +354,10 @@ def list_experts():
     """The ministry's experts with their fields, languages and regions (ministry staff)."""
     require(policy.can_view_queue(caller()))
     experts = db.session.scalars(
-        sa.select(User).where(User.role == Role.EXPERT, User.active.is_(True)).order_by(User.name)
+        sa.select(User)
+        .where(User.role == Role.EXPERT, User.active.is_(True))
+        .options(so.selectinload(User.profile))
+        .order_by(User.name)
     )
     return [
         {

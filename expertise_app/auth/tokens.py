@@ -18,6 +18,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from .models import ApiToken, User
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 TOKEN_PREFIX = "psl_"  # noqa: S105 (a public prefix, not a secret)
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -70,7 +71,7 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def revoke_token(user: User, token_id: int) -> ApiToken | None:
     """Revoke one of `user`'s tokens; None if it is not theirs. Does not commit."""
-    token = db.session.get(ApiToken, token_id)
+    token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or token.user_id != user.id:
         return None
     if token.revoked_at is None:

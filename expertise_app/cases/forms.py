@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -29,11 +31,22 @@ def _optional_int(value) -> int | None:
 
 
 def expert_choices() -> list[tuple[int, str]]:
-    """Active experts, labelled with their department, for team and lead pickers."""
+    """Active experts, labelled with their department, for team and lead pickers.
+
+    Read once per request however many forms a page shows.
+    """
+    if has_request_context() and "expert_choices" in g:
+        return g.expert_choices
     experts = db.session.scalars(
-        sa.select(User).where(User.role == Role.EXPERT, User.active.is_(True)).order_by(User.name)
+        sa.select(User)
+        .where(User.role == Role.EXPERT, User.active.is_(True))
+        .options(so.selectinload(User.profile))
+        .order_by(User.name)
     )
-    return [(expert.id, _expert_label(expert)) for expert in experts]
+    choices = [(expert.id, _expert_label(expert)) for expert in experts]
+    if has_request_context():
+        g.expert_choices = choices
+    return choices
 
 
 def _expert_label(expert: User) -> str:
@@ -134,6 +147,10 @@ class DeliverForm(StepForm):
         if field.data and field.data > self.today:
             raise ValidationError(_l("A mission cannot be delivered before it starts."))
 
+    def validate_actual_end(self, field: DateField) -> None:
+        if field.data and field.data > self.today:
+            raise ValidationError(_l("A mission cannot be delivered before it ends."))
+
 
 class CloseForm(StepForm):
     closing_summary = TextAreaField(_l("Closing summary"), [DataRequired(), Length(max=4000)])
@@ -148,6 +165,15 @@ class AssignLeadForm(StepForm):
     lead_expert = SelectField(_l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], coerce=_optional_int)
 
     def bind_choices(self) -> None:
-        self.lead_expert.choices = [("", _l("Choose…")), *expert_choices()]
+        experts = expert_choices()
+        if self.case is not None and self.case.assignments:
+            # Once a team is mobilised, the lead is one of its members.
+            team = self.case.team_ids
+            experts = [(expert_id, label) for expert_id, label in experts if expert_id in team]
+        self.lead_expert.choices = [("", _l("Choose…")), *experts]
         if self.case is not None and self.lead_expert.data is None:
             self.lead_expert.data = self.case.lead_expert_id
+
+    def validate_lead_expert(self, field: SelectField) -> None:
+        if self.case is not None and self.case.assignments and field.data not in self.case.team_ids:
+            raise ValidationError(_l("The lead expert must be a member of the team."))

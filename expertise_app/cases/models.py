@@ -111,7 +111,7 @@ class Assignment(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     request: so.Mapped[ExpertiseRequest] = so.relationship(back_populates="assignments")
-    expert: so.Mapped[User] = so.relationship(back_populates="assignments")
+    expert: so.Mapped[User] = so.relationship(back_populates="assignments", lazy="joined")
 
 
 class Mission(db.Model):
@@ -151,7 +151,7 @@ class Event(db.Model):
     data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
 
     request: so.Mapped[ExpertiseRequest] = so.relationship(viewonly=True)
-    actor: so.Mapped[User | None] = so.relationship()
+    actor: so.Mapped[User | None] = so.relationship(lazy="joined")
 
 
 @sa.event.listens_for(Event, "before_update")

@@ -28,8 +28,19 @@ def require_login():
     """Every page here needs a signed-in user."""
 
 
+MAX_PAGE = 100_000
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
 def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    """The page asked for; nonsense means the first page, and huge numbers stop at MAX_PAGE."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def _per_page() -> int:
+    asked = request.args.get("per_page", DEFAULT_PER_PAGE, type=int) or DEFAULT_PER_PAGE
+    return min(asked, MAX_PER_PAGE) if asked > 0 else DEFAULT_PER_PAGE
 
 
 @bp.route("")
@@ -37,9 +48,9 @@ def index():
     filters = CaseFilters.from_args(request.args)
     page = db.paginate(
         visible_cases(current_user, filters),
-        page=max(_page_number(), 1),
-        per_page=request.args.get("per_page", 20, type=int) or 20,
-        max_per_page=100,
+        page=_page_number(),
+        per_page=_per_page(),
+        max_per_page=MAX_PER_PAGE,
         error_out=False,
     )
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
@@ -88,6 +99,8 @@ def _render_case(case, failed_form=None, failed_trigger=None, status=200, error=
     if policy.can_assign_lead(current_user, case):
         lead_form = failed_form if failed_trigger == "assign_lead" else AssignLeadForm(formdata=None, case=case)
         _ids_prefixed(lead_form, "assign_lead")
+    shown = set(forms) | ({"assign_lead"} if lead_form else set())
+    unsaved = _entered_text(failed_form) if failed_form is not None and failed_trigger not in shown else []
     return (
         render_template(
             "cases/detail.html",
@@ -99,9 +112,19 @@ def _render_case(case, failed_form=None, failed_trigger=None, status=200, error=
             entries=timeline(case, current_user),
             internal=policy.can_see_internal(current_user),
             error=error,
+            unsaved=unsaved,
         ),
         status,
     )
+
+
+def _entered_text(form) -> list[tuple[str, str]]:
+    """(label, text) of what the user wrote in a form that can no longer be sent."""
+    return [
+        (str(field.label.text), field.data)
+        for field in form
+        if field.type in ("StringField", "TextAreaField") and field.data
+    ]
 
 
 @bp.route("/<int:case_id>")
@@ -109,8 +132,12 @@ def detail(case_id: int):
     return _render_case(_load_case(case_id))
 
 
-def _run(case_id: int, trigger: str, action):
-    """Run a service call from a POSTed form; re-render with the reason on refusal."""
+def _run(case_id: int, trigger: str, form_class, action):
+    """Run a service call from a POSTed form; re-render with the reason on refusal.
+
+    What the user typed is never dropped: the page shows their form filled in,
+    or, if that action is no longer possible, what they entered, to copy.
+    """
     case = _load_case(case_id)
     version = request.form.get("version", type=int)
     try:
@@ -120,7 +147,8 @@ def _run(case_id: int, trigger: str, action):
     except operations.CaseError as error:
         db.session.rollback()
         case = _load_case(case_id)
-        return _render_case(case, status=error.status, error=error.message)
+        kept = form_class(formdata=request.form, case=case)
+        return _render_case(case, kept, trigger, error.status, error.message)
     return None
 
 
@@ -129,7 +157,10 @@ def transition(case_id: int, trigger: str):
     if trigger not in STEPS:
         abort(404)
     refused = _run(
-        case_id, trigger, lambda case, version: operations.fire(case, trigger, current_user, request.form, version)
+        case_id,
+        trigger,
+        STEPS[trigger].form,
+        lambda case, version: operations.fire(case, trigger, current_user, request.form, version),
     )
     if refused:
         return refused
@@ -147,7 +178,10 @@ def _state_of(case_id: int) -> str:
 @bp.route("/<int:case_id>/lead", methods=["POST"])
 def assign_lead(case_id: int):
     refused = _run(
-        case_id, "assign_lead", lambda case, version: operations.assign_lead(case, current_user, request.form, version)
+        case_id,
+        "assign_lead",
+        AssignLeadForm,
+        lambda case, version: operations.assign_lead(case, current_user, request.form, version),
     )
     if refused:
         return refused
