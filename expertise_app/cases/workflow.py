@@ -185,8 +185,3 @@ MACHINE = Machine(
     send_event=True,
     model_attribute="state",
 )
-
-
-def steps_from(state: str) -> list[Step]:
-    """The steps whose sources include `state`, in declaration order."""
-    return [step for step in STEPS.values() if state in step.sources]
