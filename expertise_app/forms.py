@@ -26,7 +26,9 @@ class VocabularySelect(SelectField):
         return super().iter_choices()
 
     def pre_validate(self, form) -> None:
-        self.choices = self._vocabulary_choices()
+        # Validation needs the codes only: labelling and sorting every choice is for display.
+        codes = self.vocabulary.codes
+        self.choices = [(code, code) for code in (["", *codes] if self.blank else codes)]
         super().pre_validate(form)
 
     def _vocabulary_choices(self) -> list[tuple[str, str]]:
@@ -49,7 +51,7 @@ class VocabularyMultiSelect(SelectMultipleField):
         return super().iter_choices()
 
     def pre_validate(self, form) -> None:
-        self.choices = self.vocabulary.choices()
+        self.choices = [(code, code) for code in self.vocabulary.codes]  # codes only, as above
         super().pre_validate(form)
 
 

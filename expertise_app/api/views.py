@@ -26,7 +26,7 @@ from ..cases.models import ExpertiseRequest
 from ..cases.presenters import visible_history
 from ..cases.queries import CaseFilters, visible_cases
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS, State
-from ..cases.workflow import MACHINE, STEPS
+from ..cases.workflow import INITIAL_STATE, MACHINE, STEPS
 from ..dashboard import queries as dashboard_queries
 from ..errors import problem, status_title
 from ..extensions import csrf, db
@@ -251,7 +251,7 @@ def get_workflow():
     """The workflow as data, generated from its one declaration (cases/workflow.py)."""
     return {
         "states": list(MACHINE.states),
-        "initial": str(State.SUBMITTED),
+        "initial": str(INITIAL_STATE),
         "final": [str(State.CLOSED)],
         "triggers": [
             {

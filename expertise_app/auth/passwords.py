@@ -20,11 +20,18 @@ def init_password_hasher(app: Flask) -> None:
         parallelism=app.config["ARGON2_PARALLELISM"],
     )
     app.extensions["password_hasher"] = hasher
-    app.extensions["dummy_password_hash"] = hasher.hash(_DUMMY_PASSWORD)
 
 
 def _hasher() -> PasswordHasher:
     return current_app.extensions["password_hasher"]
+
+
+def _dummy_hash() -> str:
+    """Hashed on first need, not at start-up (a hash costs ~0.2 s at production settings)."""
+    extensions = current_app.extensions
+    if "dummy_password_hash" not in extensions:
+        extensions["dummy_password_hash"] = _hasher().hash(_DUMMY_PASSWORD)
+    return extensions["dummy_password_hash"]
 
 
 def hash_password(password: str) -> str:
@@ -39,7 +46,7 @@ def set_password(user: User, password: str) -> None:
 def check_password(user: User | None, password: str) -> bool:
     """True if `password` is `user`'s; rehashes in place when parameters changed."""
     if user is None:
-        _verify(current_app.extensions["dummy_password_hash"], password)
+        _verify(_dummy_hash(), password)
         return False
     if not _verify(user.password_hash, password):
         return False
