@@ -38,8 +38,10 @@ def register_extensions(app: Flask) -> None:
     from .auth.passwords import init_password_hasher
     from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import select_locale
+    from .transaction import init_transactions
 
     db.init_app(app)
+    init_transactions(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -1,4 +1,7 @@
-"""Command-line tools: `flask --app wsgi create-user …`, `create-token EMAIL`, `seed-demo`."""
+"""Command-line tools: `flask --app wsgi create-user …`, `create-token EMAIL`, `seed-demo`.
+
+Each command commits once, when it is done (expertise_app/transaction.py).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ import sys
 import click
 from flask import Flask, current_app
 
+from . import transaction
 from .auth.accounts import AccountError, create_user, find_user_by_email
 from .auth.models import Role
 from .auth.tokens import TokenError, create_token
-from .extensions import db
 
 
 @click.command("create-user")
@@ -24,9 +27,9 @@ def create_user_command(email, password, role, name, organisation, country):
     """Create an account (exit status 1, with a message, if it is a duplicate or invalid)."""
     try:
         user = create_user(email, password, role, name=name, organisation=organisation, country=country)
-        db.session.commit()
+        transaction.commit()
     except AccountError as error:
-        db.session.rollback()
+        transaction.rollback()
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
     where = f" of {user.organisation.name}" if user.organisation else ""
@@ -44,6 +47,7 @@ def seed_demo_command(allow_production):
         sys.exit(1)
 
     created = seed_demo()
+    transaction.commit()
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
     click.echo("Demo logins:")
     for account in DEMO_ACCOUNTS:
@@ -64,7 +68,7 @@ def create_token_command(email, name):
     except TokenError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
-    db.session.commit()
+    transaction.commit()
     click.echo(f"Created the API token “{token.name}” for {user.email} ({user.role}). It is shown once:")
     click.echo(secret)
 

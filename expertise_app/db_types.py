@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 
@@ -48,3 +49,11 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def insert_for_dialect(table: Table):
+    """An INSERT with ON CONFLICT clauses, for the database in use (PostgreSQL or SQLite)."""
+    from .extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

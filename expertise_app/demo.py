@@ -14,11 +14,14 @@ outcome. Dates and the choices left open (who assesses, extra team members,
 participants) are drawn from `random.Random(2026)` relative to today, so two runs on
 the same day plan the same data.
 
-Seeding is idempotent and resumable. Accounts and organisations are created in one
-transaction; each request then costs one transaction per service call (the
-services commit). An account, organisation or request already there is left
-alone, and a request that an interrupted run left halfway along its path is taken
-on from the step it reached, so a failure never makes a later run skip anything.
+Seeding is idempotent: an account, organisation or request already there is left
+alone. Everything is written in one transaction, which the `seed-demo` command
+commits at its end: an interrupted run leaves nothing half done.
+
+Besides the path through the states, the requests show the lifecycle as the ministry
+runs it: questions to the partner (one answered, one waiting, one overdue), a case on
+hold and one resumed, declines with their reason code, a redirect to TAIEX, and a
+request the partner edited before it was assessed.
 """
 
 from __future__ import annotations
@@ -37,8 +40,6 @@ from .auth.accounts import create_user, find_user_by_email, get_or_create_organi
 from .auth.models import ExpertProfile, Organisation, Role, User
 from .cases import operations
 from .cases.models import ExpertiseRequest
-from .cases.states import State
-from .cases.workflow import STEPS
 from .db_types import utcnow
 from .extensions import db
 
@@ -223,6 +224,12 @@ DECLINED_AFTER_ASSESSMENT = ("assess", "decline")
 WITHDRAWN = ("withdraw",)
 WITHDRAWN_AFTER_ASSESSMENT = ("assess", "withdraw")
 WITHDRAWN_AFTER_MOBILISATION = ("assess", "mobilise", "withdraw")
+REDIRECTED = ("redirect",)
+ASKED = ("ask_partner",)  # waiting for the partner's answer
+ASKED_AND_ANSWERED = ("ask_partner", "answer")
+EDITED = ("edit",)
+ON_HOLD = ("assess", "hold")
+HELD_AND_RESUMED = ("assess", "hold", "resume")
 
 
 @dataclass(frozen=True)
@@ -244,6 +251,13 @@ class Scenario:
     mission_format: str | None = None  # default: from the type of assistance
     place: str | None = None  # default: from the mission format and the organisation's city
     days: int | None = None  # mission length (default: drawn for the type of assistance)
+    code: str = ""  # the decline reason code, or the redirect destination
+    detail: str = ""  # for a redirect: which body, whom to contact
+    question: str = ""  # asked of the partner (ask_partner)
+    answer: str = ""  # the partner's answer
+    due_days: int = 14  # days the partner is given to answer
+    hold_reason: str = ""
+    edits: tuple[tuple[str, Any], ...] = ()  # (field, new value) the partner changes (edit)
 
 
 SCENARIOS: list[Scenario] = [
@@ -280,21 +294,25 @@ SCENARIOS: list[Scenario] = [
         objectives="Assess structural damage building by building; define emergency shoring; triage permit requests.",
     ),
     Scenario(
-        "MCU", "MUS", "remote_advice", "taiex", SUBMITTED, filed=12,
+        "MCU", "MUS", "remote_advice", "taiex", ASKED_AND_ANSWERED, filed=12,
+        question="Could you send the draft national template and the two pilot museums' plans you mention?",
+        answer="Attached to our letter of this week: the draft template and the plans of the Kharkiv and Lviv museums.",
         title="Emergency evacuation plans for museum collections",
         context="Regional museums must be able to evacuate their most valuable collections at short notice. Most "
         "have no priority lists, packing materials or trained teams, and plans differ from one region to another.",
         objectives="Review the draft national template for evacuation plans and two pilot museum plans.",
     ),
     Scenario(
-        "NAC", "REG", "twinning_component", "eu_twinning", ASSESSED, filed=75, lead="rousseau",
+        "NAC", "REG", "twinning_component", "eu_twinning", ON_HOLD, filed=75, lead="rousseau",
+        hold_reason="The draft law is back with Parliament's committee; we resume once its new text is out.",
         title="Aligning the cultural heritage law with European standards",
         context="Georgia is revising its 2007 Law on Cultural Heritage. The Agency wants the new text to follow the "
         "Council of Europe conventions and EU practice on archaeology in planning and on movable heritage.",
         objectives="Compare the draft law with European standards; propose amendments and implementing decrees.",
     ),
     Scenario(
-        "MAL", "IPR", "workshop", "unknown", DECLINED_AFTER_ASSESSMENT, filed=200,
+        "MAL", "IPR", "workshop", "unknown", REDIRECTED, filed=200,
+        code="eu_taiex_twinning", detail="EU Delegation to Albania, Tirana",
         title="Transposing the EU directive on copyright in the digital single market",
         context="Albania must transpose Directive (EU) 2019/790 as part of its accession negotiations. The Ministry "
         "asks for a workshop for its legal department and the collective management organisations.",
@@ -318,7 +336,8 @@ SCENARIOS: list[Scenario] = [
         objectives="Design visitor routes, interpretation and reception services for the palace complex.",
     ),
     Scenario(
-        "MSN", "CIN", "expert_mission", "bilateral", SUBMITTED, filed=35,
+        "MSN", "CIN", "expert_mission", "bilateral", ASKED, filed=35,
+        question="Please send the official request letter signed by the Minister, and the fund's current statutes.",
         title="Governance of a national film fund",
         context="Senegal's fund for the promotion of the film industry (FOPICA) has grown fast. The Ministry "
         "wants to review its governance, selection committees and reporting before the next funding round.",
@@ -346,7 +365,7 @@ SCENARIOS: list[Scenario] = [
         objectives="Set up the inventory's method, database and community consent procedures; train inventory teams.",
     ),
     Scenario(
-        "MAM", "GOV", "expert_mission", "bilateral", DECLINED, filed=160,
+        "MAM", "GOV", "expert_mission", "bilateral", DECLINED, filed=160, code="duplicate",
         title="A framework for cultural statistics",
         context="Armenia has no regular statistics on cultural participation or employment. The Ministry wants a "
         "framework aligned with the UNESCO Framework for Cultural Statistics.",
@@ -368,6 +387,15 @@ SCENARIOS: list[Scenario] = [
         context="Parts of the ramparts of the Kairouan medina, a World Heritage property, have collapsed after "
         "heavy rains. The Institute needs a condition survey before choosing repair techniques.",
         objectives="Survey the ramparts' condition; rank sections by risk; recommend compatible repair techniques.",
+    ),
+    Scenario(
+        "INP", "MUS", "remote_advice", "bilateral", ASKED, filed=9, due_days=21,
+        title="Storage standards for the Bardo's reserve collections",
+        context="The Bardo's reserves hold thousands of objects in rooms without climate control, and a new storage "
+        "building is being designed. The Institute wants advice on standards before the architect's brief is final.",
+        objectives="Review the storage building's brief; recommend environmental and shelving standards.",
+        question="Please send the official request letter, signed by the Institute's director, and the architect's "
+        "current brief for the storage building.",
     ),
     Scenario(
         "INP", "DIG", "remote_advice", "bilateral", ASSESSED, filed=50, lead="laurent",
@@ -415,7 +443,15 @@ SCENARIOS: list[Scenario] = [
         follow_up="training",
     ),
     Scenario(
-        "FNM", "VIS", "workshop", "bilateral", SUBMITTED, filed=28,
+        "FNM", "VIS", "workshop", "bilateral", EDITED, filed=28,
+        edits=(
+            ("participants_expected", 24),
+            (
+                "objectives",
+                "Hold a workshop on documenting, storing and re-installing contemporary and media art; "
+                "include the museum's technicians and its registrar.",
+            ),
+        ),
         title="Conservation of contemporary art in the national collections",
         context="The Mohammed VI Museum acquires installations and video works whose materials age fast. Its "
         "team asks for a workshop on conserving contemporary and media art.",
@@ -486,7 +522,7 @@ SCENARIOS: list[Scenario] = [
         objectives="Inspect the shelters; recommend ventilated designs and monitoring.",
     ),
     Scenario(
-        "NAC", "TOU", "workshop", "bilateral", DECLINED, filed=330,
+        "NAC", "TOU", "workshop", "bilateral", DECLINED, filed=330, code="out_of_scope",
         title="Cultural routes of wine heritage in Kakheti",
         context="The Agency wants to develop a cultural route around wine heritage, linking monasteries, cellars "
         "and villages in Kakheti, and asks for a workshop with local actors.",
@@ -503,7 +539,8 @@ SCENARIOS: list[Scenario] = [
         follow_up="none",
     ),
     Scenario(
-        "MCI", "VIS", "workshop", "bilateral", ASSESSED, filed=45, lead="lefevre",
+        "MCI", "VIS", "workshop", "bilateral", HELD_AND_RESUMED, filed=45, lead="lefevre",
+        hold_reason="Waiting for the Museum's new director to confirm the project.",
         title="A design incubator for the artisans of Grand-Bassam",
         context="Artisans in Grand-Bassam sell to tourists but rarely reach design shops. The Museum wants to start "
         "an incubator linking artisans and young designers.",
@@ -541,7 +578,7 @@ SCENARIOS: list[Scenario] = [
         follow_up="none",
     ),
     Scenario(
-        "AGN", "IPR", "remote_advice", "other", DECLINED_AFTER_ASSESSMENT, filed=250,
+        "AGN", "IPR", "remote_advice", "other", DECLINED_AFTER_ASSESSMENT, filed=250, code="out_of_scope",
         title="Rights clearance for digitised film archives",
         context="The Archives hold newsreels and documentaries whose rights holders are unknown. Before putting "
         "them online they ask how to clear rights on orphan works.",
@@ -666,6 +703,12 @@ GAPS = {  # days between the previous step and this one: (shortest, longest)
     "withdraw": (5, 30),
     "mobilise": (10, 30),
     "close": (7, 30),
+    "redirect": (6, 20),
+    "ask_partner": (1, 4),
+    "answer": (2, 6),
+    "edit": (1, 3),
+    "hold": (3, 10),
+    "resume": (5, 15),
 }
 URGENT_GAPS = {"assess": (1, 3), "mobilise": (2, 5)}
 
@@ -691,11 +734,6 @@ class Plan:
     filed_at: datetime
     request: dict[str, Any]
     steps: list[PlannedStep] = field(default_factory=list)
-
-    @property
-    def states(self) -> list[str]:
-        """The state after filing and after each step."""
-        return [str(State.SUBMITTED), *(str(STEPS[step.trigger].dest) for step in self.steps)]
 
 
 def _experts_for(field_code: str) -> list[str]:
@@ -781,6 +819,8 @@ def plan_request(scenario: Scenario, rng: random.Random, today: date) -> Plan:
         at = _moment(on(trigger), rng)
         build = STEP_BUILDERS[trigger]
         actor, data = build(
+            request=plan.request,
+            at=at,
             rng=rng,
             scenario=scenario,
             lead=lead,
@@ -824,7 +864,37 @@ def _assess(*, rng, scenario, **_) -> tuple[Actor, dict]:
 
 
 def _decline(*, rng, scenario, **_) -> tuple[Actor, dict]:
-    return _manager(rng), {"reason": scenario.reason}
+    return _manager(rng), {"decline_reason": scenario.code, "reason": scenario.reason}
+
+
+def _redirect(*, rng, scenario, **_) -> tuple[Actor, dict]:
+    return _manager(rng), {
+        "destination": scenario.code,
+        "destination_detail": scenario.detail,
+        "reason": scenario.reason,
+    }
+
+
+def _ask_partner(*, rng, scenario, at, **_) -> tuple[Actor, dict]:
+    actor: Actor = ("expert", rng.choice(_experts_for(scenario.field))) if rng.random() < 0.7 else _manager(rng)
+    due = at.date() + timedelta(days=scenario.due_days)
+    return actor, {"question": scenario.question, "due_on": due.isoformat()}
+
+
+def _answer(*, scenario, **_) -> tuple[Actor, dict]:
+    return ("partner", scenario.org), {"answer": scenario.answer}
+
+
+def _hold(*, rng, scenario, **_) -> tuple[Actor, dict]:
+    return _manager(rng), {"reason": scenario.hold_reason}
+
+
+def _resume(*, rng, **_) -> tuple[Actor, dict]:
+    return _manager(rng), {"note": "Confirmed: we go on with the request."}
+
+
+def _edit(*, scenario, request, **_) -> tuple[Actor, dict]:
+    return ("partner", scenario.org), {**request, **dict(scenario.edits)}
 
 
 def _withdraw(*, scenario, **_) -> tuple[Actor, dict]:
@@ -863,6 +933,12 @@ def _close(*, rng, scenario, lead, **_) -> tuple[Actor, dict]:
 STEP_BUILDERS: dict[str, Callable[..., tuple[Actor, dict]]] = {
     "assess": _assess,
     "decline": _decline,
+    "redirect": _redirect,
+    "ask_partner": _ask_partner,
+    "answer": _answer,
+    "hold": _hold,
+    "resume": _resume,
+    "edit": _edit,
     "withdraw": _withdraw,
     "mobilise": _mobilise,
     "deliver": _deliver,
@@ -914,15 +990,14 @@ class People:
 
 
 def seed_demo() -> bool:
-    """Load whatever part of the demo data is missing; True if anything was created."""
-    try:
-        people, created = _ensure_people()
-        existing = _existing_requests(people)
-        for plan in plan_all(utcnow().date()):
-            created |= _carry_out(plan, people, existing)
-    except Exception:
-        db.session.rollback()
-        raise
+    """Load whatever part of the demo data is missing; True if anything was created.
+
+    Like every service it does not commit: the command does, once, at the end.
+    """
+    people, created = _ensure_people()
+    existing = _existing_requests(people)
+    for plan in plan_all(utcnow().date()):
+        created |= _carry_out(plan, people, existing)
     return created
 
 
@@ -955,7 +1030,7 @@ def _ensure_people() -> tuple[People, bool]:
         people.managers[key] = _account(Role.MANAGER, email, name, created)
     for record in created:
         record.created_at = since  # they existed before the first demo request
-    db.session.commit()
+    db.session.flush()
     return people, bool(created) or profiles_added
 
 
@@ -989,28 +1064,18 @@ def _existing_requests(people: People) -> dict[tuple[int, str], ExpertiseRequest
 
 
 def _carry_out(plan: Plan, people: People, existing: dict[tuple[int, str], ExpertiseRequest]) -> bool:
-    """File the request and fire its steps, or finish an interrupted one; False if it is already there.
-
-    A request whose state is not on its planned path (someone moved it on in the
-    app) is left as it is.
-    """
+    """File the request and perform its steps; False if it is already there (left as it is)."""
     scenario = plan.scenario
-    states = plan.states
-    case = existing.get((people.organisations[scenario.org].id, scenario.title))
-    if case is None:
-        author = people.partners[scenario.org]
-        with _explained(plan, "submit"):
-            case = operations.file_request(author, plan.request, at=plan.filed_at)
-        done = 0
-    elif case.state in states[:-1]:
-        done = states.index(case.state)
-    else:
+    if (people.organisations[scenario.org].id, scenario.title) in existing:
         return False
-    for step in plan.steps[done:]:
+    author = people.partners[scenario.org]
+    with _explained(plan, "submit"):
+        case = operations.file_request(author, plan.request, at=plan.filed_at).case
+    for step in plan.steps:
         actor = people.actor(step.actor)
         data = people.with_ids(step.data)
         with _explained(plan, step.trigger):
-            operations.fire(case, step.trigger, actor, data, case.version, at=step.at)
+            operations.perform(case, step.trigger, actor, data, case.version, at=step.at)
     return True
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
 
 from .reference import Vocabulary
 
@@ -34,6 +34,16 @@ class VocabularySelect(SelectField):
     def _vocabulary_choices(self) -> list[tuple[str, str]]:
         choices = self.vocabulary.choices()
         return [("", _l("Choose…")), *choices] if self.blank else choices
+
+
+class VocabularyRadio(VocabularySelect):
+    """One code from a short vocabulary, shown as radio buttons."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = RadioInput()
+
+    def __init__(self, label=None, validators=None, vocabulary: Vocabulary | None = None, **kwargs):
+        super().__init__(label, validators, vocabulary=vocabulary, blank=False, **kwargs)
 
 
 class VocabularyMultiSelect(SelectMultipleField):

@@ -7,11 +7,10 @@ the default and the source language of the catalogues in translations/.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
+from flask import Blueprint, after_this_request, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import refresh
 from flask_login import current_user
 
-from .extensions import db
 from .urls import safe_next
 
 LANGUAGE_COOKIE = "lang"
@@ -42,17 +41,30 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported) or default
 
 
-@bp.route("/language", methods=["POST"])
-def switch_language():
-    """Remember the chosen language (cookie, and the account's preference) and go back."""
-    language = request.form.get("lang", "")
-    target = safe_next(request.form.get("next")) or url_for("auth.home")
-    response = redirect(target)
+def choose_language(language: str) -> bool:
+    """Serve this request and the next ones in `language`; False if it is not one we speak.
+
+    Kept in a cookie for visitors and as the signed-in user's preference (saved
+    with the request). A page with a form calls this when its language buttons
+    are pressed, so the form comes back in the new language with what was typed.
+    """
     if language not in supported_languages():
-        return response
+        return False
     if current_user.is_authenticated:
         current_user.locale = language
-        db.session.commit()
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+
+    @after_this_request
+    def remember(response):
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        return response
+
     refresh()
-    return response
+    return True
+
+
+@bp.route("/language", methods=["POST"])
+def switch_language():
+    """Remember the chosen language and go back to the page it was chosen on."""
+    target = safe_next(request.form.get("next")) or url_for("auth.home")
+    choose_language(request.form.get("lang", ""))
+    return redirect(target)

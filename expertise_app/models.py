@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic and the app see them all."""
 
 from .auth.models import ApiToken, ExpertProfile, Organisation, Role, User
-from .cases.models import Assignment, Event, ExpertiseRequest, Mission
+from .cases.models import Assignment, Event, ExpertiseRequest, IdempotencyKey, Mission, ReferenceCounter
 
 __all__ = [
     "ApiToken",
@@ -9,8 +9,10 @@ __all__ = [
     "Event",
     "ExpertProfile",
     "ExpertiseRequest",
+    "IdempotencyKey",
     "Mission",
     "Organisation",
+    "ReferenceCounter",
     "Role",
     "User",
 ]

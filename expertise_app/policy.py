@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from .auth.models import User
 from .cases.models import Assignment, ExpertiseRequest
 from .cases.states import STATE_LABELS
-from .cases.workflow import STEPS, Actor, Step
+from .cases.workflow import ACTIONS, Action, Actor
 
 
 def visible_requests_filter(user: User) -> sa.ColumnElement[bool]:
@@ -46,10 +46,6 @@ def can_file_request(user: User) -> bool:
     return user.is_partner and user.organisation_id is not None
 
 
-def can_assign_lead(user: User, case: ExpertiseRequest) -> bool:
-    return user.is_manager and not case.is_closed
-
-
 def can_view_dashboard(user: User) -> bool:
     return user.is_manager
 
@@ -75,7 +71,7 @@ def actors_of(user: User, case: ExpertiseRequest) -> set[Actor]:
 
 
 class Refusal:
-    """Why a step may not be fired: the state (409) or the user (403)."""
+    """Why an action may not be performed: the state or a guard (409), or the user (403)."""
 
     STATE = "state"
     PERMISSION = "permission"
@@ -89,32 +85,54 @@ class Refusal:
         return f"<Refusal {self.kind}: {self.message}>"
 
 
-def refusal(user: User, case: ExpertiseRequest, step: Step) -> Refusal | None:
-    """None if `user` may fire `step` on `case` now, else why not."""
-    if case.state not in step.sources:
+def refusal(user: User, case: ExpertiseRequest, action: Action) -> Refusal | None:
+    """None if `user` may perform `action` on `case` now, else why not.
+
+    The state is checked first, then who asks, then the action's guards.
+    """
+    if case.state not in action.sources:
         return Refusal(
             Refusal.STATE,
             _(
-                "“%(step)s” is not possible while the request is “%(state)s”.",
-                step=step.label,
+                "“%(action)s” is not possible while the request is “%(state)s”.",
+                action=action.label,
                 state=STATE_LABELS.label(case.state),
             ),
         )
-    if not actors_of(user, case) & set(step.actors):
-        return Refusal(Refusal.PERMISSION, _permission_message(step))
-    for guard in step.guards:
+    if not actors_of(user, case) & set(action.actors):
+        return Refusal(Refusal.PERMISSION, permission_message(action))
+    for guard in action.guards:
         reason = guard(case)
         if reason:
             return Refusal(Refusal.GUARD, str(reason))
     return None
 
 
-def allowed_steps(user: User, case: ExpertiseRequest) -> list[Step]:
-    """The steps `user` may fire on `case` now, in declaration order."""
-    return [step for step in STEPS.values() if refusal(user, case, step) is None]
+def allowed_actions(user: User, case: ExpertiseRequest) -> list[Action]:
+    """The actions `user` may perform on `case` now, in declaration order."""
+    return [action for action in ACTIONS.values() if refusal(user, case, action) is None]
 
 
-def _permission_message(step: Step) -> str:
+def waiting_on_others(user: User, case: ExpertiseRequest) -> list[tuple[Action, str]]:
+    """The state changes possible now that `user` may not make, each with who can.
+
+    So that a page never leaves someone without an action and without a word why.
+    """
+    waiting = []
+    for action in ACTIONS.values():
+        if not action.changes_state or action.danger or case.state not in action.sources:
+            continue
+        found = refusal(user, case, action)
+        if found is None:
+            continue
+        message = found.message
+        if found.kind == Refusal.PERMISSION and Actor.LEAD_EXPERT in action.actors and case.lead_expert_id is None:
+            message = _("%(message)s No lead expert has been named yet: a manager can name one.", message=found.message)
+        waiting.append((action, message))
+    return waiting
+
+
+def permission_message(action: Action) -> str:
     names = {
         Actor.MANAGER: _("a manager"),
         Actor.EXPERT: _("an expert"),
@@ -122,5 +140,5 @@ def _permission_message(step: Step) -> str:
         Actor.TEAM_EXPERT: _("an expert of the team"),
         Actor.PARTNER_ORGANISATION: _("the requesting organisation"),
     }
-    who = _(" or ").join(names[actor] for actor in step.actors)
-    return _("Only %(who)s may “%(step)s” this request.", who=who, step=step.label)
+    who = _(" or ").join(names[actor] for actor in action.actors)
+    return _("“%(action)s”: only %(who)s may do this.", who=who, action=action.label)

@@ -34,6 +34,10 @@ class Vocabulary:
             return ""
         return str(self._labels.get(code, code))
 
+    def lazy_label(self, code: str) -> object:
+        """The label as a lazy string, for declarations made before any locale is known."""
+        return self._labels[code]
+
     def choices(self) -> list[tuple[str, str]]:
         return [(code, self.label(code)) for code in self.codes]
 
@@ -209,5 +213,59 @@ FOLLOW_UPS = Vocabulary(
         ("training", _l("Training of the partner's staff")),
         ("eu_instrument", _l("An EU instrument (TAIEX or twinning)")),
         ("redirect", _l("Refer to another institution")),
+    ],
+)
+
+# Why a request is declined (DOMAIN.md §2, rejection codes).
+DECLINE_REASONS = Vocabulary(
+    "decline_reason",
+    [
+        ("out_of_scope", _l("Out of the ministry's scope")),
+        ("ineligible_requester", _l("Ineligible requester")),
+        ("duplicate", _l("Duplicate of another request or project")),
+        ("no_expertise", _l("No expertise available")),
+        ("insufficient_lead_time", _l("Insufficient lead time")),
+        ("security", _l("Travel security")),
+    ],
+)
+
+# Where a request the ministry does not take on itself is sent (DOMAIN.md §2, redirects).
+REDIRECT_DESTINATIONS = Vocabulary(
+    "redirect_destination",
+    [
+        ("eu_taiex_twinning", _l("EU TAIEX or Twinning, through the EU Delegation")),
+        ("unesco_icomos_iccrom", _l("UNESCO, ICOMOS or ICCROM")),
+        ("institut_francais", _l("Institut français")),
+        ("expertise_france_afd", _l("Expertise France / AFD")),
+        ("ministry_operator", _l("A ministry operator")),
+    ],
+)
+
+# The assessment checklist (DOMAIN.md §2, assessment criteria), each answered yes / no / unknown.
+ASSESSMENT_CRITERIA = Vocabulary(
+    "assessment_criterion",
+    [
+        ("eligible", _l("Eligible requester and country")),
+        ("in_remit", _l("Within the ministry's fields")),
+        ("clear_objectives", _l("Clear objectives")),
+        ("official_letter", _l("Official letter received")),
+        ("no_duplication", _l("No duplication with other support")),
+        ("experts_available", _l("Experts available")),
+        ("lead_time", _l("Realistic lead time")),
+        ("funding", _l("Funding identified")),
+        ("travel_security", _l("Travel security acceptable")),
+    ],
+)
+
+CHECK_ANSWERS = Vocabulary(
+    "check_answer",
+    [("yes", _l("Yes")), ("no", _l("No")), ("unknown", _l("Unknown"))],
+)
+
+ACCEPTANCE = Vocabulary(
+    "acceptance",
+    [
+        ("as_filed", _l("Accepted as filed")),
+        ("reformulated", _l("Accepted with reformulation")),
     ],
 )

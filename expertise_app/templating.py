@@ -10,7 +10,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from . import policy, reference
-from .cases.states import OUTCOME_LABELS, STATE_LABELS
+from .cases.states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
 from .i18n import LANGUAGE_NAMES
 
 VOCABULARIES = {
@@ -27,7 +27,13 @@ VOCABULARIES = {
         reference.COUNTRIES,
         reference.LANGUAGES,
         reference.FOLLOW_UPS,
+        reference.DECLINE_REASONS,
+        reference.REDIRECT_DESTINATIONS,
+        reference.ASSESSMENT_CRITERIA,
+        reference.CHECK_ANSWERS,
+        reference.ACCEPTANCE,
         STATE_LABELS,
+        PARTNER_STATE_LABELS,
         OUTCOME_LABELS,
     )
 }

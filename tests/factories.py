@@ -48,7 +48,7 @@ def request_data(**overrides) -> dict:
 
 
 def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = None, **overrides) -> dict:
-    """Valid data for each workflow trigger."""
+    """Valid data for each action."""
     today = date.today()
     data: dict
     if trigger == "assess":
@@ -59,7 +59,13 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
             "lead_expert": team[0].id if team else "",
         }
     elif trigger == "decline":
-        data = {"reason": "Outside the ministry's fields of expertise."}
+        data = {"decline_reason": "out_of_scope", "reason": "Outside the ministry's fields of expertise."}
+    elif trigger == "redirect":
+        data = {
+            "destination": "eu_taiex_twinning",
+            "destination_detail": "EU Delegation in Tunis",
+            "reason": "Transposing EU law is what TAIEX is for.",
+        }
     elif trigger == "mobilise":
         members = team or []
         data = {
@@ -81,6 +87,23 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
         data = {"closing_summary": "Mission delivered as planned.", "follow_up": "training"}
     elif trigger == "withdraw":
         data = {"reason": "Our budget was cut."}
+    elif trigger == "assign_lead":
+        data = {"lead_expert": team[0].id if team else ""}
+    elif trigger == "ask_partner":
+        data = {
+            "question": "Please send the official request letter.",
+            "due_on": (today + timedelta(days=14)).isoformat(),
+        }
+    elif trigger == "answer":
+        data = {"answer": "The letter is attached to our email of today."}
+    elif trigger == "cancel_question":
+        data = {"reason": "The letter came by post."}
+    elif trigger == "hold":
+        data = {"reason": "Waiting for the budget decision."}
+    elif trigger == "resume":
+        data = {"note": "The budget is confirmed."}
+    elif trigger == "edit":
+        data = {**request_data(), "title": "Visitor flow plan for two archaeological sites"}
     else:
         raise ValueError(trigger)
     data.update(overrides)
@@ -135,16 +158,19 @@ class Factory:
         team: list[User] | None = None,
         **data,
     ) -> ExpertiseRequest:
-        """A request in `state` (for `closed`, with `outcome`: completed, declined or withdrawn).
+        """A request in `state` (for `closed`, with `outcome`: completed, declined, redirected or withdrawn).
 
         `team` (its first member the lead) is mobilised on the way; by default one new expert.
         """
         author = author or self.partner()
-        case = operations.file_request(author, request_data(**data))
+        case = operations.file_request(author, request_data(**data)).case
+        db.session.commit()
         if state == "closed" and outcome == "declined":
             return self.fire(case, "decline")
         if state == "closed" and outcome == "withdrawn":
             return self.fire(case, "withdraw", actor=author)
+        if state == "closed" and outcome == "redirected":
+            return self.fire(case, "redirect")
         for trigger in PATH_TO[state]:
             self.fire(case, trigger, team=team)
         return case
@@ -157,14 +183,17 @@ class Factory:
         team: list[User] | None = None,
         **overrides,
     ) -> ExpertiseRequest:
-        """Fire `trigger` as a manager (or `actor`) with valid data."""
+        """Perform the action `trigger` as a manager (or `actor`) with valid data, and commit, as a request would."""
         actor = actor or self._manager()
         if trigger == "mobilise" and not team:
             team = [self.expert()]
-        return operations.fire(case, trigger, actor, step_data(trigger, case, team=team, **overrides), case.version)
+        data = step_data(trigger, case, team=team, **overrides)
+        operations.perform(case, trigger, actor, data, case.version)
+        db.session.commit()
+        return case
 
     def assign_lead(self, case: ExpertiseRequest, expert: User) -> ExpertiseRequest:
-        return operations.assign_lead(case, self._manager(), {"lead_expert": expert.id}, case.version)
+        return self.fire(case, "assign_lead", team=[expert])
 
     def cast(self) -> Cast:
         """One person in each relation a user can have to a request (see tests/matrix.py).
@@ -208,14 +237,24 @@ class Factory:
         request has come, decides what each one may do. Before mobilisation the team
         is written directly (no workflow step proposes one yet).
         """
-        case = operations.file_request(cast.partner, request_data())
+        case = operations.file_request(cast.partner, request_data()).case
+        db.session.commit()
         if state == "submitted":
-            operations.assign_lead(case, cast.manager, {"lead_expert": cast.lead_expert.id}, case.version)
+            self.fire(case, "assign_lead", actor=cast.manager, team=cast.team)
         for trigger in PATH_TO[state]:
             self.fire(case, trigger, actor=cast.manager, team=cast.team)
         if not case.assignments:
             db.session.add_all(Assignment(request_id=case.id, expert_id=expert.id) for expert in cast.team)
             db.session.commit()
+        db.session.expire_all()
+        return case
+
+    def ready_for(self, case: ExpertiseRequest, action: str, manager: User) -> ExpertiseRequest:
+        """Set up what `action` needs besides the state: an open question to answer, a hold to resume."""
+        if action in ("answer", "cancel_question"):
+            self.fire(case, "ask_partner", actor=manager)
+        elif action == "resume":
+            self.fire(case, "hold", actor=manager)
         db.session.expire_all()
         return case
 

@@ -1,53 +1,143 @@
-"""Every (state, trigger, actor) combination of the workflow and what should happen to it.
+"""What each action does and who may perform it, pinned as literal data, and every
+(state, action, person) combination with what should happen to it.
 
-The combinations are generated from the one declaration (`workflow.STEPS`); what
-each test person *is* to the request is declared here, independently of
-expertise_app/policy.py, so that the policy is checked against it rather than
-against itself. The people are built by `Factory.cast()` / `Factory.cast_case()`.
+The tables below are DESIGN.md's workflow table and the case-actions issue, written
+out by hand: they are *not* read from `workflow.ACTIONS`, so that a wrong declaration
+(letting experts decline, adding a source to `decline`) fails the tests instead of
+moving their expectations along with it. tests/test_declaration.py checks the
+declaration against them entry by entry. The people are built by `Factory.cast()` /
+`Factory.cast_case()`; what each one *is* to the request is declared here too.
 """
 
 from __future__ import annotations
 
 from expertise_app.cases.operations import CaseError, PermissionDenied, TransitionNotAllowed
-from expertise_app.cases.states import State
-from expertise_app.cases.workflow import STEPS, Actor
 
-STATES = tuple(str(state) for state in State)
-TRIGGERS = tuple(STEPS)
+STATES = ("submitted", "assessed", "skills_mobilised", "mission_delivered", "closed")
+OPEN = ("submitted", "assessed", "skills_mobilised", "mission_delivered")
+
+# action: (the states it is available in, the state it leads to (None: stays), who may perform it, outcome)
+ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None]] = {
+    "assess": (("submitted",), "assessed", frozenset({"expert", "manager"}), None),
+    "decline": (("submitted", "assessed"), "closed", frozenset({"manager"}), "declined"),
+    "redirect": (("submitted", "assessed"), "closed", frozenset({"manager"}), "redirected"),
+    "mobilise": (("assessed",), "skills_mobilised", frozenset({"lead_expert", "manager"}), None),
+    "deliver": (("skills_mobilised",), "mission_delivered", frozenset({"team_expert", "manager"}), None),
+    "close": (("mission_delivered",), "closed", frozenset({"lead_expert", "manager"}), "completed"),
+    "withdraw": (
+        ("submitted", "assessed", "skills_mobilised"),
+        "closed",
+        frozenset({"partner_organisation", "manager"}),
+        "withdrawn",
+    ),
+    "assign_lead": (OPEN, None, frozenset({"manager"}), None),
+    "ask_partner": (OPEN, None, frozenset({"expert", "manager"}), None),
+    "answer": (OPEN, None, frozenset({"partner_organisation"}), None),
+    "cancel_question": (OPEN, None, frozenset({"expert", "manager"}), None),
+    "hold": (OPEN, None, frozenset({"manager"}), None),
+    "resume": (OPEN, None, frozenset({"manager"}), None),
+    "edit": (("submitted",), None, frozenset({"partner_organisation"}), None),
+}
+
+# Whom each action concerns (the notifications will tell them), and what of its data a partner
+# reads in the history (None: the partner never sees the entry).
+EVERYONE = frozenset({"partner_organisation", "lead", "team", "managers"})
+MINISTRY = frozenset({"lead", "team", "managers"})
+CONCERNS: dict[str, frozenset[str]] = {
+    "assess": EVERYONE,
+    "decline": EVERYONE,
+    "redirect": EVERYONE,
+    "mobilise": EVERYONE,
+    "deliver": EVERYONE,
+    "close": EVERYONE,
+    "withdraw": EVERYONE,
+    "assign_lead": MINISTRY,
+    "ask_partner": frozenset({"partner_organisation", "lead"}),
+    "answer": MINISTRY,
+    "cancel_question": frozenset({"partner_organisation", "lead"}),
+    "hold": EVERYONE,
+    "resume": EVERYONE,
+    "edit": frozenset({"lead", "managers"}),
+}
+PARTNER_READS: dict[str, tuple[str, ...] | None] = {
+    "assess": ("field", "acceptance"),
+    "decline": ("decline_reason", "reason"),
+    "redirect": ("destination", "destination_detail", "reason"),
+    "mobilise": ("mission_format", "place", "planned_start", "planned_end"),
+    "deliver": ("actual_start", "actual_end", "participants_reached"),
+    "close": ("closing_summary", "follow_up"),
+    "withdraw": ("reason",),
+    "assign_lead": None,
+    "ask_partner": ("question", "due_on"),
+    "answer": ("answer",),
+    "cancel_question": ("reason",),
+    "hold": ("reason",),
+    "resume": ("note",),
+    "edit": ("changes",),
+}
+
+# What must hold before an action applies, besides the state: the tests set it up first.
+NEEDS_OPEN_QUESTION = {"answer", "cancel_question"}
+NEEDS_HOLD = {"resume"}
 
 # The relations each person of the cast has to the request (the lead is always on
 # the team: mobilising requires it).
-RELATIONS: dict[str, frozenset[Actor]] = {
-    "manager": frozenset({Actor.MANAGER}),
-    "unrelated_expert": frozenset({Actor.EXPERT}),
-    "lead_expert": frozenset({Actor.EXPERT, Actor.LEAD_EXPERT, Actor.TEAM_EXPERT}),
-    "team_expert": frozenset({Actor.EXPERT, Actor.TEAM_EXPERT}),
-    "partner": frozenset({Actor.PARTNER_ORGANISATION}),
+RELATIONS: dict[str, frozenset[str]] = {
+    "manager": frozenset({"manager"}),
+    "unrelated_expert": frozenset({"expert"}),
+    "lead_expert": frozenset({"expert", "lead_expert", "team_expert"}),
+    "team_expert": frozenset({"expert", "team_expert"}),
+    "partner": frozenset({"partner_organisation"}),
     "other_partner": frozenset(),  # a partner of another organisation: no relation at all
 }
-ACTORS = tuple(RELATIONS)
-STAFF_AND_OWN_PARTNER = tuple(actor for actor in ACTORS if actor != "other_partner")
+PEOPLE = tuple(RELATIONS)
+STAFF_AND_OWN_PARTNER = tuple(person for person in PEOPLE if person != "other_partner")
+NAMES = tuple(ACTIONS)
+TRANSITIONS = tuple(name for name, (_s, dest, _w, _o) in ACTIONS.items() if dest is not None)
 
 
-def expected_refusal(state: str, trigger: str, actor: str) -> type[CaseError] | None:
-    """None if `actor` may fire `trigger` in `state`; else the error the service must raise.
+def expected_refusal(state: str, action: str, person: str) -> type[CaseError] | None:
+    """None if `person` may perform `action` in `state`; else the error the service must raise.
 
-    The state is checked first: a step that does not apply now is refused as such,
-    whoever asks; a step that applies is refused to anyone without a relation it names.
+    The state is checked first: an action that does not apply now is refused as such,
+    whoever asks; one that applies is refused to anyone without a relation it names.
     """
-    step = STEPS[trigger]
-    if state not in step.sources:
+    sources, _dest, who, _outcome = ACTIONS[action]
+    if state not in sources:
         return TransitionNotAllowed
-    if not RELATIONS[actor] & set(step.actors):
+    if not RELATIONS[person] & who:
         return PermissionDenied
     return None
 
 
-def allowed_triggers(state: str, actor: str) -> list[str]:
-    return [trigger for trigger in TRIGGERS if expected_refusal(state, trigger, actor) is None]
+def allowed_actions(state: str, person: str, *, question_open: bool = False, on_hold: bool = False) -> list[str]:
+    """What `person` may do on a request in `state` with the given pauses, in the declaration's order.
+
+    Asking while a question is open, holding while on hold, and the forward steps
+    while paused are refused by guards; so are answering without a question and
+    resuming what is not on hold.
+    """
+    paused = question_open or on_hold
+    forward = {"assess", "mobilise", "deliver", "close"}
+    allowed = []
+    for action in NAMES:
+        if expected_refusal(state, action, person) is not None:
+            continue
+        if action in NEEDS_OPEN_QUESTION and not question_open:
+            continue
+        if action == "ask_partner" and question_open:
+            continue
+        if action in NEEDS_HOLD and not on_hold:
+            continue
+        if action == "hold" and on_hold:
+            continue
+        if action in forward and paused:
+            continue
+        allowed.append(action)
+    return allowed
 
 
-COMBINATIONS = [(state, trigger, actor) for state in STATES for trigger in TRIGGERS for actor in ACTORS]
+COMBINATIONS = [(state, action, person) for state in STATES for action in NAMES for person in PEOPLE]
 ALLOWED = [combination for combination in COMBINATIONS if expected_refusal(*combination) is None]
 FORBIDDEN = [
     (*combination, expected_refusal(*combination))
@@ -55,12 +145,13 @@ FORBIDDEN = [
     if expected_refusal(*combination) is not None
 ]
 
-# Every (source, trigger) edge of the workflow.
-EDGES = [(str(source), trigger) for trigger, step in STEPS.items() for source in step.sources]
+# Every (state, action) pair where the action applies.
+EDGES = [(state, name) for name, (sources, *_rest) in ACTIONS.items() for state in sources]
+TRANSITION_EDGES = [(state, name) for state, name in EDGES if name in TRANSITIONS]
 
 
 def combination_id(value) -> str:
-    """Readable test ids: error classes by name, (trigger, actor) pairs as "trigger-by-actor"."""
+    """Readable test ids: error classes by name, (action, person) pairs as "action-by-person"."""
     if isinstance(value, type):
         return value.__name__
     if isinstance(value, tuple):

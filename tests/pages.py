@@ -8,7 +8,8 @@ from html import unescape
 from html.parser import HTMLParser
 
 REFERENCE_LINK = re.compile(r">(EXP-\d{4}-\d{4})</a>")
-TRANSITION_ACTION = re.compile(r"/cases/\d+/transitions/(\w+)$")
+ACTION_URL = re.compile(r"/cases/\d+/actions/(\w+)$")
+ACTION_LINK = re.compile(r'<a [^>]*href="/cases/\d+/actions/(\w+)"')
 
 
 @dataclass
@@ -92,14 +93,14 @@ def form_posting_to(html: str, action: str) -> Form:
     return matches[0]
 
 
-def offered_triggers(html: str) -> list[str]:
-    """The workflow actions a request page offers, in page order."""
-    triggers = []
+def offered_actions(html: str) -> list[str]:
+    """The actions a request page offers: its forms, then its links to an action's own page."""
+    offered = []
     for form in forms(html):
-        match = TRANSITION_ACTION.search(form.action)
+        match = ACTION_URL.search(form.action)
         if match:
-            triggers.append(match.group(1))
-    return triggers
+            offered.append(match.group(1))
+    return offered + ACTION_LINK.findall(main_content(html))
 
 
 def references(html: str) -> list[str]:

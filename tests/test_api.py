@@ -8,11 +8,12 @@ from flask import Flask
 from expertise_app.auth.tokens import create_token, revoke_token
 from expertise_app.cases.forms import RequestForm
 from expertise_app.cases.models import Event, ExpertiseRequest
-from expertise_app.cases.workflow import STEPS
+from expertise_app.cases.workflow import ACTIONS
 from expertise_app.extensions import db
 from expertise_app.reference import COUNTRIES, FIELDS
 
 from .factories import count, request_data, snapshot, step_data
+from .matrix import ACTIONS as PINNED
 
 PROBLEM = "application/problem+json"
 
@@ -39,7 +40,11 @@ class ApiClient:
     def post(self, url: str, body=None, **kwargs):
         return self.call("POST", url, json=body, **kwargs)
 
-    def fire(self, request_id: int, trigger: str, version: int, **data):
+    def fire(self, request_id: int, action: str, version: int, **data):
+        return self.post(f"/requests/{request_id}/actions", {"action": action, "version": version, **data})
+
+    def fire_transition(self, request_id: int, trigger: str, version: int, **data):
+        """The deprecated endpoint, kept for earlier clients."""
         return self.post(f"/requests/{request_id}/transitions", {"trigger": trigger, "version": version, **data})
 
 
@@ -90,7 +95,7 @@ def test_the_whole_workflow_through_the_api_alone(api, cast):
         response = client.fire(request_id, trigger, version, **data)
         assert response.status_code == 200, response.get_data(as_text=True)
         body = response.get_json()
-        assert body["state"] == STEPS[trigger].dest
+        assert body["state"] == PINNED[trigger][1]
         assert body["version"] == version + 1
         version = body["version"]
         seen_by_partner = partner.get(f"/requests/{request_id}").get_json()
@@ -112,20 +117,41 @@ def test_the_whole_workflow_through_the_api_alone(api, cast):
 def test_decline_and_withdraw_close_with_their_outcome(api, cast, factory):
     declined = factory.case(author=cast.partner)
     withdrawn = factory.case(author=cast.partner)
-    body = api(cast.manager).fire(declined.id, "decline", declined.version, reason="Outside our fields.").get_json()
+    body = (
+        api(cast.manager)
+        .fire(declined.id, "decline", declined.version, decline_reason="out_of_scope", reason="Outside our fields.")
+        .get_json()
+    )
     assert (body["state"], body["outcome"]) == ("closed", "declined")
     body = api(cast.partner).fire(withdrawn.id, "withdraw", withdrawn.version, reason="Budget cut.").get_json()
     assert (body["state"], body["outcome"]) == ("closed", "withdrawn")
 
 
-def test_allowed_transitions_are_the_callers(api, cast, factory):
+def test_allowed_actions_are_the_callers(api, cast, factory):
     case = factory.case(author=cast.partner)
-    assert api(cast.partner).get(f"/requests/{case.id}").get_json()["allowed_transitions"] == ["withdraw"]
-    assert api(cast.manager).get(f"/requests/{case.id}").get_json()["allowed_transitions"] == [
+    partner = api(cast.partner).get(f"/requests/{case.id}").get_json()
+    assert (partner["allowed_actions"], partner["allowed_transitions"]) == (["withdraw", "edit"], ["withdraw"])
+    manager = api(cast.manager).get(f"/requests/{case.id}").get_json()
+    assert manager["allowed_actions"] == [
         "assess",
         "decline",
+        "redirect",
         "withdraw",
+        "assign_lead",
+        "ask_partner",
+        "hold",
     ]
+    assert manager["allowed_transitions"] == ["assess", "decline", "redirect", "withdraw"]
+
+
+def test_the_transitions_endpoint_still_works_for_state_changes_only(api, cast, factory):
+    case = factory.case(author=cast.partner)
+    client = api(cast.manager)
+    body = assert_problem(client.fire_transition(case.id, "hold", case.version, reason="Budget pending."), 422)
+    assert set(body["errors"]) == {"trigger"}
+    response = client.fire_transition(case.id, "decline", case.version, **step_data("decline", case))
+    assert response.status_code == 200
+    assert (response.get_json()["state"], response.get_json()["outcome"]) == ("closed", "declined")
 
 
 @pytest.mark.parametrize(
@@ -192,10 +218,10 @@ def test_422_with_one_message_per_field(api, cast, factory):
     assert snapshot(case.id) == before
 
 
-def test_422_for_a_missing_trigger_or_version(api, cast, factory):
+def test_422_for_a_missing_action_or_version(api, cast, factory):
     case = factory.case(author=cast.partner)
-    body = assert_problem(api(cast.manager).post(f"/requests/{case.id}/transitions", {"trigger": "fly"}), 422)
-    assert set(body["errors"]) == {"trigger", "version"}
+    body = assert_problem(api(cast.manager).post(f"/requests/{case.id}/actions", {"action": "fly"}), 422)
+    assert set(body["errors"]) == {"action", "version"}
 
 
 def test_422_for_a_bad_new_request_and_nothing_is_created(api, cast):
@@ -215,7 +241,7 @@ def test_400_for_a_body_that_is_not_a_json_object(api, cast, factory, payload):
     case = factory.case(author=cast.partner)
     events = count(Event)
     response = api(cast.manager).call(
-        "POST", f"/requests/{case.id}/transitions", data=payload, content_type="application/json"
+        "POST", f"/requests/{case.id}/actions", data=payload, content_type="application/json"
     )
     assert_problem(response, 400)
     assert count(Event) == events
@@ -254,18 +280,50 @@ def test_lists_filter_sort_and_page(api, cast, factory):
     assert mine["total"] == 0
 
 
-def test_the_workflow_is_published_from_its_declaration(api, cast):
+def test_the_workflow_publishes_every_action_as_pinned(api, app, cast):
     workflow = api(cast.partner).get("/workflow").get_json()
+    schemas = app.test_client().get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert workflow["initial"] == "submitted"
-    assert {trigger["trigger"] for trigger in workflow["triggers"]} == set(STEPS)
-    for published in workflow["triggers"]:
-        step = STEPS[published["trigger"]]
-        assert published["sources"] == [str(source) for source in step.sources]
-        assert published["dest"] == step.dest
-        assert published["roles"] == list(step.roles)
-        form_fields = {field.name for field in step.form(formdata=None)}
-        assert set(published["schema"]["properties"]) == form_fields | {"trigger", "version"}
-        assert {"trigger", "version"} <= set(published["schema"]["required"])
+    assert [action["name"] for action in workflow["actions"]] == list(PINNED)
+    for published in workflow["actions"]:
+        sources, dest, who, outcome = PINNED[published["name"]]
+        assert published["sources"] == list(sources)
+        assert (published["dest"], published["outcome"], published["changes_state"]) == (
+            dest,
+            outcome,
+            dest is not None,
+        )
+        assert set(published["actors"]) == who
+        schema = schemas[published["schema"]["$ref"].rsplit("/", 1)[1]]
+        form_fields = {field.name for field in ACTIONS[published["name"]].form(formdata=None)}
+        assert set(schema["properties"]) == form_fields | {"action", "version"}
+        assert {"action", "version"} <= set(schema["required"])
+
+
+def test_each_action_body_is_a_named_schema_and_each_operation_has_a_readable_id(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    request_body = spec["components"]["schemas"]["ActionRequest"]
+    assert [member["$ref"] for member in request_body["oneOf"]] == [
+        f"#/components/schemas/{name.title().replace('_', '')}Action" for name in PINNED
+    ]
+    assert set(request_body["discriminator"]["mapping"]) == set(PINNED)
+    operation_ids = {
+        operation["operationId"]
+        for path in spec["paths"].values()
+        for method, operation in path.items()
+        if method != "parameters"
+    }
+    assert operation_ids == {
+        "get_reference",
+        "get_workflow",
+        "list_requests",
+        "file_request",
+        "get_request",
+        "perform_action",
+        "fire_transition",
+        "list_experts",
+        "get_dashboard",
+    }
 
 
 def test_reference_lists_every_code_with_labels_in_the_callers_language(app, factory):
@@ -300,13 +358,11 @@ def test_the_session_cookie_works_with_a_csrf_header_for_changes(visitor, cast, 
     visitor.login(cast.partner.email)
     response = visitor.get(f"/api/v1/requests/{case.id}")
     assert response.status_code == 200
-    withdraw = {"trigger": "withdraw", "version": case.version, "reason": "No longer needed."}
-    assert visitor.client.post(f"/api/v1/requests/{case.id}/transitions", json=withdraw).status_code == 400
+    withdraw = {"action": "withdraw", "version": case.version, "reason": "No longer needed."}
+    assert visitor.client.post(f"/api/v1/requests/{case.id}/actions", json=withdraw).status_code == 400
     assert snapshot(case.id).state == "submitted"
     token = visitor.csrf_token("/cases")
-    response = visitor.client.post(
-        f"/api/v1/requests/{case.id}/transitions", json=withdraw, headers={"X-CSRFToken": token}
-    )
+    response = visitor.client.post(f"/api/v1/requests/{case.id}/actions", json=withdraw, headers={"X-CSRFToken": token})
     assert response.status_code == 200
     assert snapshot(case.id).outcome == "withdrawn"
 

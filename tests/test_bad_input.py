@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from expertise_app.cases.models import Event, ExpertiseRequest
-from expertise_app.cases.operations import InvalidData, fire
+from expertise_app.cases.operations import InvalidData, perform
 from expertise_app.extensions import db
 
 from .factories import count, request_data, snapshot, step_data
@@ -117,7 +117,26 @@ def bad_step_data(trigger: str, cast) -> tuple[dict, set[str], dict]:
         data = {"eligibility_notes": notes, "priority": "urgent", "field": "XXX", "lead_expert": cast.partner.id}
         return data, {"eligibility_notes", "field", "lead_expert"}, {"eligibility_notes": notes, "priority": "urgent"}
     if trigger == "decline":
-        return {"reason": "Too short"}, {"reason"}, {"reason": "Too short"}
+        data = {"decline_reason": "we_are_busy", "reason": "Too short"}
+        return data, {"decline_reason", "reason"}, {"reason": "Too short"}
+    if trigger == "redirect":
+        data = {"destination": "", "destination_detail": "y" * 201, "reason": "Send it to them."}
+        return data, {"destination", "destination_detail"}, {"reason": "Send it to them."}
+    if trigger == "ask_partner":
+        data = {"question": "Please send the signed letter.", "due_on": iso(TODAY - timedelta(days=1))}
+        return data, {"due_on"}, {"question": "Please send the signed letter."}
+    if trigger == "answer":
+        return {"answer": ""}, {"answer"}, {}
+    if trigger == "cancel_question":
+        return {"reason": "x"}, {"reason"}, {"reason": "x"}
+    if trigger == "hold":
+        return {"reason": "wait"}, {"reason"}, {"reason": "wait"}
+    if trigger == "resume":
+        note = "n" * 4001
+        return {"note": note}, {"note"}, {"note": note}
+    if trigger == "edit":
+        data = request_data(title="Hi", objectives="New objectives, kept when the form comes back.")
+        return data, {"title"}, {"title": "Hi", "objectives": "New objectives, kept when the form comes back."}
     if trigger == "mobilise":
         data = {
             "team": [],
@@ -153,16 +172,24 @@ FIRST_SOURCE = {
     "deliver": "skills_mobilised",
     "close": "mission_delivered",
     "withdraw": "skills_mobilised",
+    "redirect": "submitted",
+    "ask_partner": "assessed",
+    "answer": "submitted",
+    "cancel_question": "skills_mobilised",
+    "hold": "mission_delivered",
+    "resume": "assessed",
+    "edit": "submitted",
 }
+PARTNER_ACTIONS = {"answer", "edit"}
 
 
 @pytest.mark.parametrize("trigger", list(FIRST_SOURCE))
-def test_bad_input_to_each_transition_form(factory, cast, signed_in, trigger):
-    case = factory.cast_case(cast, FIRST_SOURCE[trigger])
+def test_bad_input_to_each_action_form(factory, cast, signed_in, trigger):
+    case = factory.ready_for(factory.cast_case(cast, FIRST_SOURCE[trigger]), trigger, cast.manager)
     before = snapshot(case.id)
     data, bad_fields, kept = bad_step_data(trigger, cast)
-    visitor = signed_in(cast.manager)
-    action = f"/cases/{case.id}/transitions/{trigger}"
+    visitor = signed_in(cast.partner if trigger in PARTNER_ACTIONS else cast.manager)
+    action = f"/cases/{case.id}/actions/{trigger}"
 
     response = visitor.post(action, {**data, "version": before.version}, token_from="/cases")
 
@@ -179,13 +206,14 @@ def test_bad_input_to_each_transition_form(factory, cast, signed_in, trigger):
 
 
 @pytest.mark.parametrize("trigger", list(FIRST_SOURCE))
-def test_bad_input_to_each_transition_through_the_service(factory, cast, trigger):
-    case = factory.cast_case(cast, FIRST_SOURCE[trigger])
+def test_bad_input_to_each_action_through_the_service(factory, cast, trigger):
+    case = factory.ready_for(factory.cast_case(cast, FIRST_SOURCE[trigger]), trigger, cast.manager)
     before = snapshot(case.id)
     data, bad_fields, _kept = bad_step_data(trigger, cast)
+    person = cast.partner if trigger in PARTNER_ACTIONS else cast.manager
 
     with pytest.raises(InvalidData) as refused:
-        fire(case, trigger, cast.manager, data, case.version)
+        perform(case, trigger, person, data, case.version)
 
     assert set(refused.value.errors) == bad_fields
     assert snapshot(case.id) == before
@@ -195,7 +223,7 @@ def test_the_lead_expert_must_be_one_of_the_team(factory, cast, signed_in):
     case = factory.cast_case(cast, "assessed")
     before = snapshot(case.id)
     data = step_data("mobilise", case, team=[cast.team_expert]) | {"lead_expert": cast.unrelated_expert.id}
-    action = f"/cases/{case.id}/transitions/mobilise"
+    action = f"/cases/{case.id}/actions/mobilise"
 
     response = signed_in(cast.manager).post(action, {**data, "version": before.version}, token_from="/cases")
 
@@ -219,7 +247,7 @@ def test_bad_input_to_the_assign_lead_form(factory, cast, signed_in, lead):
         "an-inactive-expert": factory.expert(active=False).id,
         "not-a-number": "lead",
     }[lead]
-    action = f"/cases/{case.id}/lead"
+    action = f"/cases/{case.id}/actions/assign_lead"
 
     response = signed_in(cast.manager).post(
         action, {"lead_expert": value, "version": before.version}, token_from="/cases"

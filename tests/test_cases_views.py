@@ -8,23 +8,39 @@ from collections import Counter
 import pytest
 
 from expertise_app.cases.models import Event, ExpertiseRequest
-from expertise_app.cases.workflow import STEPS
+from expertise_app.cases.workflow import ACTIONS
 from expertise_app.extensions import db
 
 from .factories import Cast, Factory, count, request_data, snapshot, step_data
-from .matrix import EDGES, RELATIONS, STAFF_AND_OWN_PARTNER, STATES, allowed_triggers, combination_id
-from .pages import form_posting_to, forms, offered_triggers, references, text
+from .matrix import ACTIONS as PINNED
+from .matrix import (
+    EDGES,
+    NAMES,
+    RELATIONS,
+    STAFF_AND_OWN_PARTNER,
+    STATES,
+    allowed_actions,
+    combination_id,
+)
+from .pages import form_posting_to, forms, offered_actions, references, text
 
 
 def case_url(case_id: int, action: str = "") -> str:
     return f"/cases/{case_id}{action}"
 
 
-def post_action(visitor, case_id: int, action: str, data: dict):
-    """Post the form of the request page that goes to `action`, with the version the page shows."""
+def action_url(case_id: int, name: str) -> str:
+    return case_url(case_id, f"/actions/{name}")
+
+
+def post_action(visitor, case_id: int, name: str, data: dict):
+    """Post the form that performs `name`, as shown on the request page or on the action's own
+    page (for those that close a request), with the version that page shows."""
     page = visitor.get(case_url(case_id)).get_data(as_text=True)
-    form = form_posting_to(page, case_url(case_id, action))
-    return visitor.post(case_url(case_id, action), {**data, "version": form.value("version")}, token_from="/cases")
+    if action_url(case_id, name) not in [form.action for form in forms(page)]:
+        page = visitor.get(action_url(case_id, name)).get_data(as_text=True)
+    form = form_posting_to(page, action_url(case_id, name))
+    return visitor.post(action_url(case_id, name), {**data, "version": form.value("version")}, token_from="/cases")
 
 
 # --- signing in lands each role in its workspace ----------------------------------------
@@ -75,7 +91,11 @@ def test_a_partner_files_a_request_through_the_form(factory, signed_in):
     visitor = signed_in(partner)
     assert visitor.get("/cases/new").status_code == 200
 
-    response = visitor.post("/cases/new", request_data(title="Inventory of the national museum's textiles"))
+    visitor.get("/cases/new")
+    key = form_posting_to(visitor.get("/cases/new").get_data(as_text=True), "").value("submission_key")
+    response = visitor.post(
+        "/cases/new", {**request_data(title="Inventory of the national museum's textiles"), "submission_key": key}
+    )
 
     assert response.status_code == 302
     case = db.session.scalars(db.select(ExpertiseRequest)).one()
@@ -103,15 +123,13 @@ def test_only_partners_may_file_a_request(factory, signed_in, role):
 
 @pytest.mark.parametrize("actor", STAFF_AND_OWN_PARTNER)
 @pytest.mark.parametrize("state", STATES)
-def test_the_request_page_offers_only_the_actions_the_user_may_fire(factory, cast, signed_in, state, actor):
+def test_the_request_page_offers_only_the_actions_the_user_may_perform(factory, cast, signed_in, state, actor):
     case = factory.cast_case(cast, state)
     page = signed_in(cast[actor]).get(case_url(case.id))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
 
-    assert offered_triggers(html) == allowed_triggers(state, actor)
-    lead_forms = [form for form in forms(html) if form.action == case_url(case.id, "/lead")]
-    assert len(lead_forms) == (1 if actor == "manager" and state != "closed" else 0)
+    assert sorted(offered_actions(html)) == sorted(allowed_actions(state, actor))
 
 
 def test_a_step_whose_guard_fails_is_not_offered_and_posting_it_says_why(factory, cast, signed_in):
@@ -121,10 +139,10 @@ def test_a_step_whose_guard_fails_is_not_offered_and_posting_it_says_why(factory
     before = snapshot(case.id)
     visitor = signed_in(cast.manager)
     html = visitor.get(case_url(case.id)).get_data(as_text=True)
-    assert "deliver" not in offered_triggers(html)
+    assert "deliver" not in offered_actions(html)
 
     response = visitor.post(
-        case_url(case.id, "/transitions/deliver"),
+        action_url(case.id, "deliver"),
         {**step_data("deliver", case), "version": before.version},
         token_from="/cases",
     )
@@ -134,49 +152,90 @@ def test_a_step_whose_guard_fails_is_not_offered_and_posting_it_says_why(factory
     assert snapshot(case.id) == before
 
 
-# The people who would naturally fire each step (the manager may fire them all).
+# The people who would naturally perform each action (the manager may perform most).
 NATURAL_ACTOR = {
     "assess": "unrelated_expert",
     "decline": "manager",
+    "redirect": "manager",
     "mobilise": "lead_expert",
     "deliver": "team_expert",
     "close": "lead_expert",
     "withdraw": "partner",
+    "assign_lead": "manager",
+    "ask_partner": "unrelated_expert",
+    "answer": "partner",
+    "cancel_question": "lead_expert",
+    "hold": "manager",
+    "resume": "manager",
+    "edit": "partner",
 }
-# A value of each step the partner reads in the history, and one that stays internal.
-PARTNER_READS = {"decline": "reason", "mobilise": "place", "close": "closing_summary", "withdraw": "reason"}
+# The history's title for each action (what people read there), written out here.
+HISTORY_TITLES = {
+    "assess": "Assessed",
+    "decline": "Declined",
+    "redirect": "Redirected",
+    "mobilise": "Team mobilised",
+    "deliver": "Mission delivered",
+    "close": "Closed",
+    "withdraw": "Withdrawn",
+    "assign_lead": "Lead expert assigned",
+    "ask_partner": "Question to the partner",
+    "answer": "Answer from the partner",
+    "cancel_question": "Question withdrawn",
+    "hold": "Put on hold",
+    "resume": "Resumed",
+    "edit": "Request edited",
+}
+# A value of each action the partner reads in the history, and one that stays internal.
+PARTNER_READS = {
+    "decline": "reason",
+    "redirect": "destination_detail",
+    "mobilise": "place",
+    "close": "closing_summary",
+    "withdraw": "reason",
+    "ask_partner": "question",
+    "answer": "answer",
+    "cancel_question": "reason",
+    "hold": "reason",
+    "resume": "note",
+    "edit": "title",
+}
 STAFF_ONLY = {"assess": "eligibility_notes"}
 
 
-@pytest.mark.parametrize(("state", "trigger"), EDGES, ids=combination_id)
-def test_each_transition_posted_through_the_page_moves_the_case_and_shows_on_the_partner_timeline(
-    factory, cast, signed_in, state, trigger
+@pytest.mark.parametrize(("state", "name"), EDGES, ids=combination_id)
+def test_each_action_posted_through_the_page_does_its_work_and_shows_on_the_timelines(
+    factory, cast, signed_in, state, name
 ):
-    case = factory.cast_case(cast, state)
+    case = factory.ready_for(factory.cast_case(cast, state), name, cast.manager)
     before = snapshot(case.id)
-    step = STEPS[trigger]
-    actor = NATURAL_ACTOR[trigger]
-    assert RELATIONS[actor] & set(step.actors)
-    data = step_data(trigger, case, team=cast.team)
+    _sources, dest, who, _outcome = PINNED[name]
+    actor = NATURAL_ACTOR[name]
+    assert RELATIONS[actor] & who
+    data = step_data(name, case, team=cast.team)
     visitor = signed_in(cast[actor])
 
-    response = post_action(visitor, case.id, f"/transitions/{trigger}", data)
+    response = post_action(visitor, case.id, name, data)
 
-    assert response.status_code == 302
+    assert response.status_code == 302, text(response.get_data(as_text=True))
     assert response.headers["Location"] == case_url(case.id)
     after = snapshot(case.id)
-    assert after.state == step.dest
+    assert after.state == (dest or state)
     assert after.events[:-1] == before.events
-    assert after.events[-1][1] == trigger
-    assert str(step.label) in text(visitor.get(case_url(case.id)).get_data(as_text=True))
+    assert after.events[-1][1] == name
+    staff_page = signed_in(cast.manager).get(case_url(case.id)).get_data(as_text=True)
+    assert HISTORY_TITLES[name] in text(staff_page.split('id="history-title"', 1)[1])
 
     partner_page = signed_in(cast.partner).get(case_url(case.id)).get_data(as_text=True)
     history = text(partner_page.split('id="history-title"', 1)[1])
-    assert str(step.label) in history
-    if trigger in PARTNER_READS:
-        assert data[PARTNER_READS[trigger]] in history
-    if trigger in STAFF_ONLY:
-        assert data[STAFF_ONLY[trigger]] not in partner_page
+    if name == "assign_lead":
+        assert HISTORY_TITLES[name] not in history
+    else:
+        assert HISTORY_TITLES[name] in history
+    if name in PARTNER_READS:
+        assert data[PARTNER_READS[name]] in history
+    if name in STAFF_ONLY:
+        assert data[STAFF_ONLY[name]] not in partner_page
 
 
 def test_internal_notes_stay_with_the_ministry(factory, cast, signed_in):
@@ -193,38 +252,40 @@ def test_internal_notes_stay_with_the_ministry(factory, cast, signed_in):
 # --- transitions refused through the page ------------------------------------------------
 
 
-def _wrong_state(trigger: str) -> str:
-    return next(state for state in STATES if state not in STEPS[trigger].sources)
+def _wrong_state(name: str) -> str:
+    return next(state for state in STATES if state not in PINNED[name][0])
 
 
-def _wrong_actor(trigger: str) -> str:
-    return next(actor for actor in STAFF_AND_OWN_PARTNER if not RELATIONS[actor] & set(STEPS[trigger].actors))
+def _wrong_actor(name: str) -> str:
+    return next(actor for actor in STAFF_AND_OWN_PARTNER if not RELATIONS[actor] & PINNED[name][2])
 
 
 REFUSED_THROUGH_THE_PAGE = [
-    *[(_wrong_state(trigger), trigger, "manager", 409, "is not possible while the request is") for trigger in STEPS],
-    *[(str(STEPS[trigger].sources[0]), trigger, _wrong_actor(trigger), 403, "Only ") for trigger in STEPS],
+    *[(_wrong_state(name), name, "manager", 409, "is not possible while the request is") for name in NAMES],
+    *[(PINNED[name][0][0], name, _wrong_actor(name), 403, "only ") for name in NAMES],
 ]
 
 
-@pytest.mark.parametrize(("state", "trigger", "actor", "status", "says"), REFUSED_THROUGH_THE_PAGE, ids=combination_id)
-def test_a_transition_not_allowed_posted_through_the_page_changes_nothing_and_says_why(
-    factory, cast, signed_in, state, trigger, actor, status, says
+@pytest.mark.parametrize(("state", "name", "actor", "status", "says"), REFUSED_THROUGH_THE_PAGE, ids=combination_id)
+def test_an_action_not_allowed_posted_through_the_page_changes_nothing_and_says_why(
+    factory, cast, signed_in, state, name, actor, status, says
 ):
     case = factory.cast_case(cast, state)
+    if state in PINNED[name][0]:
+        factory.ready_for(case, name, cast.manager)
     before = snapshot(case.id)
     visitor = signed_in(cast[actor])
 
     response = visitor.post(
-        case_url(case.id, f"/transitions/{trigger}"),
-        {**step_data(trigger, case, team=cast.team), "version": before.version},
+        action_url(case.id, name),
+        {**step_data(name, case, team=cast.team), "version": before.version},
         token_from="/cases",
     )
 
     assert response.status_code == status
     html = response.get_data(as_text=True)
     assert says in text(html)
-    assert str(STEPS[trigger].label) in text(html)
+    assert str(ACTIONS[name].label) in text(html)
     assert case.reference in html  # the request page, so the user can see why and go on
     assert snapshot(case.id) == before
 
@@ -233,13 +294,13 @@ def test_a_form_from_a_page_that_is_out_of_date_is_refused_as_stale(factory, cas
     case = factory.cast_case(cast, "submitted")
     manager = signed_in(cast.manager)
     old_page = manager.get(case_url(case.id)).get_data(as_text=True)
-    old_version = form_posting_to(old_page, case_url(case.id, "/transitions/decline")).value("version")
+    old_version = form_posting_to(old_page, action_url(case.id, "hold")).value("version")
     partner = signed_in(cast.partner)
-    assert post_action(partner, case.id, "/transitions/withdraw", step_data("withdraw", case)).status_code == 302
+    assert post_action(partner, case.id, "withdraw", step_data("withdraw", case)).status_code == 302
     before = snapshot(case.id)
 
     response = manager.post(
-        case_url(case.id, "/transitions/decline"),
+        action_url(case.id, "decline"),
         {**step_data("decline", case), "version": old_version},
         token_from="/cases",
     )
@@ -254,7 +315,7 @@ def test_an_unknown_action_is_not_found(factory, cast, signed_in):
     case = factory.cast_case(cast, "submitted")
     before = snapshot(case.id)
     response = signed_in(cast.manager).post(
-        case_url(case.id, "/transitions/approve"), {"version": before.version}, token_from="/cases"
+        action_url(case.id, "approve"), {"version": before.version}, token_from="/cases"
     )
     assert response.status_code == 404
     assert snapshot(case.id) == before
@@ -431,7 +492,7 @@ def test_the_manager_assigns_a_lead_expert_through_the_page(factory, cast, signe
     case = factory.case(author=cast.partner)
     before = snapshot(case.id)
 
-    response = post_action(signed_in(cast.manager), case.id, "/lead", {"lead_expert": cast.unrelated_expert.id})
+    response = post_action(signed_in(cast.manager), case.id, "assign_lead", {"lead_expert": cast.unrelated_expert.id})
 
     assert response.status_code == 302
     after = snapshot(case.id)
@@ -446,10 +507,10 @@ def test_the_manager_assigns_a_lead_expert_through_the_page(factory, cast, signe
 @pytest.mark.parametrize(
     ("state", "actor", "status", "says"),
     [
-        ("submitted", "unrelated_expert", 403, "Only a manager may assign the lead expert."),
-        ("submitted", "lead_expert", 403, "Only a manager may assign the lead expert."),
-        ("submitted", "partner", 403, "Only a manager may assign the lead expert."),
-        ("closed", "manager", 409, "This request is closed."),
+        ("submitted", "unrelated_expert", 403, "“Assign the lead expert”: only a manager may do this."),
+        ("submitted", "lead_expert", 403, "“Assign the lead expert”: only a manager may do this."),
+        ("submitted", "partner", 403, "“Assign the lead expert”: only a manager may do this."),
+        ("closed", "manager", 409, "“Assign the lead expert” is not possible while the request is “Closed”."),
     ],
     ids=combination_id,
 )
@@ -458,7 +519,7 @@ def test_assigning_the_lead_is_refused_through_the_page(factory, cast, signed_in
     before = snapshot(case.id)
 
     response = signed_in(cast[actor]).post(
-        case_url(case.id, "/lead"),
+        action_url(case.id, "assign_lead"),
         {"lead_expert": cast.unrelated_expert.id, "version": before.version},
         token_from="/cases",
     )
@@ -476,15 +537,15 @@ def _new_request(cast: Cast, case_id: int):
 
 
 def _transition(cast: Cast, case_id: int):
-    return cast.manager, case_url(case_id, "/transitions/decline"), {"reason": "Not in our remit at all.", "version": 1}
+    return cast.manager, action_url(case_id, "decline"), {"reason": "Not in our remit at all.", "version": 1}
 
 
 def _withdraw(cast: Cast, case_id: int):
-    return cast.partner, case_url(case_id, "/transitions/withdraw"), {"reason": "Budget cut.", "version": 1}
+    return cast.partner, action_url(case_id, "withdraw"), {"reason": "Budget cut.", "version": 1}
 
 
 def _lead(cast: Cast, case_id: int):
-    return cast.manager, case_url(case_id, "/lead"), {"lead_expert": cast.unrelated_expert.id, "version": 1}
+    return cast.manager, action_url(case_id, "assign_lead"), {"lead_expert": cast.unrelated_expert.id, "version": 1}
 
 
 def _logout(cast: Cast, case_id: int):
@@ -519,7 +580,7 @@ def test_a_token_from_another_session_is_rejected(factory, cast, signed_in):
     before = snapshot(case.id)
     stolen = signed_in(cast.manager).csrf_token("/cases")
     response = signed_in(cast.partner).post(
-        case_url(case.id, "/transitions/withdraw"),
+        action_url(case.id, "withdraw"),
         {"reason": "Budget cut.", "version": before.version, "csrf_token": stolen},
     )
     assert response.status_code == 400

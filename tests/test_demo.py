@@ -17,6 +17,9 @@ from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 from expertise_app.reference import FIELDS
 
+from .factories import count
+from .matrix import ACTIONS as PINNED
+
 LOADED = "Demo data loaded."
 NOTHING_CHANGED = "Demo data already present; nothing changed."
 
@@ -101,9 +104,9 @@ def test_history_is_dated_over_the_last_eighteen_months_by_the_right_people(seed
             delivered = next(event for event in case.events if event.trigger == "deliver")
             assert case.mission.actual_end < delivered.created_at.date()
         for event in case.events:
-            if event.trigger in ("submit", "withdraw"):
+            if event.trigger in ("submit", "withdraw", "answer", "edit"):
                 assert event.actor.is_partner and event.actor.organisation_id == case.organisation_id
-            elif event.trigger == "decline":
+            elif event.trigger in ("decline", "redirect", "hold", "resume"):
                 assert event.actor.is_manager
             else:
                 assert event.actor.is_staff
@@ -121,15 +124,41 @@ def test_demo_logins_have_something_to_do(seed):
 
     assigned = list(db.session.scalars(sa.select(ExpertiseRequest).where(policy.assigned_to_filter(expert))))
     assert len(assigned) >= 3
-    can_do = {step.trigger for case in requests() for step in policy.allowed_steps(expert, case)}
-    assert {"assess", "mobilise", "deliver", "close"} <= can_do
-    assert any("assess" in {step.trigger for step in policy.allowed_steps(expert, case)} for case in own), (
+    can_do = {action.name for case in requests() for action in policy.allowed_actions(expert, case)}
+    assert {"assess", "mobilise", "deliver", "close", "ask_partner", "cancel_question"} <= can_do
+    assert any("assess" in {action.name for action in policy.allowed_actions(expert, case)} for case in own), (
         "the demo expert can assess one of the demo partner's requests"
+    )
+    assert any("answer" in {action.name for action in policy.allowed_actions(partner, case)} for case in own), (
+        "the demo partner has a question of the ministry to answer"
     )
 
 
-def test_an_interrupted_run_is_completed_by_the_next(app, monkeypatch):
-    fire = operations.fire
+def test_the_demo_shows_the_lifecycle_as_the_ministry_runs_it(seed):
+    seed()
+    cases = requests()
+    today = utcnow().date()
+    waiting = [case for case in cases if case.is_waiting_for_partner]
+    assert any(case.question_is_overdue(today) for case in waiting)
+    assert any(not case.question_is_overdue(today) for case in waiting)
+    assert any(case.is_on_hold for case in cases)
+    triggers = {event.trigger for case in cases for event in case.events}
+    assert {"ask_partner", "answer", "hold", "resume", "edit", "redirect"} <= triggers
+    assert {case.decline_reason for case in cases if case.outcome == "declined"} >= {"duplicate", "out_of_scope"}
+    assert any(case.outcome == "redirected" and case.redirect_destination == "eu_taiex_twinning" for case in cases)
+    edits = [event for case in cases for event in case.events if event.trigger == "edit"]
+    assert edits and all(event.data["changes"] for event in edits)
+
+
+def _final_state(path: tuple[str, ...]) -> str:
+    state = "submitted"
+    for name in path:
+        state = PINNED[name][1] or state
+    return state
+
+
+def test_an_interrupted_run_leaves_nothing_half_done_and_the_next_one_loads_everything(app, seed, monkeypatch):
+    perform = operations.perform
     calls = 0
 
     def fails_after_twenty(*args, **kwargs):
@@ -137,20 +166,19 @@ def test_an_interrupted_run_is_completed_by_the_next(app, monkeypatch):
         calls += 1
         if calls > 20:
             raise RuntimeError("database went away")
-        return fire(*args, **kwargs)
+        return perform(*args, **kwargs)
 
-    monkeypatch.setattr(operations, "fire", fails_after_twenty)
-    with pytest.raises(RuntimeError):
-        demo.seed_demo()
-    partial = counts()
-    monkeypatch.setattr(operations, "fire", fire)
+    monkeypatch.setattr(operations, "perform", fails_after_twenty)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    db.session.rollback()  # the command's process ends here, without its commit
+    assert count(ExpertiseRequest) == count(Event) == count(User) == 0
+    monkeypatch.setattr(operations, "perform", perform)
 
-    assert demo.seed_demo() is True
-    assert demo.seed_demo() is False
-
-    assert partial["events"] < counts()["events"]
+    assert LOADED in seed()
+    assert NOTHING_CHANGED in seed()
     assert counts()["expertise_requests"] == len(demo.SCENARIOS)
-    expected = {plan.scenario.title: plan.states[-1] for plan in demo.plan_all(utcnow().date())}
+    expected = {scenario.title: _final_state(scenario.path) for scenario in demo.SCENARIOS}
     assert {case.title: case.state for case in requests()} == expected
 
 

@@ -25,7 +25,7 @@ def test_a_refused_action_keeps_what_the_user_typed(factory, cast, signed_in):
     page = f"/cases/{case.id}"
     reason = "Our experts in this field are all on mission until next year."
     stale = case.version - 1
-    response = manager.post(f"{page}/transitions/decline", {"reason": reason, "version": stale}, token_from=page)
+    response = manager.post(f"{page}/actions/decline", {"reason": reason, "version": stale}, token_from=page)
     assert response.status_code == 409
     assert reason in response.get_data(as_text=True)
     assert snapshot(case.id).state == "assessed"
@@ -40,7 +40,7 @@ def test_text_for_an_action_no_longer_possible_is_shown_to_copy(factory, cast, s
     factory.fire(case, "decline", actor=cast.manager)  # ... someone else declines meanwhile
     summary = "A summary that took a while to write."
     response = manager.post(
-        f"{page}/transitions/close",
+        f"{page}/actions/close",
         {"closing_summary": summary, "follow_up": "none", "version": case.version},
         token_from=page,
     )
@@ -75,7 +75,7 @@ def manager_api(app, cast):
 def test_a_deeply_nested_body_is_a_bad_request(factory, cast, manager_api):
     case = factory.case(author=cast.partner)
     body = "[" * 100_000 + "]" * 100_000
-    response = manager_api.call("POST", f"/requests/{case.id}/transitions", data=body, content_type="application/json")
+    response = manager_api.call("POST", f"/requests/{case.id}/actions", data=body, content_type="application/json")
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
 
@@ -95,7 +95,7 @@ def test_a_mission_cannot_end_in_the_future(factory, cast):
     case = factory.cast_case(cast, "skills_mobilised")
     data = step_data("deliver", case, actual_end=(date.today() + timedelta(days=3)).isoformat())
     with pytest.raises(operations.InvalidData) as refused:
-        operations.fire(case, "deliver", cast.manager, data, case.version)
+        operations.perform(case, "deliver", cast.manager, data, case.version)
     assert "actual_end" in refused.value.errors
 
 
@@ -112,7 +112,7 @@ def test_the_language_switcher_after_a_refused_post_returns_to_a_page(factory, c
     manager = signed_in(cast.manager)
     page = f"/cases/{case.id}"
     response = manager.post(
-        f"{page}/transitions/assess",
+        f"{page}/actions/assess",
         {"version": case.version},
         token_from=page,
         headers={"Referer": f"http://localhost{page}"},

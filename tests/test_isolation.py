@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from expertise_app.cases.models import ExpertiseRequest
-from expertise_app.cases.workflow import STEPS
 from expertise_app.extensions import db
 
 from .factories import count, request_data, snapshot, step_data
-from .matrix import STATES
+from .matrix import ACTIONS, STATES
 from .pages import main_content, references
 
 
@@ -36,20 +35,20 @@ def test_a_request_that_does_not_exist_looks_the_same(factory, cast, signed_in):
     assert main_content(theirs.get_data(as_text=True)) == main_content(missing.get_data(as_text=True))
 
 
-ACTIONS = [(f"/transitions/{trigger}", str(step.sources[0]), trigger) for trigger, step in STEPS.items()]
-ACTIONS.append(("/lead", "submitted", None))
-
-
-@pytest.mark.parametrize(("action", "state", "trigger"), ACTIONS, ids=[action for action, *_ in ACTIONS])
-def test_every_action_on_another_organisation_s_request_is_not_found(factory, cast, signed_in, action, state, trigger):
-    """Posted with valid data, in a state where the action applies: still 404, nothing changes."""
-    case = factory.cast_case(cast, state)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_every_action_on_another_organisation_s_request_is_not_found(factory, cast, signed_in, name, method):
+    """Its page, or posted with valid data in a state where it applies: still 404, nothing changes."""
+    case = factory.ready_for(factory.cast_case(cast, ACTIONS[name][0][0]), name, cast.manager)
     before = snapshot(case.id)
-    data = step_data(trigger, case, team=cast.team) if trigger else {"lead_expert": cast.unrelated_expert.id}
+    data = step_data(name, case, team=cast.team)
+    visitor = signed_in(cast.other_partner)
 
-    response = signed_in(cast.other_partner).post(
-        f"/cases/{case.id}{action}", {**data, "version": before.version}, token_from="/cases"
-    )
+    url = f"/cases/{case.id}/actions/{name}"
+    if method == "GET":
+        response = visitor.get(url)
+    else:
+        response = visitor.post(url, {**data, "version": before.version}, token_from="/cases")
 
     assert response.status_code == 404
     assert case.reference not in response.get_data(as_text=True)
@@ -112,7 +111,7 @@ def test_a_colleague_of_the_same_organisation_sees_and_withdraws_the_request(fac
     visitor = signed_in(colleague)
     assert visitor.get(f"/cases/{case.id}").status_code == 200
     response = visitor.post(
-        f"/cases/{case.id}/transitions/withdraw",
+        f"/cases/{case.id}/actions/withdraw",
         {**step_data("withdraw", case), "version": snapshot(case.id).version},
         token_from="/cases",
     )

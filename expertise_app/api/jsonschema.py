@@ -83,12 +83,19 @@ def field_schema(unbound: UnboundField) -> dict[str, Any]:
     return schema
 
 
-def form_schema(form_class: type[Form], **extra_properties: dict) -> dict[str, Any]:
-    """An object schema: one property per field, `required` for the required ones."""
+def form_schema(form_class: type[Form], partial: bool = False, **extra_properties: dict) -> dict[str, Any]:
+    """An object schema: one property per field, `required` for the required ones.
+
+    A field with a default may be left out (it takes the default); so may every
+    field of a `partial` form (it keeps its current value).
+    """
     properties = dict(extra_properties)
     required = list(extra_properties)
     for name, unbound in unbound_fields(form_class):
         properties[name] = field_schema(unbound)
-        if _is_required(unbound):
+        default = unbound.kwargs.get("default")
+        if default is not None:
+            properties[name]["default"] = default
+        if _is_required(unbound) and default is None and not partial:
             required.append(name)
     return {"type": "object", "properties": properties, "required": required}

@@ -37,27 +37,39 @@ class ReferenceSchema(ma.Schema):
     languages = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
     states = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
     outcomes = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
+    decline_reasons = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
+    redirect_destinations = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
+    assessment_criteria = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
     priorities = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
     mission_formats = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
     follow_ups = ma.fields.List(ma.fields.Nested(CodeLabelSchema), required=True)
 
 
-class TriggerSchema(ma.Schema):
-    trigger = ma.fields.String(required=True)
+class WorkflowActionSchema(ma.Schema):
+    name = ma.fields.String(required=True)
     label = ma.fields.String(required=True)
-    sources = ma.fields.List(ma.fields.String(), required=True)
-    dest = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    sources = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "states it is available in"})
+    dest = ma.fields.String(allow_none=True, required=True, metadata={"description": "null: the state stays"})
+    changes_state = ma.fields.Boolean(required=True)
     outcome = ma.fields.String(allow_none=True, required=True)
     roles = ma.fields.List(ma.fields.String(), required=True)
     actors = ma.fields.List(ma.fields.String(), required=True)
-    schema = ma.fields.Dict(required=True, metadata={"description": "JSON Schema of the data the trigger needs"})
+    concerns = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "whom it is told to"})
+    public_fields = ma.fields.List(
+        ma.fields.String(),
+        allow_none=True,
+        required=True,
+        metadata={"description": "the data a partner reads in the history; null: the entry is internal"},
+    )
+    schema = ma.fields.Dict(required=True, metadata={"description": "reference to the JSON Schema of its body"})
 
 
 class WorkflowSchema(ma.Schema):
     states = ma.fields.List(ma.fields.String(), required=True)
     initial = ma.fields.String(required=True)
     final = ma.fields.List(ma.fields.String(), required=True)
-    triggers = ma.fields.List(ma.fields.Nested(TriggerSchema), required=True)
+    actions = ma.fields.List(ma.fields.Nested(WorkflowActionSchema), required=True)
 
 
 class PersonSchema(ma.Schema):
@@ -82,6 +94,9 @@ class RequestSummarySchema(ma.Schema):
     instrument = ma.fields.String(required=True)
     state = ma.fields.String(required=True)
     outcome = ma.fields.String(allow_none=True, required=True)
+    waiting_for_partner = ma.fields.Boolean(required=True, metadata={"description": "a question awaits an answer"})
+    question_due_on = ma.fields.Date(allow_none=True, required=True)
+    on_hold = ma.fields.Boolean(required=True)
     version = ma.fields.Integer(required=True)
     submitted_at = ma.fields.AwareDateTime(required=True)
     state_entered_at = ma.fields.AwareDateTime(required=True)
@@ -128,13 +143,22 @@ class RequestDetailSchema(RequestSummarySchema):
     participants_expected = ma.fields.Integer(allow_none=True, required=True)
     author = ma.fields.Nested(PersonSchema, required=True)
     decision_reason = ma.fields.String(allow_none=True, required=True)
+    decline_reason = ma.fields.String(allow_none=True, required=True, metadata={"description": "a decline reason code"})
+    redirect_destination = ma.fields.String(allow_none=True, required=True)
+    acceptance = ma.fields.String(allow_none=True, required=True)
+    waiting_since = ma.fields.AwareDateTime(allow_none=True, required=True)
+    on_hold_since = ma.fields.AwareDateTime(allow_none=True, required=True)
     closing_summary = ma.fields.String(allow_none=True, required=True)
     follow_up = ma.fields.String(allow_none=True, required=True)
     eligibility_notes = ma.fields.String(allow_none=True, metadata={"description": "ministry staff only"})
+    checklist = ma.fields.Dict(allow_none=True, metadata={"description": "the assessment checklist; staff only"})
     team = ma.fields.List(ma.fields.Nested(PersonSchema), required=True)
     mission = ma.fields.Nested(MissionSchema, allow_none=True, required=True)
     history = ma.fields.List(ma.fields.Nested(HistoryEventSchema), required=True)
-    allowed_transitions = ma.fields.List(ma.fields.String(), required=True)
+    allowed_actions = ma.fields.List(ma.fields.String(), required=True)
+    allowed_transitions = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "the allowed actions that change the state"}
+    )
 
 
 class ExpertSchema(ma.Schema):

@@ -26,7 +26,7 @@ from ..cases.models import ExpertiseRequest
 from ..cases.presenters import visible_history
 from ..cases.queries import CaseFilters, visible_cases
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS, State
-from ..cases.workflow import INITIAL_STATE, MACHINE, STEPS
+from ..cases.workflow import ACTIONS, INITIAL_STATE, MACHINE, TRANSITIONS, Action
 from ..dashboard import queries as dashboard_queries
 from ..errors import problem, status_title
 from ..extensions import csrf, db
@@ -155,6 +155,9 @@ def summary(case: ExpertiseRequest, user: User) -> dict[str, Any]:
         "instrument": case.instrument,
         "state": case.state,
         "outcome": case.outcome,
+        "waiting_for_partner": case.is_waiting_for_partner,
+        "question_due_on": case.question_due_on,
+        "on_hold": case.is_on_hold,
         "version": case.version,
         "submitted_at": case.submitted_at,
         "state_entered_at": case.state_entered_at,
@@ -179,6 +182,11 @@ def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
         participants_expected=case.participants_expected,
         author=_person(case.author),
         decision_reason=case.decision_reason,
+        decline_reason=case.decline_reason,
+        redirect_destination=case.redirect_destination,
+        acceptance=case.acceptance,
+        waiting_since=case.waiting_since,
+        on_hold_since=case.on_hold_since,
         closing_summary=case.closing_summary,
         follow_up=case.follow_up,
         team=[_person(expert) for expert in case.team],
@@ -205,10 +213,13 @@ def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
             }
             for event, event_data in visible_history(case, user)
         ],
-        allowed_transitions=[step.trigger for step in policy.allowed_steps(user, case)],
     )
+    allowed = policy.allowed_actions(user, case)
+    data["allowed_actions"] = [action.name for action in allowed]
+    data["allowed_transitions"] = [action.name for action in allowed if action.changes_state]
     if policy.can_see_internal(user):
         data["eligibility_notes"] = case.eligibility_notes
+        data["checklist"] = case.checklist
     return data
 
 
@@ -220,6 +231,7 @@ def _choices(vocabulary) -> list[dict[str, str]]:
 
 
 @blp.route("/reference")
+@blp.doc(operationId="get_reference")
 @blp.response(200, ReferenceSchema)
 def get_reference():
     """The allowed values of every coded field, with labels in the caller's language."""
@@ -231,45 +243,60 @@ def get_reference():
         "languages": _choices(reference.LANGUAGES),
         "states": _choices(STATE_LABELS),
         "outcomes": _choices(OUTCOME_LABELS),
+        "decline_reasons": _choices(reference.DECLINE_REASONS),
+        "redirect_destinations": _choices(reference.REDIRECT_DESTINATIONS),
+        "assessment_criteria": _choices(reference.ASSESSMENT_CRITERIA),
         "priorities": _choices(reference.PRIORITIES),
         "mission_formats": _choices(reference.MISSION_FORMATS),
         "follow_ups": _choices(reference.FOLLOW_UPS),
     }
 
 
-def transition_body_schema(step) -> dict[str, Any]:
-    return form_schema(
-        step.form,
-        trigger={"type": "string", "const": step.trigger},
+def action_body_schema(action: Action) -> dict[str, Any]:
+    """The JSON body that performs `action`: its name, the version read, and its form's data."""
+    schema = form_schema(
+        action.form,
+        partial=action.partial,
+        action={"type": "string", "const": action.name},
         version={"type": "integer", "description": "the request's version you read"},
     )
+    schema["title"] = action.schema_name
+    schema["description"] = str(action.description)
+    return schema
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    return {
+        "name": action.name,
+        "label": str(action.label),
+        "description": str(action.description),
+        "sources": [str(source) for source in action.sources],
+        "dest": str(action.dest) if action.dest else None,
+        "changes_state": action.changes_state,
+        "outcome": str(action.outcome) if action.outcome else None,
+        "roles": list(action.roles),
+        "actors": [str(actor) for actor in action.actors],
+        "concerns": [str(audience) for audience in action.concerns],
+        "public_fields": list(action.public_fields) if action.public_fields is not None else None,
+        "schema": {"$ref": f"#/components/schemas/{action.schema_name}"},
+    }
 
 
 @blp.route("/workflow")
+@blp.doc(operationId="get_workflow")
 @blp.response(200, WorkflowSchema)
 def get_workflow():
-    """The workflow as data, generated from its one declaration (cases/workflow.py)."""
+    """Every action on a request, as data, from its one declaration (cases/workflow.py)."""
     return {
         "states": list(MACHINE.states),
         "initial": str(INITIAL_STATE),
         "final": [str(State.CLOSED)],
-        "triggers": [
-            {
-                "trigger": step.trigger,
-                "label": str(step.label),
-                "sources": [str(source) for source in step.sources],
-                "dest": str(step.dest),
-                "outcome": str(step.outcome) if step.outcome else None,
-                "roles": list(step.roles),
-                "actors": [str(actor) for actor in step.actors],
-                "schema": transition_body_schema(step),
-            }
-            for step in STEPS.values()
-        ],
+        "actions": [_action_json(action) for action in ACTIONS.values()],
     }
 
 
 @blp.route("/requests")
+@blp.doc(operationId="list_requests")
 @blp.arguments(RequestQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, RequestPageSchema)
 def list_requests(page: int, per_page: int, **filters):
@@ -289,10 +316,21 @@ def list_requests(page: int, per_page: int, **filters):
 
 @blp.route("/requests", methods=["POST"])
 @blp.doc(
+    operationId="file_request",
+    parameters=[
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            "description": "Sent again with the same body, files nothing new and answers as the first time; "
+            "with another body, 422.",
+        }
+    ],
     requestBody={
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewRequest"}}},
-    }
+    },
 )
 @blp.response(
     201,
@@ -304,50 +342,86 @@ def list_requests(page: int, per_page: int, **filters):
 def create_request():
     """File a new request (partners). It starts in the state `submitted`."""
     user = caller()
-    case = operations.file_request(user, json_object())
+    key = request.headers.get("Idempotency-Key")
+    case = operations.file_request(user, json_object(), idempotency_key=key).case
     location = url_for("api.get_request", request_id=case.id, _external=False)
     return detail(case, user), 201, {"Location": location}
 
 
 @blp.route("/requests/<int:request_id>")
+@blp.doc(operationId="get_request")
 @blp.response(200, RequestDetailSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def get_request(request_id: int):
-    """A request with its history, team and the transitions the caller may fire now."""
+    """A request with its history, team and the actions the caller may perform now."""
     user = caller()
     return detail(load_case(request_id), user)
 
 
-@blp.route("/requests/<int:request_id>/transitions", methods=["POST"])
-@blp.doc(
-    requestBody={
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transition"}}},
-    }
-)
-@blp.response(200, RequestDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-def fire_transition(request_id: int):
-    """Fire a trigger: `{"trigger": …, "version": …, …data}` (see GET /workflow for each trigger's data)."""
+def _perform_from_body(request_id: int, name_key: str, names) -> dict[str, Any]:
     user = caller()
     case = load_case(request_id)
     body = json_object()
-    trigger, version = body.pop("trigger", None), body.pop("version", None)
+    name, version = body.pop(name_key, None), body.pop("version", None)
     errors: dict[str, list[str]] = {}
-    if not isinstance(trigger, str) or trigger not in STEPS:
-        errors["trigger"] = [_("Must be one of: %(triggers)s.", triggers=", ".join(STEPS))]
+    if not isinstance(name, str) or name not in names:
+        errors[name_key] = [_("Must be one of: %(names)s.", names=", ".join(names))]
     if not isinstance(version, int) or isinstance(version, bool):
         errors["version"] = [_("The version of the request you read (an integer) is required.")]
     if errors:
         raise FieldErrors(errors)
-    operations.fire(case, trigger, user, body, version)
+    operations.perform(case, name, user, body, version)
     return detail(case, user)
 
 
+def _with_action_responses(view):
+    """The responses of an endpoint that performs an action: the request, or why not."""
+    decorators = [
+        blp.response(200, RequestDetailSchema),
+        blp.alt_response(403, response="FORBIDDEN"),
+        blp.alt_response(404, response="NOT_FOUND"),
+        blp.alt_response(409, response="CONFLICT"),
+        blp.alt_response(422, response="UNPROCESSABLE_ENTITY"),
+    ]
+    for decorate in reversed(decorators):
+        view = decorate(view)
+    return view
+
+
+@blp.route("/requests/<int:request_id>/actions", methods=["POST"])
+@blp.doc(
+    operationId="perform_action",
+    requestBody={
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionRequest"}}},
+    },
+)
+@_with_action_responses
+def perform_action(request_id: int):
+    """Perform an action: `{"action": …, "version": …, …data}` (GET /workflow lists each action's data)."""
+    return _perform_from_body(request_id, "action", ACTIONS)
+
+
+@blp.route("/requests/<int:request_id>/transitions", methods=["POST"])
+@blp.doc(
+    operationId="fire_transition",
+    deprecated=True,
+    requestBody={
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TransitionRequest"}}},
+    },
+)
+@_with_action_responses
+def fire_transition(request_id: int):
+    """Deprecated, kept for existing clients: `{"trigger": …}` for the actions that change the state.
+
+    Use POST /requests/{id}/actions.
+    """
+    return _perform_from_body(request_id, "trigger", TRANSITIONS)
+
+
 @blp.route("/experts")
+@blp.doc(operationId="list_experts")
 @blp.response(200, ExpertSchema(many=True))
 @blp.alt_response(403, response="FORBIDDEN")
 def list_experts():
@@ -375,6 +449,7 @@ def list_experts():
 
 
 @blp.route("/dashboard")
+@blp.doc(operationId="get_dashboard")
 @blp.response(200, DashboardSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 def get_dashboard():
@@ -395,10 +470,29 @@ def register_input_schemas(spec) -> None:
     from ..cases.forms import RequestForm
 
     spec.components.schema("NewRequest", form_schema(RequestForm))
+    for action in ACTIONS.values():
+        spec.components.schema(action.schema_name, action_body_schema(action))
     spec.components.schema(
-        "Transition",
+        "ActionRequest",
         {
-            "oneOf": [transition_body_schema(step) for step in STEPS.values()],
-            "discriminator": {"propertyName": "trigger"},
+            "oneOf": [{"$ref": f"#/components/schemas/{action.schema_name}"} for action in ACTIONS.values()],
+            "discriminator": {
+                "propertyName": "action",
+                "mapping": {name: f"#/components/schemas/{action.schema_name}" for name, action in ACTIONS.items()},
+            },
+        },
+    )
+    spec.components.schema(
+        "TransitionRequest",
+        {
+            "type": "object",
+            "description": "Deprecated: the body of POST /actions with `trigger` in place of `action`, "
+            "for the actions that change the state.",
+            "properties": {
+                "trigger": {"type": "string", "enum": list(TRANSITIONS)},
+                "version": {"type": "integer"},
+            },
+            "required": ["trigger", "version"],
+            "additionalProperties": True,
         },
     )

@@ -1,4 +1,4 @@
-"""Account use cases: authenticate, create users, log out everywhere."""
+"""Account use cases: authenticate, create users, log out everywhere. None of them commits."""
 
 from __future__ import annotations
 
@@ -27,13 +27,11 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if not check_password(user, password) or not user.active:
         return None
-    db.session.commit()  # keeps a rehashed password
-    return user
+    return user  # a rehashed password is saved with the request
 
 
 def log_out_everywhere(user: User) -> None:
     user.rotate_session_token()
-    db.session.commit()
 
 
 def get_or_create_organisation(name: str, country: str, kind: str = "other") -> Organisation:

@@ -54,8 +54,7 @@ def user_for_token(secret: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        db.session.commit()
+        token.last_used_at = now  # saved with the request
     return token.user
 
 

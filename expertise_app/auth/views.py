@@ -91,7 +91,6 @@ def create_api_token():
     except TokenError as error:
         form.name.errors.append(str(error))
         return _render_account(form, status=422)
-    db.session.commit()
     # Shown on this page once, never stored in a flash message or anywhere else.
     return _render_account(TokenForm(formdata=None), new_secret=secret, status=201)
 
@@ -102,6 +101,5 @@ def revoke_api_token(token_id: int):
     token = revoke_token(current_user, token_id)
     if token is None:
         abort(404)
-    db.session.commit()
     flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("auth.account"))

@@ -1,7 +1,8 @@
-"""What each transition writes on the request besides its state.
+"""What each action writes on the request besides its state.
 
-These are the machine's `after` callbacks (see cases/workflow.py). They change
-objects and never commit: the service owns the transaction.
+These are the machine's `after` callbacks (see cases/workflow.py): `event.kwargs`
+holds the validated `data`, the `actor` and the moment `at`. They change objects
+and never flush or commit: the service and the request own the transaction.
 """
 
 from __future__ import annotations
@@ -17,18 +18,46 @@ def _case_and_data(event: EventData) -> tuple[ExpertiseRequest, dict[str, Any]]:
     return event.model, event.kwargs["data"]
 
 
+def _end_pauses(case: ExpertiseRequest) -> None:
+    """A closed request waits for nobody: an open question or a hold ends with it."""
+    case.waiting_since = None
+    case.question_due_on = None
+    case.on_hold_since = None
+
+
 def record_assessment(event: EventData) -> None:
     case, data = _case_and_data(event)
     case.eligibility_notes = data["eligibility_notes"]
     case.priority = data["priority"]
     case.field = data["field"]
+    case.acceptance = data["acceptance"]
+    case.checklist = {
+        name.removeprefix("check_"): {"answer": value, "note": data.get("note_" + name.removeprefix("check_")) or ""}
+        for name, value in data.items()
+        if name.startswith("check_")
+    }
     if data.get("lead_expert"):
         case.lead_expert_id = data["lead_expert"]
 
 
-def record_reason(event: EventData) -> None:
+def record_decline(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    case.decline_reason = data["decline_reason"]
+    case.decision_reason = data["reason"]
+    _end_pauses(case)
+
+
+def record_redirect(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    case.redirect_destination = data["destination"]
+    case.decision_reason = data["reason"]
+    _end_pauses(case)
+
+
+def record_withdrawal(event: EventData) -> None:
     case, data = _case_and_data(event)
     case.decision_reason = data["reason"]
+    _end_pauses(case)
 
 
 def record_mobilisation(event: EventData) -> None:
@@ -59,3 +88,37 @@ def record_closure(event: EventData) -> None:
     case, data = _case_and_data(event)
     case.closing_summary = data["closing_summary"]
     case.follow_up = data["follow_up"]
+
+
+def record_lead(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    case.lead_expert_id = data["lead_expert"]
+
+
+def record_question(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    case.waiting_since = event.kwargs["at"]
+    case.question_due_on = data["due_on"]
+
+
+def record_end_of_question(event: EventData) -> None:
+    """Answered, or withdrawn by the ministry: the case no longer waits for the partner."""
+    case, _data = _case_and_data(event)
+    case.waiting_since = None
+    case.question_due_on = None
+
+
+def record_hold(event: EventData) -> None:
+    case, _data = _case_and_data(event)
+    case.on_hold_since = event.kwargs["at"]
+
+
+def record_resume(event: EventData) -> None:
+    case, _data = _case_and_data(event)
+    case.on_hold_since = None
+
+
+def record_edit(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    for name, value in data.items():
+        setattr(case, name, value)

@@ -64,6 +64,16 @@ class ExpertiseRequest(db.Model):
     decision_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     closing_summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     follow_up: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    # The decision: how an assessed request was accepted, why one was declined, where one was sent.
+    acceptance: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    checklist: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    decline_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    redirect_destination: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    # Pauses inside a state (each start and end is also a dated history event): waiting for
+    # the partner's answer to a question due on `question_due_on`, and on hold.
+    waiting_since: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    question_due_on: so.Mapped[date | None]
+    on_hold_since: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
 
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -94,6 +104,17 @@ class ExpertiseRequest(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.state == "closed"
+
+    @property
+    def is_waiting_for_partner(self) -> bool:
+        return self.waiting_since is not None
+
+    @property
+    def is_on_hold(self) -> bool:
+        return self.on_hold_since is not None
+
+    def question_is_overdue(self, today: date) -> bool:
+        return self.question_due_on is not None and self.question_due_on < today
 
     def __repr__(self) -> str:
         return f"<ExpertiseRequest {self.reference} {self.state}>"
@@ -158,3 +179,34 @@ class Event(db.Model):
 @sa.event.listens_for(Event, "before_delete")
 def _history_is_append_only(mapper, connection, target: Event) -> None:
     raise RuntimeError("history events are append-only")
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number given in a year: `EXP-2026-0042` is the 42nd of 2026.
+
+    Taken with one atomic upsert, so that concurrent filings never get the same number.
+    """
+
+    __tablename__ = "reference_counters"
+
+    year: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    last: so.Mapped[int]
+
+
+class IdempotencyKey(db.Model):
+    """A key under which a caller filed a request once: sent again, it files nothing more.
+
+    The new-request form carries one; API clients send one as `Idempotency-Key`.
+    `fingerprint` is the SHA-256 of the validated data, so that the same key with
+    other data is recognised and refused.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    key: so.Mapped[str] = so.mapped_column(sa.String(200))
+    fingerprint: so.Mapped[str] = so.mapped_column(sa.String(64))
+    request_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("expertise_requests.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -1,34 +1,41 @@
-"""Use cases on expertise requests: one transaction each.
+"""Use cases on expertise requests: filing one, and performing any action on one.
 
 Pages and the API call these functions and nothing else to change a request.
-Each one checks permission through expertise_app/policy.py, validates the data
-with the same form class the page shows, applies the change, appends a history
-event and commits. On any refusal nothing is written and a `CaseError` says why.
+`perform` is the one write path for every action declared in cases/workflow.py:
+it checks the version, asks the policy (state, person, guards), validates the
+data with the action's form (the one the page shows), runs the machine and the
+action's effects, and appends one history event. Services flush and never
+commit: the request (or the command) commits once at its end, see
+expertise_app/transaction.py. On any refusal a `CaseError` says why, and the
+caller's rollback leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
 from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..auth.models import User
-from ..db_types import utcnow
+from ..db_types import insert_for_dialect, utcnow
 from ..extensions import db
-from .forms import AssignLeadForm, RequestForm
-from .models import Event, ExpertiseRequest
-from .workflow import INITIAL_STATE, MACHINE, STEPS, Step
+from .forms import RequestForm
+from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter
+from .workflow import ACTIONS, INITIAL_STATE, MACHINE, Action, all_values
 
 # Ids are 32-bit integers in PostgreSQL; a larger one names no request (and must not reach the driver).
 MAX_ID = 2**31 - 1
+MAX_IDEMPOTENCY_KEY = 200
 
 
 class CaseError(Exception):
@@ -49,8 +56,12 @@ class PermissionDenied(CaseError):
     status = 403
 
 
+class UnknownAction(CaseError):
+    status = 404
+
+
 class TransitionNotAllowed(CaseError):
-    """The trigger does not apply to the request's current state or a guard fails."""
+    """The action does not apply to the request's current state, or a guard fails."""
 
     status = 409
 
@@ -59,6 +70,18 @@ class StaleCase(CaseError):
     """Someone else changed the request since this copy was read."""
 
     status = 409
+
+
+class NothingToDo(CaseError):
+    """The data asks for no change (an edit that changes nothing)."""
+
+    status = 422
+
+
+class KeyReused(CaseError):
+    """An idempotency key sent again with other data."""
+
+    status = 422
 
 
 class InvalidData(CaseError):
@@ -93,10 +116,6 @@ def _validated(form_class, data, **form_kwargs):
     return form
 
 
-def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value.isoformat() if isinstance(value, date | datetime) else value for key, value in data.items()}
-
-
 def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:
     """The request if `user` may see it; NotFound otherwise (also for other organisations)."""
     case = db.session.get(ExpertiseRequest, case_id) if 0 < case_id <= MAX_ID else None
@@ -106,103 +125,147 @@ def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:
 
 
 def _next_reference(year: int) -> str:
-    prefix = f"EXP-{year}-"
-    number = sa.cast(sa.func.substr(ExpertiseRequest.reference, len(prefix) + 1), sa.Integer)
-    last = db.session.scalar(sa.select(sa.func.max(number)).where(ExpertiseRequest.reference.like(f"{prefix}%")))
-    return f"{prefix}{(last or 0) + 1:04d}"
+    """`EXP-2026-0042`: one atomic upsert of the year's counter, safe against concurrent filings."""
+    table = ReferenceCounter.__table__
+    statement = insert_for_dialect(table).values(year=year, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.year], set_={"last": table.c.last + 1}
+    ).returning(table.c.last)
+    number = db.session.execute(statement).scalar_one()
+    return f"EXP-{year}-{number:04d}"
 
 
-def file_request(author: User, data: Mapping[str, Any], *, at: datetime | None = None) -> ExpertiseRequest:
-    """A partner files a new request; it starts `submitted`."""
+@dataclass(frozen=True)
+class Filing:
+    case: ExpertiseRequest
+    replayed: bool  # the same submission was sent before: nothing new was filed
+
+
+def _fingerprint(values: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _claim_key(author: User, key: str, fingerprint: str, at: datetime) -> IdempotencyKey | None:
+    """Take `key` for this submission; or, if it was taken before, the earlier submission's row.
+
+    An INSERT … ON CONFLICT DO NOTHING: a concurrent request with the same key waits
+    for this one's commit (PostgreSQL's unique index, SQLite's write lock), then finds
+    the key taken, so two copies of one form never both file a request.
+    """
+    table = IdempotencyKey.__table__
+    statement = (
+        insert_for_dialect(table)
+        .values(user_id=author.id, key=key, fingerprint=fingerprint, created_at=at)
+        .on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.key])
+        .returning(table.c.id)
+    )
+    if db.session.execute(statement).scalar() is not None:
+        return None
+    earlier = db.session.scalar(
+        sa.select(IdempotencyKey).where(IdempotencyKey.user_id == author.id, IdempotencyKey.key == key)
+    )
+    if earlier.fingerprint != fingerprint:
+        raise KeyReused(_("This key was already used for a request with other data. Use a new key."))
+    return earlier
+
+
+def file_request(
+    author: User, data: Mapping[str, Any], *, at: datetime | None = None, idempotency_key: str | None = None
+) -> Filing:
+    """A partner files a new request; it starts `submitted`.
+
+    With an `idempotency_key` (the new-request form carries one; the API takes the
+    `Idempotency-Key` header), the same submission sent again files nothing new and
+    returns the request it filed the first time.
+    """
     if not policy.can_file_request(author):
         raise PermissionDenied(_("Only a partner organisation's staff may file a request."))
     at = at or utcnow()
     form = _validated(RequestForm, data, today=at.date())
     fields = form.data
-    for _attempt in range(5):
-        case = ExpertiseRequest(
-            reference=_next_reference(at.year),
-            organisation_id=author.organisation_id,
-            author_id=author.id,
-            state=str(INITIAL_STATE),
-            created_at=at,
-            submitted_at=at,
-            state_entered_at=at,
-            **fields,
+    history = all_values(None, fields)
+    if idempotency_key is not None:
+        if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise CaseError(_("An idempotency key has 1 to 200 characters."))
+        earlier = _claim_key(author, idempotency_key, _fingerprint(history), at)
+        if earlier is not None:
+            case = db.session.get(ExpertiseRequest, earlier.request_id) if earlier.request_id else None
+            if case is None or not policy.can_view(author, case):
+                raise StaleCase(_("This submission is still being processed; reload in a moment."))
+            return Filing(case, replayed=True)
+    case = ExpertiseRequest(
+        reference=_next_reference(at.year),
+        organisation_id=author.organisation_id,
+        author_id=author.id,
+        state=str(INITIAL_STATE),
+        created_at=at,
+        submitted_at=at,
+        state_entered_at=at,
+        updated_at=at,
+        **fields,
+    )
+    db.session.add(case)
+    db.session.flush()
+    if idempotency_key is not None:
+        db.session.execute(
+            sa.update(IdempotencyKey)
+            .where(IdempotencyKey.user_id == author.id, IdempotencyKey.key == idempotency_key)
+            .values(request_id=case.id)
         )
-        savepoint = db.session.begin_nested()
-        db.session.add(case)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            savepoint.rollback()  # another request took this reference number: take the next
-            continue
-        # The history row goes in the same savepoint: on SQLite, releasing the outermost
-        # savepoint commits, so the request must never be released without its history.
-        _append_event(case, author, "submit", None, case.state, _json_ready(fields), at)
-        savepoint.commit()
-        db.session.commit()
-        return case
-    raise CaseError(_("The request could not be numbered; please try again."))
+    _append_event(case, author, "submit", None, case.state, history, at)
+    db.session.flush()
+    return Filing(case, replayed=False)
 
 
-def fire(
+def perform(
     case: ExpertiseRequest,
-    trigger: str,
+    name: str,
     actor: User,
     data: Mapping[str, Any] | None,
     expected_version: int | None,
     *,
     at: datetime | None = None,
 ) -> ExpertiseRequest:
-    """Fire `trigger` on `case` for `actor` with `data`, or raise a CaseError and change nothing.
+    """Perform the action `name` on `case` for `actor` with `data`, or raise a CaseError.
 
     `expected_version` is the version the actor saw; another one means the
     request changed meanwhile. The database check behind it (SQLAlchemy's
-    version_id_col) decides between truly concurrent commits.
+    version_id_col) decides between truly concurrent requests at the flush.
     """
-    step = STEPS.get(trigger)
-    if step is None:
-        raise TransitionNotAllowed(_("There is no action “%(trigger)s”.", trigger=trigger))
+    action = ACTIONS.get(name)
+    if action is None:
+        raise UnknownAction(_("There is no action “%(name)s”.", name=name))
     _check_version(case, expected_version)
-    _check_allowed(actor, case, step)
+    _check_allowed(actor, case, action)
     at = at or utcnow()
-    form = _validated(step.form, data, case=case, today=at.date())
+    form = _validated(action.form, data, case=case, today=at.date())
     values = form.data
+    record = action.record(case, values)
+    if record is None:
+        raise NothingToDo(_("Nothing has changed: there is nothing to save."))
     from_state = case.state
     try:
         # No flush while the effects run: loading the team or the mission must not write
         # the half-changed request early (a concurrent change would then surface there as
-        # a raw StaleDataError); everything is written, and checked, at the commit below.
+        # a raw StaleDataError); everything is written, and checked, by the flush below.
         with db.session.no_autoflush:
-            MACHINE.events[trigger].trigger(case, data=values, actor=actor, at=at)
+            MACHINE.events[name].trigger(case, data=values, actor=actor, at=at)
     except MachineError as error:
-        db.session.rollback()
         raise TransitionNotAllowed(str(error)) from error
-    case.state_entered_at = at
-    if step.outcome is not None:
-        case.outcome = str(step.outcome)
+    _apply_declared_consequences(case, action, at)
+    _append_event(case, actor, name, from_state, case.state, record, at)
+    _flush_or_stale()
+    return case
+
+
+def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: datetime) -> None:
+    """What the declaration says of every action: a new version, a dated state, the outcome."""
+    case.updated_at = at  # every action writes the row, so its version moves on
+    if action.changes_state:
+        case.state_entered_at = at
+    if action.outcome is not None:
+        case.outcome = str(action.outcome)
         case.closed_at = at
-    _append_event(case, actor, trigger, from_state, case.state, _json_ready(values), at)
-    _commit_or_stale()
-    return case
-
-
-def assign_lead(
-    case: ExpertiseRequest, actor: User, data: Mapping[str, Any], expected_version: int | None
-) -> ExpertiseRequest:
-    """A manager names (or changes) the lead expert without changing the state."""
-    _check_version(case, expected_version)
-    if not policy.can_assign_lead(actor, case):
-        if case.is_closed:
-            raise TransitionNotAllowed(_("This request is closed."))
-        raise PermissionDenied(_("Only a manager may assign the lead expert."))
-    form = _validated(AssignLeadForm, data, case=case)
-    case.lead_expert_id = form.lead_expert.data
-    case.updated_at = utcnow()
-    _append_event(case, actor, "assign_lead", case.state, case.state, {"lead_expert": form.lead_expert.data}, utcnow())
-    _commit_or_stale()
-    return case
 
 
 def _check_version(case: ExpertiseRequest, expected_version: int | None) -> None:
@@ -210,8 +273,8 @@ def _check_version(case: ExpertiseRequest, expected_version: int | None) -> None
         raise StaleCase(_stale_message())
 
 
-def _check_allowed(actor: User, case: ExpertiseRequest, step: Step) -> None:
-    refusal = policy.refusal(actor, case, step)
+def _check_allowed(actor: User, case: ExpertiseRequest, action: Action) -> None:
+    refusal = policy.refusal(actor, case, action)
     if refusal is None:
         return
     if refusal.kind == policy.Refusal.PERMISSION:
@@ -219,12 +282,12 @@ def _check_allowed(actor: User, case: ExpertiseRequest, step: Step) -> None:
     raise TransitionNotAllowed(refusal.message)
 
 
-def _append_event(case, actor, trigger, from_state, to_state, data, at) -> None:
+def _append_event(case, actor, name, from_state, to_state, data, at) -> None:
     db.session.add(
         Event(
             request_id=case.id,
             actor_id=actor.id,
-            trigger=trigger,
+            trigger=name,
             from_state=from_state,
             to_state=to_state,
             data=data,
@@ -233,11 +296,10 @@ def _append_event(case, actor, trigger, from_state, to_state, data, at) -> None:
     )
 
 
-def _commit_or_stale() -> None:
+def _flush_or_stale() -> None:
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError as error:
-        db.session.rollback()
         raise StaleCase(_stale_message()) from error
 
 
@@ -247,13 +309,16 @@ def _stale_message() -> str:
 
 __all__ = [
     "CaseError",
+    "Filing",
     "InvalidData",
+    "KeyReused",
     "NotFound",
+    "NothingToDo",
     "PermissionDenied",
     "StaleCase",
     "TransitionNotAllowed",
-    "assign_lead",
+    "UnknownAction",
     "file_request",
-    "fire",
     "get_visible_case",
+    "perform",
 ]

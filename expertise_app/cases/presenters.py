@@ -1,11 +1,13 @@
-"""How a request's history reads on its page, for staff and for partners."""
+"""How a request reads on its page: its history for staff and for partners, and what
+happens next, in plain words, for the partner."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, StringField
 
@@ -13,17 +15,15 @@ from .. import policy
 from ..auth.models import User
 from ..extensions import db
 from ..forms import VocabularyMultiSelect, VocabularySelect
+from ..reference import REDIRECT_DESTINATIONS
 from ..templating import as_date, as_list
-from .forms import AssignLeadForm, RequestForm
+from .forms import CHECKLIST_FIELDS, EditRequestForm, RequestForm
 from .models import Event, ExpertiseRequest
-from .states import STATE_LABELS
-from .workflow import STEPS
+from .states import STATE_LABELS, Outcome, State
+from .workflow import ACTIONS
 
-# History entries that are not workflow transitions.
-OTHER_ENTRIES = {
-    "submit": (_l("Submitted"), RequestForm, ()),
-    "assign_lead": (_l("Lead expert assigned"), AssignLeadForm, None),  # None: staff only
-}
+# The history entry that is not an action on an existing case: filing it.
+SUBMIT = "submit"
 EXPERT_FIELDS = {"lead_expert", "team"}
 
 
@@ -39,10 +39,12 @@ class TimelineEntry:
 
 def _entry_spec(trigger: str):
     """(title, form class, fields the partner may see, or None if the whole entry is internal)."""
-    if trigger in STEPS:
-        step = STEPS[trigger]
-        return step.label, step.form, step.public_fields
-    return OTHER_ENTRIES.get(trigger, (trigger, None, None))
+    if trigger == SUBMIT:
+        return _l("Submitted"), RequestForm, ()
+    action = ACTIONS.get(trigger)
+    if action is None:
+        return trigger, None, None
+    return action.title, action.form, action.public_fields
 
 
 def _field_label(form_class, name: str) -> str:
@@ -89,7 +91,7 @@ def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, d
     """The events `viewer` may read, each with the part of its data they may read.
 
     Ministry staff read everything; partners read the public fields the workflow
-    declares for each step, and no internal entry at all. Pages and the API both
+    declares for each action, and no internal entry at all. Pages and the API both
     show history through this function.
     """
     internal = policy.can_see_internal(viewer)
@@ -103,22 +105,36 @@ def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, d
     return visible
 
 
+def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> list[tuple[str, str, bool]]:
+    if trigger == SUBMIT:
+        return []  # the request itself is shown above the history
+    if "changes" in data:  # an edit: each changed field, from its old to its new value
+        return [
+            (
+                _field_label(EditRequestForm, name),
+                _("%(old)s → %(new)s")
+                % {
+                    "old": _format_value(EditRequestForm, name, change["from"], names) or "—",
+                    "new": _format_value(EditRequestForm, name, change["to"], names) or "—",
+                },
+                _is_free_text(EditRequestForm, name),
+            )
+            for name, change in data["changes"].items()
+        ]
+    return [
+        (_field_label(form_class, name), _format_value(form_class, name, value, names), _is_free_text(form_class, name))
+        for name, value in data.items()
+        if name not in CHECKLIST_FIELDS and value not in (None, "", [])  # the checklist has its own table
+    ]
+
+
 def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
     """The history as the viewer may read it on a page."""
     history = visible_history(case, viewer)
     names = _expert_names([event for event, _ in history])
     entries = []
     for event, data in history:
-        title, form_class, _ = _entry_spec(event.trigger)
-        details = [
-            (
-                _field_label(form_class, name),
-                _format_value(form_class, name, value, names),
-                _is_free_text(form_class, name),
-            )
-            for name, value in data.items()
-            if event.trigger != "submit" and value not in (None, "", [])
-        ]
+        title, form_class, _public = _entry_spec(event.trigger)
         entries.append(
             TimelineEntry(
                 event=event,
@@ -126,7 +142,91 @@ def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
                 when=event.created_at,
                 actor=event.actor.name if event.actor else "",
                 to_state=STATE_LABELS.label(event.to_state),
-                details=details,
+                details=_details(event.trigger, form_class, data, names),
             )
         )
     return entries
+
+
+@dataclass
+class PartnerStatus:
+    """What the partner reads at the top of its request: where it stands and what comes next."""
+
+    text: str
+    detail: str | None = None  # someone's words (a question, a reason), shown as they wrote them
+    attention: bool = False  # the partner has something to do
+
+
+def _last(entries: list[TimelineEntry], trigger: str) -> TimelineEntry | None:
+    return next((entry for entry in reversed(entries) if entry.event.trigger == trigger), None)
+
+
+def _said(entry: TimelineEntry | None, name: str) -> str | None:
+    return (entry.event.data.get(name) or None) if entry else None
+
+
+def partner_status(case: ExpertiseRequest, entries: list[TimelineEntry], today: date) -> PartnerStatus:
+    """Where the request stands, in plain words rather than the ministry's internal labels."""
+    if case.state == State.CLOSED:
+        return _closed_status(case, entries)
+    if case.is_waiting_for_partner:
+        question = _said(_last(entries, "ask_partner"), "question")
+        if case.question_is_overdue(today):
+            text = _(
+                "The ministry asked you a question and needed your answer by %(date)s. "
+                "Please answer below as soon as you can: the request cannot go on without it.",
+                date=as_date(case.question_due_on),
+            )
+        else:
+            text = _(
+                "The ministry has asked you a question. Please answer below by %(date)s: "
+                "the request goes on once it has your answer.",
+                date=as_date(case.question_due_on),
+            )
+        return PartnerStatus(text, question, attention=True)
+    if case.is_on_hold:
+        return PartnerStatus(
+            _("The ministry has put your request on hold: nothing moves until it resumes. Its reason:"),
+            _said(_last(entries, "hold"), "reason"),
+        )
+    texts = {
+        State.SUBMITTED: _(
+            "The ministry has received your request and will assess it. "
+            "Until then you can still edit it; afterwards, add information by answering its questions."
+        ),
+        State.ASSESSED: _(
+            "The ministry has accepted your request and is now finding the right experts. "
+            "The team and the mission dates will appear here."
+        ),
+        State.MISSION_DELIVERED: _(
+            "The mission has taken place. The ministry is writing it up and will then close the request."
+        ),
+    }
+    if case.state == State.SKILLS_MOBILISED and case.mission is not None:
+        return PartnerStatus(
+            _(
+                "A team of experts is ready. The mission is planned from %(start)s to %(end)s.",
+                start=as_date(case.mission.planned_start),
+                end=as_date(case.mission.planned_end),
+            )
+        )
+    return PartnerStatus(texts.get(case.state, ""))
+
+
+def _closed_status(case: ExpertiseRequest, entries: list[TimelineEntry]) -> PartnerStatus:
+    if case.outcome == Outcome.COMPLETED:
+        return PartnerStatus(_("The mission is complete and the request is closed. Thank you for working with us."))
+    if case.outcome == Outcome.DECLINED:
+        return PartnerStatus(_("The ministry could not take this request on. Its reason:"), case.decision_reason)
+    if case.outcome == Outcome.REDIRECTED:
+        detail = _said(_last(entries, "redirect"), "destination_detail")
+        destination = REDIRECT_DESTINATIONS.label(case.redirect_destination)
+        where = f"{destination} ({detail})" if detail else destination
+        return PartnerStatus(
+            _(
+                "The ministry has sent this request on to %(destination)s, which is better suited to it. Its reason:",
+                destination=where,
+            ),
+            case.decision_reason,
+        )
+    return PartnerStatus(_("Your organisation withdrew this request. Its reason:"), case.decision_reason)

@@ -1,6 +1,7 @@
 """The states a request moves through and the outcomes a closed request carries.
 
-The transitions between them are declared in cases/workflow.py.
+The actions that move it (and those that keep its state) are declared in
+cases/workflow.py.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ class State(StrEnum):
     CLOSED = "closed"
 
 
+OPEN_STATES = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED)
+
+
 class Outcome(StrEnum):
     COMPLETED = "completed"
     DECLINED = "declined"
+    REDIRECTED = "redirected"
     WITHDRAWN = "withdrawn"
 
 
@@ -37,11 +42,24 @@ STATE_LABELS = Vocabulary(
     ],
 )
 
+# What a partner reads for each state: plain words, not the ministry's internal labels.
+PARTNER_STATE_LABELS = Vocabulary(
+    "partner_state",
+    [
+        (State.SUBMITTED, _l("Received")),
+        (State.ASSESSED, _l("Accepted")),
+        (State.SKILLS_MOBILISED, _l("Experts found")),
+        (State.MISSION_DELIVERED, _l("Mission done")),
+        (State.CLOSED, _l("Closed")),
+    ],
+)
+
 OUTCOME_LABELS = Vocabulary(
     "outcome",
     [
         (Outcome.COMPLETED, _l("Completed")),
         (Outcome.DECLINED, _l("Declined")),
+        (Outcome.REDIRECTED, _l("Redirected")),
         (Outcome.WITHDRAWN, _l("Withdrawn")),
     ],
 )

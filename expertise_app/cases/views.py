@@ -1,23 +1,28 @@
-"""Pages for requests: lists, filing a request, a request's page and its actions.
+"""Pages for requests: lists, filing a request, a request's page, and one generic
+route that performs any declared action.
 
 Views only parse, call a service in cases/operations.py and render; every rule
-lives in the workflow, the policy and the services.
+lives in the workflow declaration, the policy and the services. The request's
+transaction is committed after the view (expertise_app/transaction.py).
 """
 
 from __future__ import annotations
+
+import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy
+from ..db_types import utcnow
 from ..extensions import db
+from ..i18n import choose_language
 from . import operations
-from .forms import AssignLeadForm, RequestForm
-from .presenters import timeline
+from .forms import RequestForm
+from .presenters import partner_status, timeline
 from .queries import SORTS, CaseFilters, visible_cases
-from .states import STATE_LABELS
-from .workflow import STEPS
+from .workflow import ACTIONS, Action
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -31,6 +36,8 @@ def require_login():
 MAX_PAGE = 100_000
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+# A form's language buttons post the form itself with this field, to come back in that language.
+SWITCH_LANGUAGE = "switch_language"
 
 
 def _page_number() -> int:
@@ -54,25 +61,53 @@ def index():
         error_out=False,
     )
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
-    return render_template(template, page=page, filters=filters, sorts=SORTS)
+    return render_template(template, page=page, filters=filters, sorts=SORTS, today=utcnow().date())
+
+
+def _switching_language() -> bool:
+    """The form was sent by a language button: change the language, keep what was typed.
+
+    Such a post never files or performs anything, whatever language it names.
+    """
+    if request.method != "POST" or SWITCH_LANGUAGE not in request.form:
+        return False
+    choose_language(request.form[SWITCH_LANGUAGE])
+    return True
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     if not policy.can_file_request(current_user):
         abort(403)
+    # One key per form shown: the same form sent twice files one request.
+    submission_key = request.form.get("submission_key") or secrets.token_urlsafe(24)
     form = RequestForm(formdata=None)
     status = 200
-    if request.method == "POST":
+    if _switching_language():
+        form = RequestForm(formdata=request.form)
+    elif request.method == "POST":
         try:
-            case = operations.file_request(current_user, request.form)
+            filing = operations.file_request(current_user, request.form, idempotency_key=submission_key)
         except operations.InvalidData as error:
             form, status = error.form, 422
             flash(error.message, "error")
+        except operations.CaseError as error:
+            form, status = RequestForm(formdata=request.form), error.status
+            submission_key = secrets.token_urlsafe(24)
+            flash(error.message, "error")
         else:
-            flash(_("Your request %(reference)s has been filed.", reference=case.reference), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/new.html", form=form), status
+            if filing.replayed:
+                message = _(
+                    "This form had already been sent: here is the request %(reference)s it filed.",
+                    reference=filing.case.reference,
+                )
+                flash(message, "info")
+            else:
+                flash(_("Your request %(reference)s has been filed.", reference=filing.case.reference), "success")
+            return redirect(url_for("cases.detail", case_id=filing.case.id))
+    return render_template(
+        "cases/new.html", form=form, submission_key=submission_key, draft_form="request-form"
+    ), status
 
 
 def _load_case(case_id: int):
@@ -82,6 +117,13 @@ def _load_case(case_id: int):
         abort(404)
 
 
+def _load_action(name: str) -> Action:
+    action = ACTIONS.get(name)
+    if action is None:
+        abort(404)
+    return action
+
+
 def _ids_prefixed(form, prefix: str):
     """Several forms share one page: give each field an id of its own (`decline-reason`)."""
     for field in form:
@@ -89,30 +131,48 @@ def _ids_prefixed(form, prefix: str):
     return form
 
 
-def _render_case(case, failed_form=None, failed_trigger=None, status=200, error=None):
-    """The request page with one form per step the user may fire now."""
-    forms = {}
-    for step in policy.allowed_steps(current_user, case):
-        form = failed_form if step.trigger == failed_trigger else step.form(formdata=None, case=case)
-        forms[step.trigger] = _ids_prefixed(form, step.trigger)
-    lead_form = None
-    if policy.can_assign_lead(current_user, case):
-        lead_form = failed_form if failed_trigger == "assign_lead" else AssignLeadForm(formdata=None, case=case)
-        _ids_prefixed(lead_form, "assign_lead")
-    shown = set(forms) | ({"assign_lead"} if lead_form else set())
-    unsaved = _entered_text(failed_form) if failed_form is not None and failed_trigger not in shown else []
+def has_own_page(action: Action) -> bool:
+    """Actions that close a request are confirmed on a page of their own; so is the edit form."""
+    return action.danger or action.partial
+
+
+def _render_case(case, failed_form=None, failed_action: str | None = None, status=200, error=None):
+    """The request page: one form per action the user may perform now, links to the others."""
+    inline, linked = {}, []
+    for action in policy.allowed_actions(current_user, case):
+        if has_own_page(action):
+            linked.append(action)
+            continue
+        form = failed_form if action.name == failed_action else action.form(formdata=None, case=case)
+        inline[action.name] = _ids_prefixed(form, action.name)
+    # Typed text whose form this page does not show is given back to copy.
+    unsaved = _entered_text(failed_form) if failed_form is not None and failed_action not in inline else []
+    staff = policy.can_see_internal(current_user)
+    entries = timeline(case, current_user)
     return (
         render_template(
             "cases/detail.html",
             case=case,
-            steps=STEPS,
-            forms=forms,
-            lead_form=lead_form,
-            open_trigger=failed_trigger,
-            entries=timeline(case, current_user),
-            internal=policy.can_see_internal(current_user),
+            actions=ACTIONS,
+            forms=inline,
+            linked=linked,
+            open_action=failed_action,
+            entries=entries,
+            internal=staff,
+            status=partner_status(case, entries, utcnow().date()),
+            waiting=policy.waiting_on_others(current_user, case) if staff else [],
             error=error,
             unsaved=unsaved,
+            today=utcnow().date(),
+        ),
+        status,
+    )
+
+
+def _render_action_page(case, action: Action, form, status=200, error=None):
+    return (
+        render_template(
+            "cases/action.html", case=case, action=action, form=form, error=error, draft_form="action-form"
         ),
         status,
     )
@@ -132,58 +192,35 @@ def detail(case_id: int):
     return _render_case(_load_case(case_id))
 
 
-def _run(case_id: int, trigger: str, form_class, action):
-    """Run a service call from a POSTed form; re-render with the reason on refusal.
+@bp.route("/<int:case_id>/actions/<name>", methods=["GET", "POST"])
+def perform_action(case_id: int, name: str):
+    """Any declared action: its page (GET), or performing it (POST).
 
-    What the user typed is never dropped: the page shows their form filled in,
-    or, if that action is no longer possible, what they entered, to copy.
+    What the user typed is never dropped: on a refusal the page shows their form
+    filled in, or, if that action is no longer possible, what they entered, to copy.
     """
+    action = _load_action(name)
     case = _load_case(case_id)
-    version = request.form.get("version", type=int)
+    if request.method == "GET" or _switching_language():
+        refusal = policy.refusal(current_user, case, action)
+        if refusal is not None:
+            status = 403 if refusal.kind == policy.Refusal.PERMISSION else 409
+            return _render_case(case, status=status, error=refusal.message)
+        formdata = request.form if request.method == "POST" else None
+        return _render_action_page(case, action, _ids_prefixed(action.form(formdata=formdata, case=case), name))
     try:
-        action(case, version)
-    except operations.InvalidData as error:
-        return _render_case(case, error.form, trigger, 422, error.message)
+        operations.perform(case, name, current_user, request.form, request.form.get("version", type=int))
+    except (operations.InvalidData, operations.NothingToDo) as error:
+        form = getattr(error, "form", None) or action.form(formdata=request.form, case=case)
+        if has_own_page(action):
+            return _render_action_page(case, action, _ids_prefixed(form, name), error.status, error.message)
+        return _render_case(case, _ids_prefixed(form, name), name, error.status, error.message)
     except operations.CaseError as error:
         db.session.rollback()
         case = _load_case(case_id)
-        kept = form_class(formdata=request.form, case=case)
-        return _render_case(case, kept, trigger, error.status, error.message)
-    return None
-
-
-@bp.route("/<int:case_id>/transitions/<trigger>", methods=["POST"])
-def transition(case_id: int, trigger: str):
-    if trigger not in STEPS:
-        abort(404)
-    refused = _run(
-        case_id,
-        trigger,
-        STEPS[trigger].form,
-        lambda case, version: operations.fire(case, trigger, current_user, request.form, version),
-    )
-    if refused:
-        return refused
-    flash(
-        _("%(step)s: done. The request is now “%(state)s”.", step=STEPS[trigger].label, state=_state_of(case_id)),
-        "success",
-    )
-    return redirect(url_for("cases.detail", case_id=case_id))
-
-
-def _state_of(case_id: int) -> str:
-    return STATE_LABELS.label(_load_case(case_id).state)
-
-
-@bp.route("/<int:case_id>/lead", methods=["POST"])
-def assign_lead(case_id: int):
-    refused = _run(
-        case_id,
-        "assign_lead",
-        AssignLeadForm,
-        lambda case, version: operations.assign_lead(case, current_user, request.form, version),
-    )
-    if refused:
-        return refused
-    flash(_("The lead expert has been assigned."), "success")
+        kept = _ids_prefixed(action.form(formdata=request.form, case=case), name)
+        if has_own_page(action) and policy.refusal(current_user, case, action) is None:
+            return _render_action_page(case, action, kept, error.status, error.message)
+        return _render_case(case, kept, name, error.status, error.message)
+    flash(str(action.done), "success")
     return redirect(url_for("cases.detail", case_id=case_id))

@@ -1,29 +1,53 @@
-"""The workflow of an expertise request, declared once.
+"""Every action on an expertise request, declared once.
 
-`STEPS` is the single source of truth: for every trigger, its sources, its
-destination, who may fire it, the form of data it needs, the guards that must
-hold, the outcome it closes with and what it writes. The `transitions` machine,
-the policy (expertise_app/policy.py), the service (cases/operations.py), the
-pages and the history all read it. No code sets `state` by hand.
+`ACTIONS` is the single source of truth for every change to a case: the state
+transitions (assess, decline, redirect, mobilise, deliver, close, withdraw) and
+the actions that keep the state (assign the lead, ask the partner, answer, hold,
+resume, edit, …). For each one it states where it is available, who may perform
+it, the form of data it needs, the guards that must hold, what it writes, which
+of its data a partner may read in the history, and whom it concerns (which the
+notifications read). The `transitions` machine, the policy (expertise_app/policy.py),
+the one service (cases/operations.perform), the pages, the API, the history and
+the docs all read it. No code sets `state` by hand.
 
 One machine is built at import time with no model attached; the service fires
-its events on a row (`MACHINE.events[trigger].trigger(case, ...)`), which costs
-nothing per row and keeps ORM objects off the machine.
+its events on a row (`MACHINE.events[name].trigger(case, ...)`), which costs
+nothing per row and keeps ORM objects off the machine. Actions that keep the
+state are internal transitions (`dest=None`): their callbacks run, the state stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from transitions import Machine
 
 from . import effects
-from .forms import AssessForm, CloseForm, DeclineForm, DeliverForm, MobiliseForm, StepForm, WithdrawForm
+from .forms import (
+    ActionForm,
+    AnswerForm,
+    AskPartnerForm,
+    AssessForm,
+    AssignLeadForm,
+    CancelQuestionForm,
+    CloseForm,
+    DeclineForm,
+    DeliverForm,
+    EditRequestForm,
+    HoldForm,
+    MobiliseForm,
+    RedirectForm,
+    ResumeForm,
+    WithdrawForm,
+)
 from .models import ExpertiseRequest
-from .states import Outcome, State
+from .states import OPEN_STATES, Outcome, State
 
 
 class Actor(StrEnum):
@@ -36,6 +60,15 @@ class Actor(StrEnum):
     PARTNER_ORGANISATION = "partner_organisation"  # a partner of the requesting organisation
 
 
+class Audience(StrEnum):
+    """Whom an action concerns: the people the notifications will tell."""
+
+    PARTNER_ORGANISATION = "partner_organisation"
+    LEAD = "lead"
+    TEAM = "team"
+    MANAGERS = "managers"
+
+
 ROLE_OF_ACTOR = {
     Actor.MANAGER: "manager",
     Actor.EXPERT: "expert",
@@ -44,7 +77,14 @@ ROLE_OF_ACTOR = {
     Actor.PARTNER_ORGANISATION: "partner",
 }
 
-# A guard returns None when the step may go ahead, or the reason it may not.
+STAFF = (Actor.EXPERT, Actor.MANAGER)
+MINISTRY = (Audience.LEAD, Audience.TEAM, Audience.MANAGERS)
+EVERYONE = (Audience.PARTNER_ORGANISATION, *MINISTRY)
+BEFORE_DELIVERY = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED)
+BEFORE_MOBILISATION = (State.SUBMITTED, State.ASSESSED)
+
+# --- guards: None when the action may go ahead, else the reason it may not ------------------
+
 Guard = Callable[[ExpertiseRequest], str | None]
 
 
@@ -66,105 +106,345 @@ def report_is_written(case: ExpertiseRequest) -> str | None:
     return None
 
 
+def not_paused(case: ExpertiseRequest) -> str | None:
+    """The request moves on only when it waits for nobody."""
+    if case.is_on_hold:
+        return _l("The request is on hold: a manager must resume it first.")
+    if case.is_waiting_for_partner:
+        return _l(
+            "The request is waiting for the partner's answer (due %(date)s). "
+            "Wait for the answer, or withdraw the question.",
+            date=format_date(case.question_due_on) if case.question_due_on else "—",
+        )
+    return None
+
+
+def no_open_question(case: ExpertiseRequest) -> str | None:
+    if case.is_waiting_for_partner:
+        return _l("A question to the partner is already open: one at a time.")
+    return None
+
+
+def question_is_open(case: ExpertiseRequest) -> str | None:
+    if not case.is_waiting_for_partner:
+        return _l("No question to the partner is open.")
+    return None
+
+
+def not_on_hold(case: ExpertiseRequest) -> str | None:
+    if case.is_on_hold:
+        return _l("The request is already on hold.")
+    return None
+
+
+def on_hold(case: ExpertiseRequest) -> str | None:
+    if not case.is_on_hold:
+        return _l("The request is not on hold.")
+    return None
+
+
+# --- what goes into the history event -------------------------------------------------------
+
+
+def json_ready(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def all_values(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any]:
+    return {name: json_ready(value) for name, value in values.items()}
+
+
+def changed_values(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any] | None:
+    """Each changed field with its old and new value; None when nothing changed."""
+    changes = {
+        name: {"from": json_ready(getattr(case, name)), "to": json_ready(value)}
+        for name, value in values.items()
+        if getattr(case, name) != value
+    }
+    return {"changes": changes} if changes else None
+
+
+# --- the declaration ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class Step:
-    trigger: str
-    label: object  # lazy string: the button and history label
-    sources: tuple[State, ...]
-    dest: State
+class Action:
+    name: str
+    label: object  # lazy string: the button
+    sources: tuple[State, ...]  # the states in which it is available
+    dest: State | None  # None: the state stays (an internal transition)
     actors: tuple[Actor, ...]
-    form: type[StepForm]
+    form: type[ActionForm]
     effect: Callable
+    concerns: tuple[Audience, ...]
     guards: tuple[Guard, ...] = ()
     outcome: Outcome | None = None
-    # The data fields a partner may read in the history; the rest is internal.
-    public_fields: tuple[str, ...] = ()
+    # The data fields a partner may read in the history; None: partners never see the entry.
+    public_fields: tuple[str, ...] | None = ()
+    # What the history event keeps of the validated data (None from it: nothing to do).
+    record: Callable[[ExpertiseRequest, dict[str, Any]], dict[str, Any] | None] = all_values
+    history_label: object = None  # the history's title for it (default: the label)
     description: object = ""
-    danger: bool = False  # shown as a destructive action
+    done: object = None  # the confirmation shown once it is done
+    danger: bool = False  # closes the request: asked on a page of its own, to confirm
+    expanded: bool = False  # shown open on the request page: it is what the case waits for
+    partial: bool = False  # through the API, fields left out keep their value
+
+    @property
+    def changes_state(self) -> bool:
+        return self.dest is not None
 
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(ROLE_OF_ACTOR[actor] for actor in self.actors))
 
+    @property
+    def title(self) -> str:
+        return str(self.history_label or self.label)
 
-STEPS: dict[str, Step] = {
-    step.trigger: step
-    for step in (
-        Step(
-            trigger="assess",
+    @property
+    def schema_name(self) -> str:
+        """The name of its body in the OpenAPI document: `AskPartnerAction`."""
+        return "".join(part.title() for part in self.name.split("_")) + "Action"
+
+
+FORWARD = (not_paused,)
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        # --- transitions --------------------------------------------------------------------
+        Action(
+            name="assess",
             label=_l("Assess"),
-            description=_l("Record eligibility, priority and the confirmed field; optionally name a lead expert."),
+            history_label=_l("Assessed"),
+            description=_l("Go through the checklist, decide how the request is accepted and set its priority."),
+            done=_l("The request is assessed."),
             sources=(State.SUBMITTED,),
             dest=State.ASSESSED,
-            actors=(Actor.EXPERT, Actor.MANAGER),
+            actors=STAFF,
             form=AssessForm,
             effect=effects.record_assessment,
-            public_fields=("field",),
+            guards=FORWARD,
+            public_fields=("field", "acceptance"),
+            concerns=EVERYONE,
         ),
-        Step(
-            trigger="decline",
+        Action(
+            name="decline",
             label=_l("Decline"),
-            description=_l("Close the request without a mission. The reason is shown to the partner."),
-            sources=(State.SUBMITTED, State.ASSESSED),
+            history_label=_l("Declined"),
+            description=_l("Close the request without a mission. The partner is shown the reason."),
+            done=_l("The request is declined and closed."),
+            sources=BEFORE_MOBILISATION,
             dest=State.CLOSED,
             actors=(Actor.MANAGER,),
             form=DeclineForm,
-            effect=effects.record_reason,
+            effect=effects.record_decline,
             outcome=Outcome.DECLINED,
-            public_fields=("reason",),
+            public_fields=("decline_reason", "reason"),
+            concerns=EVERYONE,
             danger=True,
         ),
-        Step(
-            trigger="mobilise",
+        Action(
+            name="redirect",
+            label=_l("Redirect"),
+            history_label=_l("Redirected"),
+            description=_l(
+                "Close the request and send the partner to a better-suited instrument or body. "
+                "The partner is shown where, and why."
+            ),
+            done=_l("The request is redirected and closed."),
+            sources=BEFORE_MOBILISATION,
+            dest=State.CLOSED,
+            actors=(Actor.MANAGER,),
+            form=RedirectForm,
+            effect=effects.record_redirect,
+            outcome=Outcome.REDIRECTED,
+            public_fields=("destination", "destination_detail", "reason"),
+            concerns=EVERYONE,
+            danger=True,
+        ),
+        Action(
+            name="mobilise",
             label=_l("Mobilise"),
+            history_label=_l("Team mobilised"),
             description=_l("Choose the team and its lead, and plan the mission."),
+            done=_l("The team is mobilised."),
             sources=(State.ASSESSED,),
             dest=State.SKILLS_MOBILISED,
             actors=(Actor.LEAD_EXPERT, Actor.MANAGER),
             form=MobiliseForm,
             effect=effects.record_mobilisation,
+            guards=FORWARD,
             public_fields=("mission_format", "place", "planned_start", "planned_end"),
+            concerns=EVERYONE,
         ),
-        Step(
-            trigger="deliver",
+        Action(
+            name="deliver",
             label=_l("Deliver"),
+            history_label=_l("Mission delivered"),
             description=_l("Record the actual dates, the mission report and the participants reached."),
+            done=_l("The mission is recorded as delivered."),
             sources=(State.SKILLS_MOBILISED,),
             dest=State.MISSION_DELIVERED,
             actors=(Actor.TEAM_EXPERT, Actor.MANAGER),
             form=DeliverForm,
             effect=effects.record_delivery,
-            guards=(team_is_mobilised, mission_is_planned),
+            guards=(*FORWARD, team_is_mobilised, mission_is_planned),
             public_fields=("actual_start", "actual_end", "participants_reached"),
+            concerns=EVERYONE,
         ),
-        Step(
-            trigger="close",
+        Action(
+            name="close",
             label=_l("Close"),
+            history_label=_l("Closed"),
             description=_l("Close the completed case with a summary and a follow-up recommendation."),
+            done=_l("The case is closed as completed."),
             sources=(State.MISSION_DELIVERED,),
             dest=State.CLOSED,
             actors=(Actor.LEAD_EXPERT, Actor.MANAGER),
             form=CloseForm,
             effect=effects.record_closure,
-            guards=(report_is_written,),
+            guards=(*FORWARD, report_is_written),
             outcome=Outcome.COMPLETED,
             public_fields=("closing_summary", "follow_up"),
+            concerns=EVERYONE,
         ),
-        Step(
-            trigger="withdraw",
-            label=_l("Withdraw"),
-            description=_l("Withdraw the request. The ministry is told the reason."),
-            sources=(State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED),
+        Action(
+            name="withdraw",
+            label=_l("Withdraw the request"),
+            history_label=_l("Withdrawn"),
+            description=_l(
+                "The request is closed for good: the ministry stops working on it and it cannot be reopened. "
+                "The ministry is told your reason."
+            ),
+            done=_l("The request is withdrawn and closed."),
+            sources=BEFORE_DELIVERY,
             dest=State.CLOSED,
             actors=(Actor.PARTNER_ORGANISATION, Actor.MANAGER),
             form=WithdrawForm,
-            effect=effects.record_reason,
+            effect=effects.record_withdrawal,
             outcome=Outcome.WITHDRAWN,
             public_fields=("reason",),
+            concerns=EVERYONE,
             danger=True,
+        ),
+        # --- actions that keep the state ------------------------------------------------------
+        Action(
+            name="assign_lead",
+            label=_l("Assign the lead expert"),
+            history_label=_l("Lead expert assigned"),
+            description=_l("The lead expert takes the case on: mobilises the team and closes the case."),
+            done=_l("The lead expert has been assigned."),
+            sources=OPEN_STATES,
+            dest=None,
+            actors=(Actor.MANAGER,),
+            form=AssignLeadForm,
+            effect=effects.record_lead,
+            public_fields=None,
+            concerns=MINISTRY,
+        ),
+        Action(
+            name="ask_partner",
+            label=_l("Ask the partner"),
+            history_label=_l("Question to the partner"),
+            description=_l(
+                "Ask for a document or a precision by a date. The case waits for the partner "
+                "(its clock stops) until they answer."
+            ),
+            done=_l("The question has been sent; the case now waits for the partner."),
+            sources=OPEN_STATES,
+            dest=None,
+            actors=STAFF,
+            form=AskPartnerForm,
+            effect=effects.record_question,
+            guards=(no_open_question,),
+            public_fields=("question", "due_on"),
+            concerns=(Audience.PARTNER_ORGANISATION, Audience.LEAD),
+        ),
+        Action(
+            name="answer",
+            label=_l("Answer the ministry"),
+            history_label=_l("Answer from the partner"),
+            description=_l("The ministry is waiting for this answer to go on with your request."),
+            done=_l("Your answer has been sent to the ministry."),
+            sources=OPEN_STATES,
+            dest=None,
+            actors=(Actor.PARTNER_ORGANISATION,),
+            form=AnswerForm,
+            effect=effects.record_end_of_question,
+            guards=(question_is_open,),
+            public_fields=("answer",),
+            concerns=MINISTRY,
+            expanded=True,
+        ),
+        Action(
+            name="cancel_question",
+            label=_l("Withdraw the question"),
+            history_label=_l("Question withdrawn"),
+            description=_l("The case stops waiting for the partner, for example when the answer came by letter."),
+            done=_l("The question is withdrawn; the case no longer waits for the partner."),
+            sources=OPEN_STATES,
+            dest=None,
+            actors=STAFF,
+            form=CancelQuestionForm,
+            effect=effects.record_end_of_question,
+            guards=(question_is_open,),
+            public_fields=("reason",),
+            concerns=(Audience.PARTNER_ORGANISATION, Audience.LEAD),
+        ),
+        Action(
+            name="hold",
+            label=_l("Put on hold"),
+            history_label=_l("Put on hold"),
+            description=_l("Nothing moves until a manager resumes the case; its clock stops meanwhile."),
+            done=_l("The case is on hold."),
+            sources=OPEN_STATES,
+            dest=None,
+            actors=(Actor.MANAGER,),
+            form=HoldForm,
+            effect=effects.record_hold,
+            guards=(not_on_hold,),
+            public_fields=("reason",),
+            concerns=EVERYONE,
+        ),
+        Action(
+            name="resume",
+            label=_l("Resume"),
+            history_label=_l("Resumed"),
+            description=_l("The case goes on from where it was put on hold."),
+            done=_l("The case has resumed."),
+            sources=OPEN_STATES,
+            dest=None,
+            actors=(Actor.MANAGER,),
+            form=ResumeForm,
+            effect=effects.record_resume,
+            guards=(on_hold,),
+            public_fields=("note",),
+            concerns=EVERYONE,
+        ),
+        Action(
+            name="edit",
+            label=_l("Edit the request"),
+            history_label=_l("Request edited"),
+            description=_l("Until the ministry has assessed it, you can correct or complete your request."),
+            done=_l("Your changes are saved."),
+            sources=(State.SUBMITTED,),
+            dest=None,
+            actors=(Actor.PARTNER_ORGANISATION,),
+            form=EditRequestForm,
+            effect=effects.record_edit,
+            record=changed_values,
+            public_fields=("changes",),
+            concerns=(Audience.LEAD, Audience.MANAGERS),
+            partial=True,
         ),
     )
 }
+
+TRANSITIONS = {name: action for name, action in ACTIONS.items() if action.changes_state}
 
 INITIAL_STATE = State.SUBMITTED
 
@@ -174,12 +454,12 @@ MACHINE = Machine(
     initial=None,
     transitions=[
         {
-            "trigger": step.trigger,
-            "source": [str(source) for source in step.sources],
-            "dest": str(step.dest),
-            "after": [step.effect],
+            "trigger": action.name,
+            "source": [str(source) for source in action.sources],
+            "dest": str(action.dest) if action.dest else None,
+            "after": [action.effect],
         }
-        for step in STEPS.values()
+        for action in ACTIONS.values()
     ],
     auto_transitions=False,
     send_event=True,

@@ -1,0 +1,79 @@
+"""The request (or the command) owns the transaction: one commit at its end.
+
+Services change objects and flush; they never commit. Flask calls
+`finish_request` after every view: a response under 400 is committed, anything
+else is rolled back. Command-line tools call `commit()` once when they are done.
+
+Work that leaves the process (an email, a job) must not happen for a change
+that is then rolled back. Services register it with `after_commit(callback)`;
+the callbacks run, in order, only after the commit succeeded, and are dropped
+when the transaction rolls back. This is the only module that commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "passerelle.after_commit"
+
+
+def _pending(session) -> list[tuple[Callable[..., Any], tuple, dict]]:
+    return session.info.setdefault(PENDING_KEY, [])
+
+
+def after_commit(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run `callback(*args, **kwargs)` once the current transaction has been committed.
+
+    Pass ids, not ORM objects: the callback runs after the commit, when the
+    objects of the transaction are expired.
+    """
+    _pending(db.session()).append((callback, args, kwargs))
+
+
+def commit() -> None:
+    """Commit the session, then run what was registered with `after_commit`.
+
+    If the commit fails, nothing registered runs and the error propagates. A
+    callback that fails is logged; the others still run (the data is saved).
+    """
+    session = db.session()
+    session.commit()
+    callbacks = session.info.pop(PENDING_KEY, [])
+    for callback, args, kwargs in callbacks:
+        try:
+            callback(*args, **kwargs)
+        except Exception:
+            log.exception("after-commit callback %r failed", callback)
+
+
+def rollback() -> None:
+    db.session.rollback()
+
+
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _drop_pending_work(session, previous_transaction) -> None:
+    """A rolled-back transaction sends nothing (a rolled-back savepoint keeps the outer work)."""
+    if not previous_transaction.nested:
+        session.info.pop(PENDING_KEY, None)
+
+
+def finish_request(response: Response) -> Response:
+    """Commit a successful request; roll back one that answers with an error."""
+    if response.status_code < 400:
+        commit()
+    else:
+        rollback()
+    return response
+
+
+def init_transactions(app: Flask) -> None:
+    app.after_request(finish_request)
