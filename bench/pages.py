@@ -23,7 +23,7 @@ os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sql
 
 from flask_migrate import upgrade
 
-from expertise_app import create_app
+from expertise_app import create_app, transaction
 from expertise_app.cases.models import ExpertiseRequest
 from expertise_app.demo import seed_demo
 from expertise_app.extensions import db
@@ -37,11 +37,12 @@ def main() -> None:
     with app.app_context():
         upgrade()
         seed_demo()
+        transaction.commit()
         case_ids = db.session.scalars(sa.select(ExpertiseRequest.id).order_by(ExpertiseRequest.id)).all()
         sa.event.listen(db.engine, "before_cursor_execute", lambda *args: queries.update(count=queries["count"] + 1))
     client = app.test_client()
     client.post("/login", data={"email": "manager@demo.passerelle.example", "password": "demo-manager-2026"})
-    pages = ["/cases", "/cases?per_page=100", "/dashboard", f"/cases/{case_ids[0]}", f"/cases/{case_ids[-1]}"]
+    pages = ["/cases", "/cases?per_page=100", "/cases?pause=waiting", "/dashboard", f"/cases/{case_ids[0]}", f"/cases/{case_ids[-1]}"]
     print(f"{'page':28} {'status':>6} {'ms/request':>11} {'queries':>8}")
     for url in pages:
         client.get(url)

@@ -51,6 +51,11 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def without_nul(text: str) -> str:
+    """Text without NUL characters, which PostgreSQL cannot store or compare."""
+    return text.replace("\x00", "") if isinstance(text, str) else text
+
+
 def insert_for_dialect(table: Table):
     """An INSERT with ON CONFLICT clauses, for the database in use (PostgreSQL or SQLite)."""
     from .extensions import db

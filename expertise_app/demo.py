@@ -42,6 +42,7 @@ from .cases import operations
 from .cases.models import ExpertiseRequest
 from .db_types import utcnow
 from .extensions import db
+from .reference import ASSESSMENT_CRITERIA
 
 SEED = 2026
 HISTORY_DAYS = 550  # accounts exist from about 18 months ago; the oldest request is a little younger
@@ -855,7 +856,10 @@ def _assess(*, rng, scenario, **_) -> tuple[Actor, dict]:
     else:
         actor = ("expert", rng.choice(_experts_for(scenario.field)))
     note = rng.choice(ELIGIBILITY_NOTES).format(directorate=DIRECTORATE_OF[scenario.field])
+    checklist = {f"check_{code}": "yes" for code in ASSESSMENT_CRITERIA.codes}
+    checklist["check_funding"] = rng.choice(("yes", "unknown"))
     return actor, {
+        **checklist,
         "eligibility_notes": note,
         "priority": scenario.priority,
         "field": scenario.field,

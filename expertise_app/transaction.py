@@ -56,7 +56,10 @@ def commit() -> None:
 
 
 def rollback() -> None:
-    db.session.rollback()
+    """Roll back the session and drop what was registered (even if nothing reached the database)."""
+    session = db.session()
+    session.info.pop(PENDING_KEY, None)
+    session.rollback()
 
 
 @sa.event.listens_for(sa.orm.Session, "after_soft_rollback")

@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 
 from config import TestingConfig
 from expertise_app import create_app
+from expertise_app.auth.tokens import create_token
 from expertise_app.extensions import db
 
 from .factories import Cast, Factory
@@ -186,3 +187,58 @@ def signed_in(visitor_factory):
 def cast(factory: Factory) -> Cast:
     """One person in each relation to a request: see tests/matrix.py."""
     return factory.cast()
+
+
+class ApiClient:
+    """Calls the API with a bearer token, each call in its own application context."""
+
+    def __init__(self, app: Flask, token: str | None):
+        self.app = app
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def call(self, method: str, url: str, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        with self.app.app_context():
+            response = self.client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
+            response.get_data()
+        db.session.expire_all()
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.call("GET", url, **kwargs)
+
+    def post(self, url: str, body=None, **kwargs):
+        return self.call("POST", url, json=body, **kwargs)
+
+    def fire(self, request_id: int, action: str, version: int, **data):
+        return self.post(f"/requests/{request_id}/actions", {"action": action, "version": version, **data})
+
+    def fire_transition(self, request_id: int, trigger: str, version: int, **data):
+        """The deprecated endpoint, kept for earlier clients."""
+        return self.post(f"/requests/{request_id}/transitions", {"trigger": trigger, "version": version, **data})
+
+
+@pytest.fixture
+def api(app: Flask):
+    """`api(user)`: an API client holding a fresh token of `user`."""
+
+    def client_for(user) -> ApiClient:
+        _token, secret = create_token(user, "tests")
+        db.session.commit()
+        return ApiClient(app, secret)
+
+    return client_for
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    body = response.get_json()
+    assert body["status"] == status
+    assert body["title"] and body["type"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from expertise_app import transaction
 from expertise_app.auth.accounts import create_user, get_or_create_organisation
 from expertise_app.auth.models import ExpertProfile, Organisation, Role, User
 from expertise_app.auth.passwords import hash_password
@@ -119,7 +120,7 @@ class Factory:
 
     def organisation(self, name: str | None = None, country: str = "TN") -> Organisation:
         organisation = get_or_create_organisation(name or f"Heritage Agency {self._n()}", country)
-        db.session.commit()
+        transaction.commit()
         return organisation
 
     def user(self, role: str, organisation: Organisation | None = None, name: str | None = None, **fields) -> User:
@@ -138,7 +139,7 @@ class Factory:
             setattr(user, key, value)
         if role == Role.EXPERT:
             user.profile = ExpertProfile(fields=["TOU"], languages=["fr"], regions=["TN"], department="Heritage")
-        db.session.commit()
+        transaction.commit()
         return user
 
     def partner(self, organisation: Organisation | None = None, **fields) -> User:
@@ -164,7 +165,7 @@ class Factory:
         """
         author = author or self.partner()
         case = operations.file_request(author, request_data(**data)).case
-        db.session.commit()
+        transaction.commit()
         if state == "closed" and outcome == "declined":
             return self.fire(case, "decline")
         if state == "closed" and outcome == "withdrawn":
@@ -189,7 +190,7 @@ class Factory:
             team = [self.expert()]
         data = step_data(trigger, case, team=team, **overrides)
         operations.perform(case, trigger, actor, data, case.version)
-        db.session.commit()
+        transaction.commit()
         return case
 
     def assign_lead(self, case: ExpertiseRequest, expert: User) -> ExpertiseRequest:
@@ -226,7 +227,7 @@ class Factory:
             other_partner=person(Role.PARTNER, other),  # a partner of another organisation
         )
         db.session.add_all(vars(cast).values())
-        db.session.commit()
+        transaction.commit()
         return cast
 
     def cast_case(self, cast: Cast, state: str) -> ExpertiseRequest:
@@ -238,14 +239,14 @@ class Factory:
         is written directly (no workflow step proposes one yet).
         """
         case = operations.file_request(cast.partner, request_data()).case
-        db.session.commit()
+        transaction.commit()
         if state == "submitted":
             self.fire(case, "assign_lead", actor=cast.manager, team=cast.team)
         for trigger in PATH_TO[state]:
             self.fire(case, trigger, actor=cast.manager, team=cast.team)
         if not case.assignments:
             db.session.add_all(Assignment(request_id=case.id, expert_id=expert.id) for expert in cast.team)
-            db.session.commit()
+            transaction.commit()
         db.session.expire_all()
         return case
 

@@ -14,9 +14,9 @@ from expertise_app.auth.tokens import create_token
 from expertise_app.cases.models import Assignment
 from expertise_app.extensions import db
 
+from .conftest import ApiClient
 from .factories import snapshot, step_data
 from .pages import text
-from .test_api import ApiClient
 
 
 def test_a_refused_action_keeps_what_the_user_typed(factory, cast, signed_in):

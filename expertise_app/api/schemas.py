@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..cases.queries import DEFAULT_SORT, SORTS
+from ..cases.queries import DEFAULT_SORT, PAUSES, SORTS
 from ..cases.states import State
 from ..reference import COUNTRIES, FIELDS
 
@@ -186,6 +186,9 @@ class FieldCountSchema(ma.Schema):
 class DashboardSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
     open = ma.fields.Integer(required=True)
+    waiting_for_partner = ma.fields.Integer(required=True, metadata={"description": "open requests"})
+    answers_overdue = ma.fields.Integer(required=True, metadata={"description": "open requests"})
+    on_hold = ma.fields.Integer(required=True, metadata={"description": "open requests"})
     states = ma.fields.List(ma.fields.Nested(CountSchema), required=True)
     outcomes = ma.fields.List(ma.fields.Nested(CountSchema), required=True)
     fields = ma.fields.List(ma.fields.Nested(FieldCountSchema), required=True)
@@ -199,6 +202,10 @@ class RequestQuerySchema(ma.Schema):
     country = ma.fields.String(validate=ma.validate.OneOf(COUNTRIES.codes))
     q = ma.fields.String(validate=ma.validate.Length(max=100), metadata={"description": "text in reference or title"})
     assigned = ma.fields.String(validate=ma.validate.OneOf(["me"]))
+    pause = ma.fields.String(
+        validate=ma.validate.OneOf(list(PAUSES)),
+        metadata={"description": "waiting for the partner, their answer overdue, or on hold"},
+    )
     sort = ma.fields.String(load_default=DEFAULT_SORT, validate=ma.validate.OneOf(list(SORTS)))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))

@@ -459,6 +459,9 @@ def get_dashboard():
     return {
         "total": data["total"],
         "open": data["open"],
+        "waiting_for_partner": data["pauses"]["waiting"],
+        "answers_overdue": data["pauses"]["overdue"],
+        "on_hold": data["pauses"]["on_hold"],
         "states": [{"code": code, "count": count} for code, count in data["states"].items()],
         "outcomes": [{"code": code, "count": count} for code, count in data["outcomes"].items()],
         "fields": [{"code": code, "open": open_, "total": total} for code, open_, total in data["fields"]],

@@ -99,7 +99,7 @@ class User(UserMixin, db.Model):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    return email.replace("\x00", "").strip().lower()
 
 
 class ExpertProfile(db.Model):

@@ -170,7 +170,9 @@ for _name, _field in CHECKLIST_FIELDS.items():
 
 class DeclineForm(ActionForm):
     decline_reason = VocabularySelect(_l("Reason code"), [DataRequired()], vocabulary=DECLINE_REASONS)
-    reason = TextAreaField(_l("Reason (shown to the partner)"), [DataRequired(), Length(min=10, max=4000)])
+    reason = TextAreaField(
+        _l("Reason"), [DataRequired(), Length(min=10, max=4000)], description=_l("Shown to the partner.")
+    )
 
 
 class RedirectForm(ActionForm):
@@ -180,7 +182,9 @@ class RedirectForm(ActionForm):
         [Optional(), Length(max=200)],
         description=_l("For example the operator's name, or the contact at the EU Delegation."),
     )
-    reason = TextAreaField(_l("Reason (shown to the partner)"), [DataRequired(), Length(min=10, max=4000)])
+    reason = TextAreaField(
+        _l("Reason"), [DataRequired(), Length(min=10, max=4000)], description=_l("Shown to the partner.")
+    )
 
 
 class MobiliseForm(ActionForm):
@@ -251,9 +255,9 @@ LATEST_DUE_DAYS = 180
 
 class AskPartnerForm(ActionForm):
     question = TextAreaField(
-        _l("Question (shown to the partner)"),
+        _l("Question"),
         [DataRequired(), Length(min=10, max=4000)],
-        description=_l("Say what you need, for example the official request letter."),
+        description=_l("Shown to the partner. Say what you need, for example the official request letter."),
     )
     due_on = DateField(_l("Answer needed by"), [InputRequired(), not_in_past])
 
@@ -272,17 +276,20 @@ class AnswerForm(ActionForm):
 
 class CancelQuestionForm(ActionForm):
     reason = TextAreaField(
-        _l("Why the question no longer needs an answer (shown to the partner)"),
+        _l("Why no answer is needed any more"),
         [DataRequired(), Length(min=3, max=4000)],
+        description=_l("Shown to the partner."),
     )
 
 
 class HoldForm(ActionForm):
-    reason = TextAreaField(_l("Reason (shown to the partner)"), [DataRequired(), Length(min=5, max=4000)])
+    reason = TextAreaField(
+        _l("Reason"), [DataRequired(), Length(min=5, max=4000)], description=_l("Shown to the partner.")
+    )
 
 
 class ResumeForm(ActionForm):
-    note = TextAreaField(_l("Note (shown to the partner)"), [Optional(), Length(max=4000)])
+    note = TextAreaField(_l("Note"), [Optional(), Length(max=4000)], description=_l("Shown to the partner."))
 
 
 class EditRequestForm(RequestFields, ActionForm):

@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..auth.models import User
-from ..db_types import insert_for_dialect, utcnow
+from ..db_types import insert_for_dialect, utcnow, without_nul
 from ..extensions import db
 from .forms import RequestForm
 from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter
@@ -99,13 +99,16 @@ class InvalidData(CaseError):
 
 
 def _as_multidict(data: Mapping[str, Any] | None) -> MultiDict:
-    """Accept a submitted form (MultiDict) or plain JSON-like data (lists for multi-values)."""
+    """A submitted form (MultiDict) or plain JSON-like data (lists for multi-values), as form data.
+
+    NUL characters are dropped: no text has a use for them, and PostgreSQL refuses them.
+    """
     if isinstance(data, MultiDict):
-        return data
+        return MultiDict((key, without_nul(value)) for key, value in data.items(multi=True))
     pairs: list[tuple[str, Any]] = []
     for key, value in (data or {}).items():
         values = value if isinstance(value, list | tuple) else [value]
-        pairs.extend((key, "" if item is None else str(item)) for item in values)
+        pairs.extend((key, without_nul("" if item is None else str(item))) for item in values)
     return MultiDict(pairs)
 
 
@@ -238,6 +241,8 @@ def perform(
     _check_version(case, expected_version)
     _check_allowed(actor, case, action)
     at = at or utcnow()
+    if action.partial and not isinstance(data, MultiDict):
+        data = _with_current_values(case, action, data or {})
     form = _validated(action.form, data, case=case, today=at.date())
     values = form.data
     record = action.record(case, values)
@@ -256,6 +261,16 @@ def perform(
     _append_event(case, actor, name, from_state, case.state, record, at)
     _flush_or_stale()
     return case
+
+
+def _with_current_values(case: ExpertiseRequest, action: Action, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Data sent as JSON to a partial action: the fields it leaves out keep the case's values.
+
+    (A page always sends every field of its form, so that an emptied field is seen as such.)
+    """
+    current = action.form(formdata=None, case=case).data
+    completed = {name: all_values(case, {name: value})[name] for name, value in current.items()}
+    return {**completed, **data}
 
 
 def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -10,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..auth.models import User
+from ..db_types import utcnow, without_nul
 from ..reference import COUNTRIES, FIELDS
 from .models import ExpertiseRequest
 from .states import State
@@ -22,6 +24,17 @@ SORTS = {
 }
 DEFAULT_SORT = "newest"
 
+# What a request may be paused by: the partner's answer (and whether it is overdue), or a hold.
+PAUSES = ("waiting", "overdue", "on_hold")
+
+
+def pause_filter(pause: str, today: date) -> sa.ColumnElement[bool]:
+    if pause == "waiting":
+        return ExpertiseRequest.waiting_since.isnot(None)
+    if pause == "overdue":
+        return sa.and_(ExpertiseRequest.waiting_since.isnot(None), ExpertiseRequest.question_due_on < today)
+    return ExpertiseRequest.on_hold_since.isnot(None)
+
 
 @dataclass(frozen=True)
 class CaseFilters:
@@ -31,6 +44,7 @@ class CaseFilters:
     field: str | None = None
     country: str | None = None
     assigned_to_me: bool = False
+    pause: str | None = None
     q: str | None = None
     sort: str = DEFAULT_SORT
 
@@ -45,13 +59,14 @@ class CaseFilters:
             field=known("field", FIELDS),
             country=known("country", COUNTRIES),
             assigned_to_me=args.get("assigned") == "me",
-            q=(args.get("q") or "").strip()[:100] or None,
+            pause=known("pause", PAUSES),
+            q=without_nul(args.get("q") or "").strip()[:100] or None,
             sort=known("sort", SORTS) or DEFAULT_SORT,
         )
 
     @property
     def active(self) -> bool:
-        return any((self.state, self.field, self.country, self.assigned_to_me, self.q))
+        return any((self.state, self.field, self.country, self.assigned_to_me, self.pause, self.q))
 
 
 def _escape_like(text: str) -> str:
@@ -69,6 +84,8 @@ def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
         query = query.where(ExpertiseRequest.country == filters.country)
     if filters.assigned_to_me:
         query = query.where(policy.assigned_to_filter(user))
+    if filters.pause:
+        query = query.where(pause_filter(filters.pause, utcnow().date()))
     if filters.q:
         pattern = "%" + _escape_like(filters.q.lower()) + "%"
         query = query.where(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from ..cases.models import ExpertiseRequest
 from ..cases.states import State
+from ..db_types import utcnow
 from ..extensions import db
 
 
@@ -35,9 +36,25 @@ def outcome_counts() -> dict[str, int]:
     return count_by(ExpertiseRequest.outcome)
 
 
+def pause_counts() -> dict[str, int]:
+    """Open requests waiting for the partner (and of those, overdue), and on hold: one query."""
+    waiting = ExpertiseRequest.waiting_since.isnot(None)
+    overdue = sa.and_(waiting, ExpertiseRequest.question_due_on < utcnow().date())
+    held = ExpertiseRequest.on_hold_since.isnot(None)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(waiting),
+            sa.func.count().filter(overdue),
+            sa.func.count().filter(held),
+        ).where(ExpertiseRequest.state != str(State.CLOSED))
+    ).one()
+    return {"waiting": row[0], "overdue": row[1], "on_hold": row[2]}
+
+
 def overview() -> dict:
     states = state_counts()
     return {
+        "pauses": pause_counts(),
         "states": states,
         "total": sum(states.values()),
         "open": sum(count for state, count in states.items() if state != State.CLOSED),

@@ -1,0 +1,165 @@
+"""What every page owes its readers: no attribute written as "None" (screen readers then
+announce every field as invalid), a language switch that keeps what was typed, and a
+number of SQL queries that does not grow with the rows shown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from expertise_app.cases.models import ExpertiseRequest
+from expertise_app.extensions import db
+
+from .factories import count, request_data
+from .matrix import NAMES
+from .pages import form_posting_to, text
+
+NONE_ATTRIBUTE = re.compile(r'\s[\w-]+="None"')
+
+
+def _pages_of(cast, case_ids: dict[str, int]) -> dict[str, list[str]]:
+    cases = [f"/cases/{case_id}" for case_id in case_ids.values()]
+    return {
+        "partner": ["/cases", "/cases/new", "/account", *cases, f"/cases/{case_ids['submitted']}/actions/edit"],
+        "manager": ["/dashboard", "/cases", *cases, *(f"/cases/{case_ids['submitted']}/actions/{n}" for n in NAMES)],
+        "unrelated_expert": ["/cases", *cases],
+    }
+
+
+def test_no_page_writes_an_attribute_as_none(factory, cast, signed_in, visitor):
+    case_ids = {state: factory.cast_case(cast, state).id for state in ("submitted", "assessed", "closed")}
+    login = visitor.get("/login").get_data(as_text=True)
+    assert not NONE_ATTRIBUTE.findall(login)
+    assert not NONE_ATTRIBUTE.findall(visitor.post("/login", {"email": "x", "password": ""}).get_data(as_text=True))
+    for person, urls in _pages_of(cast, case_ids).items():
+        session = signed_in(cast[person])
+        for url in urls:
+            response = session.get(url)
+            html = response.get_data(as_text=True)
+            assert response.status_code in (200, 403, 409), (person, url)
+            assert not NONE_ATTRIBUTE.findall(html), (person, url, NONE_ATTRIBUTE.findall(html)[:3])
+
+
+def test_a_form_with_errors_marks_only_the_fields_in_error(factory, signed_in):
+    response = signed_in(factory.partner()).post("/cases/new", request_data(title=""))
+    html = response.get_data(as_text=True)
+    invalid = re.findall(r'<(?:input|select|textarea)[^>]*aria-invalid="true"[^>]*>', html)
+    assert len(invalid) == 1 and 'name="title"' in invalid[0]
+
+
+# --- switching the language keeps what was typed ------------------------------------------------
+
+
+def test_switching_language_in_the_new_request_form_keeps_everything_typed(factory, signed_in):
+    partner = factory.partner()
+    visitor = signed_in(partner)
+    key = form_posting_to(visitor.get("/cases/new").get_data(as_text=True), "").value("submission_key")
+    typed = request_data(title="Inventaire des textiles du musée national")
+
+    response = visitor.post("/cases/new", {**typed, "submission_key": key, "switch_language": "fr"})
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="fr"' in html
+    form = form_posting_to(html, "")
+    assert form.value("title") == typed["title"]
+    assert form.value("context") == typed["context"]
+    assert sorted(form.values["working_languages"]) == ["ar", "fr"]
+    assert form.value("submission_key") == key
+    assert "error-summary" not in html  # nothing was validated: no error is shown
+    assert count(ExpertiseRequest) == 0  # switching files nothing
+    db.session.refresh(partner)
+    assert partner.locale == "fr"
+    assert visitor.post("/cases/new", {**typed, "submission_key": key}).status_code == 302
+    assert count(ExpertiseRequest) == 1
+
+
+def test_the_language_buttons_of_a_form_page_send_that_form(factory, signed_in):
+    html = signed_in(factory.partner()).get("/cases/new").get_data(as_text=True)
+    buttons = re.findall(r'<button [^>]*name="switch_language"[^>]*>', html)
+    assert len(buttons) == 3
+    assert all('form="request-form"' in button and "formnovalidate" in button for button in buttons)
+
+
+def test_switching_language_in_the_edit_form_keeps_the_changes_and_saves_nothing(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    visitor = signed_in(cast.partner)
+    url = f"/cases/{case.id}/actions/edit"
+    response = visitor.post(
+        url,
+        {**request_data(title="A changed title, not yet saved"), "version": case.version, "switch_language": "ar"},
+        token_from="/cases",
+    )
+    assert response.status_code == 200
+    assert 'dir="rtl"' in response.get_data(as_text=True)
+    assert form_posting_to(response.get_data(as_text=True), url).value("title") == "A changed title, not yet saved"
+    db.session.expire_all()
+    assert db.session.get(ExpertiseRequest, case.id).title == request_data()["title"]
+
+
+# --- queries stay constant in the number of rows ----------------------------------------------
+
+
+@pytest.fixture
+def queries(app):
+    """Count the SQL statements of a block: `with queries() as counted: …; counted[0]`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counted = [0]
+
+        def count_statement(*_args):
+            counted[0] += 1
+
+        sa.event.listen(db.engine, "before_cursor_execute", count_statement)
+        try:
+            yield counted
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count_statement)
+
+    return counting
+
+
+def _queries_of(visitor, url: str, queries) -> int:
+    with queries() as counted:
+        response = visitor.get(url)
+    assert response.status_code == 200
+    return counted[0]
+
+
+@pytest.mark.parametrize("person", ["manager", "partner"])
+def test_the_lists_run_as_many_queries_for_three_rows_as_for_twenty(factory, cast, signed_in, api, queries, person):
+    for _ in range(3):
+        factory.cast_case(cast, "submitted")
+    visitor, client = signed_in(cast[person]), api(cast[person])
+    visitor.get("/cases"), client.get("/requests")  # the first call also notes the token's use
+    few_page = _queries_of(visitor, "/cases", queries)
+    with queries() as few_api:
+        client.get("/requests")
+    for state in ("assessed", "skills_mobilised", "closed"):
+        for _ in range(6):
+            factory.cast_case(cast, state)
+    many_page = _queries_of(visitor, "/cases", queries)
+    with queries() as many_api:
+        client.get("/requests")
+    assert few_page == many_page
+    assert few_api[0] == many_api[0]
+
+
+def test_a_case_page_runs_as_many_queries_for_a_short_history_as_for_a_long_one(factory, cast, signed_in, queries):
+    short = factory.cast_case(cast, "assessed")
+    long = factory.cast_case(cast, "assessed")
+    for _ in range(5):
+        factory.fire(long, "ask_partner", actor=cast.manager)
+        factory.fire(long, "answer", actor=cast.partner)
+        factory.fire(long, "hold", actor=cast.manager)
+        factory.fire(long, "resume", actor=cast.manager)
+    for person in ("manager", "partner"):
+        visitor = signed_in(cast[person])
+        assert _queries_of(visitor, f"/cases/{short.id}", queries) == _queries_of(
+            visitor, f"/cases/{long.id}", queries
+        ), person
+    assert "Resumed" in text(signed_in(cast.manager).get(f"/cases/{long.id}").get_data(as_text=True))
