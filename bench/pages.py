@@ -42,7 +42,14 @@ def main() -> None:
         sa.event.listen(db.engine, "before_cursor_execute", lambda *args: queries.update(count=queries["count"] + 1))
     client = app.test_client()
     client.post("/login", data={"email": "manager@demo.passerelle.example", "password": "demo-manager-2026"})
-    pages = ["/cases", "/cases?per_page=100", "/cases?pause=waiting", "/dashboard", f"/cases/{case_ids[0]}", f"/cases/{case_ids[-1]}"]
+    pages = [
+        "/cases",
+        "/cases?per_page=100",
+        "/cases?pause=waiting",
+        "/dashboard",
+        f"/cases/{case_ids[0]}",
+        f"/cases/{case_ids[-1]}",
+    ]
     print(f"{'page':28} {'status':>6} {'ms/request':>11} {'queries':>8}")
     for url in pages:
         client.get(url)

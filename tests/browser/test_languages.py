@@ -104,6 +104,7 @@ def test_staff_work_in_french(app, page, live_server, people, factory, screensho
 
     page.goto(f"{live_server}/cases/{case.id}")
     screenshot(page, "fr-expert-case")
+    page.click("#action-assess summary")
     page.fill("#action-assess textarea[name=eligibility_notes]", "Établissement public éligible.")
     page.click("#action-assess button[type=submit]")
     assert page.locator(".flash-success").count() == 1
