@@ -314,6 +314,13 @@ def test_an_edit_that_changes_nothing_is_refused_and_writes_nothing(factory, cas
     assert snapshot(case.id) == before
 
 
+def test_the_same_languages_in_another_order_are_no_change(factory, cast):
+    case = factory.cast_case(cast, "submitted")
+    with pytest.raises(operations.NothingToDo):
+        operations.perform(case, "edit", cast.partner, request_data(working_languages=["ar", "fr"]), case.version)
+    db.session.rollback()
+
+
 def test_once_assessed_the_partner_adds_information_by_answering_not_by_editing(factory, cast, signed_in):
     case = factory.cast_case(cast, "assessed")
     before = snapshot(case.id)

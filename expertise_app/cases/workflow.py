@@ -156,12 +156,19 @@ def all_values(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any]
     return {name: json_ready(value) for name, value in values.items()}
 
 
+def _differs(old: Any, new: Any) -> bool:
+    """A list of codes is the same whatever its order (working languages ticked in another order)."""
+    if isinstance(old, list) and isinstance(new, list):
+        return sorted(map(str, old)) != sorted(map(str, new))
+    return old != new
+
+
 def changed_values(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any] | None:
     """Each changed field with its old and new value; None when nothing changed."""
     changes = {
         name: {"from": json_ready(getattr(case, name)), "to": json_ready(value)}
         for name, value in values.items()
-        if getattr(case, name) != value
+        if _differs(getattr(case, name), value)
     }
     return {"changes": changes} if changes else None
 
