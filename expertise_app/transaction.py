@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "passerelle.after_commit"
 
 
-def _pending(session) -> list[tuple[Callable[..., Any], tuple, dict]]:
+def _pending(session) -> list[tuple[Callable[..., Any], tuple, dict, Any]]:
     return session.info.setdefault(PENDING_KEY, [])
 
 
@@ -36,7 +36,9 @@ def after_commit(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Non
     Pass ids, not ORM objects: the callback runs after the commit, when the
     objects of the transaction are expired.
     """
-    _pending(db.session()).append((callback, args, kwargs))
+    session = db.session()
+    # Remember the savepoint it was registered in (if any): rolling that back drops it.
+    _pending(session).append((callback, args, kwargs, session.get_nested_transaction()))
 
 
 def commit() -> None:
@@ -48,7 +50,7 @@ def commit() -> None:
     session = db.session()
     session.commit()
     callbacks = session.info.pop(PENDING_KEY, [])
-    for callback, args, kwargs in callbacks:
+    for callback, args, kwargs, _savepoint in callbacks:
         try:
             callback(*args, **kwargs)
         except Exception:
@@ -62,11 +64,23 @@ def rollback() -> None:
     session.rollback()
 
 
+def _inside(transaction, savepoint) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
+
+
 @sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
 def _drop_pending_work(session, previous_transaction) -> None:
-    """A rolled-back transaction sends nothing (a rolled-back savepoint keeps the outer work)."""
+    """A rolled-back transaction sends nothing; a rolled-back savepoint drops what was
+    registered inside it and keeps the work registered outside it."""
     if not previous_transaction.nested:
         session.info.pop(PENDING_KEY, None)
+        return
+    pending = session.info.get(PENDING_KEY, [])
+    pending[:] = [entry for entry in pending if not _inside(entry[3], previous_transaction)]
 
 
 def finish_request(response: Response) -> Response:

@@ -15,7 +15,7 @@ from expertise_app.cases.models import Assignment
 from expertise_app.extensions import db
 
 from .conftest import ApiClient
-from .factories import snapshot, step_data
+from .factories import request_data, snapshot, step_data
 from .pages import text
 
 
@@ -120,3 +120,47 @@ def test_the_language_switcher_after_a_refused_post_returns_to_a_page(factory, c
     assert response.status_code == 409
     next_value = re.search(r'name="next" value="([^"]+)"', response.get_data(as_text=True)).group(1)
     assert next_value == page
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"action": "hold", "version": VERSION, "reason": "hold \\ud800 reason"}', "reason"),
+        ('{"action": "hold", "version": VERSION, "reason": ["first reason", "second reason"]}', "reason"),
+        ('{"action": "resume", "version": VERSION, "note": true}', "note"),
+        (
+            '{"action": "decline", "version": VERSION, "decline_reason": ["duplicate"], "reason": "A reason."}',
+            "decline_reason",
+        ),
+    ],
+    ids=["unpaired-surrogate", "list-for-one-value", "boolean", "list-of-codes"],
+)
+def test_values_of_the_wrong_kind_are_refused_field_by_field(factory, cast, manager_api, body, field):
+    case = factory.cast_case(cast, "assessed")
+    if '"resume"' in body:
+        factory.fire(case, "hold", actor=cast.manager)
+    before = snapshot(case.id)
+    payload = body.replace("VERSION", str(before.version))
+    response = manager_api.call("POST", f"/requests/{case.id}/actions", data=payload, content_type="application/json")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert list(response.get_json()["errors"]) == [field]
+    assert snapshot(case.id) == before
+
+
+def test_a_new_request_with_an_unpaired_surrogate_is_refused(cast, app):
+    _token, secret = create_token(cast.partner, "edge cases")
+    db.session.commit()
+    body = '{"title": "Surrogate \\udfff title"}'
+    response = ApiClient(app, secret).call("POST", "/requests", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert "title" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "tab\there"])
+def test_an_idempotency_key_with_control_characters_is_refused(cast, app, key):
+    from expertise_app.cases import operations
+
+    with pytest.raises(operations.CaseError) as refused:
+        operations.file_request(cast.partner, request_data(), idempotency_key=key)
+    assert refused.value.status == 400
+    db.session.rollback()

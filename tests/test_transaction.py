@@ -71,6 +71,19 @@ def test_registered_work_is_dropped_when_the_database_rolls_back(factory):
     assert (seen, count(Organisation)) == ([], 0)
 
 
+def test_a_rolled_back_savepoint_drops_only_the_work_registered_inside_it(factory):
+    seen = []
+    transaction.after_commit(seen.append, "outside")
+    savepoint = db.session.begin_nested()
+    transaction.after_commit(seen.append, "inside")
+    savepoint.rollback()
+    kept = db.session.begin_nested()
+    transaction.after_commit(seen.append, "inside a savepoint that is kept")
+    kept.commit()
+    transaction.commit()
+    assert seen == ["outside", "inside a savepoint that is kept"]
+
+
 def test_a_failing_callback_does_not_stop_the_others(factory):
     seen = []
     transaction.after_commit(lambda: 1 / 0)

@@ -17,11 +17,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
+from wtforms import SelectMultipleField
 
 from .. import policy, reference
 from ..auth.models import Role, User
 from ..auth.tokens import user_for_token
 from ..cases import operations
+from ..cases.forms import RequestForm
 from ..cases.models import ExpertiseRequest
 from ..cases.presenters import visible_history
 from ..cases.queries import CaseFilters, visible_cases
@@ -30,7 +32,7 @@ from ..cases.workflow import ACTIONS, INITIAL_STATE, MACHINE, TRANSITIONS, Actio
 from ..dashboard import queries as dashboard_queries
 from ..errors import problem, status_title
 from ..extensions import csrf, db
-from .jsonschema import form_schema
+from .jsonschema import form_schema, unbound_fields
 from .schemas import (
     DashboardSchema,
     ExpertSchema,
@@ -109,9 +111,16 @@ def json_object() -> dict[str, Any]:
         raise BadRequest(_("The body is not valid JSON.")) from error
     if not isinstance(data, dict):
         raise BadRequest(_("The body must be a JSON object."))
+    if not all(_is_text(name) for name in data):
+        raise BadRequest(_("The body's names must be valid text."))
     wrong = {
         name: [_("Must be a string, a number or a list of them.")] for name, value in data.items() if not _flat(value)
     }
+    wrong.update(
+        (name, [_("Contains characters that are not valid text (an unpaired surrogate).")])
+        for name, value in data.items()
+        if name not in wrong and not all(_is_text(item) for item in (value if isinstance(value, list) else [value]))
+    )
     if wrong:
         raise FieldErrors(wrong)
     return data
@@ -121,6 +130,34 @@ def _flat(value) -> bool:
     """Form data is flat: a scalar, or (for multi-valued fields) a list of scalars."""
     scalar = (str, int, float, bool, type(None))
     return isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(item, scalar) for item in value))
+
+
+def _is_text(value) -> bool:
+    """Not a string, or one that UTF-8 can carry (JSON allows "\\ud800", which no database stores)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_shapes(form_class, data: dict[str, Any]) -> None:
+    """A value of the right kind for each field of `form_class`: a list only where the field takes
+    several values, and never true or false (no field is a yes/no); else 422 field by field."""
+    multi = {
+        name for name, unbound in unbound_fields(form_class) if issubclass(unbound.field_class, SelectMultipleField)
+    }
+    wrong = {}
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and name not in multi:
+            wrong[name] = [_("Must be a single value, not a list.")]
+        elif any(isinstance(item, bool) for item in values):
+            wrong[name] = [_("Must be a string or a number, not true or false.")]
+    if wrong:
+        raise FieldErrors(wrong)
 
 
 def require(allowed: bool) -> None:
@@ -343,7 +380,9 @@ def create_request():
     """File a new request (partners). It starts in the state `submitted`."""
     user = caller()
     key = request.headers.get("Idempotency-Key")
-    case = operations.file_request(user, json_object(), idempotency_key=key).case
+    body = json_object()
+    check_shapes(RequestForm, body)
+    case = operations.file_request(user, body, idempotency_key=key).case
     location = url_for("api.get_request", request_id=case.id, _external=False)
     return detail(case, user), 201, {"Location": location}
 
@@ -370,6 +409,7 @@ def _perform_from_body(request_id: int, name_key: str, names) -> dict[str, Any]:
         errors["version"] = [_("The version of the request you read (an integer) is required.")]
     if errors:
         raise FieldErrors(errors)
+    check_shapes(names[name].form, body)
     operations.perform(case, name, user, body, version)
     return detail(case, user)
 
@@ -470,8 +510,6 @@ def get_dashboard():
 
 def register_input_schemas(spec) -> None:
     """Publish what POST bodies accept, generated from the forms that validate them."""
-    from ..cases.forms import RequestForm
-
     spec.components.schema("NewRequest", form_schema(RequestForm))
     for action in ACTIONS.values():
         spec.components.schema(action.schema_name, action_body_schema(action))

@@ -188,8 +188,8 @@ def file_request(
     fields = form.data
     history = all_values(None, fields)
     if idempotency_key is not None:
-        if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-            raise CaseError(_("An idempotency key has 1 to 200 characters."))
+        if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
+            raise CaseError(_("An idempotency key has 1 to 200 printable characters."))
         earlier = _claim_key(author, idempotency_key, _fingerprint(history), at)
         if earlier is not None:
             case = db.session.get(ExpertiseRequest, earlier.request_id) if earlier.request_id else None
@@ -284,7 +284,9 @@ def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: dat
 
 
 def _check_version(case: ExpertiseRequest, expected_version: int | None) -> None:
-    if expected_version is None or int(expected_version) != case.version:
+    if expected_version is None:
+        raise StaleCase(_("The form did not say which version of the request it was made from. Reload the page."))
+    if int(expected_version) != case.version:
         raise StaleCase(_stale_message())
 
 
