@@ -11,6 +11,7 @@ from typing import Any
 
 from transitions import EventData
 
+from ..reference import ASSESSMENT_CRITERIA
 from .models import Assignment, ExpertiseRequest, Mission
 
 
@@ -32,9 +33,8 @@ def record_assessment(event: EventData) -> None:
     case.field = data["field"]
     case.acceptance = data["acceptance"]
     case.checklist = {
-        name.removeprefix("check_"): {"answer": value, "note": data.get("note_" + name.removeprefix("check_")) or ""}
-        for name, value in data.items()
-        if name.startswith("check_")
+        code: {"answer": data[f"check_{code}"], "note": data[f"note_{code}"] or ""}
+        for code in ASSESSMENT_CRITERIA.codes
     }
     if data.get("lead_expert"):
         case.lead_expert_id = data["lead_expert"]

@@ -268,9 +268,8 @@ def _with_current_values(case: ExpertiseRequest, action: Action, data: Mapping[s
 
     (A page always sends every field of its form, so that an emptied field is seen as such.)
     """
-    current = action.form(formdata=None, case=case).data
-    completed = {name: all_values(case, {name: value})[name] for name, value in current.items()}
-    return {**completed, **data}
+    current = all_values(case, action.form(formdata=None, case=case).data)
+    return {**current, **data}
 
 
 def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: datetime) -> None:

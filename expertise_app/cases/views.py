@@ -131,16 +131,11 @@ def _ids_prefixed(form, prefix: str):
     return form
 
 
-def has_own_page(action: Action) -> bool:
-    """Actions that close a request are confirmed on a page of their own; so is the edit form."""
-    return action.danger or action.partial
-
-
 def _render_case(case, failed_form=None, failed_action: str | None = None, status=200, error=None):
     """The request page: one form per action the user may perform now, links to the others."""
     inline, linked = {}, []
     for action in policy.allowed_actions(current_user, case):
-        if has_own_page(action):
+        if action.has_own_page:
             linked.append(action)
             continue
         form = failed_form if action.name == failed_action else action.form(formdata=None, case=case)
@@ -149,6 +144,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
     unsaved = _entered_text(failed_form) if failed_form is not None and failed_action not in inline else []
     staff = policy.can_see_internal(current_user)
     entries = timeline(case, current_user)
+    today = utcnow().date()
     return (
         render_template(
             "cases/detail.html",
@@ -159,11 +155,11 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             open_action=failed_action,
             entries=entries,
             internal=staff,
-            status=partner_status(case, entries, utcnow().date()),
+            status=partner_status(case, entries, today),
             waiting=policy.waiting_on_others(current_user, case) if staff else [],
             error=error,
             unsaved=unsaved,
-            today=utcnow().date(),
+            today=today,
         ),
         status,
     )
@@ -212,14 +208,14 @@ def perform_action(case_id: int, name: str):
         operations.perform(case, name, current_user, request.form, request.form.get("version", type=int))
     except (operations.InvalidData, operations.NothingToDo) as error:
         form = getattr(error, "form", None) or action.form(formdata=request.form, case=case)
-        if has_own_page(action):
+        if action.has_own_page:
             return _render_action_page(case, action, _ids_prefixed(form, name), error.status, error.message)
         return _render_case(case, _ids_prefixed(form, name), name, error.status, error.message)
     except operations.CaseError as error:
         db.session.rollback()
         case = _load_case(case_id)
         kept = _ids_prefixed(action.form(formdata=request.form, case=case), name)
-        if has_own_page(action) and policy.refusal(current_user, case, action) is None:
+        if action.has_own_page and policy.refusal(current_user, case, action) is None:
             return _render_action_page(case, action, kept, error.status, error.message)
         return _render_case(case, kept, name, error.status, error.message)
     flash(str(action.done), "success")

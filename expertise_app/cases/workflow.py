@@ -208,6 +208,11 @@ class Action:
         return tuple(dict.fromkeys(ROLE_OF_ACTOR[actor] for actor in self.actors))
 
     @property
+    def has_own_page(self) -> bool:
+        """Actions that close a request are confirmed on a page of their own; so is the edit form."""
+        return self.danger or self.partial
+
+    @property
     def title(self) -> str:
         return str(self.history_label or self.label)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..cases.models import ExpertiseRequest
+from ..cases.queries import PAUSES, pause_filter
 from ..cases.states import State
 from ..db_types import utcnow
 from ..extensions import db
@@ -37,18 +38,15 @@ def outcome_counts() -> dict[str, int]:
 
 
 def pause_counts() -> dict[str, int]:
-    """Open requests waiting for the partner (and of those, overdue), and on hold: one query."""
-    waiting = ExpertiseRequest.waiting_since.isnot(None)
-    overdue = sa.and_(waiting, ExpertiseRequest.question_due_on < utcnow().date())
-    held = ExpertiseRequest.on_hold_since.isnot(None)
+    """Open requests waiting for the partner, their answer overdue, and on hold: one query,
+    with the very filters the lists use (so each count matches the list it links to)."""
+    today = utcnow().date()
     row = db.session.execute(
-        sa.select(
-            sa.func.count().filter(waiting),
-            sa.func.count().filter(overdue),
-            sa.func.count().filter(held),
-        ).where(ExpertiseRequest.state != str(State.CLOSED))
+        sa.select(*(sa.func.count().filter(pause_filter(pause, today)) for pause in PAUSES)).where(
+            ExpertiseRequest.state != str(State.CLOSED)
+        )
     ).one()
-    return {"waiting": row[0], "overdue": row[1], "on_hold": row[2]}
+    return dict(zip(PAUSES, row, strict=True))
 
 
 def overview() -> dict:
