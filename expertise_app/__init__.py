@@ -54,10 +54,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
+    from .experts.views import bp as experts_bp
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
 
-    for blueprint in (auth_bp, cases_bp, dashboard_bp, health_bp, i18n_bp):
+    for blueprint in (auth_bp, cases_bp, dashboard_bp, experts_bp, health_bp, i18n_bp):
         app.register_blueprint(blueprint)
     init_api(app)
 

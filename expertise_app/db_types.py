@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, Table, event
+from sqlalchemy import DateTime, Engine, Integer, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -62,3 +64,23 @@ def insert_for_dialect(table: Table):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+class day_span(FunctionElement):
+    """The number of days from one date to another, both included, in SQL on either database."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "day_span"
+
+
+@compiles(day_span)
+def _day_span_sqlite(element, compiler, **kw) -> str:
+    start, end = (compiler.process(argument, **kw) for argument in element.clauses)
+    return f"(CAST(julianday({end}) - julianday({start}) AS INTEGER) + 1)"
+
+
+@compiles(day_span, "postgresql")
+def _day_span_postgresql(element, compiler, **kw) -> str:
+    start, end = (compiler.process(argument, **kw) for argument in element.clauses)
+    return f"(({end}) - ({start}) + 1)"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,12 +38,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from .auth.accounts import create_user, find_user_by_email, get_or_create_organisation
-from .auth.models import ExpertProfile, Organisation, Role, User
+from .auth.models import Organisation, Role, User
 from .cases import operations
 from .cases.models import ExpertiseRequest
 from .db_types import utcnow
+from .experts.models import Unavailability
+from .experts.services import ProfileValues, new_profile
 from .extensions import db
-from .reference import ASSESSMENT_CRITERIA
+from .reference import ASSESSMENT_CRITERIA, FIELDS
 
 SEED = 2026
 HISTORY_DAYS = 550  # accounts exist from about 18 months ago; the oldest request is a little younger
@@ -162,48 +165,186 @@ ORGANISATIONS: dict[str, DemoOrganisation] = {
 class DemoExpert:
     email: str
     name: str
+    institution: str  # INSTITUTIONS code
     department: str
-    fields: tuple[str, ...]  # FIELDS codes
-    languages: tuple[str, ...]  # ISO 639-1
-    regions: tuple[str, ...]  # ISO 3166-1 alpha-2: countries of experience
-    availability: str = "available"  # AVAILABILITY code
+    primary: tuple[str, ...]  # FIELDS codes
+    secondary: tuple[str, ...]
+    languages: str  # "fr:native en:fluent ar:working" (ISO 639-1: LANGUAGE_LEVELS code)
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2: countries of experience
+    regions: tuple[str, ...] = ()  # REGIONS codes
+    public_official: bool = True
+    seniority: str = "experienced"
+    max_missions: int = 2
+    away: tuple[tuple[int, int, str], ...] = ()  # unavailable: (first day, last day) from today, reason
+    biography: str = ""
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.primary + self.secondary
+
+    def profile_values(self) -> ProfileValues:
+        return ProfileValues(
+            primary_fields=list(self.primary),
+            secondary_fields=list(self.secondary),
+            languages=dict(item.split(":") for item in self.languages.split()),
+            countries=list(self.countries),
+            regions=list(self.regions),
+            institution=self.institution,
+            department=self.department,
+            public_official=self.public_official,
+            seniority=self.seniority,
+            max_concurrent_missions=self.max_missions,
+            biography=self.biography,
+        )
 
 
-EXPERTS: dict[str, DemoExpert] = {
+# The experts the scenarios name, then others enough for the suggestions to choose from.
+NAMED_EXPERTS: dict[str, DemoExpert] = {
     "laurent": DemoExpert(
-        "expert@demo.passerelle.example", "Camille Laurent", "DGPA — Heritage",
-        ("HER", "ARC", "ARH", "TOU", "DIG"), ("fr", "en", "ar"), ("TN", "MA", "DZ", "LB", "JO"),
+        "expert@demo.passerelle.example", "Camille Laurent", "central_service", "DGPA — Heritage",
+        ("HER", "ARC"), ("ARH", "TOU", "DIG"), "fr:native en:fluent ar:working",
+        ("TN", "MA", "DZ", "LB", "JO"), ("maghreb", "mashreq"), seniority="senior", max_missions=3,
+        biography="Chief heritage curator; twenty years of site management plans around the Mediterranean.",
     ),
     "moreau": DemoExpert(
-        "julien.moreau@culture.demo.passerelle.example", "Julien Moreau", "DGPA — Museums",
-        ("MUS", "TRN", "VIS", "DIG"), ("fr", "en", "ar"), ("MA", "CI", "BJ", "UA", "LB"),
+        "julien.moreau@culture.demo.passerelle.example", "Julien Moreau", "central_service", "DGPA — Museums",
+        ("MUS",), ("TRN", "VIS", "DIG"), "fr:native en:fluent ar:fluent",
+        ("MA", "CI", "BJ", "UA", "LB", "JO"), ("maghreb", "mashreq", "western_africa"), seniority="senior",
+        max_missions=3,
+        biography="Museum storage and preventive conservation; grew up in Beirut, works in Arabic and French.",
     ),
     "garnier": DemoExpert(
-        "helene.garnier@culture.demo.passerelle.example", "Hélène Garnier", "DGPA — Archaeology",
-        ("ARC", "HER", "TOU", "DIG"), ("fr", "en", "ar"), ("JO", "LB", "TN", "BJ", "UA"), "limited",
+        "helene.garnier@culture.demo.passerelle.example", "Hélène Garnier", "central_service",
+        "DGPA — Archaeology", ("ARC",), ("HER", "TOU", "DIG"), "fr:native en:fluent ar:working",
+        ("JO", "LB", "TN", "BJ", "UA"), ("mashreq",), seniority="senior", max_missions=2,
     ),
     "rousseau": DemoExpert(
-        "antoine.rousseau@culture.demo.passerelle.example", "Antoine Rousseau", "SG — Legal affairs",
-        ("REG", "IPR", "GOV"), ("fr", "en", "ru"), ("GE", "AL", "UA", "AM", "MX"),
+        "antoine.rousseau@culture.demo.passerelle.example", "Antoine Rousseau", "central_service",
+        "SG — Legal affairs", ("REG", "IPR"), ("GOV",), "fr:native en:fluent ru:working",
+        ("GE", "AL", "UA", "AM", "MX"), ("eu_enlargement", "eastern_partnership"), seniority="senior",
     ),
     "lefevre": DemoExpert(
-        "sophie.lefevre@culture.demo.passerelle.example", "Sophie Lefèvre", "DGCA — Creation",
-        ("PER", "MSC", "VIS", "EDU"), ("fr", "en", "es"), ("VN", "MX", "SN", "CI", "AL"), "limited",
+        "sophie.lefevre@culture.demo.passerelle.example", "Sophie Lefèvre", "central_service", "DGCA — Creation",
+        ("PER", "MSC"), ("VIS", "EDU"), "fr:native en:fluent es:fluent",
+        ("VN", "MX", "SN", "CI", "AL"), ("south_eastern_asia",), max_missions=2,
     ),
     "bertrand": DemoExpert(
-        "nicolas.bertrand@culture.demo.passerelle.example", "Nicolas Bertrand",
-        "DGMIC — Media and cultural industries",
-        ("CIN", "BOO", "CCI", "DIG"), ("fr", "en", "es"), ("SN", "CI", "MX", "VN", "MA", "AM"),
+        "nicolas.bertrand@culture.demo.passerelle.example", "Nicolas Bertrand", "central_service",
+        "DGMIC — Media and cultural industries", ("CIN", "CCI"), ("BOO", "DIG"), "fr:native en:fluent es:working",
+        ("SN", "CI", "MX", "VN", "MA", "AM"), ("western_africa",), max_missions=3,
     ),
     "fontaine": DemoExpert(
-        "isabelle.fontaine@culture.demo.passerelle.example", "Isabelle Fontaine", "DGPA — Archives",
-        ("ARV", "ICH", "DIG", "BOO"), ("fr", "es", "en"), ("MX", "VU", "DZ", "UA"),
+        "isabelle.fontaine@culture.demo.passerelle.example", "Isabelle Fontaine", "national_service",
+        "Archives nationales", ("ARV",), ("ICH", "DIG", "BOO"), "fr:native es:fluent en:fluent",
+        ("MX", "VU", "DZ", "UA"), ("central_america", "melanesia"), seniority="senior", max_missions=3,
     ),
     "girard": DemoExpert(
-        "mathieu.girard@culture.demo.passerelle.example", "Mathieu Girard", "DG2TDC — Transmission",
-        ("EDU", "TRN", "ICH", "GOV", "ARH"), ("fr", "en", "ar"), ("DZ", "BJ", "VU", "TN"), "unavailable",
+        "mathieu.girard@culture.demo.passerelle.example", "Mathieu Girard", "central_service",
+        "DG2TDC — Transmission", ("EDU", "TRN"), ("ICH", "GOV", "ARH"), "fr:native en:fluent ar:basic",
+        ("DZ", "BJ", "VU", "TN"), away=((0, 120, "Seconded to the Ministry of Education"),),
+    ),
+    # Arabic-speaking museum experts, for the Jordan workshop of the demo.
+    "khalil": DemoExpert(
+        "nour.khalil@louvre.demo.passerelle.example", "Nour Khalil", "operator", "Musée du Louvre — Conservation",
+        ("MUS",), ("ARC", "TRN"), "ar:native fr:fluent en:fluent", ("JO", "LB", "SY", "EG"), ("mashreq",),
+        seniority="senior", biography="Conservator of the Louvre's Near Eastern antiquities; trains museum teams.",
+    ),
+    "benali": DemoExpert(
+        "karim.benali@drac-paca.demo.passerelle.example", "Karim Benali", "regional_directorate",
+        "DRAC Provence-Alpes-Côte d'Azur", ("MUS",), ("TOU",), "fr:native ar:fluent en:working",
+        ("MA", "DZ", "TN", "JO"), ("maghreb",),
+    ),
+    "haddad": DemoExpert(
+        "salma.haddad@demo.passerelle.example", "Salma Haddad", "independent", "Independent museum consultant",
+        ("MUS",), ("EDU",), "ar:native en:fluent fr:working", ("JO", "PS", "LB", "AE"), ("mashreq",),
+        public_official=False, max_missions=3,
+    ),
+    "azoulay": DemoExpert(
+        "rachel.azoulay@c2rmf.demo.passerelle.example", "Rachel Azoulay", "national_service",
+        "C2RMF — Preventive conservation", ("MUS",), ("VIS", "DIG"), "fr:native en:fluent ar:working",
+        ("EG", "JO", "MA"), ("mashreq", "maghreb"), seniority="experienced",
     ),
 }  # fmt: skip
+
+_FIRST_NAMES = (
+    "Amélie", "Bruno", "Chloé", "David", "Élodie", "Fabien", "Gaëlle", "Hugo", "Inès", "Jérôme", "Khadija",
+    "Léa", "Marc", "Nadia", "Olivier", "Pauline", "Quentin", "Rim", "Sébastien", "Thuy", "Ulysse", "Valérie",
+    "Walid", "Xavier", "Yasmine", "Zoé", "Adrien", "Beatriz", "Carlos", "Dounia", "Émile", "Fatou",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Aubert", "Barbier", "Chevalier", "Da Silva", "Estève", "Faure", "Gauthier", "Hamdi", "Isnard", "Jacob",
+    "Keita", "Lambert", "Mansouri", "Nguyen", "Ortega", "Perrin", "Quesnel", "Renaud", "Sanchez", "Traoré",
+    "Urvoy", "Vidal", "Weber", "Yilmaz", "Zerbib", "Almeida", "Benoît", "Cissé", "Delmas", "Ferreira",
+)  # fmt: skip
+# (regions, countries, languages beyond French, how they are spoken) for each part of the world the roster covers.
+_WORLD = (
+    (("maghreb",), ("MA", "TN", "DZ", "MR"), ("ar", "en")),
+    (("mashreq",), ("LB", "JO", "EG", "PS"), ("ar", "en")),
+    (("western_africa",), ("SN", "CI", "BJ", "ML", "BF"), ("en", "wo")),
+    (("middle_africa", "southern_africa"), ("CM", "GA", "CD", "AO", "ZA"), ("pt", "en")),
+    (("south_america",), ("BR", "AR", "CL", "PE", "CO"), ("es", "pt")),
+    (("central_america", "caribbean"), ("MX", "GT", "CU", "HT"), ("es", "en")),
+    (("south_eastern_asia",), ("VN", "KH", "LA", "TH"), ("en", "vi")),
+    (("eastern_asia",), ("CN", "JP", "KR"), ("en", "zh")),
+    (("eastern_partnership", "eu_enlargement"), ("UA", "GE", "AM", "MD", "AL", "RS"), ("en", "ru")),
+    (("melanesia", "polynesia"), ("VU", "FJ", "PF", "NC"), ("en",)),
+)
+_INSTITUTIONS = (
+    ("central_service", "DGPA"), ("central_service", "DGCA"), ("central_service", "DGMIC"),
+    ("operator", "Bibliothèque nationale de France"), ("operator", "Centre des monuments nationaux"),
+    ("operator", "Musée du quai Branly"), ("operator", "Institut national du patrimoine"),
+    ("regional_directorate", "DRAC Occitanie"), ("regional_directorate", "DRAC Grand Est"),
+    ("national_service", "LRMH"), ("national_service", "Archives nationales"),
+    ("independent", "Independent consultant"), ("independent", "Independent consultant"),
+)  # fmt: skip
+ROSTER_SIZE = 60
+
+
+def _roster() -> dict[str, DemoExpert]:
+    """The named experts and, drawn from a fixed seed, others up to ROSTER_SIZE with varied profiles."""
+    rng = random.Random(SEED + 1)  # noqa: S311 (reproducible demo data)
+    experts = dict(NAMED_EXPERTS)
+    fields = list(FIELDS.codes)
+    taken = {expert.name for expert in experts.values()}
+    index = 0
+    while len(experts) < ROSTER_SIZE:
+        first, last = _FIRST_NAMES[index % len(_FIRST_NAMES)], _LAST_NAMES[(index * 7) % len(_LAST_NAMES)]
+        index += 1
+        name = f"{first} {last}"
+        if name in taken:
+            continue
+        taken.add(name)
+        regions, countries, spoken = _WORLD[index % len(_WORLD)]
+        institution, department = rng.choice(_INSTITUTIONS)
+        primary = fields[index % len(fields)]
+        secondary = tuple(rng.sample([code for code in fields if code != primary], rng.randint(1, 3)))
+        levels = ["fr:native"] + [f"{code}:{rng.choice(('fluent', 'working', 'basic'))}" for code in spoken]
+        away = ((rng.randint(10, 200), 0, "Annual leave"),) if rng.random() < 0.25 else ()
+        slug = "".join(char for char in _ascii(name).lower() if char.isalnum() or char == " ").replace(" ", ".")
+        experts[f"roster{index}"] = DemoExpert(
+            f"{slug}@demo.passerelle.example",
+            name,
+            institution,
+            department,
+            (primary,),
+            secondary,
+            " ".join(levels),
+            tuple(rng.sample(countries, rng.randint(1, min(3, len(countries))))),
+            regions,
+            public_official=institution != "independent",
+            seniority=rng.choice(("junior", "experienced", "experienced", "senior")),
+            max_missions=rng.choice((1, 2, 2, 3)),
+            away=tuple((start, start + rng.randint(5, 25), reason) for start, _end, reason in away),
+        )
+    return experts
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+EXPERTS = _roster()
+
 
 MANAGERS: dict[str, tuple[str, str]] = {
     "dubois": ("manager@demo.passerelle.example", "Claire Dubois"),
@@ -231,6 +372,11 @@ ASKED_AND_ANSWERED = ("ask_partner", "answer")
 EDITED = ("edit",)
 ON_HOLD = ("assess", "hold")
 HELD_AND_RESUMED = ("assess", "hold", "resume")
+# Building the team ("mobilise" does all of it first): experts proposed, some answers still awaited;
+# or the team confirmed and the mission planned, ready to be mobilised.
+TEAM_PROPOSED = ("assess", "proposal")
+TEAM_READY = ("assess", "team")
+TEAM_STEPS = ("mobilise", "team", "proposal")
 
 
 @dataclass(frozen=True)
@@ -259,6 +405,8 @@ class Scenario:
     due_days: int = 14  # days the partner is given to answer
     hold_reason: str = ""
     edits: tuple[tuple[str, Any], ...] = ()  # (field, new value) the partner changes (edit)
+    period_from_today: int | None = None  # the desired period (and any mission) starts this many days from today
+    declines: tuple[str, ...] = ()  # EXPERTS keys who decline the proposal (TEAM_PROPOSED)
 
 
 SCENARIOS: list[Scenario] = [
@@ -280,7 +428,8 @@ SCENARIOS: list[Scenario] = [
         place="Paris and Liévin (Louvre conservation centre)",
     ),
     Scenario(
-        "DOA", "ARC", "workshop", "taiex", ASSESSED, filed=40, lead="garnier",
+        "DOA", "ARC", "workshop", "taiex", TEAM_PROPOSED, filed=40, lead="garnier", team=("laurent", "khalil"),
+        declines=("khalil",),
         title="3D documentation of archaeological sites",
         context="The Department documents excavations with drawings and photographs only. A new photogrammetry "
         "unit has equipment but no agreed methods or data standards for 3D records.",
@@ -399,7 +548,7 @@ SCENARIOS: list[Scenario] = [
         "current brief for the storage building.",
     ),
     Scenario(
-        "INP", "DIG", "remote_advice", "bilateral", ASSESSED, filed=50, lead="laurent",
+        "INP", "DIG", "remote_advice", "bilateral", TEAM_READY, filed=50, lead="laurent",
         title="Digital inventory of the Bardo mosaics",
         context="The Bardo's mosaic collection, one of the world's largest, is documented on index cards. The "
         "Institute is choosing a collection database and wants advice on data structure and photography.",
@@ -616,6 +765,21 @@ SCENARIOS: list[Scenario] = [
         "schools and want to learn from France's arts and cultural education policy.",
         objectives="Hold a workshop on arts education curricula and partnerships with cultural venues.",
     ),
+    # --- Mobilisation: a workshop to staff, while one of the best-suited experts is already on a mission ---
+    Scenario(
+        "DGA", "MUS", "expert_mission", "bilateral", MOBILISED, filed=45, lead="moreau", period_from_today=50, days=5,
+        title="Emergency storage plan for the National Museum's reserves",
+        context="Water seeped into the basement reserves of the National Museum last winter. The Directorate must "
+        "move two thousand objects to safer rooms and wants a storage and monitoring plan before the rains.",
+        objectives="Assess the reserves; plan the move and the new storage rooms; train the team in monitoring.",
+    ),
+    Scenario(
+        "DOA", "MUS", "workshop", "bilateral", ASSESSED, filed=30, period_from_today=48,
+        title="Preventive conservation workshop for Jordan's regional museums",
+        context="Jordan's regional museums in Irbid, Karak and Aqaba keep their collections in rooms without "
+        "climate control or pest management. Their curators ask for a practical workshop, held in Arabic.",
+        objectives="Train twenty curators in preventive conservation: environment, pests, handling and storage.",
+    ),
 ]  # fmt: skip
 
 
@@ -703,6 +867,8 @@ GAPS = {  # days between the previous step and this one: (shortest, longest)
     "decline": (6, 20),
     "withdraw": (5, 30),
     "mobilise": (10, 30),
+    "team": (10, 30),
+    "proposal": (5, 15),
     "close": (7, 30),
     "redirect": (6, 20),
     "ask_partner": (1, 4),
@@ -738,9 +904,23 @@ class Plan:
 
 
 def _experts_for(field_code: str) -> list[str]:
-    """Available experts who know `field_code` (any available expert if none does)."""
-    available = [key for key, expert in EXPERTS.items() if expert.availability != "unavailable"]
-    return [key for key in available if field_code in EXPERTS[key].fields] or available
+    """Experts who know `field_code` (every expert if none does)."""
+    return [key for key, expert in EXPERTS.items() if field_code in expert.fields] or list(EXPERTS)
+
+
+Busy = dict[str, list[tuple[date, date]]]  # per expert key: the periods they are committed
+
+
+def _free(key: str, start: date, end: date, busy: Busy) -> bool:
+    return all(end < other_start or start > other_end for other_start, other_end in busy.get(key, []))
+
+
+def _busy_at_start(today: date) -> Busy:
+    """Every expert's unavailable periods, which no demo mission may overlap."""
+    return {
+        key: [(today + timedelta(days=first), today + timedelta(days=last)) for first, last, _reason in expert.away]
+        for key, expert in EXPERTS.items()
+    }
 
 
 def _moment(day: date, rng: random.Random) -> datetime:
@@ -766,7 +946,7 @@ def _day_offsets(scenario: Scenario, rng: random.Random) -> dict[str, int]:
         else:
             gaps = URGENT_GAPS if urgent and trigger in URGENT_GAPS else GAPS
             day += rng.randint(*gaps[trigger])
-        if trigger == "mobilise":
+        if trigger in TEAM_STEPS:
             notice = 3 if urgent else 14
             days["planned_start"] = max(days["period_start"], day + notice) + rng.randint(0, 10)
             days["planned_end"] = days["planned_start"] + duration - 1
@@ -774,12 +954,18 @@ def _day_offsets(scenario: Scenario, rng: random.Random) -> dict[str, int]:
     return days
 
 
-def plan_request(scenario: Scenario, rng: random.Random, today: date) -> Plan:
-    """The filing data and the steps of one request, dated so that the last step is before today."""
+def plan_request(scenario: Scenario, rng: random.Random, today: date, busy: Busy) -> Plan:
+    """The filing data and the steps of one request, dated so that the last step is before today.
+
+    Its team is chosen among experts free over its mission (`busy` is updated with it), so
+    that every confirmation the demo asks for is one the application accepts.
+    """
     organisation = ORGANISATIONS[scenario.org]
     offsets = _day_offsets(scenario, rng)
     last = max((offsets[trigger] for trigger in scenario.path), default=0)
     filed_on = today - timedelta(days=max(scenario.filed, last + 1))
+    if scenario.period_from_today is not None:
+        _move_period(offsets, (today - filed_on).days + scenario.period_from_today)
 
     def on(name: str) -> date:
         return filed_on + timedelta(days=offsets[name])
@@ -807,32 +993,86 @@ def plan_request(scenario: Scenario, rng: random.Random, today: date) -> Plan:
 
     lead = scenario.lead
     team: list[str] = []
-    if "mobilise" in scenario.path:
-        lead = lead or rng.choice(_experts_for(scenario.field))
-        team = [lead, *scenario.team]
-        others = [key for key in _experts_for(scenario.field) if key not in team]
+    if set(TEAM_STEPS) & set(scenario.path):
+        start, end = on("planned_start"), on("planned_end")
+        candidates = [key for key in _experts_for(scenario.field) if _free(key, start, end, busy)]
+        if lead is None or not _free(lead, start, end, busy):
+            lead = candidates[0] if lead is not None and candidates else rng.choice(candidates or list(EXPERTS))
+        team = [lead, *(key for key in scenario.team if _free(key, start, end, busy) and key != lead)]
+        others = [key for key in candidates if key not in team]
         if not scenario.team and others and rng.random() < 0.4:
             team.append(rng.choice(others))
+        if "proposal" not in scenario.path:  # confirmed: they are committed over the mission
+            for key in team:
+                busy.setdefault(key, []).append((start, end))
     mission_format = scenario.mission_format or MISSION_FORMAT_OF[scenario.assistance]
     place = scenario.place or _place(mission_format, organisation.city)
 
     for trigger in scenario.path:
         at = _moment(on(trigger), rng)
-        build = STEP_BUILDERS[trigger]
-        actor, data = build(
-            request=plan.request,
-            at=at,
-            rng=rng,
-            scenario=scenario,
-            lead=lead,
-            team=team,
-            on=on,
-            place=place,
-            mission_format=mission_format,
-            participants=participants,
-        )
-        plan.steps.append(PlannedStep(trigger, actor, data, at))
+        context = {
+            "request": plan.request,
+            "at": at,
+            "rng": rng,
+            "scenario": scenario,
+            "lead": lead,
+            "team": team,
+            "on": on,
+            "place": place,
+            "mission_format": mission_format,
+            "participants": participants,
+        }
+        if trigger in TEAM_STEPS:
+            plan.steps.extend(_team_steps(answered=trigger != "proposal", **context))
+        if trigger in STEP_BUILDERS:
+            actor, data = STEP_BUILDERS[trigger](**context)
+            plan.steps.append(PlannedStep(trigger, actor, data, at))
     return plan
+
+
+def _move_period(offsets: dict[str, int], start: int) -> None:
+    """Set the desired period (and a planned mission within it) to start `start` days after filing."""
+    length = offsets["period_end"] - offsets["period_start"]
+    offsets["period_start"], offsets["period_end"] = start, start + max(length, 20)
+    if "planned_start" in offsets:
+        duration = offsets["planned_end"] - offsets["planned_start"]
+        offsets["planned_start"] = start + 2
+        offsets["planned_end"] = start + 2 + duration
+
+
+def _team_steps(*, rng, scenario, lead, team, at, on, place, mission_format, answered: bool, **_) -> list[PlannedStep]:
+    """Before the team is mobilised: the mission planned, the team proposed, each member's yes, confirmed.
+
+    Unless `answered`: then only those of `scenario.declines` have answered (no).
+    """
+    planner: Actor = ("expert", lead) if scenario.lead and rng.random() < 0.7 else _manager(rng)
+    steps = [
+        PlannedStep(
+            "plan_mission",
+            planner,
+            {
+                "mission_format": mission_format,
+                "place": place,
+                "planned_start": on("planned_start").isoformat(),
+                "planned_end": on("planned_end").isoformat(),
+            },
+            at,
+        ),
+        PlannedStep("propose_experts", planner, {"experts": list(team), "note": ""}, at),
+    ]
+    if answered:
+        steps += [
+            PlannedStep("accept_proposal", ("expert", key), {"no_conflict": True, "declared_interests": ""}, at)
+            for key in team
+        ]
+        steps += [PlannedStep("confirm_expert", planner, {"expert": key}, at) for key in team]
+    else:
+        reason = "I am already committed to a museum project in those weeks; sorry."
+        steps += [PlannedStep("decline_proposal", ("expert", key), {"reason": reason}, at) for key in scenario.declines]
+    # A few minutes apart, in order, just before the mobilisation itself.
+    for position, step in enumerate(steps):
+        step.at = at - timedelta(minutes=5 * (len(steps) - position))
+    return steps
 
 
 def _place(mission_format: str, city: str) -> str:
@@ -848,9 +1088,9 @@ def _manager(rng: random.Random) -> Actor:
     return ("manager", rng.choice(list(MANAGERS)))
 
 
-def _assess(*, rng, scenario, **_) -> tuple[Actor, dict]:
+def _assess(*, rng, scenario, lead, **_) -> tuple[Actor, dict]:
     if scenario.lead and rng.random() < 0.5:
-        actor: Actor = ("expert", scenario.lead)  # the expert who takes the case on assesses it
+        actor: Actor = ("expert", lead)  # the expert who takes the case on assesses it
     elif rng.random() < 0.35:
         actor = _manager(rng)
     else:
@@ -863,7 +1103,7 @@ def _assess(*, rng, scenario, **_) -> tuple[Actor, dict]:
         "eligibility_notes": note,
         "priority": scenario.priority,
         "field": scenario.field,
-        "lead_expert": scenario.lead or "",
+        "lead_expert": lead if scenario.lead else "",
     }
 
 
@@ -905,16 +1145,9 @@ def _withdraw(*, scenario, **_) -> tuple[Actor, dict]:
     return ("partner", scenario.org), {"reason": scenario.reason}
 
 
-def _mobilise(*, rng, scenario, lead, team, on, place, mission_format, **_) -> tuple[Actor, dict]:
+def _mobilise(*, rng, scenario, lead, **_) -> tuple[Actor, dict]:
     actor: Actor = ("expert", lead) if scenario.lead and rng.random() < 0.7 else _manager(rng)
-    return actor, {
-        "team": team,
-        "lead_expert": lead,
-        "mission_format": mission_format,
-        "place": place,
-        "planned_start": on("planned_start").isoformat(),
-        "planned_end": on("planned_end").isoformat(),
-    }
+    return actor, {"lead_expert": lead}
 
 
 def _deliver(*, rng, scenario, team, on, place, participants, **_) -> tuple[Actor, dict]:
@@ -957,7 +1190,8 @@ def _rng() -> random.Random:
 def plan_all(today: date) -> list[Plan]:
     """Every request's plan, in filing order (so that references follow the dates)."""
     rng = _rng()
-    plans = [plan_request(scenario, rng, today) for scenario in SCENARIOS]
+    busy = _busy_at_start(today)
+    plans = [plan_request(scenario, rng, today, busy) for scenario in SCENARIOS]
     return sorted(plans, key=lambda plan: plan.filed_at)
 
 
@@ -986,10 +1220,11 @@ class People:
     def with_ids(self, data: dict[str, Any]) -> dict[str, Any]:
         """Step data with expert keys replaced by user ids."""
         resolved = dict(data)
-        if resolved.get("lead_expert"):
-            resolved["lead_expert"] = self.experts[resolved["lead_expert"]].id
-        if "team" in resolved:
-            resolved["team"] = [self.experts[key].id for key in resolved["team"]]
+        for name in ("lead_expert", "expert"):
+            if resolved.get(name):
+                resolved[name] = self.experts[resolved[name]].id
+        if "experts" in resolved:
+            resolved["experts"] = [self.experts[key].id for key in resolved["experts"]]
         return resolved
 
 
@@ -1018,16 +1253,17 @@ def _ensure_people() -> tuple[People, bool]:
         people.organisations[key] = organisation
         email, name = spec.partner
         people.partners[key] = _account(Role.PARTNER, email, name, created, organisation=spec)
+    today = utcnow().date()
     for key, spec in EXPERTS.items():
         expert = _account(Role.EXPERT, spec.email, spec.name, created)
         if expert.profile is None:
-            expert.profile = ExpertProfile(
-                fields=list(spec.fields),
-                languages=list(spec.languages),
-                regions=list(spec.regions),
-                department=spec.department,
-                availability=spec.availability,
-            )
+            new_profile(expert, spec.profile_values())
+            expert.profile.unavailability = [
+                Unavailability(
+                    starts_on=today + timedelta(days=first), ends_on=today + timedelta(days=last), reason=reason
+                )
+                for first, last, reason in spec.away
+            ]
             profiles_added = True
         people.experts[key] = expert
     for key, (email, name) in MANAGERS.items():

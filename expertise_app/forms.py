@@ -6,9 +6,9 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField
+from wtforms import DateField, Field, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, RadioInput
 
 from .reference import Vocabulary
 
@@ -65,9 +65,29 @@ class VocabularyMultiSelect(SelectMultipleField):
         super().pre_validate(form)
 
 
-class CheckboxListField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+class IdListField(Field):
+    """Several record ids (experts to propose), without a list of choices to render or check.
+
+    The page that shows the form lists the candidates itself (the ranked suggestions);
+    the form's own validator checks the ids against the database.
+    """
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist) -> None:
+        ids = []
+        for value in valuelist:
+            if str(value).strip() == "":
+                continue
+            try:
+                ids.append(int(value))
+            except ValueError as error:
+                self.data = []
+                raise ValueError(_l("Not a valid choice.")) from error
+        self.data = list(dict.fromkeys(ids))
+
+    def _value(self) -> str:
+        return ""
 
 
 class InputForm(FlaskForm):

@@ -1,18 +1,24 @@
 """Every model, imported in one place so that Alembic and the app see them all."""
 
-from .auth.models import ApiToken, ExpertProfile, Organisation, Role, User
+from .auth.models import ApiToken, Organisation, Role, User
 from .cases.models import Assignment, Event, ExpertiseRequest, IdempotencyKey, Mission, ReferenceCounter
+from .experts.models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
 
 __all__ = [
     "ApiToken",
     "Assignment",
     "Event",
+    "ExpertCountry",
+    "ExpertField",
+    "ExpertLanguage",
     "ExpertProfile",
+    "ExpertRegion",
     "ExpertiseRequest",
     "IdempotencyKey",
     "Mission",
     "Organisation",
     "ReferenceCounter",
     "Role",
+    "Unavailability",
     "User",
 ]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .auth.models import User
-from .cases.models import Assignment, ExpertiseRequest
+from .cases.models import Assignment, ExpertiseRequest, TeamStatus
 from .cases.states import STATE_LABELS
 from .cases.workflow import ACTIONS, Action, Actor
 
@@ -26,8 +26,12 @@ def visible_requests_filter(user: User) -> sa.ColumnElement[bool]:
 
 
 def assigned_to_filter(user: User) -> sa.ColumnElement[bool]:
-    """Requests where `user` is the lead expert or on the team."""
-    on_team = sa.exists().where(Assignment.request_id == ExpertiseRequest.id, Assignment.expert_id == user.id)
+    """Requests where `user` is the lead expert, on the team, or proposed for it and not withdrawn."""
+    on_team = sa.exists().where(
+        Assignment.request_id == ExpertiseRequest.id,
+        Assignment.expert_id == user.id,
+        Assignment.status.in_((TeamStatus.PROPOSED, TeamStatus.ACCEPTED, TeamStatus.CONFIRMED)),
+    )
     return sa.or_(ExpertiseRequest.lead_expert_id == user.id, on_team)
 
 
@@ -54,6 +58,20 @@ def can_view_queue(user: User) -> bool:
     return user.is_staff
 
 
+def can_view_experts(user: User) -> bool:
+    """The expert directory, profiles and suggestions: ministry staff; partners never."""
+    return user.is_staff
+
+
+def can_edit_profile(user: User, expert: User) -> bool:
+    """Experts edit their own profile; managers edit any."""
+    return user.is_manager or (user.is_expert and user.id == expert.id)
+
+
+def can_deactivate_expert(user: User) -> bool:
+    return user.is_manager
+
+
 def actors_of(user: User, case: ExpertiseRequest) -> set[Actor]:
     """The relations `user` has to `case`, which the workflow's steps name."""
     actors: set[Actor] = set()
@@ -63,8 +81,11 @@ def actors_of(user: User, case: ExpertiseRequest) -> set[Actor]:
         actors.add(Actor.EXPERT)
         if case.lead_expert_id == user.id:
             actors.add(Actor.LEAD_EXPERT)
-        if user.id in case.team_ids:
+        member = case.membership(user.id)
+        if member is not None and member.status == TeamStatus.CONFIRMED:
             actors.add(Actor.TEAM_EXPERT)
+        if member is not None and member.status == TeamStatus.PROPOSED:
+            actors.add(Actor.PROPOSED_EXPERT)
     elif user.is_partner and case.organisation_id == user.organisation_id:
         actors.add(Actor.PARTNER_ORGANISATION)
     return actors
@@ -138,6 +159,7 @@ def permission_message(action: Action) -> str:
         Actor.EXPERT: _("an expert"),
         Actor.LEAD_EXPERT: _("the lead expert"),
         Actor.TEAM_EXPERT: _("an expert of the team"),
+        Actor.PROPOSED_EXPERT: _("the expert proposed for the team"),
         Actor.PARTNER_ORGANISATION: _("the requesting organisation"),
     }
     who = _(" or ").join(names[actor] for actor in action.actors)

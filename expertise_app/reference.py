@@ -169,15 +169,6 @@ ORGANISATION_KINDS = Vocabulary(
     ],
 )
 
-AVAILABILITY = Vocabulary(
-    "availability",
-    [
-        ("available", _l("Available")),
-        ("limited", _l("Limited")),
-        ("unavailable", _l("Unavailable")),
-    ],
-)
-
 ROLES = Vocabulary(
     "role",
     [
@@ -269,3 +260,152 @@ ACCEPTANCE = Vocabulary(
         ("reformulated", _l("Accepted with reformulation")),
     ],
 )
+
+# --- experts --------------------------------------------------------------------------------
+
+# Where an expert comes from (DOMAIN.md, "Expert mobilisation": pools built from the
+# ministry's central services, its operators, its regional directorates, national
+# services such as LRMH or C2RMF, and independent specialists).
+INSTITUTIONS = Vocabulary(
+    "institution",
+    [
+        ("central_service", _l("Central service of the ministry")),
+        ("operator", _l("Operator of the ministry")),
+        ("regional_directorate", _l("Regional directorate")),
+        ("national_service", _l("National service")),
+        ("independent", _l("Independent expert")),
+    ],
+)
+
+FIELD_LEVELS = Vocabulary(
+    "field_level",
+    [("primary", _l("Primary field")), ("secondary", _l("Secondary field"))],
+)
+
+# How well an expert speaks a language; "working" and above can run a mission in it.
+LANGUAGE_LEVELS = Vocabulary(
+    "language_level",
+    [
+        ("native", _l("Native")),
+        ("fluent", _l("Fluent")),
+        ("working", _l("Working knowledge")),
+        ("basic", _l("Basic")),
+    ],
+)
+MISSION_LANGUAGE_LEVELS = ("native", "fluent", "working")
+
+SENIORITY = Vocabulary(
+    "seniority",
+    [
+        ("junior", _l("Junior (under 5 years)")),
+        ("experienced", _l("Experienced (5 to 15 years)")),
+        ("senior", _l("Senior (over 15 years)")),
+    ],
+)
+
+# Where an expert stands on one request's team (DOMAIN.md: proposed → accepted / declined → confirmed).
+TEAM_STATUSES = Vocabulary(
+    "team_status",
+    [
+        ("proposed", _l("Proposed")),
+        ("accepted", _l("Accepted")),
+        ("declined", _l("Declined")),
+        ("confirmed", _l("Confirmed")),
+        ("withdrawn", _l("Withdrawn")),
+    ],
+)
+
+
+# --- geography (DOMAIN.md §1.4): UN M49 sub-regions and continents, and the EU's groups ----
+
+_M49_SUBREGIONS: dict[str, tuple[str, object, str]] = {
+    # code: (continent, label, countries)
+    "northern_africa": ("africa", _l("Northern Africa"), "DZ EG LY MA SD TN EH"),
+    "eastern_africa": (
+        "africa", _l("Eastern Africa"), "BI KM DJ ER ET KE MG MW MU YT MZ RE RW SC SO SS TZ UG ZM ZW IO TF"
+    ),
+    "middle_africa": ("africa", _l("Middle Africa"), "AO CM CF TD CG CD GQ GA ST"),
+    "southern_africa": ("africa", _l("Southern Africa"), "BW SZ LS NA ZA"),
+    "western_africa": ("africa", _l("Western Africa"), "BJ BF CV CI GM GH GN GW LR ML MR NE NG SH SN SL TG"),
+    "caribbean": (
+        "americas", _l("Caribbean"), "AI AG AW BS BB BQ VG KY CU CW DM DO GD GP HT JM MQ MS PR BL KN LC MF VC SX TT TC VI"
+    ),
+    "central_america": ("americas", _l("Central America"), "BZ CR SV GT HN MX NI PA"),
+    "south_america": ("americas", _l("South America"), "AR BO BV BR CL CO EC FK GF GY PY PE GS SR UY VE"),
+    "northern_america": ("americas", _l("Northern America"), "BM CA GL PM US"),
+    "central_asia": ("asia", _l("Central Asia"), "KZ KG TJ TM UZ"),
+    "eastern_asia": ("asia", _l("Eastern Asia"), "CN HK MO KP JP MN KR TW"),
+    "south_eastern_asia": ("asia", _l("South-eastern Asia"), "BN KH ID LA MY MM PH SG TH TL VN"),
+    "southern_asia": ("asia", _l("Southern Asia"), "AF BD BT IN IR MV NP PK LK"),
+    "western_asia": ("asia", _l("Western Asia"), "AM AZ BH CY GE IQ IL JO KW LB OM QA SA PS SY TR AE YE"),
+    "eastern_europe": ("europe", _l("Eastern Europe"), "BY BG CZ HU PL MD RO RU SK UA"),
+    "northern_europe": ("europe", _l("Northern Europe"), "AX DK EE FO FI GG IS IE IM JE LV LT NO SJ SE GB"),
+    "southern_europe": ("europe", _l("Southern Europe"), "AL AD BA HR GI GR VA IT MT ME MK PT SM RS SI ES XK"),
+    "western_europe": ("europe", _l("Western Europe"), "AT BE FR DE LI LU MC NL CH"),
+    "australia_new_zealand": ("oceania", _l("Australia and New Zealand"), "AU CX CC HM NZ NF"),
+    "melanesia": ("oceania", _l("Melanesia"), "FJ NC PG SB VU"),
+    "micronesia": ("oceania", _l("Micronesia"), "GU KI MH FM NR MP PW UM"),
+    "polynesia": ("oceania", _l("Polynesia"), "AS CK PF NU PN WS TK TO TV WF"),
+    "antarctica": ("antarctica", _l("Antarctica"), "AQ"),
+}  # fmt: skip
+
+CONTINENTS = Vocabulary(
+    "continent",
+    [
+        ("africa", _l("Africa")),
+        ("americas", _l("Americas")),
+        ("asia", _l("Asia")),
+        ("europe", _l("Europe")),
+        ("oceania", _l("Oceania")),
+        ("antarctica", _l("Antarctica")),
+    ],
+)
+
+# The groups the EU's instruments work with (DOMAIN.md §1.4) and the ministry's usual ones.
+_POLICY_GROUPS: dict[str, tuple[object, str]] = {
+    "eu_enlargement": (_l("EU enlargement countries"), "AL BA ME MK RS TR XK UA MD GE"),
+    "eastern_partnership": (_l("Eastern Partnership"), "AM AZ BY GE MD UA"),
+    "southern_neighbourhood": (_l("Southern Neighbourhood"), "DZ EG IL JO LB LY MA PS SY TN"),
+    "maghreb": (_l("Maghreb"), "DZ LY MA MR TN"),
+    "mashreq": (_l("Mashreq"), "EG IQ JO LB PS SY"),
+}
+
+
+class Regions(Vocabulary):
+    """Regions of experience: continents, UN M49 sub-regions and the EU's groups, each a set of countries."""
+
+    def __init__(self):
+        items: list[tuple[str, object]] = [(code, CONTINENTS.lazy_label(code)) for code in CONTINENTS.codes]
+        self.countries_of: dict[str, frozenset[str]] = {code: frozenset() for code in CONTINENTS.codes}
+        self.continent_of_country: dict[str, str] = {}
+        for code, (continent, label, countries) in _M49_SUBREGIONS.items():
+            items.append((code, label))
+            members = frozenset(countries.split())
+            self.countries_of[code] = members
+            self.countries_of[continent] = self.countries_of[continent] | members
+            self.continent_of_country.update(dict.fromkeys(members, continent))
+        for code, (label, countries) in _POLICY_GROUPS.items():
+            items.append((code, label))
+            self.countries_of[code] = frozenset(countries.split())
+        super().__init__("region", items)
+
+    def near(self, country: str) -> frozenset[str]:
+        """The sub-region and groups `country` belongs to (not its continent)."""
+        return frozenset(
+            code for code, members in self.countries_of.items() if country in members and code not in CONTINENTS
+        )
+
+    def continent(self, country: str) -> str | None:
+        return self.continent_of_country.get(country)
+
+    def countries_near(self, country: str) -> frozenset[str]:
+        """Every country sharing a sub-region or a group with `country`, itself excluded."""
+        near = set().union(*(self.countries_of[code] for code in self.near(country)))
+        return frozenset(near - {country})
+
+    def countries_on_continent(self, country: str) -> frozenset[str]:
+        continent = self.continent(country)
+        return self.countries_of[continent] - {country} if continent else frozenset()
+
+
+REGIONS = Regions()

@@ -11,10 +11,12 @@ import sqlalchemy as sa
 
 from expertise_app import transaction
 from expertise_app.auth.accounts import create_user, get_or_create_organisation
-from expertise_app.auth.models import ExpertProfile, Organisation, Role, User
+from expertise_app.auth.models import Organisation, Role, User
 from expertise_app.auth.passwords import hash_password
 from expertise_app.cases import operations
-from expertise_app.cases.models import Assignment, Event, ExpertiseRequest, Mission
+from expertise_app.cases.models import Assignment, Event, ExpertiseRequest, Mission, TeamStatus
+from expertise_app.experts.models import ExpertProfile
+from expertise_app.experts.services import ProfileValues, new_profile
 from expertise_app.extensions import db
 
 # The path through the workflow to reach each state, and the outcome-closing triggers.
@@ -48,6 +50,33 @@ def request_data(**overrides) -> dict:
     return data
 
 
+PLANNED_START_DAYS, PLANNED_DAYS = 30, 5
+
+
+def expert_profile(**overrides) -> ProfileValues:
+    """A plain profile: tourism, French, Tunisia; free, public official."""
+    values = {"primary_fields": ["TOU"], "languages": {"fr": "native"}, "countries": ["TN"], "department": "Heritage"}
+    values.update(overrides)
+    return ProfileValues(**values)
+
+
+def _member(case: ExpertiseRequest, *statuses: str, besides_lead: bool = False) -> int | str:
+    """The id of the first team member with one of `statuses` (the lead left out if asked), or ""."""
+    for member in case.assignments:
+        if member.status in statuses and not (besides_lead and member.expert_id == case.lead_expert_id):
+            return member.expert_id
+    return ""
+
+
+def _outsider(case: ExpertiseRequest) -> int | str:
+    """An active expert who is not on the case's team: someone to propose."""
+    members = {member.expert_id for member in case.members}
+    experts = db.session.scalars(
+        sa.select(User.id).join(ExpertProfile).where(User.role == Role.EXPERT, ExpertProfile.active.is_(True))
+    )
+    return next((expert_id for expert_id in experts if expert_id not in members), "")
+
+
 def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = None, **overrides) -> dict:
     """Valid data for each action."""
     today = date.today()
@@ -68,15 +97,29 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
             "reason": "Transposing EU law is what TAIEX is for.",
         }
     elif trigger == "mobilise":
-        members = team or []
+        data = {"lead_expert": case.lead_expert_id or (team[0].id if team else "")}
+    elif trigger == "plan_mission":
+        # A week of its own for each request, so that the same experts can be confirmed on several.
+        start = today + timedelta(days=PLANNED_START_DAYS + 7 * case.id)
         data = {
-            "team": [expert.id for expert in members],
-            "lead_expert": members[0].id if members else "",
             "mission_format": "on_site",
             "place": "Tunis",
-            "planned_start": (today + timedelta(days=30)).isoformat(),
-            "planned_end": (today + timedelta(days=34)).isoformat(),
+            "planned_start": start.isoformat(),
+            "planned_end": (start + timedelta(days=PLANNED_DAYS - 1)).isoformat(),
         }
+    elif trigger == "propose_experts":
+        data = {"experts": [_outsider(case)], "note": "Your museum work."}
+    elif trigger == "accept_proposal":
+        data = {"no_conflict": True, "declared_interests": ""}
+    elif trigger == "decline_proposal":
+        data = {"reason": "I am on leave then."}
+    elif trigger == "confirm_expert":
+        data = {"expert": _member(case, TeamStatus.ACCEPTED)}
+    elif trigger == "withdraw_proposal":
+        data = {"expert": _member(case, TeamStatus.PROPOSED) or _member(case, *TeamStatus.ALL, besides_lead=True)}
+        data["reason"] = ""
+    elif trigger == "replace_expert":
+        data = {"expert": _member(case, TeamStatus.DECLINED), "replacement": _outsider(case)}
     elif trigger == "deliver":
         data = {
             "actual_start": (today - timedelta(days=5)).isoformat(),
@@ -123,7 +166,14 @@ class Factory:
         transaction.commit()
         return organisation
 
-    def user(self, role: str, organisation: Organisation | None = None, name: str | None = None, **fields) -> User:
+    def user(
+        self,
+        role: str,
+        organisation: Organisation | None = None,
+        name: str | None = None,
+        profile: ProfileValues | None = None,
+        **fields,
+    ) -> User:
         n = self._n()
         if role == Role.PARTNER and organisation is None:
             organisation = self.organisation()
@@ -138,7 +188,7 @@ class Factory:
         for key, value in fields.items():
             setattr(user, key, value)
         if role == Role.EXPERT:
-            user.profile = ExpertProfile(fields=["TOU"], languages=["fr"], regions=["TN"], department="Heritage")
+            new_profile(user, profile or expert_profile())
         transaction.commit()
         return user
 
@@ -186,11 +236,32 @@ class Factory:
     ) -> ExpertiseRequest:
         """Perform the action `trigger` as a manager (or `actor`) with valid data, and commit, as a request would."""
         actor = actor or self._manager()
-        if trigger == "mobilise" and not team:
-            team = [self.expert()]
+        if trigger == "mobilise":
+            team = team or case.team or [self.expert()]
+            self.build_team(case, team, actor)
         data = step_data(trigger, case, team=team, **overrides)
         operations.perform(case, trigger, actor, data, case.version)
         transaction.commit()
+        return case
+
+    def build_team(self, case: ExpertiseRequest, team: list[User], actor: User | None = None) -> ExpertiseRequest:
+        """What mobilising needs, through the actions: the mission planned, `team` proposed, accepted, confirmed.
+
+        `team[0]` is named lead if the case has none. Members already confirmed are left as they are.
+        """
+        actor = actor or self._manager()
+        if case.lead_expert_id is None:
+            self.fire(case, "assign_lead", actor=self._manager(), team=[team[0]])
+        if case.mission is None:
+            self.fire(case, "plan_mission", actor=actor)
+        newcomers = [expert for expert in team if case.membership(expert.id) is None]
+        if newcomers:
+            self.fire(case, "propose_experts", actor=actor, experts=[expert.id for expert in newcomers])
+        for expert in team:
+            if case.membership(expert.id).status == TeamStatus.PROPOSED:
+                self.fire(case, "accept_proposal", actor=expert)
+            if case.membership(expert.id).status == TeamStatus.ACCEPTED:
+                self.fire(case, "confirm_expert", actor=actor, expert=expert.id)
         return case
 
     def assign_lead(self, case: ExpertiseRequest, expert: User) -> ExpertiseRequest:
@@ -215,7 +286,7 @@ class Factory:
                 password_hash=password_hash,
             )
             if role == Role.EXPERT:
-                user.profile = ExpertProfile(fields=["TOU"], languages=["fr"], regions=["TN"], department="Heritage")
+                new_profile(user, expert_profile())
             return user
 
         cast = Cast(
@@ -223,6 +294,7 @@ class Factory:
             unrelated_expert=person(Role.EXPERT),
             lead_expert=person(Role.EXPERT),
             team_expert=person(Role.EXPERT),
+            proposed_expert=person(Role.EXPERT),
             partner=person(Role.PARTNER, own),
             other_partner=person(Role.PARTNER, other),  # a partner of another organisation
         )
@@ -233,10 +305,11 @@ class Factory:
     def cast_case(self, cast: Cast, state: str) -> ExpertiseRequest:
         """A request of `cast.partner`'s organisation in `state`, walked there by the manager.
 
-        Whatever the state, `cast.lead_expert` is its lead and both `cast.lead_expert` and
-        `cast.team_expert` are on its team, so that the relation, and not how far the
-        request has come, decides what each one may do. Before mobilisation the team
-        is written directly (no workflow step proposes one yet).
+        Whatever the state, `cast.lead_expert` is its lead, both `cast.lead_expert` and
+        `cast.team_expert` are confirmed on its team and `cast.proposed_expert` is proposed
+        for it, so that the relation, and not how far the request has come, decides what
+        each one may do. Where the workflow builds teams (assessed, skills mobilised) this
+        is done through its actions; in the other states it is written directly.
         """
         case = operations.file_request(cast.partner, request_data()).case
         transaction.commit()
@@ -244,18 +317,31 @@ class Factory:
             self.fire(case, "assign_lead", actor=cast.manager, team=cast.team)
         for trigger in PATH_TO[state]:
             self.fire(case, trigger, actor=cast.manager, team=cast.team)
-        if not case.assignments:
-            db.session.add_all(Assignment(request_id=case.id, expert_id=expert.id) for expert in cast.team)
+        if state == "assessed":
+            self.build_team(case, cast.team, cast.manager)
+        if state in ("assessed", "skills_mobilised"):
+            self.fire(case, "propose_experts", actor=cast.manager, experts=[cast.proposed_expert.id])
+        else:
+            statuses = {expert.id: TeamStatus.CONFIRMED for expert in cast.team if case.membership(expert.id) is None}
+            statuses[cast.proposed_expert.id] = TeamStatus.PROPOSED
+            db.session.add_all(
+                Assignment(request_id=case.id, expert_id=expert_id, status=status)
+                for expert_id, status in statuses.items()
+            )
             transaction.commit()
         db.session.expire_all()
         return case
 
     def ready_for(self, case: ExpertiseRequest, action: str, manager: User) -> ExpertiseRequest:
-        """Set up what `action` needs besides the state: an open question to answer, a hold to resume."""
+        """Set up what `action` needs besides the state: an open question to answer, a hold to resume,
+        a proposal accepted (to confirm) or declined (to replace)."""
         if action in ("answer", "cancel_question"):
             self.fire(case, "ask_partner", actor=manager)
         elif action == "resume":
             self.fire(case, "hold", actor=manager)
+        elif action in ("confirm_expert", "replace_expert"):
+            proposed = db.session.get(User, _member(case, TeamStatus.PROPOSED))
+            self.fire(case, "accept_proposal" if action == "confirm_expert" else "decline_proposal", actor=proposed)
         db.session.expire_all()
         return case
 
@@ -270,6 +356,7 @@ class Cast:
     unrelated_expert: User
     lead_expert: User
     team_expert: User
+    proposed_expert: User
     partner: User
     other_partner: User
 
@@ -291,7 +378,7 @@ class Snapshot:
     version: int
     lead_expert_id: int | None
     decision_reason: str | None
-    team: tuple[int, ...]
+    team: tuple[tuple[int, str], ...]  # (expert, status)
     mission: tuple | None
     events: tuple[tuple[int, str], ...]
 
@@ -308,8 +395,10 @@ def snapshot(case_id: int) -> Snapshot:
                 ExpertiseRequest.decision_reason,
             ).where(ExpertiseRequest.id == case_id)
         ).one()
-        team = connection.scalars(
-            sa.select(Assignment.expert_id).where(Assignment.request_id == case_id).order_by(Assignment.expert_id)
+        team = connection.execute(
+            sa.select(Assignment.expert_id, Assignment.status)
+            .where(Assignment.request_id == case_id)
+            .order_by(Assignment.expert_id)
         ).all()
         mission = connection.execute(sa.select(Mission.__table__).where(Mission.request_id == case_id)).first()
         events = connection.execute(
@@ -317,7 +406,7 @@ def snapshot(case_id: int) -> Snapshot:
         ).all()
     return Snapshot(
         *row,
-        team=tuple(team),
+        team=tuple(tuple(member) for member in team),
         mission=tuple(mission) if mission else None,
         events=tuple(tuple(event) for event in events),
     )

@@ -15,6 +15,7 @@ from expertise_app.cases.operations import CaseError, PermissionDenied, Transiti
 
 STATES = ("submitted", "assessed", "skills_mobilised", "mission_delivered", "closed")
 OPEN = ("submitted", "assessed", "skills_mobilised", "mission_delivered")
+TEAM_STATES = ("assessed", "skills_mobilised")  # the team is built, then completed
 
 # action: (the states it is available in, the state it leads to (None: stays), who may perform it, outcome)
 ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None]] = {
@@ -37,6 +38,13 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None
     "hold": (OPEN, None, frozenset({"manager"}), None),
     "resume": (OPEN, None, frozenset({"manager"}), None),
     "edit": (("submitted",), None, frozenset({"partner_organisation"}), None),
+    "plan_mission": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
+    "propose_experts": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
+    "accept_proposal": (TEAM_STATES, None, frozenset({"proposed_expert"}), None),
+    "decline_proposal": (TEAM_STATES, None, frozenset({"proposed_expert"}), None),
+    "confirm_expert": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
+    "withdraw_proposal": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
+    "replace_expert": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
 }
 
 # Whom each action concerns (the notifications will tell them), and what of its data a partner
@@ -58,6 +66,13 @@ CONCERNS: dict[str, frozenset[str]] = {
     "hold": EVERYONE,
     "resume": EVERYONE,
     "edit": frozenset({"lead", "managers"}),
+    "plan_mission": EVERYONE,
+    "propose_experts": frozenset({"named_experts", "lead"}),
+    "accept_proposal": frozenset({"lead", "managers"}),
+    "decline_proposal": frozenset({"lead", "managers"}),
+    "confirm_expert": frozenset({"named_experts", "lead", "team"}),
+    "withdraw_proposal": frozenset({"named_experts", "lead"}),
+    "replace_expert": frozenset({"named_experts", "lead"}),
 }
 PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "assess": ("field", "acceptance"),
@@ -74,19 +89,29 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "hold": ("reason",),
     "resume": ("note",),
     "edit": ("changes",),
+    "plan_mission": ("mission_format", "place", "planned_start", "planned_end"),
+    "propose_experts": None,
+    "accept_proposal": None,
+    "decline_proposal": None,
+    "confirm_expert": None,
+    "withdraw_proposal": None,
+    "replace_expert": None,
 }
 
 # What must hold before an action applies, besides the state: the tests set it up first.
 NEEDS_OPEN_QUESTION = {"answer", "cancel_question"}
 NEEDS_HOLD = {"resume"}
+NEEDS_ACCEPTED = {"confirm_expert"}  # someone proposed has accepted
+NEEDS_DECLINED = {"replace_expert"}  # someone proposed has declined
 
 # The relations each person of the cast has to the request (the lead is always on
-# the team: mobilising requires it).
+# the confirmed team: mobilising requires it; the proposed expert has not answered yet).
 RELATIONS: dict[str, frozenset[str]] = {
     "manager": frozenset({"manager"}),
     "unrelated_expert": frozenset({"expert"}),
     "lead_expert": frozenset({"expert", "lead_expert", "team_expert"}),
     "team_expert": frozenset({"expert", "team_expert"}),
+    "proposed_expert": frozenset({"expert", "proposed_expert"}),
     "partner": frozenset({"partner_organisation"}),
     "other_partner": frozenset(),  # a partner of another organisation: no relation at all
 }
@@ -114,8 +139,9 @@ def allowed_actions(state: str, person: str, *, question_open: bool = False, on_
     """What `person` may do on a request in `state` with the given pauses, in the declaration's order.
 
     Asking while a question is open, holding while on hold, and the forward steps
-    while paused are refused by guards; so are answering without a question and
-    resuming what is not on hold.
+    while paused are refused by guards; so are answering without a question,
+    resuming what is not on hold, and confirming or replacing before anyone answered.
+    Building the team goes on while the request waits.
     """
     paused = question_open or on_hold
     forward = {"assess", "mobilise", "deliver", "close"}
@@ -131,6 +157,8 @@ def allowed_actions(state: str, person: str, *, question_open: bool = False, on_
             continue
         if action == "hold" and on_hold:
             continue
+        if action in NEEDS_ACCEPTED | NEEDS_DECLINED:
+            continue  # the cast's proposed expert has not answered yet
         if action in forward and paused:
             continue
         allowed.append(action)
@@ -157,3 +185,16 @@ def combination_id(value) -> str:
     if isinstance(value, tuple):
         return "-by-".join(map(str, value))
     return str(value)
+
+
+# Who performs an action when a test only needs it done: the manager, unless only someone else may.
+ONLY_BY = {
+    "answer": "partner",
+    "edit": "partner",
+    "accept_proposal": "proposed_expert",
+    "decline_proposal": "proposed_expert",
+}
+
+
+def performer(name: str) -> str:
+    return ONLY_BY.get(name, "manager")

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 REFERENCE_LINK = re.compile(r">(EXP-\d{4}-\d{4})</a>")
 ACTION_URL = re.compile(r"/cases/\d+/actions/(\w+)$")
-ACTION_LINK = re.compile(r'<a [^>]*href="/cases/\d+/actions/(\w+)"')
+ACTION_LINK = re.compile(r'<a [^>]*data-action="(\w+)"')
 
 
 @dataclass

@@ -138,16 +138,27 @@ def bad_step_data(trigger: str, cast) -> tuple[dict, set[str], dict]:
         data = request_data(title="Hi", objectives="New objectives, kept when the form comes back.")
         return data, {"title"}, {"title": "Hi", "objectives": "New objectives, kept when the form comes back."}
     if trigger == "mobilise":
+        return {"lead_expert": cast.unrelated_expert.id}, {"lead_expert"}, {}
+    if trigger == "plan_mission":
         data = {
-            "team": [],
-            "lead_expert": cast.lead_expert.id,
             "mission_format": "by_pigeon",
             "place": "Carthage",
             "planned_start": iso(SOON),
             "planned_end": iso(SOON - timedelta(days=2)),
         }
         kept = {"place": "Carthage", "planned_start": iso(SOON), "planned_end": iso(SOON - timedelta(days=2))}
-        return data, {"team", "lead_expert", "mission_format", "planned_end"}, kept
+        return data, {"mission_format", "planned_end"}, kept
+    if trigger == "propose_experts":
+        return {"experts": [cast.partner.id], "note": "n" * 2001}, {"experts", "note"}, {}
+    if trigger == "accept_proposal":
+        interests = "i" * 2001
+        return (
+            {"declared_interests": interests},
+            {"no_conflict", "declared_interests"},
+            {"declared_interests": interests},
+        )
+    if trigger == "confirm_expert":
+        return {"expert": cast.unrelated_expert.id}, {"expert"}, {}
     if trigger == "deliver":
         data = {
             "actual_start": iso(TODAY + timedelta(days=1)),
@@ -179,8 +190,13 @@ FIRST_SOURCE = {
     "hold": "mission_delivered",
     "resume": "assessed",
     "edit": "submitted",
+    "plan_mission": "assessed",
+    "propose_experts": "skills_mobilised",
+    "accept_proposal": "assessed",
+    "confirm_expert": "skills_mobilised",
 }
-PARTNER_ACTIONS = {"answer", "edit"}
+# Who sends each bad form: the manager, unless only someone else may perform the action.
+SENDER = {"answer": "partner", "edit": "partner", "accept_proposal": "proposed_expert"}
 
 
 @pytest.mark.parametrize("trigger", list(FIRST_SOURCE))
@@ -188,7 +204,7 @@ def test_bad_input_to_each_action_form(factory, cast, signed_in, trigger):
     case = factory.ready_for(factory.cast_case(cast, FIRST_SOURCE[trigger]), trigger, cast.manager)
     before = snapshot(case.id)
     data, bad_fields, kept = bad_step_data(trigger, cast)
-    visitor = signed_in(cast.partner if trigger in PARTNER_ACTIONS else cast.manager)
+    visitor = signed_in(cast[SENDER.get(trigger, "manager")])
     action = f"/cases/{case.id}/actions/{trigger}"
 
     response = visitor.post(action, {**data, "version": before.version}, token_from="/cases")
@@ -210,7 +226,7 @@ def test_bad_input_to_each_action_through_the_service(factory, cast, trigger):
     case = factory.ready_for(factory.cast_case(cast, FIRST_SOURCE[trigger]), trigger, cast.manager)
     before = snapshot(case.id)
     data, bad_fields, _kept = bad_step_data(trigger, cast)
-    person = cast.partner if trigger in PARTNER_ACTIONS else cast.manager
+    person = cast[SENDER.get(trigger, "manager")]
 
     with pytest.raises(InvalidData) as refused:
         perform(case, trigger, person, data, case.version)
@@ -219,18 +235,18 @@ def test_bad_input_to_each_action_through_the_service(factory, cast, trigger):
     assert snapshot(case.id) == before
 
 
-def test_the_lead_expert_must_be_one_of_the_team(factory, cast, signed_in):
+@pytest.mark.parametrize("lead", ["unrelated_expert", "proposed_expert"])
+def test_the_lead_expert_must_be_a_confirmed_member_of_the_team(factory, cast, signed_in, lead):
     case = factory.cast_case(cast, "assessed")
     before = snapshot(case.id)
-    data = step_data("mobilise", case, team=[cast.team_expert]) | {"lead_expert": cast.unrelated_expert.id}
+    data = step_data("mobilise", case) | {"lead_expert": cast[lead].id}
     action = f"/cases/{case.id}/actions/mobilise"
 
     response = signed_in(cast.manager).post(action, {**data, "version": before.version}, token_from="/cases")
 
     assert response.status_code == 422
     form = form_posting_to(response.get_data(as_text=True), action)
-    assert form.errors == {"lead_expert": "The lead expert must be a member of the team."}
-    assert form.values["team"] == [str(cast.team_expert.id)]
+    assert form.errors == {"lead_expert": "The lead expert must be a confirmed member of the team."}
     assert snapshot(case.id) == before
 
 

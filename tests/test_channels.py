@@ -35,7 +35,14 @@ def test_the_page_and_the_api_offer_the_same_actions_as_pinned(factory, cast, si
         assert through_api == expected, person
 
 
-NATURAL = {"answer": "partner", "edit": "partner", "withdraw": "partner", "deliver": "team_expert"}
+NATURAL = {
+    "answer": "partner",
+    "edit": "partner",
+    "withdraw": "partner",
+    "deliver": "team_expert",
+    "accept_proposal": "proposed_expert",
+    "decline_proposal": "proposed_expert",
+}
 
 
 @pytest.mark.parametrize(("state", "name"), EDGES, ids=combination_id)

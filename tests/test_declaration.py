@@ -44,8 +44,16 @@ def test_the_machine_has_no_other_event():
     assert set(MACHINE.events) == set(PINNED)
 
 
+# What a history entry keeps besides the action's form data: an edit's changes, and the
+# mission a mobilisation goes ahead with.
+RECORDED_BESIDES_THE_FORM = {
+    "edit": {"changes"},
+    "mobilise": {"mission_format", "place", "planned_start", "planned_end"},
+}
+
+
 @pytest.mark.parametrize("name", list(PINNED))
 def test_every_field_a_partner_may_read_is_data_the_action_records(name):
     public = PARTNER_READS[name] or ()
-    form_fields = set(ACTIONS[name].form().data) | {"changes"}
+    form_fields = set(ACTIONS[name].form().data) | RECORDED_BESIDES_THE_FORM.get(name, set())
     assert set(public) <= form_fields

@@ -25,7 +25,7 @@ from expertise_app.extensions import db
 
 from .factories import count, request_data, snapshot, step_data
 from .matrix import ACTIONS as PINNED
-from .matrix import ALLOWED, EDGES, FORBIDDEN, PEOPLE, RELATIONS, STATES, combination_id
+from .matrix import ALLOWED, EDGES, FORBIDDEN, PEOPLE, RELATIONS, STATES, combination_id, performer
 
 
 def perform(case, name, user, data, version, **kwargs):
@@ -119,7 +119,7 @@ def test_an_unknown_action_is_refused_and_changes_nothing(factory, cast):
 def test_a_stale_version_is_refused_and_changes_nothing(factory, cast, state, name):
     case = factory.ready_for(factory.cast_case(cast, state), name, cast.manager)
     before = snapshot(case.id)
-    person = cast.partner if name in ("answer", "edit") else cast.manager
+    person = cast[performer(name)]
 
     with pytest.raises(StaleCase):
         operations.perform(case, name, person, step_data(name, case, team=cast.team), case.version - 1)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import DateField, Form, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, Form, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import VocabularyMultiSelect, VocabularySelect
+from ..forms import IdListField, VocabularyMultiSelect, VocabularySelect
 
 
 def unbound_fields(form_class: type[Form]) -> list[tuple[str, UnboundField]]:
@@ -48,8 +48,10 @@ def field_schema(unbound: UnboundField) -> dict[str, Any]:
     if issubclass(kind, VocabularyMultiSelect):
         codes = unbound.kwargs["vocabulary"].codes
         schema = {"type": "array", "items": {"type": "string", "enum": codes}, "uniqueItems": True}
-    elif issubclass(kind, SelectMultipleField):
+    elif issubclass(kind, SelectMultipleField | IdListField):
         schema = {"type": "array", "items": {"type": "integer"}, "uniqueItems": True}
+    elif issubclass(kind, BooleanField):
+        schema = {"type": "boolean"}
     elif issubclass(kind, VocabularySelect):
         schema = {"type": "string", "enum": unbound.kwargs["vocabulary"].codes}
     elif issubclass(kind, SelectField):
@@ -73,6 +75,8 @@ def field_schema(unbound: UnboundField) -> dict[str, Any]:
                 schema["minimum"] = validator.min
             if validator.max is not None:
                 schema["maximum"] = validator.max
+    if schema["type"] == "boolean" and _is_required(unbound):
+        schema["const"] = True  # a declaration: sent, and ticked
     if schema["type"] == "array" and _is_required(unbound):
         schema["minItems"] = 1
     if schema["type"] == "string" and _is_required(unbound) and not {"minLength", "enum", "format"} & set(schema):

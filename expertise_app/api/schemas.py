@@ -9,7 +9,8 @@ import marshmallow as ma
 
 from ..cases.queries import DEFAULT_SORT, PAUSES, SORTS
 from ..cases.states import State
-from ..reference import COUNTRIES, FIELDS
+from ..experts.forms import DIRECTORY_SORTS
+from ..reference import COUNTRIES, FIELDS, INSTITUTIONS, LANGUAGE_LEVELS, LANGUAGES, REGIONS, TEAM_STATUSES
 
 
 class ProblemSchema(ma.Schema):
@@ -133,6 +134,13 @@ class HistoryEventSchema(ma.Schema):
     data = ma.fields.Dict(required=True)
 
 
+class TeamMemberSchema(ma.Schema):
+    expert = ma.fields.Nested(PersonSchema, required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(TEAM_STATUSES.codes))
+    declared_interests = ma.fields.String(allow_none=True, required=True)
+    decline_reason = ma.fields.String(allow_none=True, required=True)
+
+
 class RequestDetailSchema(RequestSummarySchema):
     context = ma.fields.String(required=True)
     objectives = ma.fields.String(required=True)
@@ -152,7 +160,10 @@ class RequestDetailSchema(RequestSummarySchema):
     follow_up = ma.fields.String(allow_none=True, required=True)
     eligibility_notes = ma.fields.String(allow_none=True, metadata={"description": "ministry staff only"})
     checklist = ma.fields.Dict(allow_none=True, metadata={"description": "the assessment checklist; staff only"})
-    team = ma.fields.List(ma.fields.Nested(PersonSchema), required=True)
+    team = ma.fields.List(ma.fields.Nested(PersonSchema), required=True, metadata={"description": "the confirmed team"})
+    members = ma.fields.List(
+        ma.fields.Nested(TeamMemberSchema), metadata={"description": "everyone proposed and their answer; staff only"}
+    )
     mission = ma.fields.Nested(MissionSchema, allow_none=True, required=True)
     history = ma.fields.List(ma.fields.Nested(HistoryEventSchema), required=True)
     allowed_actions = ma.fields.List(ma.fields.String(), required=True)
@@ -161,15 +172,115 @@ class RequestDetailSchema(RequestSummarySchema):
     )
 
 
+class LanguageLevelSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    level = ma.fields.String(required=True, validate=ma.validate.OneOf(LANGUAGE_LEVELS.codes))
+
+
 class ExpertSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     email = ma.fields.String(required=True)
+    institution = ma.fields.String(required=True)
     department = ma.fields.String(required=True)
-    availability = ma.fields.String(required=True)
-    fields = ma.fields.List(ma.fields.String(), required=True)
-    languages = ma.fields.List(ma.fields.String(), required=True)
+    public_official = ma.fields.Boolean(required=True)
+    seniority = ma.fields.String(required=True)
+    active = ma.fields.Boolean(required=True)
+    max_concurrent_missions = ma.fields.Integer(required=True)
+    primary_fields = ma.fields.List(ma.fields.String(), required=True)
+    secondary_fields = ma.fields.List(ma.fields.String(), required=True)
+    languages = ma.fields.List(ma.fields.Nested(LanguageLevelSchema), required=True)
+    countries = ma.fields.List(ma.fields.String(), required=True)
     regions = ma.fields.List(ma.fields.String(), required=True)
+    open_cases = ma.fields.Integer(required=True)
+    upcoming_missions = ma.fields.Integer(required=True)
+
+
+class ExpertPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ExpertSchema), required=True)
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    pages = ma.fields.Integer(required=True)
+
+
+class PeriodSchema(ma.Schema):
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class MissionAheadSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    reference = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    planned_start = ma.fields.Date(required=True)
+    planned_end = ma.fields.Date(required=True)
+
+
+class ExpertDetailSchema(ExpertSchema):
+    biography = ma.fields.String(required=True)
+    unavailability = ma.fields.List(ma.fields.Nested(PeriodSchema), required=True)
+    missions_ahead = ma.fields.List(ma.fields.Nested(MissionAheadSchema), required=True)
+    days_on_mission_this_year = ma.fields.Integer(required=True)
+
+
+class ExpertQuerySchema(ma.Schema):
+    """Filters, sort and page of GET /experts."""
+
+    field = ma.fields.String(validate=ma.validate.OneOf(FIELDS.codes))
+    language = ma.fields.String(
+        validate=ma.validate.OneOf(LANGUAGES.codes), metadata={"description": "spoken at working level or better"}
+    )
+    country = ma.fields.String(validate=ma.validate.OneOf(COUNTRIES.codes))
+    region = ma.fields.String(validate=ma.validate.OneOf(REGIONS.codes))
+    institution = ma.fields.String(validate=ma.validate.OneOf(INSTITUTIONS.codes))
+    free_from = ma.fields.Date(metadata={"description": "free (no mission, not unavailable) from this day"})
+    free_to = ma.fields.Date(metadata={"description": "… until this day"})
+    q = ma.fields.String(validate=ma.validate.Length(max=100), metadata={"description": "text in the name"})
+    inactive = ma.fields.Boolean(load_default=False, metadata={"description": "include deactivated experts"})
+    sort = ma.fields.String(load_default="name", validate=ma.validate.OneOf(list(DIRECTORY_SORTS)))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10000))
+    per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
+
+
+class ScorePartSchema(ma.Schema):
+    name = ma.fields.String(
+        required=True, metadata={"description": "field, languages, region, availability, workload or eligibility"}
+    )
+    points = ma.fields.Integer(required=True)
+    explanation = ma.fields.String(required=True)
+
+
+class SuggestionSchema(ma.Schema):
+    expert = ma.fields.Nested(PersonSchema, required=True)
+    institution = ma.fields.String(required=True)
+    department = ma.fields.String(required=True)
+    public_official = ma.fields.Boolean(required=True)
+    score = ma.fields.Integer(required=True)
+    parts = ma.fields.List(ma.fields.Nested(ScorePartSchema), required=True)
+    busy = ma.fields.Boolean(required=True)
+    eligible = ma.fields.Boolean(required=True)
+    can_be_confirmed = ma.fields.Boolean(required=True)
+    clashes = ma.fields.List(ma.fields.String(), required=True)
+
+
+class SuggestionPageSchema(ExpertPageSchema):
+    items = ma.fields.List(ma.fields.Nested(SuggestionSchema), required=True)
+    starts_on = ma.fields.Date(required=True, metadata={"description": "the dates the availability is checked over"})
+    ends_on = ma.fields.Date(required=True)
+
+
+class SuggestionQuerySchema(ma.Schema):
+    field = ma.fields.String(validate=ma.validate.OneOf(FIELDS.codes))
+    language = ma.fields.String(validate=ma.validate.OneOf(LANGUAGES.codes))
+    region = ma.fields.String(validate=ma.validate.OneOf(REGIONS.codes))
+    institution = ma.fields.String(validate=ma.validate.OneOf(INSTITUTIONS.codes))
+    free = ma.fields.Boolean(load_default=False, metadata={"description": "only experts free over the dates"})
+    eligible = ma.fields.Boolean(load_default=False, metadata={"description": "only those the instrument may engage"})
+    q = ma.fields.String(validate=ma.validate.Length(max=100))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 
 
 class CountSchema(ma.Schema):

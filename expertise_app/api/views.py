@@ -9,18 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
-from wtforms import SelectMultipleField
+from wtforms import BooleanField, SelectMultipleField
 
 from .. import policy, reference
-from ..auth.models import Role, User
+from ..auth.models import User
 from ..auth.tokens import user_for_token
 from ..cases import operations
 from ..cases.forms import RequestForm
@@ -30,16 +28,26 @@ from ..cases.queries import CaseFilters, visible_cases
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS, State
 from ..cases.workflow import ACTIONS, INITIAL_STATE, MACHINE, TRANSITIONS, Action
 from ..dashboard import queries as dashboard_queries
+from ..db_types import utcnow
 from ..errors import problem, status_title
+from ..experts import queries as expert_queries
+from ..experts import ranking
+from ..experts import services as expert_services
+from ..experts.forms import DirectoryFilters
 from ..extensions import csrf, db
+from ..forms import IdListField
 from .jsonschema import form_schema, unbound_fields
 from .schemas import (
     DashboardSchema,
-    ExpertSchema,
+    ExpertDetailSchema,
+    ExpertPageSchema,
+    ExpertQuerySchema,
     ReferenceSchema,
     RequestDetailSchema,
     RequestPageSchema,
     RequestQuerySchema,
+    SuggestionPageSchema,
+    SuggestionQuerySchema,
     WorkflowSchema,
 )
 
@@ -145,16 +153,20 @@ def _is_text(value) -> bool:
 
 def check_shapes(form_class, data: dict[str, Any]) -> None:
     """A value of the right kind for each field of `form_class`: a list only where the field takes
-    several values, and never true or false (no field is a yes/no); else 422 field by field."""
+    several values, true or false only for a yes/no; else 422 field by field."""
+    fields = dict(unbound_fields(form_class))
     multi = {
-        name for name, unbound in unbound_fields(form_class) if issubclass(unbound.field_class, SelectMultipleField)
+        name for name, unbound in fields.items() if issubclass(unbound.field_class, SelectMultipleField | IdListField)
     }
+    yes_no = {name for name, unbound in fields.items() if issubclass(unbound.field_class, BooleanField)}
     wrong = {}
     for name, value in data.items():
         values = value if isinstance(value, list) else [value]
         if isinstance(value, list) and name not in multi:
             wrong[name] = [_("Must be a single value, not a list.")]
-        elif any(isinstance(item, bool) for item in values):
+        elif name in yes_no and not isinstance(value, bool):
+            wrong[name] = [_("Must be true or false.")]
+        elif name not in yes_no and any(isinstance(item, bool) for item in values):
             wrong[name] = [_("Must be a string or a number, not true or false.")]
     if wrong:
         raise FieldErrors(wrong)
@@ -204,6 +216,18 @@ def summary(case: ExpertiseRequest, user: User) -> dict[str, Any]:
         data["priority"] = case.priority
         data["lead_expert"] = _person(case.lead_expert)
     return data
+
+
+def _members(case: ExpertiseRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "expert": _person(member.expert),
+            "status": member.status,
+            "declared_interests": member.declared_interests,
+            "decline_reason": member.decline_reason,
+        }
+        for member in case.members
+    ]
 
 
 def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
@@ -257,6 +281,7 @@ def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
     if policy.can_see_internal(user):
         data["eligibility_notes"] = case.eligibility_notes
         data["checklist"] = case.checklist
+        data["members"] = _members(case)
     return data
 
 
@@ -460,32 +485,115 @@ def fire_transition(request_id: int):
     return _perform_from_body(request_id, "trigger", TRANSITIONS)
 
 
+def _expert_json(expert: User, open_cases: int, upcoming_missions: int) -> dict[str, Any]:
+    profile = expert.profile
+    return {
+        "id": expert.id,
+        "name": expert.name,
+        "email": expert.email,
+        "institution": profile.institution,
+        "department": profile.department,
+        "public_official": profile.public_official,
+        "seniority": profile.seniority,
+        "active": profile.active and expert.active,
+        "max_concurrent_missions": profile.max_concurrent_missions,
+        "primary_fields": profile.primary_fields,
+        "secondary_fields": profile.secondary_fields,
+        "languages": [{"code": code, "level": level} for code, level in profile.language_levels.items()],
+        "countries": profile.country_codes,
+        "regions": profile.region_codes,
+        "open_cases": open_cases,
+        "upcoming_missions": upcoming_missions,
+    }
+
+
 @blp.route("/experts")
 @blp.doc(operationId="list_experts")
-@blp.response(200, ExpertSchema(many=True))
+@blp.arguments(ExpertQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, ExpertPageSchema)
 @blp.alt_response(403, response="FORBIDDEN")
-def list_experts():
-    """The ministry's experts with their fields, languages and regions (ministry staff)."""
-    require(policy.can_view_queue(caller()))
-    experts = db.session.scalars(
-        sa.select(User)
-        .where(User.role == Role.EXPERT, User.active.is_(True))
-        .options(so.selectinload(User.profile))
-        .order_by(User.name)
+def list_experts(page: int, per_page: int, **filters):
+    """The expert directory, filtered, sorted and paged (ministry staff), as on the Experts page."""
+    require(policy.can_view_experts(caller()))
+    args = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in filters.items()}
+    args["inactive"] = "1" if filters.get("inactive") else ""
+    query = expert_queries.directory(DirectoryFilters(args), utcnow().date())
+    result = expert_queries.paginate_rows(query, page, per_page)
+    return {
+        "items": [_expert_json(*row) for row in result.items],
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+        "pages": result.pages,
+    }
+
+
+@blp.route("/experts/<int:expert_id>")
+@blp.doc(operationId="get_expert")
+@blp.response(200, ExpertDetailSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_expert(expert_id: int):
+    """One expert's profile, unavailable periods and workload (ministry staff; 404 to anyone else)."""
+    expert = expert_services.get_expert(caller(), expert_id)
+    today = utcnow().date()
+    workload = expert_queries.workload(expert, today)
+    data = _expert_json(expert, workload.open_cases, len(workload.upcoming_missions))
+    data.update(
+        biography=expert.profile.biography,
+        unavailability=[
+            {"starts_on": period.starts_on, "ends_on": period.ends_on, "reason": period.reason}
+            for period in expert.profile.upcoming_unavailability(today)
+        ],
+        missions_ahead=[
+            {
+                "id": case.id,
+                "reference": case.reference,
+                "title": case.title,
+                "planned_start": case.mission.planned_start,
+                "planned_end": case.mission.planned_end,
+            }
+            for case in workload.upcoming_missions
+        ],
+        days_on_mission_this_year=workload.days_this_year,
     )
-    return [
-        {
-            "id": expert.id,
-            "name": expert.name,
-            "email": expert.email,
-            "department": expert.profile.department if expert.profile else "",
-            "availability": expert.profile.availability if expert.profile else "available",
-            "fields": expert.profile.fields if expert.profile else [],
-            "languages": expert.profile.languages if expert.profile else [],
-            "regions": expert.profile.regions if expert.profile else [],
-        }
-        for expert in experts
-    ]
+    return data
+
+
+@blp.route("/requests/<int:request_id>/suggestions")
+@blp.doc(operationId="list_suggestions")
+@blp.arguments(SuggestionQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, SuggestionPageSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def list_suggestions(request_id: int, page: int, per_page: int, free: bool, eligible: bool, q=None, **filters):
+    """Every active expert not on the team, ranked for the request, with each part of the score (staff)."""
+    case = load_case(request_id)
+    if not policy.can_view_experts(caller()):
+        raise operations.NotFound(_("No such request."))
+    wanted = ranking.Filters(free_only=free, eligible_only=eligible, name=q, **filters)
+    result = ranking.suggest(case, wanted, page=page, per_page=per_page)
+    return {
+        "items": [
+            {
+                "expert": {"id": item.expert_id, "name": item.name},
+                "institution": item.institution,
+                "department": item.department,
+                "public_official": item.public_official,
+                "score": item.score,
+                "parts": [vars(part) for part in item.parts],
+                "busy": item.busy,
+                "eligible": item.eligible,
+                "can_be_confirmed": item.can_be_confirmed,
+                "clashes": [clash.describe() for clash in item.clashes],
+            }
+            for item in result.items
+        ],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": result.pages,
+        "starts_on": result.starts_on,
+        "ends_on": result.ends_on,
+    }
 
 
 @blp.route("/dashboard")

@@ -1,4 +1,4 @@
-"""Organisations, users and expert profiles."""
+"""Organisations and users (expert profiles live in expertise_app/experts)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ..extensions import db
 
 if TYPE_CHECKING:
     from ..cases.models import Assignment
+    from ..experts.models import ExpertProfile
 
 
 class Role:
@@ -66,7 +67,9 @@ class User(UserMixin, db.Model):
 
     organisation: so.Mapped[Organisation | None] = so.relationship(back_populates="users")
     profile: so.Mapped[ExpertProfile | None] = so.relationship(back_populates="user", uselist=False)
-    assignments: so.Mapped[list[Assignment]] = so.relationship(back_populates="expert")
+    assignments: so.Mapped[list[Assignment]] = so.relationship(
+        back_populates="expert", foreign_keys="Assignment.expert_id"
+    )
 
     def get_id(self) -> str:
         return self.session_token
@@ -100,21 +103,6 @@ class User(UserMixin, db.Model):
 
 def normalise_email(email: str) -> str:
     return email.replace("\x00", "").strip().lower()
-
-
-class ExpertProfile(db.Model):
-    """What an expert knows: fields, languages, regions, and when they are free."""
-
-    __tablename__ = "expert_profiles"
-
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
-    fields: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
-    languages: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
-    regions: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
-    department: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
-    availability: so.Mapped[str] = so.mapped_column(sa.String(16), default="available")
-
-    user: so.Mapped[User] = so.relationship(back_populates="profile")
 
 
 class ApiToken(db.Model):

@@ -11,8 +11,9 @@ from typing import Any
 
 from transitions import EventData
 
+from ..auth.models import User
 from ..reference import ASSESSMENT_CRITERIA
-from .models import Assignment, ExpertiseRequest, Mission
+from .models import Assignment, ExpertiseRequest, Mission, TeamStatus
 
 
 def _case_and_data(event: EventData) -> tuple[ExpertiseRequest, dict[str, Any]]:
@@ -62,17 +63,82 @@ def record_withdrawal(event: EventData) -> None:
 
 def record_mobilisation(event: EventData) -> None:
     case, data = _case_and_data(event)
-    wanted = list(dict.fromkeys(data["team"]))
-    case.assignments = [a for a in case.assignments if a.expert_id in wanted]
-    present = case.team_ids
-    case.assignments.extend(Assignment(expert_id=expert_id) for expert_id in wanted if expert_id not in present)
     case.lead_expert_id = data["lead_expert"]
-    case.mission = Mission(
-        format=data["mission_format"],
-        place=data["place"],
-        planned_start=data["planned_start"],
-        planned_end=data["planned_end"],
-    )
+
+
+def record_plan(event: EventData) -> None:
+    """Plan the mission, or re-plan it: the team's confirmations stay (the form checked they are free)."""
+    case, data = _case_and_data(event)
+    if case.mission is None:
+        case.mission = Mission(
+            format=data["mission_format"],
+            place=data["place"],
+            planned_start=data["planned_start"],
+            planned_end=data["planned_end"],
+        )
+        return
+    case.mission.format = data["mission_format"]
+    case.mission.place = data["place"]
+    case.mission.planned_start = data["planned_start"]
+    case.mission.planned_end = data["planned_end"]
+
+
+def _propose(case: ExpertiseRequest, expert_id: int, actor: User, at) -> None:
+    """A new proposal, or a fresh one for an expert withdrawn earlier (their earlier answer is cleared)."""
+    member = case.membership(expert_id)
+    if member is None:
+        member = Assignment(expert_id=expert_id)
+        case.assignments.append(member)
+    member.status = TeamStatus.PROPOSED
+    member.proposed_by_id = actor.id
+    member.created_at = at
+    member.answered_at = None
+    member.declared_interests = None
+    member.decline_reason = None
+    member.confirmed_at = None
+
+
+def record_proposal(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    for expert_id in data["experts"]:
+        _propose(case, expert_id, event.kwargs["actor"], event.kwargs["at"])
+
+
+def _own_proposal(event: EventData) -> Assignment:
+    case, _data = _case_and_data(event)
+    return case.membership(event.kwargs["actor"].id)
+
+
+def record_acceptance(event: EventData) -> None:
+    member = _own_proposal(event)
+    member.status = TeamStatus.ACCEPTED
+    member.answered_at = event.kwargs["at"]
+    member.declared_interests = event.kwargs["data"]["declared_interests"] or ""
+
+
+def record_refusal(event: EventData) -> None:
+    member = _own_proposal(event)
+    member.status = TeamStatus.DECLINED
+    member.answered_at = event.kwargs["at"]
+    member.decline_reason = event.kwargs["data"]["reason"]
+
+
+def record_confirmation(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    member = case.membership(data["expert"])
+    member.status = TeamStatus.CONFIRMED
+    member.confirmed_at = event.kwargs["at"]
+
+
+def record_proposal_withdrawal(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    case.membership(data["expert"]).status = TeamStatus.WITHDRAWN
+
+
+def record_replacement(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    case.membership(data["expert"]).status = TeamStatus.WITHDRAWN
+    _propose(case, data["replacement"], event.kwargs["actor"], event.kwargs["at"])
 
 
 def record_delivery(event: EventData) -> None:

@@ -8,13 +8,17 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from ..auth.models import Role, User
+from ..experts.availability import clashes
+from ..experts.models import ExpertProfile
+from ..experts.ranking import public_officials_only
 from ..extensions import db
 from ..forms import (
-    CheckboxListField,
+    IdListField,
     InputForm,
     VocabularyMultiSelect,
     VocabularyRadio,
@@ -53,8 +57,9 @@ def expert_choices() -> list[tuple[int, str]]:
         return g.expert_choices
     experts = db.session.scalars(
         sa.select(User)
-        .where(User.role == Role.EXPERT, User.active.is_(True))
-        .options(so.selectinload(User.profile))
+        .join(User.profile)
+        .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True))
+        .options(so.contains_eager(User.profile))
         .order_by(User.name)
     )
     choices = [(expert.id, _expert_label(expert)) for expert in experts]
@@ -188,23 +193,206 @@ class RedirectForm(ActionForm):
 
 
 class MobiliseForm(ActionForm):
-    team = CheckboxListField(_l("Team"), [DataRequired(_l("Choose at least one expert."))], coerce=int)
-    lead_expert = SelectField(_l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], coerce=_optional_int)
+    """The team is confirmed and the mission planned: the lead expert is one of the confirmed members."""
+
+    lead_expert = SelectField(
+        _l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], coerce=_optional_int, validate_choice=False
+    )
+
+    def bind_choices(self) -> None:
+        confirmed = self.case.team_ids if self.case is not None else set()
+        self.lead_expert.choices = [
+            ("", _l("Choose…")),
+            *((expert_id, label) for expert_id, label in expert_choices() if expert_id in confirmed),
+        ]
+        if self.case is not None and self.lead_expert.data is None:
+            self.lead_expert.data = self.case.lead_expert_id
+
+    def validate_lead_expert(self, field: SelectField) -> None:
+        if self.case is not None and field.data not in self.case.team_ids:
+            raise ValidationError(_l("The lead expert must be a confirmed member of the team."))
+
+
+class PlanMissionForm(ActionForm):
+    """The mission's format, place and dates; the team's confirmations are checked against the dates."""
+
     mission_format = VocabularySelect(_l("Mission format"), [DataRequired()], vocabulary=MISSION_FORMATS)
     place = StringField(_l("Place"), [DataRequired(), Length(max=200)])
     planned_start = DateField(_l("Planned start"), [InputRequired()])
     planned_end = DateField(_l("Planned end"), [InputRequired(), end_not_before("planned_start")])
 
     def bind_choices(self) -> None:
-        experts = expert_choices()
-        self.team.choices = experts
-        self.lead_expert.choices = [("", _l("Choose…")), *experts]
-        if self.case is not None and self.lead_expert.data is None:
-            self.lead_expert.data = self.case.lead_expert_id
+        mission = self.case.mission if self.case is not None else None
+        if self.blank and mission is not None:
+            self.mission_format.data = mission.format
+            self.place.data = mission.place
+            self.planned_start.data = mission.planned_start
+            self.planned_end.data = mission.planned_end
 
-    def validate_lead_expert(self, field: SelectField) -> None:
-        if field.data is not None and field.data not in (self.team.data or []):
-            raise ValidationError(_l("The lead expert must be a member of the team."))
+    def validate_planned_start(self, field: DateField) -> None:
+        mission = self.case.mission if self.case is not None else None
+        kept = mission is not None and mission.planned_start == field.data
+        if field.data and field.data < self.today and not kept:
+            raise ValidationError(_l("This date is in the past."))
+
+    def validate_planned_end(self, field: DateField) -> None:
+        start = self.planned_start.data
+        if self.case is None or not start or not field.data or field.data < start:
+            return
+        confirmed = {assignment.expert_id: assignment.expert for assignment in self.case.confirmed}
+        found = clashes(confirmed, start, field.data, exclude_request_id=self.case.id)
+        if found:
+            raise ValidationError(
+                _l(
+                    "These dates clash for the confirmed team: %(clashes)s.",
+                    clashes="; ".join(
+                        f"{confirmed[expert_id].name}, {clash.describe()}"
+                        for expert_id, expert_clashes in found.items()
+                        for clash in expert_clashes
+                    ),
+                )
+            )
+
+
+def _member_choices(case, statuses: tuple[str, ...]) -> list[tuple[int, str]]:
+    members = [] if case is None else [a for a in case.assignments if a.status in statuses]
+    return [(member.expert_id, member.expert.name) for member in members]
+
+
+def _active_expert_ids(ids: list[int]) -> set[int]:
+    """Those of `ids` that are experts with an active account and profile."""
+    return set(
+        db.session.scalars(
+            sa.select(User.id)
+            .join(ExpertProfile, ExpertProfile.user_id == User.id)
+            .where(
+                User.id.in_([i for i in ids if 0 < i <= 2**31 - 1]),
+                User.role == Role.EXPERT,
+                User.active.is_(True),
+                ExpertProfile.active.is_(True),
+            )
+        )
+    )
+
+
+class ProposeExpertsForm(ActionForm):
+    """Experts to ask whether they will join the team (from the suggestions or the directory)."""
+
+    experts = IdListField(_l("Experts to propose"), [DataRequired(_l("Choose at least one expert."))])
+    note = TextAreaField(
+        _l("Note to the experts"), [Optional(), Length(max=2000)], description=_l("What you expect of them.")
+    )
+
+    def validate_experts(self, field) -> None:
+        wanted = list(dict.fromkeys(field.data or []))
+        if len(wanted) > MAX_PROPOSED:
+            raise ValidationError(_l("Propose at most %(count)d experts at a time.", count=MAX_PROPOSED))
+        members = {member.expert_id for member in self.case.members} if self.case is not None else set()
+        if members & set(wanted):
+            raise ValidationError(_l("One of these experts is already proposed for the team."))
+        if set(wanted) - _active_expert_ids(wanted):
+            raise ValidationError(_l("Only an active expert can be proposed."))
+        field.data = wanted
+
+
+MAX_PROPOSED = 10
+
+
+class AcceptProposalForm(ActionForm):
+    """The proposed expert joins, with their conflict-of-interest declaration."""
+
+    no_conflict = BooleanField(
+        _l(
+            "I declare that I have no conflict of interest with this request or its partner, "
+            "other than any I declare below."
+        ),
+        [DataRequired(_l("Tick the declaration to accept."))],
+    )
+    declared_interests = TextAreaField(
+        _l("Interests to declare"),
+        [Optional(), Length(max=2000)],
+        description=_l("For example a past contract with the partner. Leave empty if there are none."),
+    )
+
+
+class DeclineProposalForm(ActionForm):
+    reason = TextAreaField(_l("Why you cannot join"), [DataRequired(), Length(min=3, max=2000)])
+
+
+class ConfirmExpertForm(ActionForm):
+    """The lead or a manager confirms an expert who accepted, if they may go and are free."""
+
+    expert = SelectField(
+        _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
+    )
+
+    def bind_choices(self) -> None:
+        self.expert.choices = [("", _l("Choose…")), *_member_choices(self.case, ("accepted",))]
+
+    def validate_expert(self, field: SelectField) -> None:
+        member = self.case.membership(field.data) if self.case is not None else None
+        if member is None or member.status != "accepted":
+            raise ValidationError(_l("Only an expert who has accepted the proposal can be confirmed."))
+        expert = member.expert
+        if public_officials_only(self.case) and not (expert.profile and expert.profile.public_official):
+            raise ValidationError(
+                _l(
+                    "%(name)s cannot be confirmed: TAIEX engages public officials only, and %(name)s is not one.",
+                    name=expert.name,
+                )
+            )
+        mission = self.case.mission
+        found = clashes([expert.id], mission.planned_start, mission.planned_end, exclude_request_id=self.case.id)
+        if found:
+            raise ValidationError(
+                _l(
+                    "%(name)s cannot be confirmed for these dates: %(clashes)s.",
+                    name=expert.name,
+                    clashes="; ".join(clash.describe() for clash in found[expert.id]),
+                )
+            )
+
+
+class WithdrawProposalForm(ActionForm):
+    expert = SelectField(
+        _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
+    )
+    reason = TextAreaField(_l("Reason"), [Optional(), Length(max=2000)])
+
+    def bind_choices(self) -> None:
+        statuses = ("proposed", "accepted", "declined", "confirmed")
+        self.expert.choices = [("", _l("Choose…")), *_member_choices(self.case, statuses)]
+
+    def validate_expert(self, field: SelectField) -> None:
+        member = self.case.membership(field.data) if self.case is not None else None
+        if member is None or member.status == "withdrawn":
+            raise ValidationError(_l("This expert is not on the team."))
+        if field.data == self.case.lead_expert_id:
+            raise ValidationError(_l("The lead expert stays on the team: name another lead first."))
+
+
+class ReplaceExpertForm(ActionForm):
+    """An expert who declined makes room for another, who is proposed in their place."""
+
+    expert = SelectField(
+        _l("Expert who declined"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
+    )
+    replacement = IntegerField(_l("Replacement"), [InputRequired(_l("Choose the replacement."))], widget=HiddenInput())
+
+    def bind_choices(self) -> None:
+        self.expert.choices = [("", _l("Choose…")), *_member_choices(self.case, ("declined",))]
+
+    def validate_expert(self, field: SelectField) -> None:
+        member = self.case.membership(field.data) if self.case is not None else None
+        if member is None or member.status != "declined":
+            raise ValidationError(_l("Only an expert who declined can be replaced."))
+
+    def validate_replacement(self, field: IntegerField) -> None:
+        if field.data not in _active_expert_ids([field.data]):
+            raise ValidationError(_l("Only an active expert can be proposed."))
+        members = {member.expert_id for member in self.case.members} if self.case is not None else set()
+        if field.data in members:
+            raise ValidationError(_l("This expert is already proposed for the team."))
 
 
 class DeliverForm(ActionForm):
@@ -236,8 +424,8 @@ class AssignLeadForm(ActionForm):
 
     def bind_choices(self) -> None:
         experts = expert_choices()
-        if self.case is not None and self.case.assignments:
-            # Once a team is mobilised, the lead is one of its members.
+        if self.case is not None and self.case.state not in ("submitted", "assessed"):
+            # Once a team is mobilised, the lead is one of its confirmed members.
             team = self.case.team_ids
             experts = [(expert_id, label) for expert_id, label in experts if expert_id in team]
         self.lead_expert.choices = [("", _l("Choose…")), *experts]
@@ -245,8 +433,9 @@ class AssignLeadForm(ActionForm):
             self.lead_expert.data = self.case.lead_expert_id
 
     def validate_lead_expert(self, field: SelectField) -> None:
-        if self.case is not None and self.case.assignments and field.data not in self.case.team_ids:
-            raise ValidationError(_l("The lead expert must be a member of the team."))
+        mobilised = self.case is not None and self.case.state not in ("submitted", "assessed")
+        if mobilised and field.data not in self.case.team_ids:
+            raise ValidationError(_l("The lead expert must be a confirmed member of the team."))
 
 
 QUESTION_DAYS = 14  # the default time a partner is given to answer (DOMAIN.md §2 proposes up to 30)

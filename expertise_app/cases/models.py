@@ -94,12 +94,26 @@ class ExpertiseRequest(db.Model):
     events: so.Mapped[list[Event]] = so.relationship(order_by=lambda: (Event.created_at, Event.id), viewonly=True)
 
     @property
+    def members(self) -> list[Assignment]:
+        """Everyone proposed for the team and not withdrawn, whatever their answer."""
+        return [assignment for assignment in self.assignments if assignment.status != TeamStatus.WITHDRAWN]
+
+    @property
+    def confirmed(self) -> list[Assignment]:
+        return [assignment for assignment in self.assignments if assignment.status == TeamStatus.CONFIRMED]
+
+    @property
     def team(self) -> list[User]:
-        return [assignment.expert for assignment in self.assignments]
+        """The confirmed team."""
+        return [assignment.expert for assignment in self.confirmed]
 
     @property
     def team_ids(self) -> set[int]:
-        return {assignment.expert_id for assignment in self.assignments}
+        return {assignment.expert_id for assignment in self.confirmed}
+
+    def membership(self, expert_id: int | None) -> Assignment | None:
+        """This expert's place on the team (withdrawn ones included), if any."""
+        return next((assignment for assignment in self.assignments if assignment.expert_id == expert_id), None)
 
     @property
     def is_closed(self) -> bool:
@@ -120,19 +134,41 @@ class ExpertiseRequest(db.Model):
         return f"<ExpertiseRequest {self.reference} {self.state}>"
 
 
+class TeamStatus:
+    """An expert's place on one request's team: proposed → accepted / declined → confirmed (or withdrawn)."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+    ALL = (PROPOSED, ACCEPTED, DECLINED, CONFIRMED, WITHDRAWN)
+
+
 class Assignment(db.Model):
-    """An expert on a request's team (the lead is `ExpertiseRequest.lead_expert`)."""
+    """An expert proposed for a request's team, and where they stand (the lead is `ExpertiseRequest.lead_expert`)."""
 
     __tablename__ = "assignments"
-    __table_args__ = (sa.UniqueConstraint("request_id", "expert_id", name="uq_assignments_request_expert"),)
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "expert_id", name="uq_assignments_request_expert"),
+        sa.CheckConstraint(_in("status", TeamStatus.ALL), name="status"),
+        sa.Index("ix_assignments_expert_status", "expert_id", "status"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     request_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), index=True)
     expert_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=TeamStatus.PROPOSED)
+    proposed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)  # proposed at
+    answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # The expert's conflict-of-interest declaration when accepting: the interests they declare, if any.
+    declared_interests: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    decline_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     request: so.Mapped[ExpertiseRequest] = so.relationship(back_populates="assignments")
-    expert: so.Mapped[User] = so.relationship(back_populates="assignments", lazy="joined")
+    expert: so.Mapped[User] = so.relationship(back_populates="assignments", lazy="joined", foreign_keys=[expert_id])
 
 
 class Mission(db.Model):

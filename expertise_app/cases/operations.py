@@ -108,11 +108,18 @@ def _as_multidict(data: Mapping[str, Any] | None) -> MultiDict:
     pairs: list[tuple[str, Any]] = []
     for key, value in (data or {}).items():
         values = value if isinstance(value, list | tuple) else [value]
-        pairs.extend((key, without_nul("" if item is None else str(item))) for item in values)
+        pairs.extend((key, _as_text(item)) for item in values)
     return MultiDict(pairs)
 
 
-def _validated(form_class, data, **form_kwargs):
+def _as_text(item: Any) -> str:
+    """One value as a form would send it: a yes/no as a ticked or unticked box."""
+    if isinstance(item, bool):
+        return "y" if item else ""
+    return without_nul("" if item is None else str(item))
+
+
+def validated(form_class, data, **form_kwargs):
     form = form_class(formdata=_as_multidict(data), **form_kwargs)
     if not form.validate():
         raise InvalidData(form)
@@ -184,7 +191,7 @@ def file_request(
     if not policy.can_file_request(author):
         raise PermissionDenied(_("Only a partner organisation's staff may file a request."))
     at = at or utcnow()
-    form = _validated(RequestForm, data, today=at.date())
+    form = validated(RequestForm, data, today=at.date())
     fields = form.data
     history = all_values(None, fields)
     if idempotency_key is not None:
@@ -243,7 +250,7 @@ def perform(
     at = at or utcnow()
     if action.partial and not isinstance(data, MultiDict):
         data = _with_current_values(case, action, data or {})
-    form = _validated(action.form, data, case=case, today=at.date())
+    form = validated(action.form, data, case=case, today=at.date())
     values = form.data
     record = action.record(case, values)
     if record is None:

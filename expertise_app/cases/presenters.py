@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, StringField
+from wtforms import BooleanField, DateField, StringField
 
 from .. import policy
 from ..auth.models import User
@@ -24,7 +24,7 @@ from .workflow import ACTIONS
 
 # The history entry that is not an action on an existing case: filing it.
 SUBMIT = "submit"
-EXPERT_FIELDS = {"lead_expert", "team"}
+EXPERT_FIELDS = {"lead_expert", "team", "experts", "expert", "replacement"}
 
 
 @dataclass
@@ -64,6 +64,8 @@ def _format_value(form_class, name: str, value, names: dict[int, str]) -> str:
         return as_list(vocabulary.label(code) for code in codes)
     if kind is not None and issubclass(kind, DateField):
         return as_date(value)
+    if kind is not None and issubclass(kind, BooleanField):
+        return _("Yes") if value else _("No")
     return "" if value is None else str(value)
 
 

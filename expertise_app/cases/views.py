@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy
 from ..db_types import utcnow
+from ..experts import queries as expert_queries
 from ..extensions import db
 from ..i18n import choose_language
 from . import operations
@@ -61,7 +62,10 @@ def index():
         error_out=False,
     )
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
-    return render_template(template, page=page, filters=filters, sorts=SORTS, today=utcnow().date())
+    proposals = expert_queries.proposals_waiting(current_user) if current_user.is_expert else []
+    return render_template(
+        template, page=page, filters=filters, sorts=SORTS, today=utcnow().date(), proposals=proposals
+    )
 
 
 def _switching_language() -> bool:
@@ -131,6 +135,13 @@ def _ids_prefixed(form, prefix: str):
     return form
 
 
+def action_url(case, action: Action) -> str:
+    """Where an action is done: its page here, or the page of another area that it names."""
+    if action.page is None:
+        return url_for("cases.perform_action", case_id=case.id, name=action.name)
+    return url_for(action.page, case_id=case.id, **(action.page_args(case) if action.page_args else {}))
+
+
 def _render_case(case, failed_form=None, failed_action: str | None = None, status=200, error=None):
     """The request page: one form per action the user may perform now, links to the others."""
     inline, linked = {}, []
@@ -151,7 +162,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             case=case,
             actions=ACTIONS,
             forms=inline,
-            linked=linked,
+            linked=[(action, action_url(case, action)) for action in linked],
             open_action=failed_action,
             entries=entries,
             internal=staff,
@@ -166,6 +177,12 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
 
 
 def _render_action_page(case, action: Action, form, status=200, error=None):
+    if action.page is not None:
+        # The action is done on a page of another area (the team is proposed from the suggestions):
+        # that page is shown again with the refused form and its message.
+        g.failed_action_form, g.failed_action_error = form, error
+        response = current_app.view_functions[action.page](case_id=case.id)
+        return response, status
     return (
         render_template(
             "cases/action.html", case=case, action=action, form=form, error=error, draft_form="action-form"
@@ -202,6 +219,8 @@ def perform_action(case_id: int, name: str):
         if refusal is not None:
             status = 403 if refusal.kind == policy.Refusal.PERMISSION else 409
             return _render_case(case, status=status, error=refusal.message)
+        if action.page is not None and request.method == "GET":
+            return redirect(action_url(case, action))
         formdata = request.form if request.method == "POST" else None
         return _render_action_page(case, action, _ids_prefixed(action.form(formdata=formdata, case=case), name))
     try:

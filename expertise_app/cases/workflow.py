@@ -30,6 +30,7 @@ from transitions import Machine
 
 from . import effects
 from .forms import (
+    AcceptProposalForm,
     ActionForm,
     AnswerForm,
     AskPartnerForm,
@@ -37,16 +38,22 @@ from .forms import (
     AssignLeadForm,
     CancelQuestionForm,
     CloseForm,
+    ConfirmExpertForm,
     DeclineForm,
+    DeclineProposalForm,
     DeliverForm,
     EditRequestForm,
     HoldForm,
     MobiliseForm,
+    PlanMissionForm,
+    ProposeExpertsForm,
     RedirectForm,
+    ReplaceExpertForm,
     ResumeForm,
     WithdrawForm,
+    WithdrawProposalForm,
 )
-from .models import ExpertiseRequest
+from .models import ExpertiseRequest, TeamStatus
 from .states import OPEN_STATES, Outcome, State
 
 
@@ -56,7 +63,8 @@ class Actor(StrEnum):
     MANAGER = "manager"
     EXPERT = "expert"  # any ministry expert
     LEAD_EXPERT = "lead_expert"  # the request's lead expert
-    TEAM_EXPERT = "team_expert"  # an expert on the request's team
+    TEAM_EXPERT = "team_expert"  # an expert confirmed on the request's team
+    PROPOSED_EXPERT = "proposed_expert"  # an expert proposed for the team who has not answered yet
     PARTNER_ORGANISATION = "partner_organisation"  # a partner of the requesting organisation
 
 
@@ -67,6 +75,7 @@ class Audience(StrEnum):
     LEAD = "lead"
     TEAM = "team"
     MANAGERS = "managers"
+    NAMED_EXPERTS = "named_experts"  # the experts the action's data names (proposed, confirmed, withdrawn)
 
 
 ROLE_OF_ACTOR = {
@@ -74,6 +83,7 @@ ROLE_OF_ACTOR = {
     Actor.EXPERT: "expert",
     Actor.LEAD_EXPERT: "expert",
     Actor.TEAM_EXPERT: "expert",
+    Actor.PROPOSED_EXPERT: "expert",
     Actor.PARTNER_ORGANISATION: "partner",
 }
 
@@ -82,6 +92,8 @@ MINISTRY = (Audience.LEAD, Audience.TEAM, Audience.MANAGERS)
 EVERYONE = (Audience.PARTNER_ORGANISATION, *MINISTRY)
 BEFORE_DELIVERY = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED)
 BEFORE_MOBILISATION = (State.SUBMITTED, State.ASSESSED)
+TEAM_STATES = (State.ASSESSED, State.SKILLS_MOBILISED)  # while the team is built, and completed
+LEAD_OR_MANAGER = (Actor.LEAD_EXPERT, Actor.MANAGER)
 
 # --- guards: None when the action may go ahead, else the reason it may not ------------------
 
@@ -95,8 +107,44 @@ def mission_is_planned(case: ExpertiseRequest) -> str | None:
 
 
 def team_is_mobilised(case: ExpertiseRequest) -> str | None:
-    if not case.assignments:
+    if not case.confirmed:
         return _l("No expert has been mobilised for this request.")
+    return None
+
+
+def team_is_confirmed(case: ExpertiseRequest) -> str | None:
+    if not case.confirmed:
+        return _l("No expert of the team is confirmed yet: propose experts, and confirm those who accept.")
+    return None
+
+
+def mission_is_planned_first(case: ExpertiseRequest) -> str | None:
+    if case.mission is None:
+        return _l("Plan the mission first (format, place and dates): the team is confirmed for those dates.")
+    return None
+
+
+def someone_accepted(case: ExpertiseRequest) -> str | None:
+    if not any(member.status == TeamStatus.ACCEPTED for member in case.assignments):
+        return _l("No proposed expert has accepted yet.")
+    return None
+
+
+def someone_declined(case: ExpertiseRequest) -> str | None:
+    if not any(member.status == TeamStatus.DECLINED for member in case.assignments):
+        return _l("No proposed expert has declined.")
+    return None
+
+
+def first_declined(case: ExpertiseRequest) -> dict[str, Any]:
+    """The suggestions page, set to replace the first expert who declined."""
+    declined = next((m for m in case.assignments if m.status == TeamStatus.DECLINED), None)
+    return {"replace": declined.expert_id} if declined else {}
+
+
+def someone_is_proposed(case: ExpertiseRequest) -> str | None:
+    if not case.members:
+        return _l("Nobody is proposed for the team.")
     return None
 
 
@@ -163,6 +211,18 @@ def _differs(old: Any, new: Any) -> bool:
     return old != new
 
 
+def with_mission(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any]:
+    """The mobilisation's data and the planned mission it goes ahead with, as the partner reads it."""
+    mission = case.mission
+    return {
+        **all_values(case, values),
+        "mission_format": mission.format,
+        "place": mission.place,
+        "planned_start": json_ready(mission.planned_start),
+        "planned_end": json_ready(mission.planned_end),
+    }
+
+
 def changed_values(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any] | None:
     """Each changed field with its old and new value; None when nothing changed."""
     changes = {
@@ -198,6 +258,8 @@ class Action:
     danger: bool = False  # closes the request: asked on a page of its own, to confirm
     expanded: bool = False  # shown open on the request page: it is what the case waits for
     partial: bool = False  # through the API, fields left out keep their value
+    page: str | None = None  # the endpoint of the page where it is done, when not on the request page
+    page_args: Callable[[ExpertiseRequest], dict[str, Any]] | None = None  # that page's query arguments
 
     @property
     def changes_state(self) -> bool:
@@ -210,7 +272,7 @@ class Action:
     @property
     def has_own_page(self) -> bool:
         """Actions that close a request are confirmed on a page of their own; so is the edit form."""
-        return self.danger or self.partial
+        return self.danger or self.partial or self.page is not None
 
     @property
     def title(self) -> str:
@@ -282,14 +344,15 @@ ACTIONS: dict[str, Action] = {
             name="mobilise",
             label=_l("Mobilise"),
             history_label=_l("Team mobilised"),
-            description=_l("Choose the team and its lead, and plan the mission."),
+            description=_l("The team is confirmed and the mission planned: the mission goes ahead with them."),
             done=_l("The team is mobilised."),
             sources=(State.ASSESSED,),
             dest=State.SKILLS_MOBILISED,
-            actors=(Actor.LEAD_EXPERT, Actor.MANAGER),
+            actors=LEAD_OR_MANAGER,
             form=MobiliseForm,
             effect=effects.record_mobilisation,
-            guards=FORWARD,
+            guards=(*FORWARD, mission_is_planned_first, team_is_confirmed),
+            record=with_mission,
             public_fields=("mission_format", "place", "planned_start", "planned_end"),
             concerns=EVERYONE,
         ),
@@ -452,6 +515,118 @@ ACTIONS: dict[str, Action] = {
             public_fields=("changes",),
             concerns=(Audience.LEAD, Audience.MANAGERS),
             partial=True,
+        ),
+        # --- the team and the mission plan (DOMAIN.md, "Expert mobilisation") --------------------
+        Action(
+            name="plan_mission",
+            label=_l("Plan the mission"),
+            history_label=_l("Mission planned"),
+            description=_l(
+                "Format, place and dates. The team is confirmed for these dates; "
+                "changing them later keeps the confirmations, if the team is free."
+            ),
+            done=_l("The mission plan is saved."),
+            sources=TEAM_STATES,
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=PlanMissionForm,
+            effect=effects.record_plan,
+            public_fields=("mission_format", "place", "planned_start", "planned_end"),
+            concerns=EVERYONE,
+        ),
+        Action(
+            name="propose_experts",
+            label=_l("Propose experts"),
+            history_label=_l("Experts proposed"),
+            description=_l("Ask experts whether they will join the team; each one accepts or declines."),
+            done=_l("The experts are proposed; each one is asked to accept or decline."),
+            sources=TEAM_STATES,
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=ProposeExpertsForm,
+            effect=effects.record_proposal,
+            public_fields=None,
+            concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
+            page="experts.suggestions",
+        ),
+        Action(
+            name="accept_proposal",
+            label=_l("Accept"),
+            history_label=_l("Proposal accepted"),
+            description=_l("Join the team, with your conflict-of-interest declaration."),
+            done=_l("You have accepted; the lead expert can now confirm you."),
+            sources=TEAM_STATES,
+            dest=None,
+            actors=(Actor.PROPOSED_EXPERT,),
+            form=AcceptProposalForm,
+            effect=effects.record_acceptance,
+            public_fields=None,
+            concerns=(Audience.LEAD, Audience.MANAGERS),
+            expanded=True,
+        ),
+        Action(
+            name="decline_proposal",
+            label=_l("Decline"),
+            history_label=_l("Proposal declined"),
+            description=_l("You cannot join this team: say why, so that the lead can replace you."),
+            done=_l("You have declined; the lead expert is told."),
+            sources=TEAM_STATES,
+            dest=None,
+            actors=(Actor.PROPOSED_EXPERT,),
+            form=DeclineProposalForm,
+            effect=effects.record_refusal,
+            public_fields=None,
+            concerns=(Audience.LEAD, Audience.MANAGERS),
+        ),
+        Action(
+            name="confirm_expert",
+            label=_l("Confirm an expert"),
+            history_label=_l("Expert confirmed"),
+            description=_l(
+                "An expert who accepted joins the team for the planned dates, "
+                "if they are free then and may go on this mission."
+            ),
+            done=_l("The expert is confirmed on the team."),
+            sources=TEAM_STATES,
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=ConfirmExpertForm,
+            effect=effects.record_confirmation,
+            guards=(mission_is_planned_first, someone_accepted),
+            public_fields=None,
+            concerns=(Audience.NAMED_EXPERTS, Audience.LEAD, Audience.TEAM),
+        ),
+        Action(
+            name="withdraw_proposal",
+            label=_l("Withdraw from the team"),
+            history_label=_l("Withdrawn from the team"),
+            description=_l("The expert leaves the team, whatever they had answered."),
+            done=_l("The expert is no longer on the team."),
+            sources=TEAM_STATES,
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=WithdrawProposalForm,
+            effect=effects.record_proposal_withdrawal,
+            guards=(someone_is_proposed,),
+            public_fields=None,
+            concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
+        ),
+        Action(
+            name="replace_expert",
+            label=_l("Replace an expert who declined"),
+            history_label=_l("Expert replaced"),
+            description=_l("Propose another expert in the place of one who declined."),
+            done=_l("The replacement is proposed."),
+            sources=TEAM_STATES,
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=ReplaceExpertForm,
+            effect=effects.record_replacement,
+            guards=(someone_declined,),
+            public_fields=None,
+            concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
+            page="experts.suggestions",
+            page_args=first_declined,
         ),
     )
 }

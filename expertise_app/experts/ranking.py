@@ -1,0 +1,368 @@
+"""Ranked suggestions: every active expert scored against one request, with the score's parts.
+
+The rules live here and nowhere else (the README repeats them). Each part is
+a whole number of points, computed in one SQL query over the association tables
+of experts/models.py, so that 5,000 experts rank in one round trip on SQLite and
+PostgreSQL (bench/ranking.py measures it against the same ranking in bare SQL):
+
+- field: the request's field is a primary field of the expert (40) or a secondary one (20);
+- languages: 25 shared among the request's working languages, for each one the expert
+  speaks at working level or better (a basic level counts half);
+- region: the expert knows the country (15), its sub-region or one of its groups,
+  such as the Maghreb or the Eastern Partnership (8), or its continent (4);
+- availability: free over the dates (10), or busy on another mission or unavailable
+  for part of them (-40): the mission's planned dates once planned, else the
+  request's desired period (experts/availability.py says what "busy" is);
+- workload: 10 when no mission is ahead of them, less as their confirmed missions near
+  their limit, -10 at the limit;
+- eligibility: a TAIEX request engages public officials only: anyone else gets -100,
+  and cannot be confirmed on its team.
+
+Ties go to the expert with the better field, then by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from ..auth.models import Role, User
+from ..cases.models import Assignment, ExpertiseRequest, TeamStatus
+from ..extensions import db
+from ..reference import FIELDS, LANGUAGE_LEVELS, LANGUAGES, MISSION_LANGUAGE_LEVELS, REGIONS
+from . import availability
+from .models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion
+
+FIELD_POINTS = {"primary": 40, "secondary": 20}
+LANGUAGE_POINTS = 25
+REGION_POINTS = {"country": 15, "near": 8, "continent": 4}
+FREE_POINTS = 10
+BUSY_POINTS = -40
+WORKLOAD_POINTS = 10
+FULL_POINTS = -10
+INELIGIBLE_POINTS = -100
+
+PUBLIC_OFFICIALS_ONLY = ("taiex",)  # instruments that engage public officials only (DOMAIN.md)
+
+PER_PAGE = 20
+
+
+def rules_summary() -> str:
+    """The rules above in one sentence, from the same figures, for the page that shows the ranking."""
+    return _(
+        "How the score is made: field (primary %(primary)d, secondary %(secondary)d), working languages "
+        "spoken (up to %(languages)d), experience of the country (%(country)d), its region (%(near)d) or "
+        "continent (%(continent)d), free over the dates (%(free)d, busy %(busy)d), workload (up to "
+        "%(workload)d, at the limit %(full)d), and for TAIEX %(ineligible)d for anyone who is not a public official.",
+        primary=FIELD_POINTS["primary"],
+        secondary=FIELD_POINTS["secondary"],
+        languages=LANGUAGE_POINTS,
+        country=REGION_POINTS["country"],
+        near=REGION_POINTS["near"],
+        continent=REGION_POINTS["continent"],
+        free=FREE_POINTS,
+        busy=BUSY_POINTS,
+        workload=WORKLOAD_POINTS,
+        full=FULL_POINTS,
+        ineligible=INELIGIBLE_POINTS,
+    )
+
+
+def public_officials_only(case: ExpertiseRequest) -> bool:
+    return case.instrument in PUBLIC_OFFICIALS_ONLY
+
+
+def dates_considered(case: ExpertiseRequest) -> tuple[date, date]:
+    """The mission's planned dates once planned, else the period the partner asked for."""
+    if case.mission is not None:
+        return case.mission.planned_start, case.mission.planned_end
+    return case.period_start, case.period_end
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the person choosing narrows the suggestions to."""
+
+    field: str | None = None  # has this field (primary or secondary)
+    language: str | None = None  # speaks it at working level or better
+    institution: str | None = None
+    region: str | None = None  # knows a country of this region, or declares it
+    free_only: bool = False
+    eligible_only: bool = False
+    name: str | None = None
+
+
+def _languages_covered(working: list[str]) -> sa.Subquery:
+    """Per expert, the request's working languages they speak, in half points (2 good, 1 basic)."""
+    halves = sa.case((ExpertLanguage.level.in_(MISSION_LANGUAGE_LEVELS), 2), else_=1)
+    return (
+        sa.select(
+            ExpertLanguage.user_id,
+            sa.func.sum(halves).label("halves"),
+            sa.func.aggregate_strings(ExpertLanguage.language + ":" + ExpertLanguage.level, ",").label("spoken"),
+        )
+        .where(ExpertLanguage.language.in_(working or ["--"]))
+        .group_by(ExpertLanguage.user_id)
+        .subquery("covered")
+    )
+
+
+def _knows_any(countries: frozenset[str], regions: frozenset[str]) -> sa.ColumnElement[bool]:
+    by_country = (
+        sa.exists()
+        .where(ExpertCountry.user_id == ExpertProfile.user_id, ExpertCountry.country.in_(sorted(countries)))
+        .correlate(ExpertProfile)
+    )
+    by_region = (
+        sa.exists()
+        .where(ExpertRegion.user_id == ExpertProfile.user_id, ExpertRegion.region.in_(sorted(regions)))
+        .correlate(ExpertProfile)
+    )
+    return sa.or_(by_country, by_region) if regions else by_country
+
+
+def _region_points(country: str) -> sa.ColumnElement[int]:
+    continent = REGIONS.continent(country)
+    return sa.case(
+        (_knows_any(frozenset({country}), frozenset()), REGION_POINTS["country"]),
+        (
+            _knows_any(REGIONS.countries_near(country) or frozenset({"--"}), REGIONS.near(country)),
+            REGION_POINTS["near"],
+        ),
+        (
+            _knows_any(
+                REGIONS.countries_on_continent(country) or frozenset({"--"}),
+                frozenset({continent}) if continent else frozenset(),
+            ),
+            REGION_POINTS["continent"],
+        ),
+        else_=0,
+    )
+
+
+def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.Select:
+    """Every active expert not already on the team, with each part of their score, best first."""
+    filters = filters or Filters()
+    start, end = dates_considered(case)
+    working = list(case.working_languages or [])
+    covered = _languages_covered(working)
+    busy = availability.busy_experts(start, end, exclude_request_id=case.id)
+    workload = availability.active_missions()
+    own_field = so.aliased(ExpertField)
+    missions = sa.func.coalesce(workload.c.missions, 0)
+
+    field_points = sa.case(
+        *((own_field.level == level, points) for level, points in FIELD_POINTS.items()), else_=0
+    ).label("field_points")
+    language_points = (
+        (LANGUAGE_POINTS * sa.func.coalesce(covered.c.halves, 0)) // (2 * len(working)) if working else sa.literal(0)
+    ).label("language_points")
+    region_points = _region_points(case.country).label("region_points")
+    is_busy = busy.c.expert_id.is_not(None)
+    availability_points = sa.case((is_busy, BUSY_POINTS), else_=FREE_POINTS).label("availability_points")
+    workload_points = sa.case(
+        (missions >= ExpertProfile.max_concurrent_missions, FULL_POINTS),
+        else_=(WORKLOAD_POINTS * (ExpertProfile.max_concurrent_missions - missions))
+        // ExpertProfile.max_concurrent_missions,
+    ).label("workload_points")
+    ineligible = sa.and_(sa.literal(public_officials_only(case)), ExpertProfile.public_official.is_(False))
+    eligibility_points = sa.case((ineligible, INELIGIBLE_POINTS), else_=0).label("eligibility_points")
+    score = (
+        field_points + language_points + region_points + availability_points + workload_points + eligibility_points
+    ).label("score")
+    on_team = (
+        sa.exists()
+        .where(
+            Assignment.request_id == case.id,
+            Assignment.expert_id == ExpertProfile.user_id,
+            Assignment.status != TeamStatus.WITHDRAWN,
+        )
+        .correlate(ExpertProfile)
+    )
+
+    query = (
+        sa.select(
+            ExpertProfile.user_id,
+            User.name,
+            ExpertProfile.institution,
+            ExpertProfile.department,
+            ExpertProfile.public_official,
+            ExpertProfile.max_concurrent_missions,
+            own_field.level.label("field_level"),
+            covered.c.spoken,
+            is_busy.label("busy"),
+            missions.label("missions"),
+            field_points,
+            language_points,
+            region_points,
+            availability_points,
+            workload_points,
+            eligibility_points,
+            score,
+        )
+        .join(User, User.id == ExpertProfile.user_id)
+        .outerjoin(own_field, sa.and_(own_field.user_id == ExpertProfile.user_id, own_field.field == case.field))
+        .outerjoin(covered, covered.c.user_id == ExpertProfile.user_id)
+        .outerjoin(busy, busy.c.expert_id == ExpertProfile.user_id)
+        .outerjoin(workload, workload.c.expert_id == ExpertProfile.user_id)
+        .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True), ~on_team)
+    )
+    query = _narrowed(query, filters, case, is_busy=is_busy, ineligible=ineligible)
+    return query.order_by(score.desc(), field_points.desc(), User.name, ExpertProfile.user_id)
+
+
+def _narrowed(query: sa.Select, filters: Filters, case, *, is_busy, ineligible) -> sa.Select:
+    if filters.field:
+        query = query.where(
+            sa.exists().where(ExpertField.user_id == ExpertProfile.user_id, ExpertField.field == filters.field)
+        )
+    if filters.language:
+        query = query.where(
+            sa.exists().where(
+                ExpertLanguage.user_id == ExpertProfile.user_id,
+                ExpertLanguage.language == filters.language,
+                ExpertLanguage.level.in_(MISSION_LANGUAGE_LEVELS),
+            )
+        )
+    if filters.institution:
+        query = query.where(ExpertProfile.institution == filters.institution)
+    if filters.region:
+        countries = REGIONS.countries_of.get(filters.region, frozenset())
+        query = query.where(_knows_any(countries or frozenset({"--"}), frozenset({filters.region})))
+    if filters.free_only:
+        query = query.where(~is_busy)
+    if filters.eligible_only:
+        query = query.where(~ineligible)
+    if filters.name:
+        query = query.where(sa.func.lower(User.name).contains(filters.name.lower(), autoescape=True))
+    return query
+
+
+# --- what the page and the API show --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str  # field, languages, region, availability, workload, eligibility
+    points: int
+    explanation: str
+
+
+@dataclass
+class Suggestion:
+    expert_id: int
+    name: str
+    institution: str
+    department: str
+    public_official: bool
+    score: int
+    parts: list[Part]
+    busy: bool
+    eligible: bool
+    clashes: list[availability.Clash] = field(default_factory=list)
+    profile: ExpertProfile | None = None
+
+    @property
+    def can_be_confirmed(self) -> bool:
+        return self.eligible and not self.clashes
+
+
+@dataclass
+class SuggestionPage:
+    items: list[Suggestion]
+    total: int
+    page: int
+    per_page: int
+    starts_on: date
+    ends_on: date
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def suggest(
+    case: ExpertiseRequest, filters: Filters | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> SuggestionPage:
+    """One page of ranked suggestions, explained: the ranking, the count, and the clashes of the page's experts."""
+    query = ranked_query(case, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    start, end = dates_considered(case)
+    found = availability.clashes([row.user_id for row in rows if row.busy], start, end, exclude_request_id=case.id)
+    items = [_suggestion(row, case, found.get(row.user_id, [])) for row in rows]
+    return SuggestionPage(items, total, page, per_page, start, end)
+
+
+def _suggestion(row, case: ExpertiseRequest, clashes: list[availability.Clash]) -> Suggestion:
+    parts = [
+        Part("field", row.field_points, _field_explanation(row.field_level, case.field)),
+        Part("languages", row.language_points, _language_explanation(row.spoken, case.working_languages or [])),
+        Part("region", row.region_points, _region_explanation(row.region_points)),
+        Part("availability", row.availability_points, _availability_explanation(clashes)),
+        Part("workload", row.workload_points, _workload_explanation(row.missions, row.max_concurrent_missions)),
+    ]
+    eligible = row.eligibility_points == 0
+    if not eligible:
+        parts.append(Part("eligibility", row.eligibility_points, _("TAIEX engages public officials only.")))
+    return Suggestion(
+        expert_id=row.user_id,
+        name=row.name,
+        institution=row.institution,
+        department=row.department,
+        public_official=row.public_official,
+        score=int(row.score),
+        parts=parts,
+        busy=bool(row.busy),
+        eligible=eligible,
+        clashes=clashes,
+    )
+
+
+def _field_explanation(level: str | None, field_code: str) -> str:
+    name = FIELDS.label(field_code)
+    if level == "primary":
+        return _("%(field)s is a primary field.", field=name)
+    if level == "secondary":
+        return _("%(field)s is a secondary field.", field=name)
+    return _("Does not work in %(field)s.", field=name)
+
+
+def _language_explanation(spoken: str | None, working: list[str]) -> str:
+    levels = dict(item.split(":", 1) for item in (spoken or "").split(",") if ":" in item)
+    if not working:
+        return _("The request names no working language.")
+    said = [
+        f"{LANGUAGES.label(code)} ({LANGUAGE_LEVELS.label(levels[code]).lower()})" for code in working if code in levels
+    ]
+    missing = [LANGUAGES.label(code) for code in working if code not in levels]
+    if not said:
+        return _("Speaks none of the working languages (%(missing)s).", missing=", ".join(missing))
+    if missing:
+        return _("Speaks %(spoken)s; not %(missing)s.", spoken=", ".join(said), missing=", ".join(missing))
+    return _("Speaks %(spoken)s.", spoken=", ".join(said))
+
+
+def _region_explanation(points: int) -> str:
+    return {
+        REGION_POINTS["country"]: _("Has worked in this country."),
+        REGION_POINTS["near"]: _("Knows the region."),
+        REGION_POINTS["continent"]: _("Knows the continent."),
+    }.get(points, _("No experience of the country or its region."))
+
+
+def _availability_explanation(clashes: list[availability.Clash]) -> str:
+    if not clashes:
+        return _("Free over these dates.")
+    return _("Busy: %(clashes)s.", clashes="; ".join(clash.describe() for clash in clashes))
+
+
+def _workload_explanation(missions: int, limit: int) -> str:
+    if missions >= limit:
+        return _("At the limit of %(limit)d concurrent missions.", limit=limit)
+    return _("%(missions)d of at most %(limit)d concurrent missions.", missions=missions, limit=limit)
