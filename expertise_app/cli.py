@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi create-user …`, `create-token EMAIL`, `seed-demo`.
+"""Command-line tools: `flask --app wsgi create-user …`, `create-token EMAIL`, `seed-demo`, `import-experts FILE`.
 
 Each command commits once, when it is done (expertise_app/transaction.py).
 """
@@ -6,6 +6,7 @@ Each command commits once, when it is done (expertise_app/transaction.py).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -73,7 +74,41 @@ def create_token_command(email, name):
     click.echo(secret)
 
 
+@click.command("import-experts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report, but save nothing.")
+def import_experts_command(file: Path, dry_run: bool):
+    """Create or update experts from a .csv or .xlsx roster (columns: see the README).
+
+    Refused rows are named with their line number and reason; the others are imported.
+    Exit status 1 if any row was refused or the file cannot be read.
+    """
+    from .experts.importer import RosterError, import_rows, read_rows
+
+    try:
+        report = import_rows(read_rows(file))
+    except RosterError as error:
+        transaction.rollback()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    for line, reason in report.refused:
+        click.echo(f"line {line}: refused: {reason}", err=True)
+    summary = (
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.refused)} refused."
+    )
+    if dry_run:
+        transaction.rollback()
+        click.echo(f"Dry run: {summary} Nothing was saved.")
+    else:
+        transaction.commit()
+        click.echo(summary)
+    if report.refused:
+        sys.exit(1)
+
+
 def init_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_experts_command)

@@ -328,7 +328,9 @@ _M49_SUBREGIONS: dict[str, tuple[str, object, str]] = {
     "southern_africa": ("africa", _l("Southern Africa"), "BW SZ LS NA ZA"),
     "western_africa": ("africa", _l("Western Africa"), "BJ BF CV CI GM GH GN GW LR ML MR NE NG SH SN SL TG"),
     "caribbean": (
-        "americas", _l("Caribbean"), "AI AG AW BS BB BQ VG KY CU CW DM DO GD GP HT JM MQ MS PR BL KN LC MF VC SX TT TC VI"
+        "americas",
+        _l("Caribbean"),
+        "AI AG AW BS BB BQ VG KY CU CW DM DO GD GP HT JM MQ MS PR BL KN LC MF VC SX TT TC VI",
     ),
     "central_america": ("americas", _l("Central America"), "BZ CR SV GT HN MX NI PA"),
     "south_america": ("americas", _l("South America"), "AR BO BV BR CL CO EC FK GF GY PY PE GS SR UY VE"),

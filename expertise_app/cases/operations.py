@@ -95,7 +95,22 @@ class InvalidData(CaseError):
 
     @property
     def errors(self) -> dict[str, list[str]]:
-        return {name: [str(message) for message in messages] for name, messages in self.form.errors.items()}
+        return {name: _messages(messages) for name, messages in self.form.errors.items()}
+
+
+def _messages(messages) -> list[str]:
+    """A field's messages as text; a list of rows (a FieldList) gives "Row 2: …" for each row's."""
+    texts: list[str] = []
+    for number, message in enumerate(messages, start=1):
+        if isinstance(message, dict):
+            texts += [
+                _("Row %(number)d: %(message)s", number=number, message=text)
+                for row_messages in message.values()
+                for text in _messages(row_messages)
+            ]
+        else:
+            texts.append(str(message))
+    return texts
 
 
 def _as_multidict(data: Mapping[str, Any] | None) -> MultiDict:

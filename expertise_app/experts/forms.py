@@ -20,9 +20,10 @@ class LanguageRow(InputForm):
     language = VocabularySelect(_l("Language"), [Optional()], vocabulary=LANGUAGES)
     level = VocabularySelect(_l("Level"), [Optional()], vocabulary=LANGUAGE_LEVELS)
 
-    def validate_level(self, field) -> None:
-        if self.language.data and not field.data:
-            raise ValidationError(_l("Choose the level."))
+    def validate_language(self, field) -> None:
+        # On the language rather than the level: an empty level stops at its Optional() validator.
+        if field.data and not self.level.data:
+            raise ValidationError(_l("Choose the level for this language."))
 
 
 class ProfileForm(InputForm):

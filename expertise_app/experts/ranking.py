@@ -112,6 +112,7 @@ def _languages_covered(working: list[str]) -> sa.Subquery:
 
 
 def _knows_any(countries: frozenset[str], regions: frozenset[str]) -> sa.ColumnElement[bool]:
+    """The expert has worked in one of `countries`, or declares one of `regions` (a directory filter)."""
     by_country = (
         sa.exists()
         .where(ExpertCountry.user_id == ExpertProfile.user_id, ExpertCountry.country.in_(sorted(countries)))
@@ -125,22 +126,33 @@ def _knows_any(countries: frozenset[str], regions: frozenset[str]) -> sa.ColumnE
     return sa.or_(by_country, by_region) if regions else by_country
 
 
-def _region_points(country: str) -> sa.ColumnElement[int]:
-    continent = REGIONS.continent(country)
-    return sa.case(
-        (_knows_any(frozenset({country}), frozenset()), REGION_POINTS["country"]),
-        (
-            _knows_any(REGIONS.countries_near(country) or frozenset({"--"}), REGIONS.near(country)),
-            REGION_POINTS["near"],
-        ),
-        (
-            _knows_any(
-                REGIONS.countries_on_continent(country) or frozenset({"--"}),
-                frozenset({continent}) if continent else frozenset(),
-            ),
-            REGION_POINTS["continent"],
-        ),
-        else_=0,
+def _region_points(country: str) -> sa.Subquery:
+    """Per expert, the best of their countries and regions for `country` (`user_id`, `points`).
+
+    One pass over each association table, rather than a lookup per expert.
+    """
+    near, continent = REGIONS.countries_near(country), REGIONS.countries_on_continent(country)
+    continent_code = REGIONS.continent(country)
+    by_country = sa.select(
+        ExpertCountry.user_id,
+        sa.case(
+            (ExpertCountry.country == country, REGION_POINTS["country"]),
+            (ExpertCountry.country.in_(sorted(near) or ["--"]), REGION_POINTS["near"]),
+            else_=REGION_POINTS["continent"],
+        ).label("points"),
+    ).where(ExpertCountry.country.in_(sorted({country} | near | continent)))
+    by_region = sa.select(
+        ExpertRegion.user_id,
+        sa.case(
+            (ExpertRegion.region.in_(sorted(REGIONS.near(country)) or ["--"]), REGION_POINTS["near"]),
+            else_=REGION_POINTS["continent"],
+        ).label("points"),
+    ).where(ExpertRegion.region.in_(sorted(REGIONS.near(country) | {continent_code or "--"})))
+    places = sa.union_all(by_country, by_region).subquery("places")
+    return (
+        sa.select(places.c.user_id, sa.func.max(places.c.points).label("points"))
+        .group_by(places.c.user_id)
+        .subquery("region")
     )
 
 
@@ -161,7 +173,8 @@ def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.S
     language_points = (
         (LANGUAGE_POINTS * sa.func.coalesce(covered.c.halves, 0)) // (2 * len(working)) if working else sa.literal(0)
     ).label("language_points")
-    region_points = _region_points(case.country).label("region_points")
+    region = _region_points(case.country)
+    region_points = sa.func.coalesce(region.c.points, 0).label("region_points")
     is_busy = busy.c.expert_id.is_not(None)
     availability_points = sa.case((is_busy, BUSY_POINTS), else_=FREE_POINTS).label("availability_points")
     workload_points = sa.case(
@@ -174,16 +187,6 @@ def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.S
     score = (
         field_points + language_points + region_points + availability_points + workload_points + eligibility_points
     ).label("score")
-    on_team = (
-        sa.exists()
-        .where(
-            Assignment.request_id == case.id,
-            Assignment.expert_id == ExpertProfile.user_id,
-            Assignment.status != TeamStatus.WITHDRAWN,
-        )
-        .correlate(ExpertProfile)
-    )
-
     query = (
         sa.select(
             ExpertProfile.user_id,
@@ -207,21 +210,40 @@ def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.S
         .join(User, User.id == ExpertProfile.user_id)
         .outerjoin(own_field, sa.and_(own_field.user_id == ExpertProfile.user_id, own_field.field == case.field))
         .outerjoin(covered, covered.c.user_id == ExpertProfile.user_id)
+        .outerjoin(region, region.c.user_id == ExpertProfile.user_id)
         .outerjoin(busy, busy.c.expert_id == ExpertProfile.user_id)
         .outerjoin(workload, workload.c.expert_id == ExpertProfile.user_id)
-        .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True), ~on_team)
+        .where(*candidates(case, filters))
     )
-    query = _narrowed(query, filters, case, is_busy=is_busy, ineligible=ineligible)
     return query.order_by(score.desc(), field_points.desc(), User.name, ExpertProfile.user_id)
 
 
-def _narrowed(query: sa.Select, filters: Filters, case, *, is_busy, ineligible) -> sa.Select:
+def candidates(case: ExpertiseRequest, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """Who is ranked: active experts not already on the team, narrowed by `filters`.
+
+    Conditions on ExpertProfile and User alone, so that counting them needs none of the scoring joins.
+    """
+    on_team = (
+        sa.exists()
+        .where(
+            Assignment.request_id == case.id,
+            Assignment.expert_id == ExpertProfile.user_id,
+            Assignment.status != TeamStatus.WITHDRAWN,
+        )
+        .correlate(ExpertProfile)
+    )
+    conditions = [User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True), ~on_team]
+    return conditions + _narrowed(filters, case)
+
+
+def _narrowed(filters: Filters, case: ExpertiseRequest) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
     if filters.field:
-        query = query.where(
+        conditions.append(
             sa.exists().where(ExpertField.user_id == ExpertProfile.user_id, ExpertField.field == filters.field)
         )
     if filters.language:
-        query = query.where(
+        conditions.append(
             sa.exists().where(
                 ExpertLanguage.user_id == ExpertProfile.user_id,
                 ExpertLanguage.language == filters.language,
@@ -229,17 +251,19 @@ def _narrowed(query: sa.Select, filters: Filters, case, *, is_busy, ineligible) 
             )
         )
     if filters.institution:
-        query = query.where(ExpertProfile.institution == filters.institution)
+        conditions.append(ExpertProfile.institution == filters.institution)
     if filters.region:
         countries = REGIONS.countries_of.get(filters.region, frozenset())
-        query = query.where(_knows_any(countries or frozenset({"--"}), frozenset({filters.region})))
+        conditions.append(_knows_any(countries or frozenset({"--"}), frozenset({filters.region})))
     if filters.free_only:
-        query = query.where(~is_busy)
-    if filters.eligible_only:
-        query = query.where(~ineligible)
+        start, end = dates_considered(case)
+        busy = availability.busy_experts(start, end, exclude_request_id=case.id)
+        conditions.append(ExpertProfile.user_id.not_in(sa.select(busy.c.expert_id)))
+    if filters.eligible_only and public_officials_only(case):
+        conditions.append(ExpertProfile.public_official.is_(True))
     if filters.name:
-        query = query.where(sa.func.lower(User.name).contains(filters.name.lower(), autoescape=True))
-    return query
+        conditions.append(sa.func.lower(User.name).contains(filters.name.lower(), autoescape=True))
+    return conditions
 
 
 # --- what the page and the API show --------------------------------------------------------
@@ -289,8 +313,14 @@ def suggest(
     case: ExpertiseRequest, filters: Filters | None = None, page: int = 1, per_page: int = PER_PAGE
 ) -> SuggestionPage:
     """One page of ranked suggestions, explained: the ranking, the count, and the clashes of the page's experts."""
+    filters = filters or Filters()
     query = ranked_query(case, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ExpertProfile)
+        .join(User, User.id == ExpertProfile.user_id)
+        .where(*candidates(case, filters))
+    )
     page = max(1, min(page, max(1, -(-total // per_page))))
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     start, end = dates_considered(case)

@@ -40,6 +40,16 @@ class ProfileValues:
     max_concurrent_missions: int = 2
     biography: str = ""
 
+    def __post_init__(self) -> None:
+        """Codes in a set order, so that the same profile compares equal however it was typed."""
+        self.primary_fields = sorted(dict.fromkeys(self.primary_fields))
+        self.secondary_fields = sorted(
+            code for code in dict.fromkeys(self.secondary_fields) if code not in self.primary_fields
+        )
+        self.languages = dict(sorted(self.languages.items()))
+        self.countries = sorted(dict.fromkeys(self.countries))
+        self.regions = sorted(dict.fromkeys(self.regions))
+
     @classmethod
     def from_form(cls, form: ProfileForm) -> ProfileValues:
         return cls(

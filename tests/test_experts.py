@@ -1,0 +1,404 @@
+"""Skills mobilisation: the ranked suggestions and their parts, the team's confirmations and
+their clashes, the directory's permissions and the profile, on every channel.
+
+Expected scores are written out here from the rules the README states (field primary 40 /
+secondary 20; languages 25 shared among the working languages, basic half; country 15,
+region 8, continent 4; free 10 / busy −40; workload 10 scaled down to the limit, −10 at
+it; TAIEX −100 for anyone who is not a public official), not computed by the code under test.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from expertise_app import transaction
+from expertise_app.cases import operations
+from expertise_app.cases.models import TeamStatus
+from expertise_app.cases.operations import InvalidData, TransitionNotAllowed
+from expertise_app.experts import ranking
+from expertise_app.experts.models import Unavailability
+from expertise_app.extensions import db
+
+from .conftest import assert_problem
+from .factories import expert_profile, snapshot, step_data
+from .pages import text
+
+TODAY = date.today()
+PERIOD = (TODAY + timedelta(days=60), TODAY + timedelta(days=80))
+
+
+def museum_request(factory, instrument="bilateral", **overrides):
+    """An assessed request for a museum-conservation workshop in Jordan, in Arabic."""
+    return factory.case(
+        "assessed",
+        field="MUS",
+        country="JO",
+        assistance_type="workshop",
+        instrument=instrument,
+        working_languages=["ar"],
+        period_start=PERIOD[0].isoformat(),
+        period_end=PERIOD[1].isoformat(),
+        **overrides,
+    )
+
+
+def expert(factory, name, **profile):
+    return factory.expert(name=name, profile=expert_profile(**profile))
+
+
+@pytest.fixture
+def roster(factory):
+    """Four experts, each standing for one reason to rank higher or lower."""
+    return {
+        "arabic_museum": expert(factory, "Amal", primary_fields=["MUS"], languages={"ar": "native"}, countries=["JO"]),
+        "busy_museum": expert(factory, "Basma", primary_fields=["MUS"], languages={"ar": "fluent"}, countries=["JO"]),
+        "french_museum": expert(
+            factory,
+            "Claire",
+            primary_fields=["HER"],
+            secondary_fields=["MUS"],
+            languages={"fr": "native", "ar": "basic"},
+            countries=["FR"],
+        ),
+        "arabic_archaeology": expert(
+            factory, "Dalia", primary_fields=["ARC"], languages={"ar": "native"}, countries=["LB"]
+        ),
+    }
+
+
+def put_on_a_mission(factory, member, start, days=5):
+    """`member` confirmed on another request's mission from `start`."""
+    other = factory.case("assessed")
+    factory.fire(
+        other,
+        "plan_mission",
+        planned_start=start.isoformat(),
+        planned_end=(start + timedelta(days=days - 1)).isoformat(),
+    )
+    factory.build_team(other, [member])
+    return other
+
+
+def parts_of(page, member) -> dict[str, int]:
+    item = next(item for item in page.items if item.expert_id == member.id)
+    return {part.name: part.points for part in item.parts}
+
+
+def test_arabic_speaking_museum_experts_free_on_the_dates_come_first_and_the_parts_say_why(factory, roster):
+    case = museum_request(factory)
+    other = put_on_a_mission(factory, roster["busy_museum"], PERIOD[0] + timedelta(days=3))
+
+    page = ranking.suggest(case)
+
+    assert [item.name for item in page.items] == ["Amal", "Dalia", "Claire", "Basma"]
+    assert [item.score for item in page.items] == [100, 53, 52, 45]
+    assert parts_of(page, roster["arabic_museum"]) == {
+        "field": 40,
+        "languages": 25,
+        "region": 15,
+        "availability": 10,
+        "workload": 10,
+    }
+    assert parts_of(page, roster["arabic_archaeology"]) == {
+        "field": 0,
+        "languages": 25,
+        "region": 8,  # Lebanon: the Mashreq, like Jordan
+        "availability": 10,
+        "workload": 10,
+    }
+    assert parts_of(page, roster["busy_museum"]) == {
+        "field": 40,
+        "languages": 25,
+        "region": 15,
+        "availability": -40,
+        "workload": 5,  # one mission ahead, of at most two
+    }
+    assert parts_of(page, roster["french_museum"]) == {
+        "field": 20,  # a secondary field
+        "languages": 12,  # Arabic, but basic: half of 25
+        "region": 0,  # France is in another continent than Jordan
+        "availability": 10,
+        "workload": 10,
+    }
+    explained = {item.name: [part.explanation for part in item.parts] for item in page.items}
+    assert "Speaks Arabic (native)." in explained["Amal"]
+    assert any(other.reference in reason and "Busy" in reason for reason in explained["Basma"])
+    assert page.total == 4
+
+
+def test_an_expert_on_a_mission_over_the_dates_cannot_be_confirmed_and_the_message_names_the_clash(factory, roster):
+    case = museum_request(factory)
+    busy = roster["busy_museum"]
+    other = put_on_a_mission(factory, busy, PERIOD[0] + timedelta(days=3))
+    factory.fire(case, "plan_mission", planned_start=PERIOD[0].isoformat(), planned_end=PERIOD[1].isoformat())
+    factory.fire(case, "propose_experts", experts=[busy.id])
+    factory.fire(case, "accept_proposal", actor=busy)
+    before = snapshot(case.id)
+
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(case, "confirm_expert", factory.manager(), {"expert": busy.id}, case.version)
+
+    message = " ".join(refused.value.errors["expert"])
+    assert "Basma cannot be confirmed for these dates" in message
+    assert other.reference in message and other.title in message
+    db.session.rollback()
+    assert snapshot(case.id) == before
+
+
+def test_an_unavailable_period_over_the_dates_also_prevents_confirming(factory, roster):
+    case = museum_request(factory)
+    away = roster["arabic_museum"]
+    away.profile.unavailability.append(
+        Unavailability(starts_on=PERIOD[0], ends_on=PERIOD[0] + timedelta(days=2), reason="Annual leave")
+    )
+    transaction.commit()
+    assert parts_of(ranking.suggest(case), away)["availability"] == -40
+    factory.fire(case, "plan_mission", planned_start=PERIOD[0].isoformat(), planned_end=PERIOD[1].isoformat())
+    factory.fire(case, "propose_experts", experts=[away.id])
+    factory.fire(case, "accept_proposal", actor=away)
+
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(case, "confirm_expert", factory.manager(), {"expert": away.id}, case.version)
+    assert "Annual leave" in " ".join(refused.value.errors["expert"])
+
+
+def test_on_a_taiex_request_an_independent_expert_is_ranked_down_and_cannot_be_confirmed(factory):
+    independent = expert(
+        factory, "Ines", primary_fields=["MUS"], languages={"ar": "native"}, countries=["JO"], public_official=False
+    )
+    official = expert(factory, "Omar", primary_fields=["MUS"], languages={"ar": "native"}, countries=["JO"])
+    case = museum_request(factory, instrument="taiex")
+
+    page = ranking.suggest(case)
+    assert [item.name for item in page.items] == ["Omar", "Ines"]
+    assert parts_of(page, independent)["eligibility"] == -100
+    assert ranking.suggest(case, ranking.Filters(eligible_only=True)).total == 1
+    factory.build_team(case, [official])
+    factory.fire(case, "propose_experts", experts=[independent.id])
+    factory.fire(case, "accept_proposal", actor=independent)
+
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(case, "confirm_expert", factory.manager(), {"expert": independent.id}, case.version)
+    assert "TAIEX engages public officials only" in " ".join(refused.value.errors["expert"])
+
+
+def test_mobilising_needs_a_planned_mission_and_a_confirmed_team_with_its_lead(factory, cast):
+    case = factory.case("assessed", author=cast.partner)
+    manager = cast.manager
+    with pytest.raises(TransitionNotAllowed, match="Plan the mission first"):
+        operations.perform(case, "mobilise", manager, {"lead_expert": cast.lead_expert.id}, case.version)
+    factory.fire(case, "plan_mission", actor=manager)
+    with pytest.raises(TransitionNotAllowed, match="No expert of the team is confirmed yet"):
+        operations.perform(case, "mobilise", manager, {"lead_expert": cast.lead_expert.id}, case.version)
+    db.session.rollback()
+    factory.build_team(case, [cast.team_expert])
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(case, "mobilise", manager, {"lead_expert": cast.lead_expert.id}, case.version)
+    assert refused.value.errors == {"lead_expert": ["The lead expert must be a confirmed member of the team."]}
+    db.session.rollback()
+
+    factory.fire(case, "mobilise", actor=manager, lead_expert=cast.team_expert.id)
+
+    assert snapshot(case.id).state == "skills_mobilised"
+    assert case.lead_expert_id == cast.team_expert.id
+
+
+def test_a_declined_expert_is_replaced_and_the_replacement_is_asked_in_turn(factory, cast):
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "plan_mission")
+    factory.fire(case, "propose_experts", experts=[cast.team_expert.id])
+    factory.fire(case, "decline_proposal", actor=cast.team_expert, reason="On leave that month.")
+    assert case.membership(cast.team_expert.id).decline_reason == "On leave that month."
+
+    factory.fire(case, "replace_expert", expert=cast.team_expert.id, replacement=cast.unrelated_expert.id)
+
+    statuses = {member.expert_id: member.status for member in case.assignments}
+    assert statuses == {cast.team_expert.id: TeamStatus.WITHDRAWN, cast.unrelated_expert.id: TeamStatus.PROPOSED}
+    assert [event.trigger for event in case.events][-2:] == ["decline_proposal", "replace_expert"]
+
+
+def test_re_planning_keeps_the_confirmations_unless_the_new_dates_clash(factory, cast):
+    case = factory.case("assessed", author=cast.partner)
+    factory.build_team(case, [cast.team_expert])
+    later = TODAY + timedelta(days=200)
+    factory.fire(case, "plan_mission", planned_start=later.isoformat(), planned_end=(later + timedelta(4)).isoformat())
+    assert case.membership(cast.team_expert.id).status == TeamStatus.CONFIRMED
+    other = put_on_a_mission(factory, cast.team_expert, TODAY + timedelta(days=300))
+    before = snapshot(case.id)
+
+    clash = TODAY + timedelta(days=301)
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(
+            case,
+            "plan_mission",
+            factory.manager(),
+            step_data("plan_mission", case, planned_start=clash.isoformat(), planned_end=clash.isoformat()),
+            case.version,
+        )
+    assert other.reference in " ".join(refused.value.errors["planned_end"])
+    db.session.rollback()
+    assert snapshot(case.id) == before
+
+
+def test_an_expert_finds_the_proposal_in_their_workspace_and_accepts_it_with_the_declaration(factory, cast, signed_in):
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "propose_experts", experts=[cast.team_expert.id])
+    visitor = signed_in(cast.team_expert)
+
+    workspace = visitor.get("/cases").get_data(as_text=True)
+    assert "Proposals waiting for your answer" in text(workspace)
+    assert f'href="/cases/{case.id}#action-accept_proposal"' in workspace
+    page = visitor.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'id="accept_proposal-no_conflict"' in page
+
+    undeclared = visitor.post(f"/cases/{case.id}/actions/accept_proposal", {"version": case.version})
+    assert undeclared.status_code == 422
+    assert "Tick the declaration to accept." in text(undeclared.get_data(as_text=True))
+    assert case.membership(cast.team_expert.id).status == TeamStatus.PROPOSED
+
+    accepted = visitor.post(
+        f"/cases/{case.id}/actions/accept_proposal",
+        {"version": case.version, "no_conflict": "y", "declared_interests": "A lecture there in 2021."},
+    )
+    assert accepted.status_code == 302
+    db.session.expire_all()
+    member = case.membership(cast.team_expert.id)
+    assert (member.status, member.declared_interests) == (TeamStatus.ACCEPTED, "A lecture there in 2021.")
+    assert "Proposals waiting for your answer" not in text(visitor.get("/cases").get_data(as_text=True))
+
+
+def test_the_suggestions_page_proposes_the_ticked_experts(factory, cast, signed_in, roster):
+    case = museum_request(factory, author=cast.partner)
+    visitor = signed_in(cast.manager)
+    page = visitor.get(f"/cases/{case.id}/suggestions")
+    assert page.status_code == 200
+    html = text(page.get_data(as_text=True))
+    assert "Amal" in html and "Speaks Arabic (native)." in html
+
+    response = visitor.post(
+        f"/cases/{case.id}/actions/propose_experts",
+        {"version": case.version, "experts": [roster["arabic_museum"].id, roster["arabic_archaeology"].id]},
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {member.expert_id for member in case.members} == {
+        roster["arabic_museum"].id,
+        roster["arabic_archaeology"].id,
+    }
+    refused = visitor.post(
+        f"/cases/{case.id}/actions/propose_experts", {"version": case.version, "experts": [cast.partner.id]}
+    )
+    assert refused.status_code == 422
+    assert "Only an active expert can be proposed." in text(refused.get_data(as_text=True))
+
+
+# --- the directory: who sees it, who edits it ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/experts", "/experts/{expert}", "/experts/{expert}/edit", "/cases/{case}/suggestions"]
+)
+def test_partners_never_see_the_directory_not_even_for_their_own_request(factory, cast, signed_in, url):
+    case = factory.case("assessed", author=cast.partner)
+    response = signed_in(cast.partner).get(url.format(expert=cast.team_expert.id, case=case.id))
+    assert response.status_code == 404
+
+
+def test_partners_get_nothing_from_the_experts_api(factory, cast, api):
+    case = factory.case("assessed", author=cast.partner)
+    client = api(cast.partner)
+    assert_problem(client.get("/experts"), 403)
+    assert_problem(client.get(f"/experts/{cast.team_expert.id}"), 404)
+    assert_problem(client.get(f"/requests/{case.id}/suggestions"), 404)
+    assert "members" not in client.get(f"/requests/{case.id}").get_json()
+
+
+def test_the_api_ranks_with_each_part_and_filters_the_directory(factory, api, roster):
+    case = museum_request(factory)
+    client = api(factory.manager())
+
+    body = client.get(f"/requests/{case.id}/suggestions").get_json()
+    first = body["items"][0]
+    assert (first["expert"]["name"], first["score"], first["can_be_confirmed"]) == ("Amal", 100, True)
+    assert [part["name"] for part in first["parts"]] == ["field", "languages", "region", "availability", "workload"]
+    assert body["total"] == 4 and (body["starts_on"], body["ends_on"]) == tuple(day.isoformat() for day in PERIOD)
+
+    arabic = client.get("/experts", query_string={"language": "ar", "field": "MUS"}).get_json()
+    assert sorted(item["name"] for item in arabic["items"]) == ["Amal", "Basma"]
+    mashreq = client.get("/experts", query_string={"region": "mashreq"}).get_json()
+    assert sorted(item["name"] for item in mashreq["items"]) == ["Amal", "Basma", "Dalia"]
+    detail = client.get(f"/experts/{roster['arabic_museum'].id}").get_json()
+    assert detail["languages"] == [{"code": "ar", "level": "native"}]
+    assert_problem(client.get("/experts", query_string={"region": "atlantis"}), 422)
+
+
+def test_the_directory_filters_by_availability_over_a_period(factory, signed_in, roster):
+    put_on_a_mission(factory, roster["busy_museum"], PERIOD[0])
+    visitor = signed_in(factory.manager())
+    free = text(
+        visitor.get(
+            "/experts",
+            query_string={"field": "MUS", "free_from": PERIOD[0].isoformat(), "free_to": PERIOD[1].isoformat()},
+        ).get_data(as_text=True)
+    )
+    assert "Amal" in free and "Basma" not in free
+
+
+def test_an_expert_edits_their_own_profile_and_nobody_else_s(factory, cast, signed_in):
+    visitor = signed_in(cast.team_expert)
+    form = {
+        "primary_fields": ["MUS"],
+        "secondary_fields": ["ARC"],
+        "languages-0-language": "ar",
+        "languages-0-level": "fluent",
+        "countries": ["JO", "LB"],
+        "regions": ["mashreq"],
+        "institution": "operator",
+        "department": "Louvre",
+        "public_official": "y",
+        "seniority": "senior",
+        "max_concurrent_missions": "3",
+        "biography": "Conservator.",
+    }
+    saved = visitor.post(f"/experts/{cast.team_expert.id}/edit", form)
+    assert saved.status_code == 302
+    db.session.expire_all()
+    profile = cast.team_expert.profile
+    assert (profile.primary_fields, profile.secondary_fields, profile.language_levels) == (
+        ["MUS"],
+        ["ARC"],
+        {"ar": "fluent"},
+    )
+    assert visitor.post(f"/experts/{cast.lead_expert.id}/edit", form).status_code == 403
+    both = visitor.post(f"/experts/{cast.team_expert.id}/edit", {**form, "secondary_fields": ["MUS"]})
+    assert both.status_code == 422
+    assert "A field is either primary or secondary, not both." in text(both.get_data(as_text=True))
+    no_level = visitor.post(f"/experts/{cast.team_expert.id}/edit", {**form, "languages-0-level": ""})
+    assert "Choose the level for this language." in text(no_level.get_data(as_text=True))
+
+
+def test_a_deactivated_expert_is_neither_suggested_nor_proposed(factory, cast, signed_in):
+    case = factory.case("assessed", author=cast.partner)
+    manager = signed_in(cast.manager)
+    assert (
+        signed_in(cast.lead_expert).post(f"/experts/{cast.team_expert.id}/active", {"active": "0"}).status_code == 403
+    )
+
+    assert manager.post(f"/experts/{cast.team_expert.id}/active", {"active": "0"}).status_code == 302
+
+    db.session.expire_all()
+    assert cast.team_expert.id not in [item.expert_id for item in ranking.suggest(case, per_page=100).items]
+    with pytest.raises(InvalidData):
+        operations.perform(case, "propose_experts", cast.manager, {"experts": [cast.team_expert.id]}, case.version)
+
+
+def test_a_partner_or_manager_account_is_not_an_expert_to_propose(factory, cast):
+    case = factory.case("assessed", author=cast.partner)
+    for person in (cast.partner, cast.manager):
+        with pytest.raises(InvalidData) as refused:
+            operations.perform(case, "propose_experts", cast.manager, {"experts": [person.id]}, case.version)
+        assert refused.value.errors == {"experts": ["Only an active expert can be proposed."]}
+        db.session.rollback()
