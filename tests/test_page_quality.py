@@ -5,6 +5,7 @@ number of SQL queries that does not grow with the rows shown."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -163,3 +164,22 @@ def test_a_case_page_runs_as_many_queries_for_a_short_history_as_for_a_long_one(
             visitor, f"/cases/{long.id}", queries
         ), person
     assert "Resumed" in text(signed_in(cast.manager).get(f"/cases/{long.id}").get_data(as_text=True))
+
+
+def test_the_directory_and_the_suggestions_run_as_many_queries_for_three_experts_as_for_twenty(
+    factory, cast, signed_in, queries
+):
+    """No query per expert: profiles, workload, ranking and clashes are read for the whole page at once."""
+    case = factory.case("assessed", author=cast.partner)  # desired: from 90 days on, for 5 days
+    busy_case = factory.case("assessed", author=cast.partner)
+    overlapping = (date.today() + timedelta(days=91)).isoformat()
+    factory.fire(busy_case, "plan_mission", planned_start=overlapping, planned_end=overlapping)
+    factory.build_team(busy_case, [cast.team_expert])  # busy over the request's dates
+    visitor = signed_in(cast.manager)
+    urls = ("/experts", f"/cases/{case.id}/suggestions", f"/api/v1/requests/{case.id}/suggestions")
+    few = [_queries_of(visitor, url, queries) for url in urls]
+    newcomers = [factory.expert() for _ in range(17)]
+    factory.build_team(busy_case, newcomers[:3])  # more of them busy and loaded
+    many = [_queries_of(visitor, url, queries) for url in urls]
+    assert few == many
+    assert "Busy" in visitor.get(f"/cases/{case.id}/suggestions").get_data(as_text=True)

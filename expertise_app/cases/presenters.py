@@ -123,11 +123,23 @@ def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> lis
             )
             for name, change in data["changes"].items()
         ]
-    return [
-        (_field_label(form_class, name), _format_value(form_class, name, value, names), _is_free_text(form_class, name))
-        for name, value in data.items()
-        if name not in CHECKLIST_FIELDS and value not in (None, "", [])  # the checklist has its own table
-    ]
+    shown = []
+    for name, value in data.items():
+        if name in CHECKLIST_FIELDS or value in (None, "", []):  # the checklist has its own table
+            continue
+        owner = _owning_form(form_class, name)
+        shown.append((_field_label(owner, name), _format_value(owner, name, value, names), _is_free_text(owner, name)))
+    return shown
+
+
+def _owning_form(form_class, name: str):
+    """The form that declares `name`: the action's own, or another action's for data it records
+    besides its form (a mobilisation records the planned mission)."""
+    if form_class is not None and getattr(form_class, name, None) is not None:
+        return form_class
+    return next(
+        (action.form for action in ACTIONS.values() if getattr(action.form, name, None) is not None), form_class
+    )
 
 
 def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
