@@ -1,4 +1,4 @@
-"""Demo data: fictional partner organisations, ministry staff and some forty expertise requests.
+"""Demo data: fictional partner organisations, sixty experts, managers and some forty expertise requests.
 
 `flask --app wsgi seed-demo` calls `seed_demo()`. Everything goes through the
 application's own services: accounts through auth/accounts.py, requests through
@@ -22,6 +22,13 @@ Besides the path through the states, the requests show the lifecycle as the mini
 runs it: questions to the partner (one answered, one waiting, one overdue), a case on
 hold and one resumed, declines with their reason code, a redirect to TAIEX, and a
 request the partner edited before it was assessed.
+
+Every mobilised team goes through the team actions (mission planned, experts proposed,
+each one accepting with the declaration, confirmed): members are drawn among experts
+free over the mission (`Busy`), so the application's clash rule never refuses a demo
+step. One assessed request has its team proposed with one refusal (to replace), one is
+ready to mobilise, and the Jordan museum workshop's desired period overlaps the mission
+of one of the best-suited experts, so its suggestions show the clash.
 """
 
 from __future__ import annotations

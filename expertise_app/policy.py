@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from .auth.models import User
 from .cases.models import Assignment, ExpertiseRequest, TeamStatus
-from .cases.states import STATE_LABELS
+from .cases.states import STATE_LABELS, State
 from .cases.workflow import ACTIONS, Action, Actor
 
 
@@ -56,6 +56,12 @@ def can_view_dashboard(user: User) -> bool:
 
 def can_view_queue(user: User) -> bool:
     return user.is_staff
+
+
+def can_see_plan(user: User, case: ExpertiseRequest) -> bool:
+    """The team and the mission plan: staff always; the partner once the team is mobilised
+    (until then they are a draft: who is asked, who declined, dates that may move)."""
+    return user.is_staff or case.state not in (State.SUBMITTED, State.ASSESSED)
 
 
 def can_view_experts(user: User) -> bool:

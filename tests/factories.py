@@ -54,8 +54,15 @@ PLANNED_START_DAYS, PLANNED_DAYS = 30, 5
 
 
 def expert_profile(**overrides) -> ProfileValues:
-    """A plain profile: tourism, French, Tunisia; free, public official."""
-    values = {"primary_fields": ["TOU"], "languages": {"fr": "native"}, "countries": ["TN"], "department": "Heritage"}
+    """A plain profile: tourism, French, Tunisia; free, public official, and as many missions at once
+    as a profile allows, so that a test's requests can share their experts (tests of the limit set it)."""
+    values = {
+        "primary_fields": ["TOU"],
+        "languages": {"fr": "native"},
+        "countries": ["TN"],
+        "department": "Heritage",
+        "max_concurrent_missions": 20,
+    }
     values.update(overrides)
     return ProfileValues(**values)
 

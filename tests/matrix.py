@@ -66,7 +66,7 @@ CONCERNS: dict[str, frozenset[str]] = {
     "hold": EVERYONE,
     "resume": EVERYONE,
     "edit": frozenset({"lead", "managers"}),
-    "plan_mission": EVERYONE,
+    "plan_mission": MINISTRY,
     "propose_experts": frozenset({"named_experts", "lead"}),
     "accept_proposal": frozenset({"lead", "managers"}),
     "decline_proposal": frozenset({"lead", "managers"}),
@@ -89,7 +89,7 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "hold": ("reason",),
     "resume": ("note",),
     "edit": ("changes",),
-    "plan_mission": ("mission_format", "place", "planned_start", "planned_end"),
+    "plan_mission": None,
     "propose_experts": None,
     "accept_proposal": None,
     "decline_proposal": None,
@@ -103,6 +103,15 @@ NEEDS_OPEN_QUESTION = {"answer", "cancel_question"}
 NEEDS_HOLD = {"resume"}
 NEEDS_ACCEPTED = {"confirm_expert"}  # someone proposed has accepted
 NEEDS_DECLINED = {"replace_expert"}  # someone proposed has declined
+TEAM_ACTIONS = {
+    "plan_mission",
+    "propose_experts",
+    "accept_proposal",
+    "decline_proposal",
+    "confirm_expert",
+    "withdraw_proposal",
+    "replace_expert",
+}  # nothing of the team moves while the request is on hold
 
 # The relations each person of the cast has to the request (the lead is always on
 # the confirmed team: mobilising requires it; the proposed expert has not answered yet).
@@ -141,7 +150,7 @@ def allowed_actions(state: str, person: str, *, question_open: bool = False, on_
     Asking while a question is open, holding while on hold, and the forward steps
     while paused are refused by guards; so are answering without a question,
     resuming what is not on hold, and confirming or replacing before anyone answered.
-    Building the team goes on while the request waits.
+    Building the team goes on while the request waits for the partner, not while it is on hold.
     """
     paused = question_open or on_hold
     forward = {"assess", "mobilise", "deliver", "close"}
@@ -160,6 +169,8 @@ def allowed_actions(state: str, person: str, *, question_open: bool = False, on_
         if action in NEEDS_ACCEPTED | NEEDS_DECLINED:
             continue  # the cast's proposed expert has not answered yet
         if action in forward and paused:
+            continue
+        if action in TEAM_ACTIONS and on_hold:
             continue
         allowed.append(action)
     return allowed

@@ -61,7 +61,6 @@ def test_the_whole_workflow_through_the_api_alone(api, cast):
     assert [event["trigger"] for event in final["history"]] == [
         "submit",
         "assess",
-        "plan_mission",
         "mobilise",
         "deliver",
         "close",

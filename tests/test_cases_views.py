@@ -206,7 +206,6 @@ HISTORY_TITLES = {
 PARTNER_READS = {
     "decline": "reason",
     "redirect": "destination_detail",
-    "plan_mission": "place",
     "close": "closing_summary",
     "withdraw": "reason",
     "ask_partner": "question",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -193,3 +194,46 @@ def test_requests_filed_at_once_each_get_their_own_reference(app, factory: Facto
         .group_by(ExpertiseRequest.reference)
     ).all()
     assert sorted(rows) == [(reference, 1) for reference in sorted(results)]
+
+
+@pytest.mark.postgres
+def test_one_expert_confirmed_for_two_overlapping_missions_at_the_same_moment_is_confirmed_once(app, factory, cast):
+    """Two requests, one expert, the same dates, two leads confirming at once: one wins, the other is told why."""
+    expert = cast.team_expert
+    start = date.today() + timedelta(days=400)
+    cases = [factory.case("assessed", author=cast.partner) for _ in range(2)]
+    for case in cases:
+        end = start + timedelta(days=3)
+        factory.fire(case, "plan_mission", planned_start=start.isoformat(), planned_end=end.isoformat())
+        factory.fire(case, "propose_experts", experts=[expert.id])
+        factory.fire(case, "accept_proposal", actor=expert)
+    barrier = threading.Barrier(len(cases), timeout=30)
+    results: list[str] = [""] * len(cases)
+
+    def confirm(index: int, case_id: int) -> None:
+        with app.app_context():
+            case = db.session.get(ExpertiseRequest, case_id)
+            manager = db.session.get(User, cast.manager.id)
+            version = case.version
+            barrier.wait()
+            try:
+                operations.perform(case, "confirm_expert", manager, {"expert": expert.id}, version)
+                db.session.commit()
+                results[index] = "confirmed"
+            except operations.InvalidData as error:
+                db.session.rollback()
+                results[index] = "refused: " + " ".join(error.errors["expert"])
+            except BaseException as error:
+                results[index] = f"unexpected: {error!r}"
+
+    threads = [threading.Thread(target=confirm, args=(index, case.id)) for index, case in enumerate(cases)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(result.split(":")[0] for result in results) == ["confirmed", "refused"], results
+    refused = next(result for result in results if result.startswith("refused"))
+    assert "is on the mission of" in refused
+    confirmed = [snapshot(case.id).team for case in cases]
+    assert sorted(len([m for m in team if m[1] == "confirmed"]) for team in confirmed) == [0, 1]

@@ -45,7 +45,8 @@ def museum_request(factory, instrument="bilateral", **overrides):
 
 
 def expert(factory, name, **profile):
-    return factory.expert(name=name, profile=expert_profile(**profile))
+    """An expert of the default limit of two missions at once (what the expected workload points assume)."""
+    return factory.expert(name=name, profile=expert_profile(**{"max_concurrent_missions": 2, **profile}))
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ def test_an_expert_on_a_mission_over_the_dates_cannot_be_confirmed_and_the_messa
         operations.perform(case, "confirm_expert", factory.manager(), {"expert": busy.id}, case.version)
 
     message = " ".join(refused.value.errors["expert"])
-    assert "Basma cannot be confirmed for these dates" in message
+    assert "Basma cannot be confirmed: Basma is on the mission of" in message
     assert other.reference in message and other.title in message
     db.session.rollback()
     assert snapshot(case.id) == before
@@ -402,3 +403,107 @@ def test_a_partner_or_manager_account_is_not_an_expert_to_propose(factory, cast)
             operations.perform(case, "propose_experts", cast.manager, {"experts": [person.id]}, case.version)
         assert refused.value.errors == {"experts": ["Only an active expert can be proposed."]}
         db.session.rollback()
+
+
+# --- what the outside review found -------------------------------------------------------------
+
+
+def test_an_expert_cannot_make_themselves_a_public_official_nor_raise_their_limit(factory, cast, signed_in):
+    independent = expert(factory, "Ines", primary_fields=["MUS"], public_official=False, institution="independent")
+    form = {
+        "primary_fields": ["MUS"],
+        "languages-0-language": "ar",
+        "languages-0-level": "native",
+        "institution": "central_service",
+        "public_official": "y",
+        "seniority": "senior",
+        "max_concurrent_missions": "20",
+    }
+    assert signed_in(independent).post(f"/experts/{independent.id}/edit", form).status_code == 302
+    db.session.expire_all()
+    profile = independent.profile
+    assert (profile.institution, profile.public_official, profile.max_concurrent_missions) == ("independent", False, 2)
+    assert profile.language_levels == {"ar": "native"}  # the rest of the form was saved
+
+    assert signed_in(cast.manager).post(f"/experts/{independent.id}/edit", form).status_code == 302
+    db.session.expire_all()
+    assert (profile.institution, profile.public_official, profile.max_concurrent_missions) == (
+        "central_service",
+        True,
+        20,
+    )
+
+
+def test_mobilising_checks_the_confirmed_team_again(factory, cast, signed_in):
+    case = factory.case("assessed", author=cast.partner)
+    factory.build_team(case, [cast.team_expert])
+    assert signed_in(cast.manager).post(f"/experts/{cast.team_expert.id}/active", {"active": "0"}).status_code == 302
+    db.session.expire_all()
+
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(case, "mobilise", cast.manager, step_data("mobilise", case), case.version)
+
+    assert "is deactivated" in " ".join(refused.value.errors["lead_expert"])
+
+
+def test_a_deactivated_expert_or_one_at_their_limit_cannot_be_confirmed(factory, cast):
+    limited = expert(factory, "Lina", primary_fields=["MUS"], max_concurrent_missions=1)
+    put_on_a_mission(factory, limited, TODAY + timedelta(days=500))
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "plan_mission")
+    factory.fire(case, "propose_experts", experts=[limited.id, cast.team_expert.id])
+    factory.fire(case, "accept_proposal", actor=limited)
+    factory.fire(case, "accept_proposal", actor=cast.team_expert)
+    cast.team_expert.profile.active = False
+    transaction.commit()
+
+    for member, says in ((limited, "already has 1 missions ahead"), (cast.team_expert, "is deactivated")):
+        with pytest.raises(InvalidData) as refused:
+            operations.perform(case, "confirm_expert", cast.manager, {"expert": member.id}, case.version)
+        assert says in " ".join(refused.value.errors["expert"])
+        db.session.rollback()
+    limited_item = next(item for item in ranking.suggest(factory.case("assessed")).items if item.name == "Lina")
+    assert (limited_item.at_limit, limited_item.can_be_confirmed) == (True, False)
+
+
+@pytest.mark.parametrize("replacement", ["abc", "1.5", "", "99999999999"])
+def test_a_replacement_that_is_not_an_expert_id_is_refused_with_a_message(factory, cast, api, replacement):
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "propose_experts", experts=[cast.team_expert.id])
+    factory.fire(case, "decline_proposal", actor=cast.team_expert)
+    before = snapshot(case.id)
+    response = api(cast.manager).fire(
+        case.id, "replace_expert", case.version, expert=cast.team_expert.id, replacement=replacement
+    )
+    assert_problem(response, 422)
+    assert "replacement" in response.get_json()["errors"]
+    assert snapshot(case.id) == before
+
+
+def test_the_partner_sees_the_team_and_the_plan_only_once_mobilised(factory, cast, signed_in, api):
+    case = factory.case("assessed", author=cast.partner)
+    factory.build_team(case, [cast.team_expert])
+    partner = signed_in(cast.partner)
+
+    html = partner.get(f"/cases/{case.id}").get_data(as_text=True)
+    body = api(cast.partner).get(f"/requests/{case.id}").get_json()
+    assert cast.team_expert.name not in text(html)
+    assert 'id="mission-title"' not in html
+    assert (body["team"], body["mission"]) == ([], None)
+    assert [event["trigger"] for event in body["history"]] == ["submit", "assess"]
+
+    factory.fire(case, "mobilise")
+
+    html = partner.get(f"/cases/{case.id}").get_data(as_text=True)
+    body = api(cast.partner).get(f"/requests/{case.id}").get_json()
+    assert cast.team_expert.name in text(html)
+    assert 'id="mission-title"' in html
+    assert body["team"] == [{"id": cast.team_expert.id, "name": cast.team_expert.name}]
+    assert body["history"][-1]["data"]["place"] == "Tunis"
+
+
+def test_nothing_of_the_team_moves_while_the_request_is_on_hold(factory, cast):
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "hold")
+    with pytest.raises(TransitionNotAllowed, match="on hold"):
+        operations.perform(case, "propose_experts", cast.manager, {"experts": [cast.team_expert.id]}, case.version)

@@ -120,3 +120,35 @@ def test_a_file_that_cannot_be_read_is_refused_whole(app, tmp_path, name, conten
     assert result.exit_code == 1
     assert says in result.output
     assert count(User) == 0
+
+
+def test_quoted_cells_survive_as_a_spreadsheet_writes_them(run):
+    result = run(['"q@example.org","Unit ""A""",operator,"Said ""hi"", then left",yes,,MUS,,ar:native,,,,'])
+    assert result.exit_code == 0, result.output
+    user = find_user_by_email("q@example.org")
+    assert (user.name, user.profile.department) == ('Unit "A"', 'Said "hi", then left')
+
+
+def test_columns_a_file_leaves_out_keep_the_expert_s_values(run, tmp_path, app):
+    assert run(GOOD).exit_code == 0
+    path = tmp_path / "names.csv"
+    path.write_text(
+        "email,name,institution,primary_fields,languages\n"
+        "amina.saidi@culture.example,Amina Saidi,central_service,MUS,ar:native;fr:fluent\n"
+    )
+    result = app.test_cli_runner().invoke(args=["import-experts", str(path)])
+    assert "0 created, 0 updated, 1 unchanged" in result.output
+    profile = find_user_by_email("amina.saidi@culture.example").profile
+    assert (profile.department, profile.secondary_fields, profile.country_codes) == (
+        "DGPA — Museums",
+        ["DIG", "TRN"],
+        ["JO", "LB"],
+    )
+
+
+def test_an_unknown_column_refuses_the_file_rather_than_dropping_what_it_holds(app, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("email,name,institution,primary_fields,languages,public official\n")
+    result = app.test_cli_runner().invoke(args=["import-experts", str(path)])
+    assert result.exit_code == 1
+    assert "unknown column(s) public official" in result.output

@@ -87,3 +87,34 @@ def test_downgrade_to_base_and_upgrade_again(fresh_app):
 
     assert current_revision() == head_revision(fresh_app)
     assert schema_differences() == []
+
+
+def test_expert_profiles_keep_their_fields_languages_and_countries_through_0004(fresh_app):
+    """0004 moves the profiles' JSON arrays into their tables: the first field primary, languages fluent."""
+    upgrade(revision="0003")
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, role, password_hash, active, session_token, created_at) VALUES "
+                "(1, 'e@example.org', 'Expert', 'expert', 'x', true, 'token-1', '2026-01-01 00:00:00+00')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO expert_profiles (user_id, fields, languages, regions, department, availability) "
+                """VALUES (1, '["MUS", "ARC"]', '["ar", "fr"]', '["JO"]', 'Museums', 'unavailable')"""
+            )
+        )
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        fields = connection.execute(sa.text("SELECT field, level FROM expert_fields ORDER BY field")).all()
+        languages = connection.execute(sa.text("SELECT language, level FROM expert_languages ORDER BY 1")).all()
+        countries = connection.scalars(sa.text("SELECT country FROM expert_countries")).all()
+        department = connection.scalar(sa.text("SELECT department FROM expert_profiles"))
+        away = connection.scalar(sa.text("SELECT count(*) FROM expert_unavailability WHERE user_id = 1"))
+    assert [tuple(row) for row in fields] == [("ARC", "secondary"), ("MUS", "primary")]
+    assert [tuple(row) for row in languages] == [("ar", "fluent"), ("fr", "fluent")]
+    assert (countries, department, away) == (["JO"], "Museums", 1)  # "unavailable" stays so, for a year
+    assert schema_differences() == []

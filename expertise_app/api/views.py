@@ -28,7 +28,7 @@ from ..cases.queries import CaseFilters, visible_cases
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS, State
 from ..cases.workflow import ACTIONS, INITIAL_STATE, MACHINE, TRANSITIONS, Action
 from ..dashboard import queries as dashboard_queries
-from ..db_types import utcnow
+from ..db_types import utcnow, without_nul
 from ..errors import problem, status_title
 from ..experts import queries as expert_queries
 from ..experts import ranking
@@ -250,9 +250,9 @@ def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
         on_hold_since=case.on_hold_since,
         closing_summary=case.closing_summary,
         follow_up=case.follow_up,
-        team=[_person(expert) for expert in case.team],
+        team=[_person(expert) for expert in case.team] if policy.can_see_plan(user, case) else [],
         mission=None
-        if mission is None
+        if mission is None or not policy.can_see_plan(user, case)
         else {
             "format": mission.format,
             "place": mission.place,
@@ -569,7 +569,9 @@ def list_suggestions(request_id: int, page: int, per_page: int, free: bool, elig
     case = load_case(request_id)
     if not policy.can_view_experts(caller()):
         raise operations.NotFound(_("No such request."))
-    wanted = ranking.Filters(free_only=free, eligible_only=eligible, name=q, **filters)
+    wanted = ranking.Filters(
+        free_only=free, eligible_only=eligible, name=without_nul(q or "").strip() or None, **filters
+    )
     result = ranking.suggest(case, wanted, page=page, per_page=per_page)
     return {
         "items": [

@@ -13,9 +13,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..auth.models import Role, User
-from ..experts.availability import clashes
+from ..experts.availability import clashes, lock_experts, reasons_not_to_confirm
 from ..experts.models import ExpertProfile
-from ..experts.ranking import public_officials_only
 from ..extensions import db
 from ..forms import (
     IdListField,
@@ -212,6 +211,20 @@ class MobiliseForm(ActionForm):
         if self.case is not None and field.data not in self.case.team_ids:
             raise ValidationError(_l("The lead expert must be a confirmed member of the team."))
 
+    def validate(self, extra_validators=None) -> bool:
+        """The confirmed team may still go: a member deactivated, made ineligible or busy since is named."""
+        valid = super().validate(extra_validators)
+        if self.case is None:
+            return valid
+        members = [assignment.expert for assignment in self.case.confirmed]
+        lock_experts(member.id for member in members)
+        reasons = [reason for member in members for reason in reasons_not_to_confirm(self.case, member)]
+        if reasons:
+            message = _l("The team cannot go as confirmed: %(reasons)s", reasons=" ".join(reasons))
+            self.lead_expert.errors = [*self.lead_expert.errors, message]
+            return False
+        return valid
+
 
 class PlanMissionForm(ActionForm):
     """The mission's format, place and dates; the team's confirmations are checked against the dates."""
@@ -240,6 +253,7 @@ class PlanMissionForm(ActionForm):
         if self.case is None or not start or not field.data or field.data < start:
             return
         confirmed = {assignment.expert_id: assignment.expert for assignment in self.case.confirmed}
+        lock_experts(confirmed)
         found = clashes(confirmed, start, field.data, exclude_request_id=self.case.id)
         if found:
             raise ValidationError(
@@ -333,23 +347,11 @@ class ConfirmExpertForm(ActionForm):
         member = self.case.membership(field.data) if self.case is not None else None
         if member is None or member.status != "accepted":
             raise ValidationError(_l("Only an expert who has accepted the proposal can be confirmed."))
-        expert = member.expert
-        if public_officials_only(self.case) and not (expert.profile and expert.profile.public_official):
+        lock_experts([member.expert_id])  # another request confirming them now waits for this one
+        reasons = reasons_not_to_confirm(self.case, member.expert)
+        if reasons:
             raise ValidationError(
-                _l(
-                    "%(name)s cannot be confirmed: TAIEX engages public officials only, and %(name)s is not one.",
-                    name=expert.name,
-                )
-            )
-        mission = self.case.mission
-        found = clashes([expert.id], mission.planned_start, mission.planned_end, exclude_request_id=self.case.id)
-        if found:
-            raise ValidationError(
-                _l(
-                    "%(name)s cannot be confirmed for these dates: %(clashes)s.",
-                    name=expert.name,
-                    clashes="; ".join(clash.describe() for clash in found[expert.id]),
-                )
+                _l("%(name)s cannot be confirmed: %(reasons)s", name=member.expert.name, reasons=" ".join(reasons))
             )
 
 
@@ -388,7 +390,7 @@ class ReplaceExpertForm(ActionForm):
             raise ValidationError(_l("Only an expert who declined can be replaced."))
 
     def validate_replacement(self, field: IntegerField) -> None:
-        if field.data not in _active_expert_ids([field.data]):
+        if field.data is None or field.data not in _active_expert_ids([field.data]):
             raise ValidationError(_l("Only an active expert can be proposed."))
         members = {member.expert_id for member in self.case.members} if self.case is not None else set()
         if field.data in members:

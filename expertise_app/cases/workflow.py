@@ -154,10 +154,17 @@ def report_is_written(case: ExpertiseRequest) -> str | None:
     return None
 
 
+def not_held(case: ExpertiseRequest) -> str | None:
+    """Nothing moves on a request on hold, its team included (waiting for the partner, the team is built)."""
+    if case.is_on_hold:
+        return _l("The request is on hold: a manager must resume it first.")
+    return None
+
+
 def not_paused(case: ExpertiseRequest) -> str | None:
     """The request moves on only when it waits for nobody."""
     if case.is_on_hold:
-        return _l("The request is on hold: a manager must resume it first.")
+        return not_held(case)
     if case.is_waiting_for_partner:
         return _l(
             "The request is waiting for the partner's answer (due %(date)s). "
@@ -531,8 +538,9 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=PlanMissionForm,
             effect=effects.record_plan,
-            public_fields=("mission_format", "place", "planned_start", "planned_end"),
-            concerns=EVERYONE,
+            guards=(not_held,),
+            public_fields=None,  # a draft until the mobilisation, which tells the partner the plan
+            concerns=MINISTRY,
         ),
         Action(
             name="propose_experts",
@@ -545,6 +553,7 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=ProposeExpertsForm,
             effect=effects.record_proposal,
+            guards=(not_held,),
             public_fields=None,
             concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
             page="experts.suggestions",
@@ -560,6 +569,7 @@ ACTIONS: dict[str, Action] = {
             actors=(Actor.PROPOSED_EXPERT,),
             form=AcceptProposalForm,
             effect=effects.record_acceptance,
+            guards=(not_held,),
             public_fields=None,
             concerns=(Audience.LEAD, Audience.MANAGERS),
             expanded=True,
@@ -575,6 +585,7 @@ ACTIONS: dict[str, Action] = {
             actors=(Actor.PROPOSED_EXPERT,),
             form=DeclineProposalForm,
             effect=effects.record_refusal,
+            guards=(not_held,),
             public_fields=None,
             concerns=(Audience.LEAD, Audience.MANAGERS),
         ),
@@ -592,7 +603,7 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=ConfirmExpertForm,
             effect=effects.record_confirmation,
-            guards=(mission_is_planned_first, someone_accepted),
+            guards=(not_held, mission_is_planned_first, someone_accepted),
             public_fields=None,
             concerns=(Audience.NAMED_EXPERTS, Audience.LEAD, Audience.TEAM),
         ),
@@ -607,7 +618,7 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=WithdrawProposalForm,
             effect=effects.record_proposal_withdrawal,
-            guards=(someone_is_proposed,),
+            guards=(not_held, someone_is_proposed),
             public_fields=None,
             concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
         ),
@@ -622,7 +633,7 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=ReplaceExpertForm,
             effect=effects.record_replacement,
-            guards=(someone_declined,),
+            guards=(not_held, someone_declined),
             public_fields=None,
             concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
             page="experts.suggestions",

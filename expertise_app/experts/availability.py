@@ -19,10 +19,19 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from ..auth.models import User
 from ..cases.models import Assignment, ExpertiseRequest, Mission, TeamStatus
 from ..cases.states import Outcome, State
 from ..extensions import db
-from .models import Unavailability
+from .models import ExpertProfile, Unavailability
+
+# Instruments that engage public officials only (DOMAIN.md: TAIEX; a freelancer's complaint failed).
+PUBLIC_OFFICIALS_ONLY = ("taiex",)
+
+
+def public_officials_only(case: ExpertiseRequest) -> bool:
+    return case.instrument in PUBLIC_OFFICIALS_ONLY
+
 
 # Confirmed on one of these, an expert has a mission ahead of them: it counts towards their limit.
 ACTIVE_MISSION_STATES = (State.ASSESSED, State.SKILLS_MOBILISED)
@@ -137,3 +146,66 @@ def clashes(
     for period in periods:
         found[period.user_id].append(Clash(period.user_id, period.starts_on, period.ends_on, reason=period.reason))
     return found
+
+
+def lock_experts(expert_ids: Iterable[int]) -> None:
+    """Hold these experts' profiles until the commit, so that two confirmations of one expert,
+    sent at the same moment for two requests, are checked one after the other.
+
+    A no-op UPDATE: a row lock on PostgreSQL, the database's write lock on SQLite.
+    """
+    ids = sorted(set(expert_ids))
+    if ids:
+        db.session.execute(
+            sa.update(ExpertProfile)
+            .where(ExpertProfile.user_id.in_(ids))
+            .values(max_concurrent_missions=ExpertProfile.max_concurrent_missions)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def missions_ahead(expert_id: int, exclude_request_id: int | None = None) -> int:
+    """The requests with a mission ahead on whose team the expert is confirmed."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Assignment)
+        .join(ExpertiseRequest, ExpertiseRequest.id == Assignment.request_id)
+        .where(
+            Assignment.expert_id == expert_id,
+            Assignment.status == TeamStatus.CONFIRMED,
+            ExpertiseRequest.state.in_(ACTIVE_MISSION_STATES),
+        )
+    )
+    if exclude_request_id is not None:
+        query = query.where(Assignment.request_id != exclude_request_id)
+    return db.session.scalar(query)
+
+
+def reasons_not_to_confirm(case: ExpertiseRequest, expert: User) -> list[str]:
+    """Why `expert` may not be on `case`'s confirmed team for its planned mission; empty if they may.
+
+    The one rule for confirming an expert and for mobilising a confirmed team: an active
+    profile, eligible for the instrument, under their limit of missions, free on the dates.
+    """
+    profile = expert.profile
+    if profile is None or not profile.active or not expert.active:
+        return [_("%(name)s is deactivated.", name=expert.name)]
+    reasons = []
+    if public_officials_only(case) and not profile.public_official:
+        reasons.append(_("TAIEX engages public officials only, and %(name)s is not one.", name=expert.name))
+    ahead = missions_ahead(expert.id, exclude_request_id=case.id)
+    if ahead >= profile.max_concurrent_missions:
+        reasons.append(
+            _(
+                "%(name)s already has %(count)d missions ahead, the most their profile allows.",
+                name=expert.name,
+                count=ahead,
+            )
+        )
+    mission = case.mission
+    if mission is not None:
+        found = clashes([expert.id], mission.planned_start, mission.planned_end, exclude_request_id=case.id)
+        reasons += [
+            _("%(name)s is %(clash)s.", name=expert.name, clash=clash.describe()) for clash in found.get(expert.id, [])
+        ]
+    return reasons

@@ -80,13 +80,21 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a CSV as a spreadsheet saves it: quotes doubled inside quoted cells, any line ending.
+
+    The separator is the one of `,`, `;` or tab that the header line uses most.
+    """
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise RosterError(f"{path.name} is not UTF-8 text: save the spreadsheet as “CSV UTF-8”.") from error
-    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t") if text.strip() else csv.excel
-    rows = csv.reader(io.StringIO(text), dialect)
-    yield from _with_header(rows, path)
+    header = text.splitlines()[0] if text.strip() else ""
+    delimiter = max((",", ";", "\t"), key=header.count)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from _with_header(rows, path)
+    except csv.Error as error:
+        raise RosterError(f"{path.name}, line {rows.line_num}: {error}.") from error
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -110,6 +118,9 @@ def _with_header(rows, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise RosterError(f"{path.name}: the header lacks the column(s) {', '.join(missing)}.")
+    unknown = [name for name in names if name and name not in COLUMNS]
+    if unknown:
+        raise RosterError(f"{path.name}: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}.")
     for number, row in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:
             raise RosterError(f"{path.name}: more than {MAX_ROWS} rows; split the file.")
@@ -126,7 +137,10 @@ def _formdata(row: dict[str, str]) -> MultiDict:
     languages = _codes(row.get("languages", ""))
     for index, item in enumerate(languages[:LANGUAGE_ROWS]):
         code, _, level = item.partition(":")
-        pairs += [(f"languages-{index}-language", code.strip().lower()), (f"languages-{index}-level", level.strip())]
+        pairs += [
+            (f"languages-{index}-language", code.strip().lower()),
+            (f"languages-{index}-level", level.strip().lower()),
+        ]
     pairs += [("countries", code.upper()) for code in _codes(row.get("countries", ""))]
     pairs += [("regions", code.lower()) for code in _codes(row.get("regions", ""))]
     pairs += [
@@ -175,7 +189,29 @@ def import_rows(rows: Iterator[tuple[int, dict[str, str]]]) -> Report:
     return report
 
 
+def _as_row(user) -> dict[str, str]:
+    """An expert's profile as the columns that would import it unchanged."""
+    profile = user.profile
+    return {
+        "name": user.name,
+        "institution": profile.institution,
+        "department": profile.department,
+        "public_official": "yes" if profile.public_official else "no",
+        "seniority": profile.seniority,
+        "primary_fields": ";".join(profile.primary_fields),
+        "secondary_fields": ";".join(profile.secondary_fields),
+        "languages": ";".join(f"{code}:{level}" for code, level in profile.language_levels.items()),
+        "countries": ";".join(profile.country_codes),
+        "regions": ";".join(profile.region_codes),
+        "max_missions": str(profile.max_concurrent_missions),
+        "biography": profile.biography,
+    }
+
+
 def _import_row(row: dict[str, str], email: str, report: Report) -> str | None:
+    existing = find_user_by_email(email)
+    if existing is not None and existing.role == Role.EXPERT and existing.profile is not None:
+        row = {**_as_row(existing), **row}  # the columns the file leaves out keep their values
     try:
         form = validated(ProfileForm, _formdata(row))
     except InvalidData as error:
@@ -184,7 +220,6 @@ def _import_row(row: dict[str, str], email: str, report: Report) -> str | None:
     name = row.get("name", "")
     if not name or len(name) > 120:
         return "name: give the expert's name (at most 120 characters)."
-    existing = find_user_by_email(email)
     if existing is None:
         try:
             user = create_user(email, secrets.token_urlsafe(24), Role.EXPERT, name=name)

@@ -35,6 +35,7 @@ from ..cases.models import Assignment, ExpertiseRequest, TeamStatus
 from ..extensions import db
 from ..reference import FIELDS, LANGUAGE_LEVELS, LANGUAGES, MISSION_LANGUAGE_LEVELS, REGIONS
 from . import availability
+from .availability import public_officials_only
 from .models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion
 
 FIELD_POINTS = {"primary": 40, "secondary": 20}
@@ -45,8 +46,6 @@ BUSY_POINTS = -40
 WORKLOAD_POINTS = 10
 FULL_POINTS = -10
 INELIGIBLE_POINTS = -100
-
-PUBLIC_OFFICIALS_ONLY = ("taiex",)  # instruments that engage public officials only (DOMAIN.md)
 
 PER_PAGE = 20
 
@@ -70,10 +69,6 @@ def rules_summary() -> str:
         full=FULL_POINTS,
         ineligible=INELIGIBLE_POINTS,
     )
-
-
-def public_officials_only(case: ExpertiseRequest) -> bool:
-    return case.instrument in PUBLIC_OFFICIALS_ONLY
 
 
 def dates_considered(case: ExpertiseRequest) -> tuple[date, date]:
@@ -287,12 +282,13 @@ class Suggestion:
     parts: list[Part]
     busy: bool
     eligible: bool
+    at_limit: bool
     clashes: list[availability.Clash] = field(default_factory=list)
     profile: ExpertProfile | None = None
 
     @property
     def can_be_confirmed(self) -> bool:
-        return self.eligible and not self.clashes
+        return self.eligible and not self.clashes and not self.at_limit
 
 
 @dataclass
@@ -350,6 +346,7 @@ def _suggestion(row, case: ExpertiseRequest, clashes: list[availability.Clash]) 
         parts=parts,
         busy=bool(row.busy),
         eligible=eligible,
+        at_limit=row.missions >= row.max_concurrent_missions,
         clashes=clashes,
     )
 

@@ -136,11 +136,19 @@ def profile_form(expert: User, formdata=None) -> ProfileForm:
     return ProfileForm(formdata=formdata if formdata is not None else profile_formdata(expert.profile))
 
 
+# What only a manager may change: they decide who may go on TAIEX missions, and how often.
+MANAGER_ONLY = ("institution", "public_official", "max_concurrent_missions")
+
+
 def update_profile(actor: User, expert: User, formdata) -> bool:
-    """Save the profile form; True if anything changed."""
+    """Save the profile form; True if anything changed. An expert's own edit keeps MANAGER_ONLY as they were."""
     _check_may_edit(actor, expert)
     form = validated(ProfileForm, formdata)
-    return apply_profile(expert.profile, ProfileValues.from_form(form))
+    values = ProfileValues.from_form(form)
+    if not actor.is_manager:
+        for name in MANAGER_ONLY:
+            setattr(values, name, getattr(expert.profile, name))
+    return apply_profile(expert.profile, values)
 
 
 def set_active(actor: User, expert: User, active: bool) -> None:

@@ -17,7 +17,7 @@ from .. import policy
 from ..cases import operations
 from ..cases.models import ExpertiseRequest
 from ..cases.workflow import ACTIONS
-from ..db_types import utcnow
+from ..db_types import utcnow, without_nul
 from ..extensions import db
 from ..reference import FIELDS, INSTITUTIONS, LANGUAGES, REGIONS
 from . import queries, ranking, services
@@ -100,7 +100,8 @@ def edit(expert_id: int):
         else:
             flash(_("The profile is saved.") if changed else _("Nothing has changed."), "success")
             return redirect(url_for("experts.profile", expert_id=expert.id))
-    return render_template("experts/edit.html", expert=expert, form=form), status
+    locked = () if current_user.is_manager else services.MANAGER_ONLY
+    return render_template("experts/edit.html", expert=expert, form=form, locked=locked), status
 
 
 @bp.route("/experts/<int:expert_id>/unavailability", methods=["POST"])
@@ -162,7 +163,7 @@ def suggestion_filters() -> ranking.Filters:
         region=known("region", REGIONS),
         free_only=args.get("free") == "1",
         eligible_only=args.get("eligible") == "1",
-        name=(args.get("q") or "").replace("\x00", "").strip()[:100] or None,
+        name=without_nul(args.get("q") or "").strip()[:100] or None,
     )
 
 
@@ -220,5 +221,7 @@ def _load_case(case_id: int) -> ExpertiseRequest:
 def _replacing(case: ExpertiseRequest):
     """The team member who declined and is being replaced (`?replace=<id>`), if any."""
     expert_id = request.args.get("replace", type=int)
+    if expert_id is None and request.method == "POST":  # a refused replacement comes back to this page
+        expert_id = request.form.get("expert", type=int)
     member = case.membership(expert_id) if expert_id else None
     return member if member is not None and member.status == "declined" else None

@@ -7,6 +7,7 @@ Create Date: 2026-12-02 00:57:00.641628
 
 """
 
+import datetime
 import json
 
 from alembic import op
@@ -116,10 +117,21 @@ def _as_list(value) -> list:
 
 
 def _move_profiles_out_of_json() -> None:
-    """Fields (the first one primary), languages (fluent) and countries, from the JSON arrays to their tables."""
+    """Fields (the first one primary), languages (fluent) and countries, from the JSON arrays to their tables;
+    an expert marked unavailable is unavailable for the year ahead, until they say otherwise."""
     connection = op.get_bind()
-    rows = connection.execute(sa.text("SELECT user_id, fields, languages, regions FROM expert_profiles")).all()
-    for user_id, fields, languages, countries in rows:
+    rows = connection.execute(
+        sa.text("SELECT user_id, fields, languages, regions, availability FROM expert_profiles")
+    ).all()
+    today = datetime.date.today()
+    for user_id, fields, languages, countries, availability in rows:
+        if availability == "unavailable":
+            connection.execute(
+                sa.text(
+                    "INSERT INTO expert_unavailability (user_id, starts_on, ends_on, reason) VALUES (:u, :s, :e, :r)"
+                ),
+                {"u": user_id, "s": today, "e": today + datetime.timedelta(days=365), "r": "Unavailable (before 0004)"},
+            )
         for position, code in enumerate(dict.fromkeys(_as_list(fields))):
             connection.execute(
                 sa.text("INSERT INTO expert_fields (user_id, field, level) VALUES (:u, :c, :l)"),
