@@ -507,3 +507,14 @@ def test_nothing_of_the_team_moves_while_the_request_is_on_hold(factory, cast):
     factory.fire(case, "hold")
     with pytest.raises(TransitionNotAllowed, match="on hold"):
         operations.perform(case, "propose_experts", cast.manager, {"experts": [cast.team_expert.id]}, case.version)
+
+
+def test_the_lead_who_declined_is_not_replaced_behind_the_manager_s_back(factory, cast):
+    case = factory.case("assessed", author=cast.partner)
+    factory.assign_lead(case, cast.team_expert)
+    factory.fire(case, "propose_experts", experts=[cast.team_expert.id])
+    factory.fire(case, "decline_proposal", actor=cast.team_expert)
+    data = {"expert": cast.team_expert.id, "replacement": cast.unrelated_expert.id}
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(case, "replace_expert", cast.manager, data, case.version)
+    assert refused.value.errors == {"expert": ["The lead expert stays on the team: name another lead first."]}

@@ -388,6 +388,8 @@ class ReplaceExpertForm(ActionForm):
         member = self.case.membership(field.data) if self.case is not None else None
         if member is None or member.status != "declined":
             raise ValidationError(_l("Only an expert who declined can be replaced."))
+        if field.data == self.case.lead_expert_id:
+            raise ValidationError(_l("The lead expert stays on the team: name another lead first."))
 
     def validate_replacement(self, field: IntegerField) -> None:
         if field.data is None or field.data not in _active_expert_ids([field.data]):
