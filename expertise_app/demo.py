@@ -414,6 +414,8 @@ class Scenario:
     edits: tuple[tuple[str, Any], ...] = ()  # (field, new value) the partner changes (edit)
     period_from_today: int | None = None  # the desired period (and any mission) starts this many days from today
     declines: tuple[str, ...] = ()  # EXPERTS keys who decline the proposal (TEAM_PROPOSED)
+    # Written after the last step: (post_message or post_note, "partner" | "lead" | "manager", text).
+    talk: tuple[tuple[str, str, str], ...] = ()
 
 
 SCENARIOS: list[Scenario] = [
@@ -437,6 +439,10 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "DOA", "ARC", "workshop", "taiex", TEAM_PROPOSED, filed=40, lead="garnier", team=("laurent", "khalil"),
         declines=("khalil",),
+        talk=(
+            ("post_note", "lead", "TAIEX: check with the EU Delegation that the application form is filed before "
+             "we confirm anyone."),
+        ),
         title="3D documentation of archaeological sites",
         context="The Department documents excavations with drawings and photographs only. A new photogrammetry "
         "unit has equipment but no agreed methods or data standards for 3D records.",
@@ -782,6 +788,12 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "DOA", "MUS", "workshop", "bilateral", ASSESSED, filed=30, period_from_today=48,
+        talk=(
+            ("post_note", "manager", "The embassy in Amman supports the request; the Department prefers dates "
+             "after the school holidays."),
+            ("post_message", "partner", "Our curators can host the workshop at the Irbid museum, which has a "
+             "lecture room for thirty people.\nWe can also arrange visits to the Karak and Aqaba stores."),
+        ),
         title="Preventive conservation workshop for Jordan's regional museums",
         context="Jordan's regional museums in Irbid, Karak and Aqaba keep their collections in rooms without "
         "climate control or pest management. Their curators ask for a practical workshop, held in Arabic.",
@@ -1034,6 +1046,12 @@ def plan_request(scenario: Scenario, rng: random.Random, today: date, busy: Busy
         if trigger in STEP_BUILDERS:
             actor, data = STEP_BUILDERS[trigger](**context)
             plan.steps.append(PlannedStep(trigger, actor, data, at))
+    last = plan.steps[-1].at if plan.steps else plan.filed_at
+    for position, (trigger, who, text) in enumerate(scenario.talk, start=1):
+        people: dict[str, Actor] = {"partner": ("partner", scenario.org), "manager": _manager(rng)}
+        if lead:
+            people["lead"] = ("expert", lead)
+        plan.steps.append(PlannedStep(trigger, people[who], {"body": text}, last + timedelta(minutes=20 * position)))
     return plan
 
 

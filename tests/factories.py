@@ -105,6 +105,10 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
         }
     elif trigger == "mobilise":
         data = {"lead_expert": case.lead_expert_id or (team[0].id if team else "")}
+    elif trigger == "post_message":
+        data = {"body": "Could you tell us who will lead the mission?\nThank you."}
+    elif trigger == "post_note":
+        data = {"body": "The embassy supports this request (call of today)."}
     elif trigger == "plan_mission":
         # A week of its own for each request, so that the same experts can be confirmed on several.
         start = today + timedelta(days=PLANNED_START_DAYS + 7 * case.id)

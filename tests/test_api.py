@@ -99,7 +99,10 @@ def test_decline_and_withdraw_close_with_their_outcome(api, cast, factory):
 def test_allowed_actions_are_the_callers(api, cast, factory):
     case = factory.case(author=cast.partner)
     partner = api(cast.partner).get(f"/requests/{case.id}").get_json()
-    assert (partner["allowed_actions"], partner["allowed_transitions"]) == (["withdraw", "edit"], ["withdraw"])
+    assert (partner["allowed_actions"], partner["allowed_transitions"]) == (
+        ["withdraw", "edit", "post_message"],
+        ["withdraw"],
+    )
     manager = api(cast.manager).get(f"/requests/{case.id}").get_json()
     assert manager["allowed_actions"] == [
         "assess",
@@ -109,6 +112,8 @@ def test_allowed_actions_are_the_callers(api, cast, factory):
         "assign_lead",
         "ask_partner",
         "hold",
+        "post_message",
+        "post_note",
     ]
     assert manager["allowed_transitions"] == ["assess", "decline", "redirect", "withdraw"]
 

@@ -170,6 +170,8 @@ NATURAL_ACTOR = {
     "hold": "manager",
     "resume": "manager",
     "edit": "partner",
+    "post_message": "partner",
+    "post_note": "unrelated_expert",
     "plan_mission": "lead_expert",
     "propose_experts": "lead_expert",
     "accept_proposal": "proposed_expert",
@@ -194,6 +196,8 @@ HISTORY_TITLES = {
     "hold": "Put on hold",
     "resume": "Resumed",
     "edit": "Request edited",
+    "post_message": "Message",
+    "post_note": "Internal note",
     "plan_mission": "Mission planned",
     "propose_experts": "Experts proposed",
     "accept_proposal": "Proposal accepted",
@@ -276,8 +280,16 @@ def _wrong_actor(name: str) -> str:
 
 
 REFUSED_THROUGH_THE_PAGE = [
-    *[(_wrong_state(name), name, "manager", 409, "is not possible while the request is") for name in NAMES],
-    *[(PINNED[name][0][0], name, _wrong_actor(name), 403, "only ") for name in NAMES],
+    *[
+        (_wrong_state(name), name, "manager", 409, "is not possible while the request is")
+        for name in NAMES
+        if set(STATES) - set(PINNED[name][0])  # a message can be written in every state
+    ],
+    *[
+        (PINNED[name][0][0], name, _wrong_actor(name), 403, "only ")
+        for name in NAMES
+        if any(not RELATIONS[actor] & PINNED[name][2] for actor in STAFF_AND_OWN_PARTNER)  # anyone may write
+    ],
 ]
 
 

@@ -188,3 +188,7 @@ def record_edit(event: EventData) -> None:
     case, data = _case_and_data(event)
     for name, value in data.items():
         setattr(case, name, value)
+
+
+def record_nothing(event: EventData) -> None:
+    """A message or a note changes nothing on the request: the history entry is all there is of it."""

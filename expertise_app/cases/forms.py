@@ -485,6 +485,25 @@ class ResumeForm(ActionForm):
     note = TextAreaField(_l("Note"), [Optional(), Length(max=4000)], description=_l("Shown to the partner."))
 
 
+MAX_MESSAGE = 10000
+
+
+class MessageForm(ActionForm):
+    body = TextAreaField(
+        _l("Message"),
+        [DataRequired(), Length(max=MAX_MESSAGE)],
+        description=_l("Seen by the requesting organisation and the ministry."),
+    )
+
+
+class NoteForm(ActionForm):
+    body = TextAreaField(
+        _l("Internal note"),
+        [DataRequired(), Length(max=MAX_MESSAGE)],
+        description=_l("Seen by the ministry's staff only, never by the partner."),
+    )
+
+
 class EditRequestForm(RequestFields, ActionForm):
     """The partner's request, as it stands, to change while it is not yet assessed."""
 
