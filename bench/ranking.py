@@ -117,7 +117,7 @@ def build_roster(size: int, rng: random.Random) -> ExpertiseRequest:
     organisations = db.metadata.tables["organisations"]
     partner_org = db.session.execute(
         organisations.insert()
-        .values(name="Department of Antiquities", country="JO", kind="heritage_agency", created_at=_utc_now())
+        .values(name="Department of Antiquities", country="JO", kind="heritage_agency", created_at=utcnow())
         .returning(organisations.c.id)
     ).scalar_one()
     users, profiles, fields, languages, countries, regions, away = [], [], [], [], [], [], []
@@ -147,7 +147,7 @@ def build_roster(size: int, rng: random.Random) -> ExpertiseRequest:
                 "biography": "",
                 "max_concurrent_missions": rng.choice((1, 2, 3)),
                 "active": rng.random() > 0.02,
-                "updated_at": _utc_now(),
+                "updated_at": utcnow(),
             }
         )
         primary, *others = rng.sample(codes, 3)
@@ -212,17 +212,13 @@ def build_roster(size: int, rng: random.Random) -> ExpertiseRequest:
 
 def _bulk_users(rows: list[dict]) -> None:
     table = db.metadata.tables["users"]
-    stamped = [{"organisation_id": None, "locale": None, **row, "created_at": _utc_now()} for row in rows]
+    stamped = [{"organisation_id": None, "locale": None, **row, "created_at": utcnow()} for row in rows]
     db.session.execute(table.insert(), stamped)
-
-
-def _utc_now():
-    return utcnow()
 
 
 def _busy_requests(organisation: int, author: int, base: int, size: int, rng: random.Random, today: date) -> None:
     """Requests with a planned mission and a confirmed team of three: busy and loaded experts."""
-    now = _utc_now()
+    now = utcnow()
     requests, missions, assignments = [], [], []
     for number in range(1, BUSY_REQUESTS + 1):
         start = today + timedelta(days=rng.randint(-30, 150))

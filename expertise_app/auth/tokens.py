@@ -14,11 +14,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..db_types import utcnow
+from ..db_types import MAX_ID, utcnow
 from ..extensions import db
 from .models import ApiToken, User
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 TOKEN_PREFIX = "psl_"  # noqa: S105 (a public prefix, not a secret)
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..auth.models import Role, User
+from ..db_types import MAX_ID
 from ..experts.availability import clashes, lock_experts, reasons_not_to_confirm
 from ..experts.models import ExpertProfile
 from ..extensions import db
@@ -280,7 +281,7 @@ def _active_expert_ids(ids: list[int]) -> set[int]:
             sa.select(User.id)
             .join(ExpertProfile, ExpertProfile.user_id == User.id)
             .where(
-                User.id.in_([i for i in ids if 0 < i <= 2**31 - 1]),
+                User.id.in_([i for i in ids if 0 < i <= MAX_ID]),
                 User.role == Role.EXPERT,
                 User.active.is_(True),
                 ExpertProfile.active.is_(True),

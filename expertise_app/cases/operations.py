@@ -27,14 +27,12 @@ from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..auth.models import User
-from ..db_types import insert_for_dialect, utcnow, without_nul
+from ..db_types import MAX_ID, insert_for_dialect, utcnow, without_nul
 from ..extensions import db
 from .forms import RequestForm
 from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter
 from .workflow import ACTIONS, INITIAL_STATE, MACHINE, Action, all_values
 
-# Ids are 32-bit integers in PostgreSQL; a larger one names no request (and must not reach the driver).
-MAX_ID = 2**31 - 1
 MAX_IDEMPOTENCY_KEY = 200
 
 

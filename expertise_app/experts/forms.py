@@ -102,7 +102,8 @@ class UnavailabilityForm(InputForm):
             raise ValidationError(_l("This period is over already."))
 
 
-def _known(args: MultiDict, name: str, vocabulary) -> str | None:
+def known_code(args: MultiDict, name: str, vocabulary) -> str | None:
+    """A query argument that is a code of `vocabulary`, else None."""
     value = without_nul(args.get(name) or "").strip()
     return value if value in vocabulary else None
 
@@ -121,11 +122,11 @@ class DirectoryFilters:
     """The directory's filters from a query string; what is not a known code is dropped."""
 
     def __init__(self, args: MultiDict):
-        self.field = _known(args, "field", FIELDS)
-        self.language = _known(args, "language", LANGUAGES)
-        self.country = _known(args, "country", COUNTRIES)
-        self.region = _known(args, "region", REGIONS)
-        self.institution = _known(args, "institution", INSTITUTIONS)
+        self.field = known_code(args, "field", FIELDS)
+        self.language = known_code(args, "language", LANGUAGES)
+        self.country = known_code(args, "country", COUNTRIES)
+        self.region = known_code(args, "region", REGIONS)
+        self.institution = known_code(args, "institution", INSTITUTIONS)
         self.free_from = _date(args, "free_from")
         self.free_to = _date(args, "free_to")
         if self.free_from and self.free_to and self.free_to < self.free_from:

@@ -37,6 +37,7 @@ from ..reference import FIELDS, LANGUAGE_LEVELS, LANGUAGES, MISSION_LANGUAGE_LEV
 from . import availability
 from .availability import public_officials_only
 from .models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion
+from .queries import RowPage
 
 FIELD_POINTS = {"primary": 40, "secondary": 20}
 LANGUAGE_POINTS = 25
@@ -292,17 +293,9 @@ class Suggestion:
 
 
 @dataclass
-class SuggestionPage:
-    items: list[Suggestion]
-    total: int
-    page: int
-    per_page: int
-    starts_on: date
-    ends_on: date
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+class SuggestionPage(RowPage):
+    starts_on: date | None = None  # the dates the availability is checked over
+    ends_on: date | None = None
 
 
 def suggest(

@@ -7,21 +7,19 @@ rest of the app answers with (404 for what the user may not see, 403, 422).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .. import policy
 from ..auth.models import Role, User
 from ..cases.operations import InvalidData, NotFound, PermissionDenied, validated
+from ..db_types import MAX_ID
 from ..extensions import db
 from .forms import ProfileForm, UnavailabilityForm, profile_formdata
 from .models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
-
-MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -180,11 +178,6 @@ def remove_unavailability(actor: User, expert: User, period_id: int) -> None:
 def _check_may_edit(actor: User, expert: User) -> None:
     if not policy.can_edit_profile(actor, expert):
         raise PermissionDenied(_("Only the expert or a manager may change this profile."))
-
-
-def experts_by_email(emails: Iterable[str]) -> dict[str, User]:
-    rows = db.session.scalars(sa.select(User).where(User.email.in_(list(emails))))
-    return {user.email: user for user in rows}
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from ..db_types import utcnow, without_nul
 from ..extensions import db
 from ..reference import FIELDS, INSTITUTIONS, LANGUAGES, REGIONS
 from . import queries, ranking, services
-from .forms import DirectoryFilters, UnavailabilityForm
+from .forms import DirectoryFilters, UnavailabilityForm, known_code
 from .models import ExpertProfile
 
 bp = Blueprint("experts", __name__)
@@ -151,16 +151,11 @@ def set_active(expert_id: int):
 
 def suggestion_filters() -> ranking.Filters:
     args = request.args
-
-    def known(name, vocabulary):
-        value = (args.get(name) or "").strip()
-        return value if value in vocabulary else None
-
     return ranking.Filters(
-        field=known("field", FIELDS),
-        language=known("language", LANGUAGES),
-        institution=known("institution", INSTITUTIONS),
-        region=known("region", REGIONS),
+        field=known_code(args, "field", FIELDS),
+        language=known_code(args, "language", LANGUAGES),
+        institution=known_code(args, "institution", INSTITUTIONS),
+        region=known_code(args, "region", REGIONS),
         free_only=args.get("free") == "1",
         eligible_only=args.get("eligible") == "1",
         name=without_nul(args.get("q") or "").strip()[:100] or None,
