@@ -36,6 +36,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model is known before migrations run)
     from .auth.passwords import init_password_hasher
+    from .documents.storage import init_storage
     from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import select_locale
     from .transaction import init_transactions
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(BASE_DIR / "translations"))
     init_password_hasher(app)
+    init_storage(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -54,11 +56,12 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
+    from .documents.views import bp as documents_bp
     from .experts.views import bp as experts_bp
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
 
-    for blueprint in (auth_bp, cases_bp, dashboard_bp, experts_bp, health_bp, i18n_bp):
+    for blueprint in (auth_bp, cases_bp, dashboard_bp, documents_bp, experts_bp, health_bp, i18n_bp):
         app.register_blueprint(blueprint)
     init_api(app)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .documents.files import size_label
 
 # Titles and explanations people read, in their language; other codes fall back to werkzeug's.
 ERROR_TEXTS = {
@@ -64,6 +66,12 @@ def handle_http_exception(error: HTTPException):
     if field_errors and wants_problem_json():
         return problem(status, status_title(status), _("Please correct the errors below."), errors=field_errors)
     detail = error.description if status in (400, 401, 403, 415) and _is_ours(error) else None
+    if status == 413:
+        detail = _(
+            "What you sent is larger than the server accepts: a file can be at most %(size)s. "
+            "Go back: choose a smaller file; what you typed is still in the form.",
+            size=size_label(current_app.config["UPLOAD_MAX_BYTES"]),
+        )
     if status in ERROR_TEXTS:
         return error_response(status, detail=detail, headers=headers)
     return error_response(status, error.name, error.description, headers)

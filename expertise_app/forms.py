@@ -10,6 +10,7 @@ from wtforms import DateField, Field, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, RadioInput
 
+from .documents.files import DocumentsField, Upload
 from .reference import Vocabulary
 
 
@@ -105,6 +106,20 @@ class InputForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # "Today" for date rules: the moment the data is given (demo data is given in the past).
         self.today = today or date.today()
+
+    @property
+    def values(self) -> dict:
+        """The validated data, files apart (they are kept as documents, not in the history's data)."""
+        return {name: value for name, value in self.data.items() if not isinstance(self[name], DocumentsField)}
+
+    @property
+    def uploads(self) -> list[tuple[str, Upload]]:
+        """(kind, checked file) for every file the form brought."""
+        return [(field.kind, upload) for field in self if isinstance(field, DocumentsField) for upload in field.uploads]
+
+    @property
+    def upload_too_large(self) -> bool:
+        return any(isinstance(field, DocumentsField) and field.too_large for field in self)
 
 
 def end_not_before(start_field_name: str):

@@ -2,11 +2,13 @@
 
 from .auth.models import ApiToken, Organisation, Role, User
 from .cases.models import Assignment, Event, ExpertiseRequest, IdempotencyKey, Mission, ReferenceCounter
+from .documents.models import Document, StoredFile
 from .experts.models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
 
 __all__ = [
     "ApiToken",
     "Assignment",
+    "Document",
     "Event",
     "ExpertCountry",
     "ExpertField",
@@ -19,6 +21,7 @@ __all__ = [
     "Organisation",
     "ReferenceCounter",
     "Role",
+    "StoredFile",
     "Unavailability",
     "User",
 ]

@@ -196,6 +196,15 @@ LANGUAGES = LocaleDataVocabulary(
     preferred=("fr", "en", "ar", "es", "pt", "ru", "de", "it", "zh"),
 )
 
+DOCUMENT_KINDS = Vocabulary(
+    "document_kind",
+    [
+        ("official_letter", _l("Official request letter")),
+        ("annex", _l("Annex")),
+        ("mission_report", _l("Mission report")),
+    ],
+)
+
 FOLLOW_UPS = Vocabulary(
     "follow_up",
     [

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from urllib.parse import urlencode, urlsplit
 
 from babel.lists import format_list
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from markupsafe import Markup, escape
 
 from . import policy, reference
 from .cases.states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
+from .documents.files import size_label
 from .i18n import LANGUAGE_NAMES
 
 VOCABULARIES = {
@@ -32,6 +35,7 @@ VOCABULARIES = {
         reference.COUNTRIES,
         reference.LANGUAGES,
         reference.FOLLOW_UPS,
+        reference.DOCUMENT_KINDS,
         reference.DECLINE_REASONS,
         reference.REDIRECT_DESTINATIONS,
         reference.ASSESSMENT_CRITERIA,
@@ -69,6 +73,31 @@ def as_list(items) -> str:
     return format_list(items, locale=get_locale()) if items else ""
 
 
+LINK = re.compile(r"https?://(?:(?!&#|&lt;|&gt;)[^\s<>\"'`])+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?)]}»”’"
+
+
+def linkify(text: str | None) -> Markup:
+    """Someone's plain text, escaped, with its http(s) addresses made into links.
+
+    No HTML a user wrote is ever rendered: the text is escaped first, and the only
+    markup added is an `<a>` whose address is that escaped text (so no attribute can
+    be broken out of), opening with no referrer and marked as not endorsed.
+    """
+    escaped = str(escape(text or ""))
+    pieces, last = [], 0
+    for match in LINK.finditer(escaped):
+        address = match.group(0).rstrip(TRAILING_PUNCTUATION)
+        end = match.start() + len(address)
+        pieces += [
+            escaped[last : match.start()],
+            f'<a href="{address}" rel="nofollow noopener noreferrer">{address}</a>',
+        ]
+        last = end
+    pieces.append(escaped[last:])
+    return Markup("".join(pieces))  # noqa: S704 (every piece is escaped text or our own tag around it)
+
+
 def url_with(**changes) -> str:
     """The current page's path and query with some arguments changed (for filters and pages).
 
@@ -97,7 +126,13 @@ def current_page() -> str:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
-        label=label, as_date=as_date, as_datetime=as_datetime, as_list=as_list, as_number=format_decimal
+        label=label,
+        as_date=as_date,
+        as_datetime=as_datetime,
+        as_list=as_list,
+        as_number=format_decimal,
+        linkify=linkify,
+        file_size=size_label,
     )
     app.jinja_env.globals.update(url_with=url_with, current_page=current_page, policy=policy, vocabularies=VOCABULARIES)
 

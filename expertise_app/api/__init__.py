@@ -42,6 +42,7 @@ api = PasserelleApi()
 
 
 def init_api(app: Flask) -> None:
+    from . import collaboration  # noqa: F401  (its endpoints join the blueprint)
     from .docs import bp as docs_bp
     from .views import blp, register_input_schemas
 

@@ -13,15 +13,21 @@ from wtforms import BooleanField, DateField, Form, IntegerField, SelectField, Se
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from ..documents.files import DocumentsField
 from ..forms import IdListField, VocabularyMultiSelect, VocabularySelect
 
 
 def unbound_fields(form_class: type[Form]) -> list[tuple[str, UnboundField]]:
-    """The form's fields in declaration order, without instantiating it."""
+    """The form's fields a JSON body can carry, in declaration order, without instantiating it.
+
+    Files are not among them: they are sent as multipart/form-data to the documents endpoint.
+    """
     fields = [
         (name, value)
         for name in dir(form_class)
-        if not name.startswith("_") and isinstance(value := getattr(form_class, name), UnboundField)
+        if not name.startswith("_")
+        and isinstance(value := getattr(form_class, name), UnboundField)
+        and not issubclass(value.field_class, DocumentsField)
     ]
     return sorted(fields, key=lambda item: item[1].creation_counter)
 

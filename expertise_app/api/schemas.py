@@ -320,3 +320,35 @@ class RequestQuerySchema(ma.Schema):
     sort = ma.fields.String(load_default=DEFAULT_SORT, validate=ma.validate.OneOf(list(SORTS)))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class DocumentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, metadata={"description": "official_letter, annex or mission_report"})
+    content_type = ma.fields.String(required=True)
+    size = ma.fields.Integer(required=True, metadata={"description": "bytes"})
+    sha256 = ma.fields.String(required=True)
+    internal = ma.fields.Boolean(required=True, metadata={"description": "staff only (attached to a note)"})
+    uploaded_by = ma.fields.Nested(PersonSchema, required=True)
+    uploaded_at = ma.fields.DateTime(required=True)
+    download_url = ma.fields.String(required=True)
+
+
+class DocumentListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(DocumentSchema), required=True)
+
+
+class MessageSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, metadata={"description": "the history entry's id"})
+    kind = ma.fields.String(
+        required=True, metadata={"description": "message, note (staff only), question (to the partner) or answer"}
+    )
+    body = ma.fields.String(required=True)
+    author = ma.fields.Nested(PersonSchema, allow_none=True, required=True)
+    at = ma.fields.DateTime(required=True)
+    documents = ma.fields.List(ma.fields.Nested(DocumentSchema), required=True)
+
+
+class MessageListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(MessageSchema), required=True)

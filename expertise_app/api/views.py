@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -70,7 +70,9 @@ def _unauthorized(detail: str) -> Unauthorized:
 @blp.before_request
 def authenticate() -> None:
     """Every endpoint here needs a caller: a bearer token, or a signed-in session."""
-    request.max_content_length = API_MAX_CONTENT_LENGTH
+    # JSON bodies are small; an upload may carry a file at the limit (UPLOAD_MAX_BYTES) and a message.
+    uploading = request.endpoint == "api.upload_documents"
+    request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"] if uploading else API_MAX_CONTENT_LENGTH
     header = request.headers.get("Authorization")
     if header:
         scheme, _sep, secret = header.partition(" ")

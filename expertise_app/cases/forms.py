@@ -7,13 +7,24 @@ from datetime import timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import g, has_request_context
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from ..auth.models import Role, User
 from ..db_types import MAX_ID
+from ..documents.files import DocumentsField, max_bytes, size_label
 from ..experts.availability import clashes, lock_experts, reasons_not_to_confirm
 from ..experts.models import ExpertProfile
 from ..extensions import db
@@ -85,6 +96,14 @@ def _unchanged(form, field) -> bool:
     return case is not None and getattr(case, field.name, None) == field.data
 
 
+ATTACHMENTS_HELP = LazyString(
+    lambda: _(
+        "Up to 5 files of %(size)s at most: PDF, Office or OpenDocument files, images.",
+        size=size_label(max_bytes()),
+    )
+)
+
+
 class RequestFields(InputForm):
     """What a partner writes in an expertise request."""
 
@@ -115,7 +134,19 @@ class RequestFields(InputForm):
 
 
 class RequestForm(RequestFields):
-    """A partner's new expertise request."""
+    """A partner's new expertise request, with its official letter and annexes."""
+
+    official_letter = DocumentsField(
+        _l("Official request letter"),
+        kind="official_letter",
+        limit=1,
+        description=_l("Signed by your institution; required of public bodies. PDF preferred."),
+    )
+    annexes = DocumentsField(
+        _l("Agenda, terms of reference, annexes"),
+        kind="annex",
+        description=ATTACHMENTS_HELP,
+    )
 
 
 class ActionForm(InputForm):
@@ -405,6 +436,12 @@ class DeliverForm(ActionForm):
     actual_end = DateField(_l("Actual end"), [InputRequired(), end_not_before("actual_start")])
     report = TextAreaField(_l("Mission report"), [DataRequired(), Length(min=20, max=20000)])
     participants_reached = IntegerField(_l("Participants reached"), [InputRequired(), NumberRange(min=0, max=100000)])
+    report_file = DocumentsField(
+        _l("Mission report as a document"),
+        kind="mission_report",
+        limit=1,
+        description=_l("Optional: the report as the team wrote it (PDF, Office or OpenDocument)."),
+    )
 
     def validate_actual_start(self, field: DateField) -> None:
         if field.data and field.data > self.today:
@@ -466,6 +503,7 @@ class AskPartnerForm(ActionForm):
 
 class AnswerForm(ActionForm):
     answer = TextAreaField(_l("Your answer"), [DataRequired(), Length(max=10000)])
+    attachments = DocumentsField(_l("Attach documents"), description=ATTACHMENTS_HELP)
 
 
 class CancelQuestionForm(ActionForm):
@@ -489,19 +527,29 @@ class ResumeForm(ActionForm):
 MAX_MESSAGE = 10000
 
 
-class MessageForm(ActionForm):
+class WritingForm(ActionForm):
+    """Words, files, or both: a message or a note with nothing in it is refused."""
+
+    attachments = DocumentsField(_l("Attach documents"), description=ATTACHMENTS_HELP)
+
+    def validate_body(self, field: TextAreaField) -> None:
+        if not (field.data or "").strip() and not any(file for file in self.attachments.data or [] if file):
+            raise StopValidation(_l("Write a message or attach a document."))
+
+
+class MessageForm(WritingForm):
     body = TextAreaField(
         _l("Message"),
-        [DataRequired(), Length(max=MAX_MESSAGE)],
+        [Length(max=MAX_MESSAGE)],
         description=_l("Seen by the requesting organisation and the ministry."),
     )
 
 
-class NoteForm(ActionForm):
+class NoteForm(WritingForm):
     body = TextAreaField(
         _l("Internal note"),
-        [DataRequired(), Length(max=MAX_MESSAGE)],
-        description=_l("Seen by the ministry's staff only, never by the partner."),
+        [Length(max=MAX_MESSAGE)],
+        description=_l("Seen by the ministry's staff only, never by the partner, nor are its documents."),
     )
 
 

@@ -23,11 +23,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from .. import policy
 from ..auth.models import User
 from ..db_types import MAX_ID, insert_for_dialect, utcnow, without_nul
+from ..documents import services as documents
 from ..extensions import db
 from .forms import RequestForm
 from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter
@@ -96,6 +97,12 @@ class InvalidData(CaseError):
         return {name: _messages(messages) for name, messages in self.form.errors.items()}
 
 
+class FileTooLarge(InvalidData):
+    """A file over the upload limit: 413, with the form and its message."""
+
+    status = 413
+
+
 def _messages(messages) -> list[str]:
     """A field's messages as text; a list of rows (a FieldList) gives "Row 2: …" for each row's."""
     texts: list[str] = []
@@ -132,10 +139,14 @@ def _as_text(item: Any) -> str:
     return without_nul("" if item is None else str(item))
 
 
-def validated(form_class, data, **form_kwargs):
-    form = form_class(formdata=_as_multidict(data), **form_kwargs)
+def validated(form_class, data, files: MultiDict | None = None, **form_kwargs):
+    """The form of `form_class` filled with `data` (and uploaded `files`), validated; else InvalidData."""
+    formdata = _as_multidict(data)
+    if files:
+        formdata = CombinedMultiDict([files, formdata])
+    form = form_class(formdata=formdata, **form_kwargs)
     if not form.validate():
-        raise InvalidData(form)
+        raise (FileTooLarge if form.upload_too_large else InvalidData)(form)
     return form
 
 
@@ -193,7 +204,12 @@ def _claim_key(author: User, key: str, fingerprint: str, at: datetime) -> Idempo
 
 
 def file_request(
-    author: User, data: Mapping[str, Any], *, at: datetime | None = None, idempotency_key: str | None = None
+    author: User,
+    data: Mapping[str, Any],
+    *,
+    at: datetime | None = None,
+    idempotency_key: str | None = None,
+    files: MultiDict | None = None,
 ) -> Filing:
     """A partner files a new request; it starts `submitted`.
 
@@ -204,8 +220,8 @@ def file_request(
     if not policy.can_file_request(author):
         raise PermissionDenied(_("Only a partner organisation's staff may file a request."))
     at = at or utcnow()
-    form = validated(RequestForm, data, today=at.date())
-    fields = form.data
+    form = validated(RequestForm, data, files, today=at.date())
+    fields = form.values
     history = all_values(None, fields)
     if idempotency_key is not None:
         if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
@@ -235,7 +251,8 @@ def file_request(
             .where(IdempotencyKey.user_id == author.id, IdempotencyKey.key == idempotency_key)
             .values(request_id=case.id)
         )
-    _append_event(case, author, "submit", None, case.state, history, at)
+    event = _append_event(case, author, "submit", None, case.state, history, at)
+    documents.attach(case, event, author, form.uploads, internal=False)
     db.session.flush()
     return Filing(case, replayed=False)
 
@@ -248,6 +265,7 @@ def perform(
     expected_version: int | None,
     *,
     at: datetime | None = None,
+    files: MultiDict | None = None,
 ) -> ExpertiseRequest:
     """Perform the action `name` on `case` for `actor` with `data`, or raise a CaseError.
 
@@ -263,8 +281,8 @@ def perform(
     at = at or utcnow()
     if action.partial and not isinstance(data, MultiDict):
         data = _with_current_values(case, action, data or {})
-    form = validated(action.form, data, case=case, today=at.date())
-    values = form.data
+    form = validated(action.form, data, files, case=case, today=at.date())
+    values = form.values
     record = action.record(case, values)
     if record is None:
         raise NothingToDo(_("Nothing has changed: there is nothing to save."))
@@ -278,7 +296,8 @@ def perform(
     except MachineError as error:
         raise TransitionNotAllowed(str(error)) from error
     _apply_declared_consequences(case, action, at)
-    _append_event(case, actor, name, from_state, case.state, record, at)
+    event = _append_event(case, actor, name, from_state, case.state, record, at)
+    documents.attach(case, event, actor, form.uploads, internal=action.public_fields is None)
     _flush_or_stale()
     return case
 
@@ -318,18 +337,18 @@ def _check_allowed(actor: User, case: ExpertiseRequest, action: Action) -> None:
     raise TransitionNotAllowed(refusal.message)
 
 
-def _append_event(case, actor, name, from_state, to_state, data, at) -> None:
-    db.session.add(
-        Event(
-            request_id=case.id,
-            actor_id=actor.id,
-            trigger=name,
-            from_state=from_state,
-            to_state=to_state,
-            data=data,
-            created_at=at,
-        )
+def _append_event(case, actor, name, from_state, to_state, data, at) -> Event:
+    event = Event(
+        request_id=case.id,
+        actor_id=actor.id,
+        trigger=name,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+        created_at=at,
     )
+    db.session.add(event)
+    return event
 
 
 def _flush_or_stale() -> None:
@@ -345,6 +364,7 @@ def _stale_message() -> str:
 
 __all__ = [
     "CaseError",
+    "FileTooLarge",
     "Filing",
     "InvalidData",
     "KeyReused",

@@ -3,7 +3,9 @@ happens next, in plain words, for the partner."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -13,6 +15,8 @@ from wtforms import BooleanField, DateField, StringField
 
 from .. import policy
 from ..auth.models import User
+from ..documents.models import Document
+from ..documents.services import documents_of
 from ..extensions import db
 from ..forms import VocabularyMultiSelect, VocabularySelect
 from ..reference import REDIRECT_DESTINATIONS
@@ -25,6 +29,8 @@ from .workflow import ACTIONS
 # The history entry that is not an action on an existing case: filing it.
 SUBMIT = "submit"
 EXPERT_FIELDS = {"lead_expert", "team", "experts", "expert", "replacement"}
+# Entries that are people writing to each other, shown as messages in the one timeline.
+WRITING = {"post_message": "message", "answer": "message", "ask_partner": "message", "post_note": "note"}
 
 
 @dataclass
@@ -35,6 +41,12 @@ class TimelineEntry:
     actor: str
     to_state: str
     details: list[tuple[str, str, bool]]  # (label, value, whether the value is someone's free text)
+    documents: list[Document] = dataclass_field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """How the timeline shows it: someone writing (a message, a note, an answer) or an action."""
+        return WRITING.get(self.event.trigger, "action")
 
 
 def _entry_spec(trigger: str):
@@ -146,6 +158,9 @@ def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
     """The history as the viewer may read it on a page."""
     history = visible_history(case, viewer)
     names = _expert_names([event for event, _ in history])
+    attached: dict[int, list[Document]] = defaultdict(list)
+    for document in documents_of(case, viewer):
+        attached[document.event_id].append(document)
     entries = []
     for event, data in history:
         title, form_class, _public = _entry_spec(event.trigger)
@@ -157,6 +172,7 @@ def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
                 actor=event.actor.name if event.actor else "",
                 to_state=STATE_LABELS.label(event.to_state),
                 details=_details(event.trigger, form_class, data, names),
+                documents=attached.get(event.id, []),
             )
         )
     return entries

@@ -91,7 +91,9 @@ def new():
         form = RequestForm(formdata=request.form)
     elif request.method == "POST":
         try:
-            filing = operations.file_request(current_user, request.form, idempotency_key=submission_key)
+            filing = operations.file_request(
+                current_user, request.form, idempotency_key=submission_key, files=request.files
+            )
         except operations.InvalidData as error:
             form, status = error.form, 422
             flash(error.message, "error")
@@ -165,6 +167,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             linked=[(action, action_url(case, action)) for action in linked],
             open_action=failed_action,
             entries=entries,
+            documents=[document for entry in entries for document in entry.documents],
             internal=staff,
             status=partner_status(case, entries, today),
             waiting=policy.waiting_on_others(current_user, case) if staff else [],
@@ -224,7 +227,9 @@ def perform_action(case_id: int, name: str):
         formdata = request.form if request.method == "POST" else None
         return _render_action_page(case, action, _ids_prefixed(action.form(formdata=formdata, case=case), name))
     try:
-        operations.perform(case, name, current_user, request.form, request.form.get("version", type=int))
+        operations.perform(
+            case, name, current_user, request.form, request.form.get("version", type=int), files=request.files
+        )
     except (operations.InvalidData, operations.NothingToDo) as error:
         form = getattr(error, "form", None) or action.form(formdata=request.form, case=case)
         if action.has_own_page:

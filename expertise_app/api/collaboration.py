@@ -1,0 +1,207 @@
+"""Endpoints for working together on a request: its messages and notes, its documents.
+
+Writing goes through the same declared actions as the pages (`post_message`,
+`post_note`), so the same policy, validation, history and notifications apply;
+reading goes through the same visibility rules (no note, no internal document
+for a partner; another organisation's request is 404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
+
+from ..cases import operations
+from ..cases.models import Event
+from ..cases.presenters import visible_history
+from ..cases.workflow import ACTIONS
+from ..documents import services as documents
+from ..documents.models import Document
+from ..documents.views import download_response
+from ..extensions import db
+from .schemas import DocumentListSchema, MessageListSchema, MessageSchema
+from .views import FieldErrors, _person, blp, caller, check_shapes, json_object, load_case
+
+# What each kind of writing is called in the API, and which field of its data holds the words.
+WRITING = {
+    "post_message": ("message", "body"),
+    "post_note": ("note", "body"),
+    "ask_partner": ("question", "question"),
+    "answer": ("answer", "answer"),
+}
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "name": document.name,
+        "kind": document.kind,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "internal": document.internal,
+        "uploaded_by": _person(document.uploaded_by),
+        "uploaded_at": document.created_at,
+        "download_url": url_for(
+            "api.download_document", request_id=document.request_id, document_id=document.id, _external=False
+        ),
+    }
+
+
+def _messages(case, user) -> list[dict[str, Any]]:
+    attached: dict[int, list[Document]] = {}
+    for document in documents.documents_of(case, user):
+        attached.setdefault(document.event_id, []).append(document)
+    items = []
+    for event, data in visible_history(case, user):
+        if event.trigger not in WRITING:
+            continue
+        kind, text_field = WRITING[event.trigger]
+        items.append(
+            {
+                "id": event.id,
+                "kind": kind,
+                "body": data.get(text_field) or "",
+                "author": _person(event.actor),
+                "at": event.created_at,
+                "documents": [document_json(document) for document in attached.get(event.id, [])],
+            }
+        )
+    return items
+
+
+def _internal_flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (None, "", "false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise FieldErrors({"internal": [_("Must be true or false.")]})
+
+
+def _write(case, user, internal: bool, data: dict[str, Any], files: MultiDict | None = None) -> Event:
+    """Post a message (or, `internal`, a note) through the one write path; the new history entry."""
+    name = "post_note" if internal else "post_message"
+    operations.perform(case, name, user, data, case.version, files=files)
+    return db.session.scalar(sa.select(Event).where(Event.request_id == case.id).order_by(Event.id.desc()).limit(1))
+
+
+@blp.route("/requests/<int:request_id>/messages")
+@blp.doc(operationId="list_messages")
+@blp.response(200, MessageListSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def list_messages(request_id: int):
+    """The request's messages, questions and answers, oldest first; internal notes for staff only."""
+    user = caller()
+    return {"items": _messages(load_case(request_id), user)}
+
+
+@blp.route("/requests/<int:request_id>/messages", methods=["POST"])
+@blp.doc(
+    operationId="post_message",
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "body": {"type": "string", "minLength": 1, "maxLength": 10000},
+                        "internal": {"type": "boolean", "default": False, "description": "a note, for staff only"},
+                    },
+                    "required": ["body"],
+                }
+            }
+        },
+    },
+)
+@blp.response(201, MessageSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def post_message(request_id: int):
+    """Write on the request: a message the partner's organisation and the ministry read, or
+    (`internal`, staff only) a note for the ministry."""
+    user = caller()
+    case = load_case(request_id)
+    body = json_object()
+    internal = _internal_flag(body.pop("internal", False))
+    check_shapes(ACTIONS["post_note" if internal else "post_message"].form, body)
+    event = _write(case, user, internal, {"body": body.get("body", "")})
+    return _message_of(case, user, event), 201
+
+
+def _message_of(case, user, event: Event) -> dict[str, Any]:
+    return next(item for item in _messages(case, user) if item["id"] == event.id)
+
+
+@blp.route("/requests/<int:request_id>/documents")
+@blp.doc(operationId="list_documents")
+@blp.response(200, DocumentListSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def list_documents(request_id: int):
+    """The request's documents the caller may see, with their download links."""
+    user = caller()
+    case = load_case(request_id)
+    return {"items": [document_json(document) for document in documents.documents_of(case, user)]}
+
+
+@blp.route("/requests/<int:request_id>/documents", methods=["POST"])
+@blp.doc(
+    operationId="upload_documents",
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": 5},
+                        "body": {"type": "string", "maxLength": 10000, "description": "a message to go with them"},
+                        "internal": {"type": "boolean", "description": "attached to a note, for staff only"},
+                    },
+                    "required": ["file"],
+                }
+            }
+        },
+    },
+)
+@blp.response(201, MessageSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def upload_documents(request_id: int):
+    """Attach files (PDF, Office, OpenDocument, images; type checked from the content) with a message,
+    or with a note when `internal` (staff)."""
+    user = caller()
+    case = load_case(request_id)
+    files = request.files.getlist("file")
+    if not [file for file in files if file.filename]:
+        raise FieldErrors({"file": [_("Send at least one file, as multipart/form-data in the field “file”.")]})
+    internal = _internal_flag(request.form.get("internal"))
+    uploads = MultiDict([("attachments", file) for file in files])
+    event = _write(case, user, internal, {"body": request.form.get("body", "")}, files=uploads)
+    return _message_of(case, user, event), 201
+
+
+@blp.route("/requests/<int:request_id>/documents/<int:document_id>")
+@blp.doc(
+    operationId="download_document",
+    responses={200: {"description": "The file, as an attachment", "content": {"application/octet-stream": {}}}},
+)
+@blp.alt_response(404, response="NOT_FOUND")
+def download_document(request_id: int, document_id: int):
+    """The file itself, for those who may see the request and the document."""
+    user = caller()
+    case = load_case(request_id)
+    document = documents.get_visible_document(user, case, document_id)
+    if document is None:
+        raise NotFound(_("No such document."))
+    return download_response(document)

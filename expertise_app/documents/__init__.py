@@ -1,0 +1,1 @@
+"""Documents on a case: uploads checked by content, kept in the database, served only to those who may see them."""
