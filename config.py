@@ -57,6 +57,20 @@ class Config:
     # The largest file that can be attached (20 MB); a request may carry that and a form's text.
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    # Where links in emails point: the address people open the app at.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Jobs (emails) go through RQ on this Redis when it is set; without it they are sent inline after the commit.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Email (Flask-Mailman): SMTP when MAIL_SERVER is set, else each email is written to instance/mail/*.eml.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_TIMEOUT = 20
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Passerelle <passerelle@localhost>")
+    MAIL_BACKEND = "smtp" if MAIL_SERVER else "expertise_app.notifications.eml.EmailBackend"
+    MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH") or str(INSTANCE_DIR / "mail")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "fr", "ar")
@@ -81,6 +95,11 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-not-a-secret"  # noqa: S105 (tests only)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    # Tests choose their Redis and mail directory themselves (see tests/conftest.py).
+    REDIS_URL = None
+    MAIL_SERVER = None
+    MAIL_BACKEND = "expertise_app.notifications.eml.EmailBackend"
+    PUBLIC_URL = "http://passerelle.test"
     # Cheap hashes keep the suite fast; production keeps the defaults above.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

@@ -37,7 +37,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model is known before migrations run)
     from .auth.passwords import init_password_hasher
     from .documents.storage import init_storage
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from .extensions import babel, csrf, db, login_manager, mail, migrate
     from .i18n import select_locale
     from .transaction import init_transactions
 
@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(BASE_DIR / "translations"))
     init_password_hasher(app)
     init_storage(app)
+    mail.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -60,8 +61,9 @@ def register_blueprints(app: Flask) -> None:
     from .experts.views import bp as experts_bp
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
+    from .notifications.views import bp as notifications_bp
 
-    for blueprint in (auth_bp, cases_bp, dashboard_bp, documents_bp, experts_bp, health_bp, i18n_bp):
+    for blueprint in (auth_bp, cases_bp, dashboard_bp, documents_bp, experts_bp, health_bp, i18n_bp, notifications_bp):
         app.register_blueprint(blueprint)
     init_api(app)
 

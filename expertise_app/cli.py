@@ -15,6 +15,7 @@ from . import transaction
 from .auth.accounts import AccountError, create_user, find_user_by_email
 from .auth.models import Role
 from .auth.tokens import TokenError, create_token
+from .notifications.services import emails_off
 
 
 @click.command("create-user")
@@ -47,8 +48,9 @@ def seed_demo_command(allow_production):
         click.echo("Error: refusing to load demo accounts with published passwords into production.", err=True)
         sys.exit(1)
 
-    created = seed_demo()
-    transaction.commit()
+    with emails_off():  # the demo's history tells people in the app; it sends no email
+        created = seed_demo()
+        transaction.commit()
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
     click.echo("Demo logins:")
     for account in DEMO_ACCOUNTS:
@@ -107,7 +109,44 @@ def import_experts_command(file: Path, dry_run: bool):
         sys.exit(1)
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Send what is queued, then stop.")
+def worker_command(burst: bool):
+    """Send the queued emails (RQ on REDIS_URL), retrying failures with back-off. Runs until stopped."""
+    from .notifications import jobs
+
+    connection = jobs.redis_connection()
+    if connection is None:
+        click.echo("Error: set REDIS_URL (for example redis://127.0.0.1:6379/0) to run a worker.", err=True)
+        sys.exit(1)
+    sent, failed = jobs.send_due()  # what was left pending while no worker ran
+    click.echo(f"Sent {sent} waiting email(s); {failed} failed and will be retried.")
+    jobs.worker(current_app._get_current_object(), connection).work(burst=burst, with_scheduler=not burst)
+
+
+@click.command("send-mail")
+def send_mail_command():
+    """Send every email pending, or failed and due again (for a machine without a worker: run it from cron)."""
+    from .notifications import jobs
+
+    sent, failed = jobs.send_due()
+    click.echo(f"Sent {sent} email(s); {failed} failed and will be retried later.")
+
+
+@click.command("send-digests")
+def send_digests_command():
+    """Send the daily digest to those who chose it (run it once a day from cron)."""
+    from .notifications.services import send_digests
+
+    count = send_digests()
+    transaction.commit()
+    click.echo(f"Queued {count} digest(s).")
+
+
 def init_commands(app: Flask) -> None:
+    app.cli.add_command(worker_command)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(send_digests_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)

@@ -4,6 +4,7 @@ from .auth.models import ApiToken, Organisation, Role, User
 from .cases.models import Assignment, Event, ExpertiseRequest, IdempotencyKey, Mission, ReferenceCounter
 from .documents.models import Document, StoredFile
 from .experts.models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
+from .notifications.models import Notification, OutboxEmail
 
 __all__ = [
     "ApiToken",
@@ -18,7 +19,9 @@ __all__ = [
     "ExpertiseRequest",
     "IdempotencyKey",
     "Mission",
+    "Notification",
     "Organisation",
+    "OutboxEmail",
     "ReferenceCounter",
     "Role",
     "StoredFile",

@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from babel.lists import format_list
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
 from markupsafe import Markup, escape
 
 from . import policy, reference
@@ -98,6 +99,13 @@ def linkify(text: str | None) -> Markup:
     return Markup("".join(pieces))  # noqa: S704 (every piece is escaped text or our own tag around it)
 
 
+def unread_notifications() -> int:
+    """The header's count: one indexed COUNT, for the signed-in user only."""
+    from .notifications.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def url_with(**changes) -> str:
     """The current page's path and query with some arguments changed (for filters and pages).
 
@@ -134,7 +142,13 @@ def init_templating(app: Flask) -> None:
         linkify=linkify,
         file_size=size_label,
     )
-    app.jinja_env.globals.update(url_with=url_with, current_page=current_page, policy=policy, vocabularies=VOCABULARIES)
+    app.jinja_env.globals.update(
+        unread_notifications=unread_notifications,
+        url_with=url_with,
+        current_page=current_page,
+        policy=policy,
+        vocabularies=VOCABULARIES,
+    )
 
     @app.context_processor
     def locale_context():

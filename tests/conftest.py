@@ -78,7 +78,12 @@ def app(tmp_path_factory) -> Iterator[Flask]:
     url = _database_url(tmp_path_factory)
     # No pool pre-ping: the test database never drops idle connections, and the ping would cost
     # a round trip per transaction.
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={})
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        MAIL_FILE_PATH=str(tmp_path_factory.mktemp("mail")),
+    )
     with app.app_context():
         skip_disk_flush_on_commit(db.engine)
         drop_everything(db.engine)

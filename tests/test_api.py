@@ -306,6 +306,7 @@ def test_each_action_body_is_a_named_schema_and_each_operation_has_a_readable_id
         "list_documents",
         "upload_documents",
         "download_document",
+        "list_notifications",
     }
 
 

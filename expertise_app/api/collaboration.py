@@ -1,4 +1,5 @@
-"""Endpoints for working together on a request: its messages and notes, its documents.
+"""Endpoints for working together on a request: its messages and notes, its documents, and
+everyone's notifications.
 
 Writing goes through the same declared actions as the pages (`post_message`,
 `post_note`), so the same policy, validation, history and notifications apply;
@@ -24,7 +25,15 @@ from ..documents import services as documents
 from ..documents.models import Document
 from ..documents.views import download_response
 from ..extensions import db
-from .schemas import DocumentListSchema, MessageListSchema, MessageSchema
+from ..notifications import services as notifications
+from ..notifications.models import Notification
+from .schemas import (
+    DocumentListSchema,
+    MessageListSchema,
+    MessageSchema,
+    NotificationPageSchema,
+    NotificationQuerySchema,
+)
 from .views import FieldErrors, _person, blp, caller, check_shapes, json_object, load_case
 
 # What each kind of writing is called in the API, and which field of its data holds the words.
@@ -205,3 +214,34 @@ def download_document(request_id: int, document_id: int):
     if document is None:
         raise NotFound(_("No such document."))
     return download_response(document)
+
+
+@blp.route("/notifications")
+@blp.doc(operationId="list_notifications")
+@blp.arguments(NotificationQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, NotificationPageSchema)
+def list_notifications(page: int, per_page: int, unread: bool):
+    """Your notifications, newest first: what happened on the requests that concern you."""
+    user = caller()
+    query = notifications.of_user(user)
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    result = db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False, count=True)
+    return {
+        "items": [
+            {
+                "id": item.id,
+                "request": {"id": item.request_id, "reference": item.request.reference},
+                "title": item.title,
+                "event_id": item.event_id,
+                "created_at": item.created_at,
+                "read": item.read_at is not None,
+            }
+            for item in result.items
+        ],
+        "unread": notifications.unread_count(user),
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+        "pages": result.pages,
+    }

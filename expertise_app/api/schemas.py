@@ -352,3 +352,27 @@ class MessageSchema(ma.Schema):
 
 class MessageListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(MessageSchema), required=True)
+
+
+class NotificationSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    request = ma.fields.Dict(required=True, metadata={"description": "id and reference of the request"})
+    title = ma.fields.String(required=True, metadata={"description": "what happened, in your language"})
+    event_id = ma.fields.Integer(allow_none=True, required=True)
+    created_at = ma.fields.DateTime(required=True)
+    read = ma.fields.Boolean(required=True)
+
+
+class NotificationPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(NotificationSchema), required=True)
+    unread = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    pages = ma.fields.Integer(required=True)
+
+
+class NotificationQuerySchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+    unread = ma.fields.Boolean(load_default=False, metadata={"description": "only the unread ones"})

@@ -61,6 +61,8 @@ class User(UserMixin, db.Model):
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Emails of notifications: "each" (one per notification), "digest" (one a day), "none".
+    email_notifications: so.Mapped[str] = so.mapped_column(sa.String(8), default="each", server_default="each")
     # Rotated on logout and password change: a copied session cookie stops working.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

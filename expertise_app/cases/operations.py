@@ -30,6 +30,8 @@ from ..auth.models import User
 from ..db_types import MAX_ID, insert_for_dialect, utcnow, without_nul
 from ..documents import services as documents
 from ..extensions import db
+from ..notifications import recipients
+from ..notifications import services as notifications
 from .forms import RequestForm
 from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter
 from .workflow import ACTIONS, INITIAL_STATE, MACHINE, Action, all_values
@@ -254,6 +256,7 @@ def file_request(
     event = _append_event(case, author, "submit", None, case.state, history, at)
     documents.attach(case, event, author, form.uploads, internal=False)
     db.session.flush()
+    notifications.notify(case, event, recipients.of_filing(case, author))
     return Filing(case, replayed=False)
 
 
@@ -299,6 +302,7 @@ def perform(
     event = _append_event(case, actor, name, from_state, case.state, record, at)
     documents.attach(case, event, actor, form.uploads, internal=action.public_fields is None)
     _flush_or_stale()
+    notifications.notify(case, event, recipients.of_action(case, action, actor, values))
     return case
 
 

@@ -101,22 +101,39 @@ def _expert_names(events: list[Event]) -> dict[int, str]:
     return dict(rows.all())
 
 
-def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, dict]]:
-    """The events `viewer` may read, each with the part of its data they may read.
+def visible_data(event: Event, viewer: User) -> dict | None:
+    """The part of the event's data `viewer` may read; None if the whole entry is not for them.
 
     Ministry staff read everything; partners read the public fields the workflow
-    declares for each action, and no internal entry at all. Pages and the API both
-    show history through this function.
+    declares for each action, and no internal entry at all. Pages, the API and the
+    notifications all read history through this function.
     """
     internal = policy.can_see_internal(viewer)
+    _, _, public = _entry_spec(event.trigger)
+    if public is None and not internal:
+        return None
+    names = event.data.keys() if internal else public
+    return {name: event.data[name] for name in names if name in event.data}
+
+
+def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, dict]]:
+    """The events `viewer` may read, each with the part of its data they may read."""
     visible = []
     for event in case.events:
-        _, _, public = _entry_spec(event.trigger)
-        if public is None and not internal:
-            continue
-        names = event.data.keys() if internal else public
-        visible.append((event, {name: event.data[name] for name in names if name in event.data}))
+        data = visible_data(event, viewer)
+        if data is not None:
+            visible.append((event, data))
     return visible
+
+
+def describe(event: Event, viewer: User) -> tuple[str, list[tuple[str, str, bool]]] | None:
+    """The entry's title and details as `viewer` may read them (in the current language); None if
+    it is not for them. What a notification says of it."""
+    data = visible_data(event, viewer)
+    if data is None:
+        return None
+    title, form_class, _public = _entry_spec(event.trigger)
+    return str(title), _details(event.trigger, form_class, data, _expert_names([event]))
 
 
 def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> list[tuple[str, str, bool]]:

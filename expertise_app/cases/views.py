@@ -19,6 +19,7 @@ from ..db_types import utcnow
 from ..experts import queries as expert_queries
 from ..extensions import db
 from ..i18n import choose_language
+from ..notifications import services as notifications
 from . import operations
 from .forms import RequestForm
 from .presenters import partner_status, timeline
@@ -205,7 +206,9 @@ def _entered_text(form) -> list[tuple[str, str]]:
 
 @bp.route("/<int:case_id>")
 def detail(case_id: int):
-    return _render_case(_load_case(case_id))
+    case = _load_case(case_id)
+    notifications.mark_read(current_user, request_id=case.id)  # seen: what it told of is on this page
+    return _render_case(case)
 
 
 @bp.route("/<int:case_id>/actions/<name>", methods=["GET", "POST"])

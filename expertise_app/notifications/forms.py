@@ -1,0 +1,22 @@
+"""How a person wants to be told by email."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from .models import Delivery
+
+
+class PreferencesForm(FlaskForm):
+    email_notifications = RadioField(
+        _l("Emails"),
+        [InputRequired()],
+        choices=[
+            (Delivery.EACH, _l("An email for each notification")),
+            (Delivery.DIGEST, _l("One email a day with the day's notifications")),
+            (Delivery.NONE, _l("No email: I read them here")),
+        ],
+    )

@@ -1,0 +1,153 @@
+"""Telling the people an action concerns: a notification each, and an email in their language.
+
+`notify` is called by the one write path (cases/operations.py) for every action and
+filing, inside its transaction: the notifications and the outbox rows are written
+with the action, and the emails leave only after the commit (`after_commit`), so an
+action that fails or is rolled back tells nobody anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from ..auth.models import User
+from ..cases.models import Event, ExpertiseRequest
+from ..cases.presenters import describe
+from ..db_types import MAX_ID, utcnow
+from ..extensions import db
+from ..transaction import after_commit
+from . import jobs, mail
+from .models import Delivery, Notification, OutboxEmail
+
+_EMAILS_OFF: ContextVar[bool] = ContextVar("emails_off", default=False)
+
+
+@contextmanager
+def emails_off() -> Iterator[None]:
+    """Notifications in the app only, no email (loading the demo's history)."""
+    token = _EMAILS_OFF.set(True)
+    try:
+        yield
+    finally:
+        _EMAILS_OFF.reset(token)
+
+
+def notify(case: ExpertiseRequest, event: Event, people: list[User]) -> list[Notification]:
+    """Tell each of `people` of `event` on `case`, in their language, as they may read it."""
+    notifications, emails = [], []
+    for person in people:
+        with force_locale(mail.language_of(person)):
+            described = describe(event, person)
+        if described is None:  # not theirs to read (an internal entry, for a partner)
+            continue
+        title, details = described
+        notification = Notification(
+            user_id=person.id, request_id=case.id, event=event, title=title[:200], created_at=event.created_at
+        )
+        db.session.add(notification)
+        notifications.append(notification)
+        if person.email_notifications == Delivery.EACH and not _EMAILS_OFF.get():
+            notification.emailed_at = event.created_at
+            emails.append(_email_of_event(person, case, event, title, details))
+    _send_after_commit(emails)
+    return notifications
+
+
+def _email_of_event(person: User, case, event: Event, title: str, details) -> OutboxEmail:
+    subject, body = mail.render(
+        person,
+        "event",
+        case=case,
+        event=event,
+        title=title,
+        details=details,
+        link=mail.public_url("cases.detail", case_id=case.id),
+        preferences=mail.public_url("notifications.index"),
+    )
+    return queue_email(person, subject, body)
+
+
+def queue_email(person: User, subject: str, body: str) -> OutboxEmail:
+    email = OutboxEmail(
+        user_id=person.id, to_address=person.email, subject=subject, body=body, language=mail.language_of(person)
+    )
+    db.session.add(email)
+    return email
+
+
+def _send_after_commit(emails: list[OutboxEmail]) -> None:
+    if not emails:
+        return
+    db.session.flush()
+    after_commit(jobs.dispatch, [email.id for email in emails])
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """One email to each person who asked for a digest, listing what they were not yet emailed about."""
+    now = now or utcnow()
+    waiting = (
+        sa.select(Notification)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.email_notifications == Delivery.DIGEST, User.active.is_(True))
+        .order_by(Notification.user_id, Notification.created_at)
+    )
+    by_person: dict[int, list[Notification]] = {}
+    for notification in db.session.scalars(waiting):
+        by_person.setdefault(notification.user_id, []).append(notification)
+    emails = []
+    for notifications in by_person.values():
+        person = notifications[0].user
+        subject, body = mail.render(
+            person,
+            "digest",
+            notifications=notifications,
+            links={n.id: mail.public_url("cases.detail", case_id=n.request_id) for n in notifications},
+            preferences=mail.public_url("notifications.index"),
+        )
+        emails.append(queue_email(person, subject, body))
+        for notification in notifications:
+            notification.emailed_at = now
+    _send_after_commit(emails)
+    return len(emails)
+
+
+# -- reading them -------------------------------------------------------------------------------
+
+
+def of_user(user: User):
+    """A query of the user's notifications, newest first."""
+    return (
+        sa.select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def mark_read(user: User, notification_id: int | None = None, request_id: int | None = None) -> int:
+    """Mark the user's notifications read: one, those of one request, or all. Another person's: nothing."""
+    query = sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        if not 0 < notification_id <= MAX_ID:
+            return 0
+        query = query.where(Notification.id == notification_id)
+    if request_id is not None:
+        query = query.where(Notification.request_id == request_id)
+    return db.session.execute(query.values(read_at=utcnow())).rowcount
+
+
+def set_delivery(user: User, delivery: str) -> None:
+    if delivery not in Delivery.ALL:
+        raise ValueError(delivery)
+    user.email_notifications = delivery

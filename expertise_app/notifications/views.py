@@ -1,0 +1,59 @@
+"""The notifications page: what concerns me, unread first in the header's count; mark as read; preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..urls import safe_next
+from . import services
+from .forms import PreferencesForm
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+PER_PAGE = 30
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here needs a signed-in user."""
+
+
+def _render(form: PreferencesForm, status: int = 200):
+    page = db.paginate(
+        services.of_user(current_user),
+        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("notifications/index.html", page=page, form=form), status
+
+
+@bp.route("")
+def index():
+    return _render(PreferencesForm(formdata=None, email_notifications=current_user.email_notifications))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+def mark_read(notification_id: int):
+    services.mark_read(current_user, notification_id=notification_id)
+    return redirect(safe_next(request.form.get("next")) or url_for("notifications.index"))
+
+
+@bp.route("/read", methods=["POST"])
+def mark_all_read():
+    count = services.mark_read(current_user)
+    flash(_("All your notifications are marked as read.") if count else _("Nothing was unread."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["POST"])
+def preferences():
+    form = PreferencesForm()
+    if not form.validate():
+        return _render(form, 422)
+    services.set_delivery(current_user, form.email_notifications.data)
+    flash(_("Your choice is saved."), "success")
+    return redirect(url_for("notifications.index"))

@@ -1,0 +1,275 @@
+"""Notifications: the people an action concerns are told in the app and by email, in their own
+language, after the commit, through the outbox; a partner never hears of an internal note."""
+
+from __future__ import annotations
+
+import email
+import os
+from datetime import timedelta
+from email import policy as email_policy
+from pathlib import Path
+
+import pytest
+import redis
+
+from expertise_app.cases import operations
+from expertise_app.db_types import utcnow
+from expertise_app.extensions import db
+from expertise_app.notifications import jobs, mail
+from expertise_app.notifications.models import Notification, OutboxEmail, OutboxStatus
+from expertise_app.notifications.services import send_digests
+
+from .factories import count, request_data
+from .files import PDF, upload
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+# Who is told of what, from the design's table of audiences (DESIGN.md, cases/workflow.py `concerns`),
+# pinned here as data: action, performed by, the cast members told (the performer never is).
+TOLD = [
+    ("post_message", "unrelated_expert", {"partner", "lead_expert", "team_expert", "manager"}),
+    ("post_message", "partner", {"lead_expert", "team_expert", "manager"}),
+    ("post_note", "unrelated_expert", {"lead_expert", "team_expert", "manager"}),
+    ("ask_partner", "lead_expert", {"partner"}),
+    ("hold", "manager", {"partner", "lead_expert", "team_expert"}),
+    ("propose_experts", "lead_expert", {"unrelated_expert"}),
+    ("assign_lead", "manager", {"lead_expert", "team_expert"}),
+]
+CAST = ("manager", "unrelated_expert", "lead_expert", "team_expert", "proposed_expert", "partner", "other_partner")
+
+
+def _told(cast, since_id: int = 0) -> set[str]:
+    ids = {n.user_id for n in Notification.query.filter(Notification.id > since_id)}
+    return {name for name in CAST if cast[name].id in ids}
+
+
+def _last_notification_id() -> int:
+    return db.session.scalar(db.select(db.func.max(Notification.id))) or 0
+
+
+def _emails_to(user) -> list[OutboxEmail]:
+    return OutboxEmail.query.filter_by(user_id=user.id).order_by(OutboxEmail.id).all()
+
+
+def _eml_files(app) -> list[email.message.EmailMessage]:
+    directory = Path(app.config["MAIL_FILE_PATH"])
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email_policy.default)
+        for path in sorted(directory.glob("*.eml"))
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _empty_mail_directory(app):
+    for path in Path(app.config["MAIL_FILE_PATH"]).glob("*.eml"):
+        path.unlink()
+
+
+@pytest.mark.parametrize(("action", "performer", "told"), TOLD)
+def test_the_people_an_action_concerns_are_told_and_nobody_else(factory, cast, action, performer, told):
+    case = factory.cast_case(cast, "assessed")
+    before = _last_notification_id()
+    overrides = {"experts": [cast.unrelated_expert.id]} if action == "propose_experts" else {}
+    if action == "assign_lead":
+        overrides = {"team": [cast.team_expert]}
+        factory.fire(case, action, actor=cast[performer], **overrides)
+    else:
+        factory.fire(case, action, actor=cast[performer], **overrides)
+    assert _told(cast, before) == told
+
+
+def test_a_new_request_tells_the_managers(factory, cast):
+    operations.file_request(cast.partner, request_data())
+    db.session.commit()
+    assert _told(cast) == {"manager"}
+
+
+def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language(app, factory, cast, signed_in, api):
+    cast.partner.locale = "ar"
+    cast.lead_expert.locale = "fr"
+    db.session.commit()
+    case = factory.cast_case(cast, "assessed")
+    expert = signed_in(cast.lead_expert)
+    expert.post(f"/cases/{case.id}/actions/post_note", {"version": case.version, "body": "Budget serré cette année."})
+    expert.post(
+        f"/cases/{case.id}/actions/ask_partner",
+        {
+            "version": case.version,
+            "question": "Pouvez-vous envoyer la lettre officielle ?",
+            "due_on": (utcnow().date() + timedelta(days=10)).isoformat(),
+        },
+    )
+
+    # The partner sees the question but not the note: page, API, notifications, emails.
+    partner = signed_in(cast.partner)
+    page = partner.get(f"/cases/{case.id}").get_data(as_text=True)
+    listed = api(cast.partner).get(f"/requests/{case.id}/messages").get_json()["items"]
+    assert "Pouvez-vous envoyer" in page and "Budget serré" not in page
+    assert [item["kind"] for item in listed] == ["question"]
+    partner_mail = "".join(e.subject + e.body for e in _emails_to(cast.partner))
+    assert "Pouvez-vous envoyer" in partner_mail and "Budget serré" not in partner_mail
+    assert all(
+        "Budget serré" not in m.get_body().get_content() for m in _eml_files(app) if cast.partner.email in m["To"]
+    )
+    question_email = _emails_to(cast.partner)[-1]
+    assert question_email.language == "ar" and question_email.subject == f"{case.reference} · سؤال إلى الشريك"
+    assert question_email.status == OutboxStatus.SENT
+    assert f"http://passerelle.test/cases/{case.id}" in question_email.body
+
+    # The partner answers with a PDF; the lead expert is told in the app and by email, in French.
+    partner.post(
+        f"/cases/{case.id}/actions/answer",
+        {"version": case.version, "answer": "Voici la lettre.", "attachments": upload(PDF, "lettre.pdf")},
+    )
+    unread = api(cast.lead_expert).get("/notifications?unread=true").get_json()
+    assert unread["items"][0]["title"] == "Réponse du partenaire"
+    assert unread["items"][0]["request"]["reference"] == case.reference
+    header = expert.get("/cases").get_data(as_text=True)
+    assert 'class="count"' in header
+    answer_email = _emails_to(cast.lead_expert)[-1]
+    assert answer_email.subject == f"{case.reference} · Réponse du partenaire"
+    assert "Voici la lettre." in answer_email.body
+    written = [m for m in _eml_files(app) if m["Subject"] == answer_email.subject]
+    assert written and written[0]["To"] == cast.lead_expert.email
+
+    # Opening the case marks its notifications read.
+    expert.get(f"/cases/{case.id}")
+    assert api(cast.lead_expert).get("/notifications?unread=true").get_json()["unread"] == 0
+
+
+def test_a_refused_action_tells_nobody(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    before, emails = _last_notification_id(), count(OutboxEmail)
+    response = signed_in(cast.partner).post(
+        f"/cases/{case.id}/actions/post_message", {"version": case.version - 1, "body": "Hello"}
+    )
+    assert response.status_code == 409
+    response = signed_in(cast.partner).post(
+        f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": ""}
+    )
+    assert response.status_code == 422
+    assert (_last_notification_id(), count(OutboxEmail)) == (before, emails)
+
+
+def test_a_partner_never_hears_of_another_organisation_s_request(factory, cast):
+    case = factory.cast_case(cast, "assessed")
+    factory.fire(case, "post_message", actor=cast.manager)
+    assert not Notification.query.filter_by(user_id=cast.other_partner.id).count()
+    assert not _emails_to(cast.other_partner)
+
+
+def test_preferences_none_and_digest(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    visitor = signed_in(cast.partner)
+    visitor.get("/notifications")
+    assert visitor.post("/notifications/preferences", {"email_notifications": "digest"}).status_code == 302
+    assert visitor.post("/notifications/preferences", {"email_notifications": "hourly"}).status_code == 422
+    before = len(_emails_to(cast.partner))
+    factory.fire(case, "post_message", actor=cast.manager)
+    factory.fire(case, "hold", actor=cast.manager)
+    assert len(_emails_to(cast.partner)) == before  # not at once: in the digest
+    assert send_digests() >= 1
+    db.session.commit()
+    digest = _emails_to(cast.partner)[-1]
+    assert len(_emails_to(cast.partner)) == before + 1
+    assert "2 new notifications" in digest.subject and case.reference in digest.body
+    assert send_digests() == 0  # told once
+    db.session.commit()
+
+    signed_in(cast.lead_expert).post(
+        "/notifications/preferences", {"email_notifications": "none"}, token_from="/notifications"
+    )
+    before = len(_emails_to(cast.lead_expert))
+    factory.fire(case, "post_message", actor=cast.partner)
+    assert len(_emails_to(cast.lead_expert)) == before
+    assert Notification.query.filter_by(user_id=cast.lead_expert.id).count() > 0
+
+
+def test_marking_read_touches_only_one_s_own_notifications(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    factory.fire(case, "post_message", actor=cast.partner)
+    mine = Notification.query.filter_by(user_id=cast.manager.id).first()
+    theirs = Notification.query.filter_by(user_id=cast.lead_expert.id).first()
+    visitor = signed_in(cast.manager)
+    visitor.get("/notifications")
+    visitor.post(f"/notifications/{theirs.id}/read", {})
+    visitor.post(f"/notifications/{mine.id}/read", {})
+    db.session.expire_all()
+    assert mine.read_at is not None and theirs.read_at is None
+
+
+def test_a_failed_email_is_recorded_and_sent_again_later_with_back_off(factory, cast, monkeypatch):
+    case = factory.cast_case(cast, "assessed")
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP server down")
+
+    monkeypatch.setattr(mail, "send", broken)
+    factory.fire(case, "ask_partner", actor=cast.lead_expert)
+    failed = _emails_to(cast.partner)[-1]
+    assert (failed.status, failed.attempts) == (OutboxStatus.FAILED, 1)
+    assert "SMTP server down" in failed.last_error and failed.next_attempt_at > utcnow()
+    assert jobs.send_due() == (0, 0)  # not due yet
+    monkeypatch.undo()
+    assert jobs.send_due(now=failed.next_attempt_at + timedelta(seconds=1)) == (1, 0)
+    db.session.expire_all()
+    assert (failed.status, failed.attempts) == (OutboxStatus.SENT, 2)
+
+
+def test_headers_carry_no_line_break_from_a_title():
+    assert mail.one_line("EXP-1 · Title\r\nBcc: victim@example.org") == "EXP-1 · Title Bcc: victim@example.org"
+
+
+@pytest.fixture
+def real_redis(app, monkeypatch):
+    """The machine's Redis (a database of the tests' own); CI starts one, so there it must be up."""
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    connection.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    yield connection
+    connection.flushdb()
+
+
+def test_with_redis_an_action_enqueues_a_job_that_the_worker_sends(app, factory, cast, signed_in, real_redis):
+    app.config["REDIS_URL"] = None
+    case = factory.cast_case(cast, "assessed")
+    app.config["REDIS_URL"] = REDIS_URL
+    for path in Path(app.config["MAIL_FILE_PATH"]).glob("*.eml"):
+        path.unlink()
+    queue = jobs.mail_queue(real_redis)
+    queue.empty()
+    signed_in(cast.lead_expert).post(
+        f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": "Bonjour, une question."}
+    )
+    waiting = _emails_to(cast.partner)[-1]
+    assert waiting.status == OutboxStatus.PENDING and "Bonjour, une question." in waiting.body
+    assert queue.count == 3 and not _eml_files(app)  # the partner, the team expert, the manager
+
+    jobs.worker(app, real_redis).work(burst=True)
+
+    db.session.expire_all()
+    assert waiting.status == OutboxStatus.SENT and queue.count == 0
+    assert {m["To"] for m in _eml_files(app)} == {cast.partner.email, cast.team_expert.email, cast.manager.email}
+
+
+def test_with_redis_a_refused_action_enqueues_nothing(factory, cast, signed_in, real_redis):
+    case = factory.cast_case(cast, "assessed")
+    queue = jobs.mail_queue(real_redis)
+    queue.empty()
+    signed_in(cast.partner).post(f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": ""})
+    assert queue.count == 0
+
+
+def test_the_notifications_page_lists_and_links_to_the_case(factory, cast, signed_in):
+    visitor = signed_in(cast.partner)
+    assert "Nothing yet" in visitor.get("/notifications").get_data(as_text=True)
+    case = factory.cast_case(cast, "assessed")
+    factory.fire(case, "post_message", actor=cast.manager)
+    page = visitor.get("/notifications").get_data(as_text=True)
+    assert f'href="/cases/{case.id}#event-' in page and case.reference in page
