@@ -143,7 +143,18 @@ def send_digests_command():
     click.echo(f"Queued {count} digest(s).")
 
 
+@click.command("remind-feedback")
+def remind_feedback_command():
+    """Remind partners of missions delivered 14 days ago or more that they have not rated (run it daily)."""
+    from .notifications.services import remind_feedback
+
+    count = remind_feedback()
+    transaction.commit()
+    click.echo(f"Reminded the partners of {count} request(s).")
+
+
 def init_commands(app: Flask) -> None:
+    app.cli.add_command(remind_feedback_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_digests_command)

@@ -52,7 +52,7 @@ from .db_types import utcnow
 from .experts.models import Unavailability
 from .experts.services import ProfileValues, new_profile
 from .extensions import db
-from .reference import ASSESSMENT_CRITERIA, FIELDS
+from .reference import ASSESSMENT_CRITERIA, FEEDBACK_ITEMS, FIELDS
 
 SEED = 2026
 HISTORY_DAYS = 550  # accounts exist from about 18 months ago; the oldest request is a little younger
@@ -416,6 +416,17 @@ class Scenario:
     declines: tuple[str, ...] = ()  # EXPERTS keys who decline the proposal (TEAM_PROPOSED)
     # Written after the last step: (post_message or post_note, "partner" | "lead" | "manager", text).
     talk: tuple[tuple[str, str, str], ...] = ()
+    feedback: bool = True  # a completed mission: the partner answers the questionnaire and rates the team
+    follows: str | None = None  # the title of the organisation's closed request that this one follows up
+
+
+FEEDBACK_COMMENTS = (
+    "The experts listened before they advised; the plan is already in use.",
+    "Very useful. We would have liked more time with the site managers.",
+    "Well prepared and well organised. The report came quickly.",
+    "Good exchanges; the translation of the documents took longer than planned.",
+)
+RATING_COMMENTS = ("Clear, patient and practical.", "Excellent knowledge of the field.", "", "Very available.")
 
 
 SCENARIOS: list[Scenario] = [
@@ -733,7 +744,7 @@ SCENARIOS: list[Scenario] = [
         reason="The workshop has been merged into a wider UNESCO project on the book sector.",
     ),
     Scenario(
-        "MVN", "MSC", "workshop", "bilateral", COMPLETED, filed=300, lead="lefevre",
+        "MVN", "MSC", "workshop", "bilateral", COMPLETED, filed=300, lead="lefevre", feedback=False,
         title="Management and touring of the national symphony orchestra",
         context="The orchestra wants to tour regional cities and abroad but lacks planning and contracting "
         "experience. The Ministry asks for a workshop with French orchestra managers.",
@@ -756,6 +767,14 @@ SCENARIOS: list[Scenario] = [
         "The Ministry asks for a TAIEX workshop with European inventory practitioners.",
         objectives="Compare European inventory methods; agree on next steps for a national inventory.",
         follow_up="eu_instrument",
+    ),
+    Scenario(
+        "MDZ", "ICH", "expert_mission", "eu_twinning", ASSESSED, filed=25,
+        follows="TAIEX workshop on inventorying intangible heritage",
+        title="Twinning for a national inventory of intangible heritage",
+        context="The TAIEX workshop showed what a national inventory needs: a method, trained inventory teams and a "
+        "database. The Ministry now asks for a twinning to build them with a European partner over two years.",
+        objectives="Adopt an inventory method; train regional teams; set up the inventory database.",
     ),
     Scenario(
         "MAM", "CIN", "expert_mission", "bilateral", MOBILISED, filed=55, lead="bertrand",
@@ -1052,7 +1071,24 @@ def plan_request(scenario: Scenario, rng: random.Random, today: date, busy: Busy
         if lead:
             people["lead"] = ("expert", lead)
         plan.steps.append(PlannedStep(trigger, people[who], {"body": text}, last + timedelta(minutes=20 * position)))
+    if scenario.feedback and "close" in scenario.path:
+        plan.steps.extend(_feedback_steps(rng, scenario, team, last))
     return plan
+
+
+def _feedback_steps(rng: random.Random, scenario: Scenario, team: list[str], last: datetime) -> list[PlannedStep]:
+    """The partner's questionnaire a few hours after closure, and a rating of each expert of the team."""
+    partner: Actor = ("partner", scenario.org)
+    scores = {f"score_{item}": str(rng.choice((3, 4, 4, 5, 5))) for item in FEEDBACK_ITEMS.codes}
+    steps = [
+        PlannedStep(
+            "give_feedback", partner, {**scores, "comments": rng.choice(FEEDBACK_COMMENTS)}, last + timedelta(hours=3)
+        )
+    ]
+    for position, key in enumerate(team, start=1):
+        data = {"expert": key, "score": str(rng.choice((4, 5, 5))), "comment": rng.choice(RATING_COMMENTS)}
+        steps.append(PlannedStep("rate_expert", partner, data, last + timedelta(hours=3, minutes=10 * position)))
+    return steps
 
 
 def _move_period(offsets: dict[str, int], start: int) -> None:
@@ -1334,8 +1370,15 @@ def _carry_out(plan: Plan, people: People, existing: dict[tuple[int, str], Exper
     if (people.organisations[scenario.org].id, scenario.title) in existing:
         return False
     author = people.partners[scenario.org]
+    request = dict(plan.request)
+    if scenario.follows:
+        request["follow_up_of"] = db.session.scalar(
+            sa.select(ExpertiseRequest.id).where(
+                ExpertiseRequest.organisation_id == author.organisation_id, ExpertiseRequest.title == scenario.follows
+            )
+        )
     with _explained(plan, "submit"):
-        case = operations.file_request(author, plan.request, at=plan.filed_at).case
+        case = operations.file_request(author, request, at=plan.filed_at).case
     for step in plan.steps:
         actor = people.actor(step.actor)
         data = people.with_ids(step.data)

@@ -270,6 +270,31 @@ ACCEPTANCE = Vocabulary(
     ],
 )
 
+# --- the partner's feedback on a mission (DOMAIN.md, "Evaluation items") ---------------------
+
+FEEDBACK_ITEMS = Vocabulary(
+    "feedback_item",
+    [
+        ("objectives", _l("The mission's objectives were achieved")),
+        ("knowledge", _l("Your team gained knowledge and skills")),
+        ("experts", _l("Quality of the experts")),
+        ("organisation", _l("Organisation and logistics")),
+        ("use", _l("You expect to use the results")),
+        ("further_support", _l("You need further support")),
+    ],
+)
+
+SCORES = Vocabulary(
+    "score",
+    [
+        ("1", _l("1 – not at all")),
+        ("2", _l("2")),
+        ("3", _l("3 – partly")),
+        ("4", _l("4")),
+        ("5", _l("5 – fully")),
+    ],
+)
+
 # --- experts --------------------------------------------------------------------------------
 
 # Where an expert comes from (DOMAIN.md, "Expert mobilisation": pools built from the

@@ -37,6 +37,8 @@ VOCABULARIES = {
         reference.LANGUAGES,
         reference.FOLLOW_UPS,
         reference.DOCUMENT_KINDS,
+        reference.FEEDBACK_ITEMS,
+        reference.SCORES,
         reference.DECLINE_REASONS,
         reference.REDIRECT_DESTINATIONS,
         reference.ASSESSMENT_CRITERIA,

@@ -16,6 +16,7 @@ from expertise_app.cases.operations import CaseError, PermissionDenied, Transiti
 STATES = ("submitted", "assessed", "skills_mobilised", "mission_delivered", "closed")
 OPEN = ("submitted", "assessed", "skills_mobilised", "mission_delivered")
 TEAM_STATES = ("assessed", "skills_mobilised")  # the team is built, then completed
+AFTER_DELIVERY = ("mission_delivered", "closed")  # the partner gives its feedback
 
 # action: (the states it is available in, the state it leads to (None: stays), who may perform it, outcome)
 ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None]] = {
@@ -47,6 +48,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None
     "confirm_expert": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
     "withdraw_proposal": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
     "replace_expert": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
+    "give_feedback": (AFTER_DELIVERY, None, frozenset({"partner_organisation"}), None),
+    "rate_expert": (AFTER_DELIVERY, None, frozenset({"partner_organisation"}), None),
 }
 
 # Whom each action concerns (the notifications will tell them), and what of its data a partner
@@ -77,6 +80,8 @@ CONCERNS: dict[str, frozenset[str]] = {
     "confirm_expert": frozenset({"named_experts", "lead", "team"}),
     "withdraw_proposal": frozenset({"named_experts", "lead"}),
     "replace_expert": frozenset({"named_experts", "lead"}),
+    "give_feedback": MINISTRY,
+    "rate_expert": frozenset({"named_experts", "lead", "managers"}),
 }
 PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "assess": ("field", "acceptance"),
@@ -102,6 +107,16 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "confirm_expert": None,
     "withdraw_proposal": None,
     "replace_expert": None,
+    "give_feedback": (
+        "score_objectives",
+        "score_knowledge",
+        "score_experts",
+        "score_organisation",
+        "score_use",
+        "score_further_support",
+        "comments",
+    ),
+    "rate_expert": ("expert", "score", "comment"),
 }
 
 # What must hold before an action applies, besides the state: the tests set it up first.
@@ -210,6 +225,8 @@ ONLY_BY = {
     "edit": "partner",
     "accept_proposal": "proposed_expert",
     "decline_proposal": "proposed_expert",
+    "give_feedback": "partner",
+    "rate_expert": "partner",
 }
 
 

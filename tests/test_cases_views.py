@@ -179,6 +179,8 @@ NATURAL_ACTOR = {
     "confirm_expert": "lead_expert",
     "withdraw_proposal": "manager",
     "replace_expert": "lead_expert",
+    "give_feedback": "partner",
+    "rate_expert": "partner",
 }
 # The history's title for each action (what people read there), written out here.
 HISTORY_TITLES = {
@@ -205,6 +207,8 @@ HISTORY_TITLES = {
     "confirm_expert": "Expert confirmed",
     "withdraw_proposal": "Withdrawn from the team",
     "replace_expert": "Expert replaced",
+    "give_feedback": "Feedback on the mission",
+    "rate_expert": "Expert rated",
 }
 # A value of each action the partner reads in the history, and one that stays internal.
 PARTNER_READS = {

@@ -42,6 +42,8 @@ NATURAL = {
     "deliver": "team_expert",
     "accept_proposal": "proposed_expert",
     "decline_proposal": "proposed_expert",
+    "give_feedback": "partner",
+    "rate_expert": "partner",
 }
 
 

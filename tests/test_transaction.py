@@ -14,6 +14,7 @@ from expertise_app.auth import accounts, tokens
 from expertise_app.auth.models import Organisation
 from expertise_app.cases import operations
 from expertise_app.extensions import db
+from expertise_app.notifications import jobs
 
 from .factories import count, request_data, snapshot, step_data
 from .matrix import ACTIONS as PINNED
@@ -113,6 +114,15 @@ def test_nothing_registered_runs_when_the_commit_fails(factory):
 
 
 @pytest.fixture
+def queued_emails(monkeypatch):
+    """The emails handed to the sender after the commit (their delivery, which commits each
+    outbox row on its own, is tested in tests/test_notifications.py)."""
+    handed = []
+    monkeypatch.setattr(jobs, "dispatch", lambda ids: handed.extend(ids))
+    return handed
+
+
+@pytest.fixture
 def sending(monkeypatch):
     """Every action performed registers an 'email' with after_commit; returns what was sent."""
     sent = []
@@ -127,12 +137,15 @@ def sending(monkeypatch):
     return sent
 
 
-def test_a_request_that_succeeds_sends_its_work_once_after_its_one_commit(factory, cast, signed_in, sending, commits):
+def test_a_request_that_succeeds_sends_its_work_once_after_its_one_commit(
+    factory, cast, signed_in, sending, commits, queued_emails
+):
     case = factory.cast_case(cast, "submitted")
     visitor = signed_in(cast.manager)
     visitor.get(f"/cases/{case.id}")
     commits.clear()
     sending.clear()
+    queued_emails.clear()
 
     response = visitor.post(
         f"/cases/{case.id}/actions/assess", {**step_data("assess", case), "version": case.version}, token_from="/cases"
@@ -141,6 +154,7 @@ def test_a_request_that_succeeds_sends_its_work_once_after_its_one_commit(factor
     assert response.status_code == 302
     assert len(commits) == 1
     assert sending == [("assess", "assessed")]  # sent after the commit: the new state was visible
+    assert len(queued_emails) == 3  # the partner, the lead and the team are told, after the commit
 
 
 def test_a_request_that_is_refused_sends_nothing(factory, cast, signed_in, sending):
@@ -178,7 +192,7 @@ def test_a_request_whose_commit_fails_sends_nothing_and_changes_nothing(factory,
     assert snapshot(case.id) == before
 
 
-def test_an_api_request_commits_once_and_a_refused_one_not_at_all(api, cast, factory, commits):
+def test_an_api_request_commits_once_and_a_refused_one_not_at_all(api, cast, factory, commits, queued_emails):
     case = factory.cast_case(cast, "submitted")
     client = api(cast.manager)
     commits.clear()

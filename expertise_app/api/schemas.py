@@ -170,6 +170,9 @@ class RequestDetailSchema(RequestSummarySchema):
     allowed_transitions = ma.fields.List(
         ma.fields.String(), required=True, metadata={"description": "the allowed actions that change the state"}
     )
+    follow_up_of = ma.fields.Dict(
+        allow_none=True, metadata={"description": "id and reference of the closed request this one follows up"}
+    )
 
 
 class LanguageLevelSchema(ma.Schema):
@@ -263,6 +266,10 @@ class SuggestionSchema(ma.Schema):
     eligible = ma.fields.Boolean(required=True)
     can_be_confirmed = ma.fields.Boolean(required=True)
     clashes = ma.fields.List(ma.fields.String(), required=True)
+    rating = ma.fields.Float(
+        allow_none=True, required=True, metadata={"description": "the partners' average rating, 1–5 (breaks ties)"}
+    )
+    ratings = ma.fields.Integer(required=True, metadata={"description": "how many ratings"})
 
 
 class SuggestionPageSchema(ExpertPageSchema):

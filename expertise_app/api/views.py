@@ -252,6 +252,9 @@ def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
         on_hold_since=case.on_hold_since,
         closing_summary=case.closing_summary,
         follow_up=case.follow_up,
+        follow_up_of=(
+            {"id": case.follow_up_of.id, "reference": case.follow_up_of.reference} if case.follow_up_of else None
+        ),
         team=[_person(expert) for expert in case.team] if policy.can_see_plan(user, case) else [],
         mission=None
         if mission is None or not policy.can_see_plan(user, case)
@@ -588,6 +591,8 @@ def list_suggestions(request_id: int, page: int, per_page: int, free: bool, elig
                 "eligible": item.eligible,
                 "can_be_confirmed": item.can_be_confirmed,
                 "clashes": [clash.describe() for clash in item.clashes],
+                "rating": item.rating,
+                "ratings": item.ratings,
             }
             for item in result.items
         ],

@@ -2,7 +2,8 @@
 
 These are the machine's `after` callbacks (see cases/workflow.py): `event.kwargs`
 holds the validated `data`, the `actor` and the moment `at`. They change objects
-and never flush or commit: the service and the request own the transaction.
+(and add the rows an action brings, feedback and ratings) and never flush or commit:
+the service and the request own the transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 from transitions import EventData
 
 from ..auth.models import User
-from ..reference import ASSESSMENT_CRITERIA
+from ..extensions import db
+from ..feedback.models import ExpertRating, MissionFeedback
+from ..reference import ASSESSMENT_CRITERIA, FEEDBACK_ITEMS
 from .models import Assignment, ExpertiseRequest, Mission, TeamStatus
 
 
@@ -192,3 +195,31 @@ def record_edit(event: EventData) -> None:
 
 def record_nothing(event: EventData) -> None:
     """A message or a note changes nothing on the request: the history entry is all there is of it."""
+
+
+def record_feedback(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    scores = {code: int(data[f"score_{code}"]) for code in FEEDBACK_ITEMS.codes}
+    db.session.add(
+        MissionFeedback(
+            request_id=case.id,
+            author_id=event.kwargs["actor"].id,
+            comments=data["comments"] or None,
+            created_at=event.kwargs["at"],
+            **scores,
+        )
+    )
+
+
+def record_rating(event: EventData) -> None:
+    case, data = _case_and_data(event)
+    db.session.add(
+        ExpertRating(
+            request_id=case.id,
+            expert_id=data["expert"],
+            author_id=event.kwargs["actor"].id,
+            score=int(data["score"]),
+            comment=data["comment"] or None,
+            created_at=event.kwargs["at"],
+        )
+    )

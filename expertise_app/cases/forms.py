@@ -28,6 +28,7 @@ from ..documents.files import DocumentsField, max_bytes, size_label
 from ..experts.availability import clashes, lock_experts, reasons_not_to_confirm
 from ..experts.models import ExpertProfile
 from ..extensions import db
+from ..feedback.models import ExpertRating
 from ..forms import (
     IdListField,
     InputForm,
@@ -43,6 +44,7 @@ from ..reference import (
     CHECK_ANSWERS,
     COUNTRIES,
     DECLINE_REASONS,
+    FEEDBACK_ITEMS,
     FIELDS,
     FOLLOW_UPS,
     INSTRUMENTS,
@@ -50,6 +52,7 @@ from ..reference import (
     MISSION_FORMATS,
     PRIORITIES,
     REDIRECT_DESTINATIONS,
+    SCORES,
 )
 
 
@@ -135,6 +138,13 @@ class RequestFields(InputForm):
 
 class RequestForm(RequestFields):
     """A partner's new expertise request, with its official letter and annexes."""
+
+    follow_up_of = IntegerField(
+        _l("Follow-up of"),
+        [Optional(), NumberRange(min=1, max=MAX_ID)],
+        widget=HiddenInput(),
+        description=_l("The id of the closed request of your organisation that this one follows up."),
+    )
 
     official_letter = DocumentsField(
         _l("Official request letter"),
@@ -557,3 +567,58 @@ class EditRequestForm(RequestFields, ActionForm):
     """The partner's request, as it stands, to change while it is not yet assessed."""
 
     prefills_from_case = True
+
+
+def _feedback_fields() -> dict[str, object]:
+    """One score (1–5) per item of the questionnaire (DOMAIN.md, "Evaluation items")."""
+    return {
+        f"score_{code}": VocabularyRadio(
+            FEEDBACK_ITEMS.lazy_label(code), [DataRequired(_l("Choose a score from 1 to 5."))], vocabulary=SCORES
+        )
+        for code in FEEDBACK_ITEMS.codes
+    }
+
+
+FEEDBACK_SCORE_FIELDS = _feedback_fields()
+FEEDBACK_FIELDS = tuple(FEEDBACK_SCORE_FIELDS)
+
+
+class GiveFeedbackForm(ActionForm):
+    """The partner's questionnaire on the delivered mission: six scores and its comments."""
+
+    comments = TextAreaField(
+        _l("Comments"),
+        [Optional(), Length(max=4000)],
+        description=_l("What went well, what could be better, what you would need next."),
+    )
+
+
+for _name, _field in FEEDBACK_SCORE_FIELDS.items():
+    setattr(GiveFeedbackForm, _name, _field)
+
+
+class RateExpertForm(ActionForm):
+    """The partner rates one expert of the team, once."""
+
+    expert = SelectField(
+        _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
+    )
+    score = VocabularyRadio(_l("Rating"), [DataRequired(_l("Choose a score from 1 to 5."))], vocabulary=SCORES)
+    comment = TextAreaField(_l("Comment"), [Optional(), Length(max=2000)])
+
+    def bind_choices(self) -> None:
+        unrated = set(unrated_team(self.case)) if self.case is not None else set()
+        choices = [(expert.id, expert.name) for expert in (self.case.team if self.case else []) if expert.id in unrated]
+        self.expert.choices = [("", _l("Choose…")), *choices]
+
+    def validate_expert(self, field: SelectField) -> None:
+        if field.data not in unrated_team(self.case):
+            raise ValidationError(_l("Choose an expert of the team whom you have not rated yet."))
+
+
+def unrated_team(case) -> list[int]:
+    """The confirmed team's experts the partner has not rated yet on this request."""
+    if case is None or case.id is None:
+        return []
+    rated = set(db.session.scalars(sa.select(ExpertRating.expert_id).where(ExpertRating.request_id == case.id)))
+    return [expert_id for expert_id in sorted(case.team_ids) if expert_id not in rated]

@@ -75,6 +75,9 @@ class ExpertiseRequest(db.Model):
     question_due_on: so.Mapped[date | None]
     on_hold_since: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
 
+    # The closed request this one follows up (a TAIEX workshop leading to a twinning, DOMAIN.md).
+    follow_up_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), index=True)
+
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -87,6 +90,7 @@ class ExpertiseRequest(db.Model):
     organisation: so.Mapped[Organisation] = so.relationship()
     author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
     lead_expert: so.Mapped[User | None] = so.relationship(foreign_keys=[lead_expert_id])
+    follow_up_of: so.Mapped[ExpertiseRequest | None] = so.relationship(remote_side=[id], foreign_keys=[follow_up_of_id])
     assignments: so.Mapped[list[Assignment]] = so.relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="Assignment.id"
     )

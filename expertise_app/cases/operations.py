@@ -171,6 +171,18 @@ def _next_reference(year: int) -> str:
     return f"EXP-{year}-{number:04d}"
 
 
+def _check_origin(author: User, form) -> None:
+    """A follow-up starts from a closed request the author's organisation may see."""
+    origin_id = form.follow_up_of.data
+    if origin_id is None:
+        return
+    origin = db.session.get(ExpertiseRequest, origin_id)
+    if origin is None or not policy.can_view(author, origin) or not origin.is_closed:
+        form.follow_up_of.errors = [_("A follow-up starts from a closed request of your organisation.")]
+        form._errors = None
+        raise InvalidData(form)
+
+
 @dataclass(frozen=True)
 class Filing:
     case: ExpertiseRequest
@@ -224,6 +236,7 @@ def file_request(
     at = at or utcnow()
     form = validated(RequestForm, data, files, today=at.date())
     fields = form.values
+    _check_origin(author, form)
     history = all_values(None, fields)
     if idempotency_key is not None:
         if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
@@ -243,7 +256,8 @@ def file_request(
         submitted_at=at,
         state_entered_at=at,
         updated_at=at,
-        **fields,
+        **{name: value for name, value in fields.items() if name != "follow_up_of"},
+        follow_up_of_id=fields["follow_up_of"],
     )
     db.session.add(case)
     db.session.flush()

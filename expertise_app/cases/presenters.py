@@ -277,3 +277,23 @@ def _closed_status(case: ExpertiseRequest, entries: list[TimelineEntry]) -> Part
             case.decision_reason,
         )
     return PartnerStatus(_("Your organisation withdrew this request. Its reason:"), case.decision_reason)
+
+
+def follow_up_values(origin: ExpertiseRequest) -> dict:
+    """A new request's form, prefilled from the closed request it follows up."""
+    return {
+        "follow_up_of": origin.id,
+        "title": _("Follow-up: %(title)s", title=origin.title)[:150],
+        "field": origin.field,
+        "country": origin.country,
+        "assistance_type": origin.assistance_type,
+        "instrument": origin.instrument,
+        "context": _(
+            "This request follows up %(reference)s (%(title)s).", reference=origin.reference, title=origin.title
+        )
+        + "\n\n"
+        + origin.context,
+        "objectives": origin.objectives,
+        "expected_results": origin.expected_results,
+        "working_languages": list(origin.working_languages or []),
+    }

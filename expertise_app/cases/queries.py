@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from .. import policy
 from ..auth.models import User
 from ..db_types import utcnow, without_nul
+from ..extensions import db
 from ..reference import COUNTRIES, FIELDS
 from .models import ExpertiseRequest
 from .states import State
@@ -97,3 +98,14 @@ def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
     return query.options(
         so.joinedload(ExpertiseRequest.organisation), so.joinedload(ExpertiseRequest.lead_expert)
     ).order_by(*SORTS[filters.sort])
+
+
+def follow_ups_of(user: User, case: ExpertiseRequest) -> list[ExpertiseRequest]:
+    """The requests that follow `case` up, among those `user` may see."""
+    return list(
+        db.session.scalars(
+            sa.select(ExpertiseRequest)
+            .where(ExpertiseRequest.follow_up_of_id == case.id, policy.visible_requests_filter(user))
+            .order_by(ExpertiseRequest.submitted_at)
+        )
+    )

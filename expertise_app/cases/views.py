@@ -18,13 +18,14 @@ from .. import policy
 from ..db_types import utcnow
 from ..experts import queries as expert_queries
 from ..extensions import db
+from ..feedback import queries as feedback_queries
 from ..i18n import choose_language
 from ..notifications import services as notifications
 from . import operations
 from .forms import RequestForm
-from .presenters import partner_status, timeline
-from .queries import SORTS, CaseFilters, visible_cases
-from .workflow import ACTIONS, Action
+from .presenters import follow_up_values, partner_status, timeline
+from .queries import SORTS, CaseFilters, follow_ups_of, visible_cases
+from .workflow import ACTIONS, AFTER_DELIVERY, Action
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -86,7 +87,8 @@ def new():
         abort(403)
     # One key per form shown: the same form sent twice files one request.
     submission_key = request.form.get("submission_key") or secrets.token_urlsafe(24)
-    form = RequestForm(formdata=None)
+    origin = _follow_up_origin(request.values.get("follow_up_of", type=int))
+    form = RequestForm(formdata=None, data=follow_up_values(origin) if origin else None)
     status = 200
     if _switching_language():
         form = RequestForm(formdata=request.form)
@@ -113,8 +115,19 @@ def new():
                 flash(_("Your request %(reference)s has been filed.", reference=filing.case.reference), "success")
             return redirect(url_for("cases.detail", case_id=filing.case.id))
     return render_template(
-        "cases/new.html", form=form, submission_key=submission_key, draft_form="request-form"
+        "cases/new.html", form=form, submission_key=submission_key, draft_form="request-form", origin=origin
     ), status
+
+
+def _follow_up_origin(case_id: int | None):
+    """The closed request of the user's organisation that a new one follows up, if one is named."""
+    if not case_id:
+        return None
+    try:
+        origin = operations.get_visible_case(current_user, case_id)
+    except operations.NotFound:
+        abort(404)
+    return origin if origin.is_closed else None
 
 
 def _load_case(case_id: int):
@@ -169,6 +182,9 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             open_action=failed_action,
             entries=entries,
             documents=[document for entry in entries for document in entry.documents],
+            follow_ups=follow_ups_of(current_user, case),
+            feedback=feedback_queries.of_request(case.id) if case.state in AFTER_DELIVERY else None,
+            ratings=feedback_queries.ratings_of_request(case.id) if case.state in AFTER_DELIVERY else {},
             internal=staff,
             status=partner_status(case, entries, today),
             waiting=policy.waiting_on_others(current_user, case) if staff else [],

@@ -28,8 +28,11 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from transitions import Machine
 
+from ..extensions import db
+from ..feedback.models import MissionFeedback
 from . import effects
 from .forms import (
+    FEEDBACK_FIELDS,
     AcceptProposalForm,
     ActionForm,
     AnswerForm,
@@ -43,17 +46,20 @@ from .forms import (
     DeclineProposalForm,
     DeliverForm,
     EditRequestForm,
+    GiveFeedbackForm,
     HoldForm,
     MessageForm,
     MobiliseForm,
     NoteForm,
     PlanMissionForm,
     ProposeExpertsForm,
+    RateExpertForm,
     RedirectForm,
     ReplaceExpertForm,
     ResumeForm,
     WithdrawForm,
     WithdrawProposalForm,
+    unrated_team,
 )
 from .models import ExpertiseRequest, TeamStatus
 from .states import OPEN_STATES, Outcome, State
@@ -94,6 +100,7 @@ MINISTRY = (Audience.LEAD, Audience.TEAM, Audience.MANAGERS)
 EVERYONE = (Audience.PARTNER_ORGANISATION, *MINISTRY)
 BEFORE_DELIVERY = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED)
 BEFORE_MOBILISATION = (State.SUBMITTED, State.ASSESSED)
+AFTER_DELIVERY = (State.MISSION_DELIVERED, State.CLOSED)
 TEAM_STATES = (State.ASSESSED, State.SKILLS_MOBILISED)  # while the team is built, and completed
 LEAD_OR_MANAGER = (Actor.LEAD_EXPERT, Actor.MANAGER)
 
@@ -153,6 +160,25 @@ def someone_is_proposed(case: ExpertiseRequest) -> str | None:
 def report_is_written(case: ExpertiseRequest) -> str | None:
     if case.mission is None or not case.mission.report:
         return _l("The mission report has not been written.")
+    return None
+
+
+def mission_took_place(case: ExpertiseRequest) -> str | None:
+    """Feedback is on a mission delivered: not on a request declined, redirected or withdrawn."""
+    if case.mission is None or case.mission.actual_start is None:
+        return _l("No mission took place for this request.")
+    return None
+
+
+def no_feedback_yet(case: ExpertiseRequest) -> str | None:
+    if db.session.get(MissionFeedback, case.id) is not None:
+        return _l("Your organisation has already given its feedback on this mission.")
+    return None
+
+
+def someone_to_rate(case: ExpertiseRequest) -> str | None:
+    if not unrated_team(case):
+        return _l("Every expert of the team has been rated.")
     return None
 
 
@@ -669,6 +695,41 @@ ACTIONS: dict[str, Action] = {
             concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
             page="experts.suggestions",
             page_args=first_declined,
+        ),
+        # --- the partner's feedback on the mission (DOMAIN.md, "Evaluation items") ----------------
+        Action(
+            name="give_feedback",
+            label=_l("Give your feedback on the mission"),
+            history_label=_l("Feedback on the mission"),
+            description=_l(
+                "Six questions, each from 1 (not at all) to 5 (fully), and your comments. "
+                "Once per request: it helps the ministry prepare the next missions."
+            ),
+            done=_l("Thank you: your feedback is recorded."),
+            sources=AFTER_DELIVERY,
+            dest=None,
+            actors=(Actor.PARTNER_ORGANISATION,),
+            form=GiveFeedbackForm,
+            effect=effects.record_feedback,
+            guards=(mission_took_place, no_feedback_yet),
+            public_fields=(*FEEDBACK_FIELDS, "comments"),
+            concerns=MINISTRY,
+            expanded=True,
+        ),
+        Action(
+            name="rate_expert",
+            label=_l("Rate an expert of the team"),
+            history_label=_l("Expert rated"),
+            description=_l("From 1 to 5, once for each expert: the ministry sees it on the expert's profile."),
+            done=_l("Thank you: the rating is recorded."),
+            sources=AFTER_DELIVERY,
+            dest=None,
+            actors=(Actor.PARTNER_ORGANISATION,),
+            form=RateExpertForm,
+            effect=effects.record_rating,
+            guards=(mission_took_place, someone_to_rate),
+            public_fields=("expert", "score", "comment"),
+            concerns=(Audience.NAMED_EXPERTS, Audience.LEAD, Audience.MANAGERS),
         ),
     )
 }

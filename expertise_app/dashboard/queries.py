@@ -9,6 +9,7 @@ from ..cases.queries import PAUSES, pause_filter
 from ..cases.states import State
 from ..db_types import utcnow
 from ..extensions import db
+from ..feedback import queries as feedback_queries
 
 
 def count_by(column) -> dict[str, int]:
@@ -58,4 +59,5 @@ def overview() -> dict:
         "open": sum(count for state, count in states.items() if state != State.CLOSED),
         "fields": field_counts(),
         "outcomes": outcome_counts(),
+        "feedback": feedback_queries.averages(),
     }

@@ -18,7 +18,8 @@ PostgreSQL (bench/ranking.py measures it against the same ranking in bare SQL):
 - eligibility: a TAIEX request engages public officials only: anyone else gets -100,
   and cannot be confirmed on its team.
 
-Ties go to the expert with the better field, then by name.
+Ties go to the expert the partners rated better after their missions, then to the better
+field, then by name.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from flask_babel import gettext as _
 from ..auth.models import Role, User
 from ..cases.models import Assignment, ExpertiseRequest, TeamStatus
 from ..extensions import db
+from ..feedback.models import ExpertRating
 from ..reference import FIELDS, LANGUAGE_LEVELS, LANGUAGES, MISSION_LANGUAGE_LEVELS, REGIONS
 from . import availability
 from .availability import public_officials_only
@@ -180,6 +182,16 @@ def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.S
     ).label("workload_points")
     ineligible = sa.and_(sa.literal(public_officials_only(case)), ExpertProfile.public_official.is_(False))
     eligibility_points = sa.case((ineligible, INELIGIBLE_POINTS), else_=0).label("eligibility_points")
+    ratings = (
+        sa.select(
+            ExpertRating.expert_id,
+            sa.func.avg(ExpertRating.score).label("rating"),
+            sa.func.count().label("ratings"),
+        )
+        .group_by(ExpertRating.expert_id)
+        .subquery("ratings")
+    )
+    rating = ratings.c.rating
     score = (
         field_points + language_points + region_points + availability_points + workload_points + eligibility_points
     ).label("score")
@@ -202,6 +214,8 @@ def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.S
             workload_points,
             eligibility_points,
             score,
+            rating.label("rating"),
+            sa.func.coalesce(ratings.c.ratings, 0).label("ratings"),
         )
         .join(User, User.id == ExpertProfile.user_id)
         .outerjoin(own_field, sa.and_(own_field.user_id == ExpertProfile.user_id, own_field.field == case.field))
@@ -209,9 +223,12 @@ def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.S
         .outerjoin(region, region.c.user_id == ExpertProfile.user_id)
         .outerjoin(busy, busy.c.expert_id == ExpertProfile.user_id)
         .outerjoin(workload, workload.c.expert_id == ExpertProfile.user_id)
+        .outerjoin(ratings, ratings.c.expert_id == ExpertProfile.user_id)
         .where(*candidates(case, filters))
     )
-    return query.order_by(score.desc(), field_points.desc(), User.name, ExpertProfile.user_id)
+    return query.order_by(
+        score.desc(), sa.func.coalesce(rating, 0).desc(), field_points.desc(), User.name, ExpertProfile.user_id
+    )
 
 
 def candidates(case: ExpertiseRequest, filters: Filters) -> list[sa.ColumnElement[bool]]:
@@ -286,6 +303,8 @@ class Suggestion:
     at_limit: bool
     clashes: list[availability.Clash] = field(default_factory=list)
     profile: ExpertProfile | None = None
+    rating: float | None = None  # the partners' average rating after missions, 1–5
+    ratings: int = 0
 
     @property
     def can_be_confirmed(self) -> bool:
@@ -341,6 +360,8 @@ def _suggestion(row, case: ExpertiseRequest, clashes: list[availability.Clash]) 
         eligible=eligible,
         at_limit=row.missions >= row.max_concurrent_missions,
         clashes=clashes,
+        rating=round(float(row.rating), 1) if row.rating is not None else None,
+        ratings=row.ratings,
     )
 
 

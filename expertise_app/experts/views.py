@@ -19,6 +19,7 @@ from ..cases.models import ExpertiseRequest
 from ..cases.workflow import ACTIONS
 from ..db_types import utcnow, without_nul
 from ..extensions import db
+from ..feedback import queries as feedback_queries
 from ..reference import FIELDS, INSTITUTIONS, LANGUAGES, REGIONS
 from . import queries, ranking, services
 from .forms import DirectoryFilters, UnavailabilityForm, known_code
@@ -71,6 +72,7 @@ def _render_profile(expert, unavailability_form=None, status=200):
             expert=expert,
             profile=expert.profile,
             workload=queries.workload(expert, today),
+            ratings=feedback_queries.expert_ratings(expert.id),
             can_edit=policy.can_edit_profile(current_user, expert),
             can_deactivate=policy.can_deactivate_expert(current_user),
             unavailability_form=unavailability_form or UnavailabilityForm(formdata=None),

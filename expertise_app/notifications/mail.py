@@ -24,11 +24,12 @@ def language_of(user: User) -> str:
     return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def public_url(endpoint: str, **values) -> str:
+def public_url(endpoint: str, _anchor: str | None = None, **values) -> str:
     """An absolute link into the app (PUBLIC_URL), built without a request, as a worker must."""
     parts = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
-    return adapter.build(endpoint, values, force_external=True)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{_anchor}" if _anchor else url
 
 
 def one_line(text: str) -> str:

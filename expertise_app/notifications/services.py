@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from ..auth.models import User
+from ..auth.models import Role, User
 from ..cases.models import Event, ExpertiseRequest
 from ..cases.presenters import describe
+from ..cases.states import Outcome, State
 from ..db_types import MAX_ID, utcnow
 from ..extensions import db
+from ..feedback.models import MissionFeedback
 from ..transaction import after_commit
 from . import jobs, mail
 from .models import Delivery, Notification, OutboxEmail
@@ -115,6 +118,59 @@ def send_digests(now: datetime | None = None) -> int:
             notification.emailed_at = now
     _send_after_commit(emails)
     return len(emails)
+
+
+FEEDBACK_REMINDER = "feedback_reminder"
+FEEDBACK_WAIT = timedelta(days=14)
+
+
+def remind_feedback(now: datetime | None = None) -> int:
+    """Remind the partner of each request delivered 14 days ago or more, without feedback, once.
+
+    One query finds them: delivered (the `deliver` event) before the cut-off, still without
+    a questionnaire, never reminded; each partner of the organisation is told as for an action.
+    """
+    now = now or utcnow()
+    delivered = (
+        sa.select(Event.request_id)
+        .where(Event.trigger == "deliver", Event.created_at <= now - FEEDBACK_WAIT)
+        .scalar_subquery()
+    )
+    reminded = sa.select(Notification.request_id).where(Notification.kind == FEEDBACK_REMINDER)
+    cases = db.session.scalars(
+        sa.select(ExpertiseRequest).where(
+            ExpertiseRequest.id.in_(delivered),
+            ExpertiseRequest.state.in_((str(State.MISSION_DELIVERED), str(State.CLOSED))),
+            sa.or_(ExpertiseRequest.outcome.is_(None), ExpertiseRequest.outcome == str(Outcome.COMPLETED)),
+            ExpertiseRequest.id.not_in(sa.select(MissionFeedback.request_id)),
+            ExpertiseRequest.id.not_in(reminded),
+        )
+    ).all()
+    emails = []
+    for case in cases:
+        partners = db.session.scalars(
+            sa.select(User).where(
+                User.organisation_id == case.organisation_id, User.role == Role.PARTNER, User.active.is_(True)
+            )
+        )
+        for person in partners:
+            with force_locale(mail.language_of(person)):
+                title = _("How did the mission go? Give your feedback.")
+            notification = Notification(
+                user_id=person.id, request_id=case.id, kind=FEEDBACK_REMINDER, title=title, created_at=now
+            )
+            db.session.add(notification)
+            if person.email_notifications == Delivery.EACH:
+                notification.emailed_at = now
+                subject, body = mail.render(
+                    person,
+                    "feedback_reminder",
+                    case=case,
+                    link=mail.public_url("cases.detail", case_id=case.id, _anchor="action-give_feedback"),
+                )
+                emails.append(queue_email(person, subject, body))
+    _send_after_commit(emails)
+    return len(cases)
 
 
 # -- reading them -------------------------------------------------------------------------------
