@@ -42,9 +42,17 @@ db: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
+# With Redis on this machine (or REDIS_URL set), emails go through the RQ worker started here;
+# without it they are sent inline after each commit. Either way they land in instance/mail/*.eml
+# unless MAIL_SERVER is set.
 run: db
-	@echo "Serving Passerelle on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@if [ -z "$$REDIS_URL" ] && $(BIN)/python -c 'import redis; redis.Redis(socket_connect_timeout=1).ping()' 2>/dev/null; then \
+		export REDIS_URL=redis://127.0.0.1:6379/0; fi; \
+	if [ -n "$$REDIS_URL" ]; then \
+		echo "Emails go through the worker on $$REDIS_URL"; $(FLASK) worker & \
+	else echo "No Redis: emails are sent inline after each commit"; fi; \
+	echo "Serving Passerelle on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"; \
+	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.dev translations
 	$(BIN)/ruff check .

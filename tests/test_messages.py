@@ -61,3 +61,38 @@ def test_an_empty_or_huge_message_is_refused_with_a_message(factory, cast, api):
     for body in ("", "x" * 10001):
         problem = assert_problem(client.fire(case.id, "post_message", case.version, body=body), 422)
         assert "body" in problem["errors"]
+
+
+def test_messages_through_the_api_notes_for_staff_only(factory, cast, api):
+    case = factory.cast_case(cast, "assessed")
+    staff, partner = api(cast.lead_expert), api(cast.partner)
+    note = staff.post(f"/requests/{case.id}/messages", {"body": NOTE, "internal": True})
+    assert note.status_code == 201 and note.get_json()["kind"] == "note"
+    message = staff.post(f"/requests/{case.id}/messages", {"body": MESSAGE})
+    assert message.status_code == 201 and message.get_json()["kind"] == "message"
+    assert_problem(partner.post(f"/requests/{case.id}/messages", {"body": NOTE, "internal": True}), 403)
+    reply = partner.post(f"/requests/{case.id}/messages", {"body": "Here it is."})
+    assert reply.status_code == 201
+
+    partner_sees = [
+        (item["kind"], item["body"]) for item in partner.get(f"/requests/{case.id}/messages").get_json()["items"]
+    ]
+    staff_sees = [
+        (item["kind"], item["body"]) for item in staff.get(f"/requests/{case.id}/messages").get_json()["items"]
+    ]
+    assert partner_sees == [("message", MESSAGE), ("message", "Here it is.")]
+    assert staff_sees == [("note", NOTE), ("message", MESSAGE), ("message", "Here it is.")]
+    assert_problem(api(cast.other_partner).get(f"/requests/{case.id}/messages"), 404)
+    assert_problem(api(cast.other_partner).post(f"/requests/{case.id}/messages", {"body": "x"}), 404)
+    assert_problem(staff.post(f"/requests/{case.id}/messages", {"body": "x", "internal": "maybe"}), 422)
+
+
+def test_links_in_messages_are_safe_and_no_html_is_rendered(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    body = 'See https://example.org/a?b=1&c=2. <script>alert(1)</script> "https://x.test/"onmouseover=1'
+    factory.fire(case, "post_message", actor=cast.partner, body=body)
+    page = signed_in(cast.manager).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert '<a href="https://example.org/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">' in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="https://x.test/"onmouseover' not in page
+    assert '<a href="https://x.test/" rel="nofollow noopener noreferrer">' in page

@@ -113,6 +113,7 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     )
     question_email = _emails_to(cast.partner)[-1]
     assert question_email.language == "ar" and question_email.subject == f"{case.reference} · سؤال إلى الشريك"
+    assert question_email.body.startswith(f"مرحبًا {cast.partner.name}،")
     assert question_email.status == OutboxStatus.SENT
     assert f"http://passerelle.test/cases/{case.id}" in question_email.body
 
@@ -128,6 +129,7 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     assert 'class="count"' in header
     answer_email = _emails_to(cast.lead_expert)[-1]
     assert answer_email.subject == f"{case.reference} · Réponse du partenaire"
+    assert answer_email.body.startswith(f"Bonjour {cast.lead_expert.name},")
     assert "Voici la lettre." in answer_email.body
     written = [m for m in _eml_files(app) if m["Subject"] == answer_email.subject]
     assert written and written[0]["To"] == cast.lead_expert.email

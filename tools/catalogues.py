@@ -22,7 +22,7 @@ TRANSLATIONS = ROOT / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 LOCALES = ("fr", "ar")
 KEYWORDS = ("_", "gettext", "_l", "lazy_gettext", "ngettext:1,2", "lazy_ngettext:1,2")
-METHOD_MAP = [("expertise_app/**.py", "python"), ("templates/**.html", "jinja2")]
+METHOD_MAP = [("expertise_app/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 
 
 def _pybabel(*args: str) -> None:
@@ -36,7 +36,7 @@ def extract_messages(root: Path = ROOT) -> Catalog:
         name, _, spec = keyword.partition(":")
         keywords[name] = tuple(int(n) for n in spec.split(",")) if spec else None
     catalog = Catalog()
-    options = {"**.html": {"extensions": "jinja2.ext.i18n"}}
+    options = {"**.html": {"extensions": "jinja2.ext.i18n"}, "**.txt": {"extensions": "jinja2.ext.i18n"}}
     for filename, lineno, message, _comments, context in extract_from_dir(
         str(root), METHOD_MAP, options_map=options, keywords=keywords
     ):

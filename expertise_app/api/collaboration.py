@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -19,7 +18,7 @@ from werkzeug.exceptions import NotFound
 
 from ..cases import operations
 from ..cases.models import Event
-from ..cases.presenters import visible_history
+from ..cases.presenters import visible_data, visible_history
 from ..cases.workflow import ACTIONS
 from ..documents import services as documents
 from ..documents.models import Document
@@ -62,26 +61,27 @@ def document_json(document: Document) -> dict[str, Any]:
     }
 
 
+def _message_json(event: Event, data: dict, attached: list[Document]) -> dict[str, Any]:
+    kind, text_field = WRITING[event.trigger]
+    return {
+        "id": event.id,
+        "kind": kind,
+        "body": data.get(text_field) or "",
+        "author": _person(event.actor),
+        "at": event.created_at,
+        "documents": [document_json(document) for document in attached],
+    }
+
+
 def _messages(case, user) -> list[dict[str, Any]]:
     attached: dict[int, list[Document]] = {}
     for document in documents.documents_of(case, user):
         attached.setdefault(document.event_id, []).append(document)
-    items = []
-    for event, data in visible_history(case, user):
-        if event.trigger not in WRITING:
-            continue
-        kind, text_field = WRITING[event.trigger]
-        items.append(
-            {
-                "id": event.id,
-                "kind": kind,
-                "body": data.get(text_field) or "",
-                "author": _person(event.actor),
-                "at": event.created_at,
-                "documents": [document_json(document) for document in attached.get(event.id, [])],
-            }
-        )
-    return items
+    return [
+        _message_json(event, data, attached.get(event.id, []))
+        for event, data in visible_history(case, user)
+        if event.trigger in WRITING
+    ]
 
 
 def _internal_flag(value: Any) -> bool:
@@ -97,8 +97,7 @@ def _internal_flag(value: Any) -> bool:
 def _write(case, user, internal: bool, data: dict[str, Any], files: MultiDict | None = None) -> Event:
     """Post a message (or, `internal`, a note) through the one write path; the new history entry."""
     name = "post_note" if internal else "post_message"
-    operations.perform(case, name, user, data, case.version, files=files)
-    return db.session.scalar(sa.select(Event).where(Event.request_id == case.id).order_by(Event.id.desc()).limit(1))
+    return operations.perform_recorded(case, name, user, data, case.version, files=files)
 
 
 @blp.route("/requests/<int:request_id>/messages")
@@ -147,7 +146,9 @@ def post_message(request_id: int):
 
 
 def _message_of(case, user, event: Event) -> dict[str, Any]:
-    return next(item for item in _messages(case, user) if item["id"] == event.id)
+    """The message just written, as its author may read it."""
+    attached = [document for document in documents.documents_of(case, user) if document.event_id == event.id]
+    return _message_json(event, visible_data(event, user) or {}, attached)
 
 
 @blp.route("/requests/<int:request_id>/documents")

@@ -284,7 +284,22 @@ def perform(
     at: datetime | None = None,
     files: MultiDict | None = None,
 ) -> ExpertiseRequest:
-    """Perform the action `name` on `case` for `actor` with `data`, or raise a CaseError.
+    """Perform the action `name` on `case` for `actor` with `data`, or raise a CaseError; the case."""
+    perform_recorded(case, name, actor, data, expected_version, at=at, files=files)
+    return case
+
+
+def perform_recorded(
+    case: ExpertiseRequest,
+    name: str,
+    actor: User,
+    data: Mapping[str, Any] | None,
+    expected_version: int | None,
+    *,
+    at: datetime | None = None,
+    files: MultiDict | None = None,
+) -> Event:
+    """`perform`, answering with the history entry the action wrote (what the messages API shows).
 
     `expected_version` is the version the actor saw; another one means the
     request changed meanwhile. The database check behind it (SQLAlchemy's
@@ -317,7 +332,7 @@ def perform(
     documents.attach(case, event, actor, form.uploads, internal=action.public_fields is None)
     _flush_or_stale()
     notifications.notify(case, event, recipients.of_action(case, action, actor, values))
-    return case
+    return event
 
 
 def _with_current_values(case: ExpertiseRequest, action: Action, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -395,4 +410,5 @@ __all__ = [
     "file_request",
     "get_visible_case",
     "perform",
+    "perform_recorded",
 ]

@@ -223,7 +223,7 @@ def _entered_text(form) -> list[tuple[str, str]]:
 @bp.route("/<int:case_id>")
 def detail(case_id: int):
     case = _load_case(case_id)
-    notifications.mark_read(current_user, request_id=case.id)  # seen: what it told of is on this page
+    notifications.mark_request_read(current_user, case.id)  # seen: what they told of is on this page
     return _render_case(case)
 
 

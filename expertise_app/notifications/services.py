@@ -191,6 +191,15 @@ def unread_count(user: User) -> int:
     )
 
 
+def mark_request_read(user: User, request_id: int) -> None:
+    """Opening a request reads its notifications; a page with none unread writes nothing (no write lock)."""
+    unread = sa.select(Notification.id).where(
+        Notification.user_id == user.id, Notification.request_id == request_id, Notification.read_at.is_(None)
+    )
+    if db.session.scalar(unread.limit(1)) is not None:
+        mark_read(user, request_id=request_id)
+
+
 def mark_read(user: User, notification_id: int | None = None, request_id: int | None = None) -> int:
     """Mark the user's notifications read: one, those of one request, or all. Another person's: nothing."""
     query = sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
