@@ -66,7 +66,9 @@ def handle_http_exception(error: HTTPException):
     if field_errors and wants_problem_json():
         return problem(status, status_title(status), _("Please correct the errors below."), errors=field_errors)
     detail = error.description if status in (400, 401, 403, 415) and _is_ours(error) else None
-    if status == 413:
+    if status == 413 and request.path.startswith("/api/") and request.endpoint != "api.upload_documents":
+        detail = _("The body is larger than the API accepts (1 MB); files go to POST /api/v1/requests/{id}/documents.")
+    elif status == 413:
         detail = _(
             "What you sent is larger than the server accepts: a file can be at most %(size)s. "
             "Go back: choose a smaller file; what you typed is still in the form.",

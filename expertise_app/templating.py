@@ -76,29 +76,32 @@ def as_list(items) -> str:
     return format_list(items, locale=get_locale()) if items else ""
 
 
-LINK = re.compile(r"https?://(?:(?!&#|&lt;|&gt;)[^\s<>\"'`])+", re.IGNORECASE)
+LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?)]}»”’"
 
 
 def linkify(text: str | None) -> Markup:
     """Someone's plain text, escaped, with its http(s) addresses made into links.
 
-    No HTML a user wrote is ever rendered: the text is escaped first, and the only
-    markup added is an `<a>` whose address is that escaped text (so no attribute can
-    be broken out of), opening with no referrer and marked as not endorsed.
+    No HTML a user wrote is ever rendered: every piece of the text is escaped, and the
+    only markup added is an `<a>` whose address is the escaped address itself (quotes
+    included, so no attribute can be broken out of), opening with no referrer and
+    marked as not endorsed.
     """
-    escaped = str(escape(text or ""))
+    text = text or ""
     pieces, last = [], 0
-    for match in LINK.finditer(escaped):
+    for match in LINK.finditer(text):
         address = match.group(0).rstrip(TRAILING_PUNCTUATION)
-        end = match.start() + len(address)
+        if len(address) <= len("https://"):
+            continue
+        safe = escape(address)
         pieces += [
-            escaped[last : match.start()],
-            f'<a href="{address}" rel="nofollow noopener noreferrer">{address}</a>',
+            escape(text[last : match.start()]),
+            f'<a href="{safe}" rel="nofollow noopener noreferrer">{safe}</a>',
         ]
-        last = end
-    pieces.append(escaped[last:])
-    return Markup("".join(pieces))  # noqa: S704 (every piece is escaped text or our own tag around it)
+        last = match.start() + len(address)
+    pieces.append(escape(text[last:]))
+    return Markup("".join(str(piece) for piece in pieces))  # noqa: S704 (every piece escaped, or our tag around it)
 
 
 def unread_notifications() -> int:

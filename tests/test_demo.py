@@ -105,7 +105,7 @@ def test_history_is_dated_over_the_last_eighteen_months_by_the_right_people(seed
             delivered = next(event for event in case.events if event.trigger == "deliver")
             assert case.mission.actual_end < delivered.created_at.date()
         for event in case.events:
-            if event.trigger in ("submit", "withdraw", "answer", "edit") or (
+            if event.trigger in ("submit", "withdraw", "answer", "edit", "give_feedback", "rate_expert") or (
                 event.trigger == "post_message" and event.actor.is_partner
             ):
                 assert event.actor.is_partner and event.actor.organisation_id == case.organisation_id

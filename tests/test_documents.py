@@ -230,3 +230,22 @@ def test_a_refused_action_keeps_no_file(factory, cast, signed_in):
 )
 def test_names_are_cleaned_of_paths_control_characters_and_forbidden_characters(given, kept):
     assert clean_name(given) == kept
+
+
+def test_a_file_sent_in_the_place_of_a_text_field_is_ignored_not_taken_for_the_text(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    visitor = signed_in(cast.partner)
+    response = visitor.post(
+        f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": upload(PDF, "body.pdf")}
+    )
+    assert response.status_code == 422
+    assert "Write a message or attach a document." in response.get_data(as_text=True)
+    response = visitor.post("/cases/new", {**request_data(), "title": upload(PDF, "t.pdf"), "submission_key": "x"})
+    assert response.status_code == 422
+    assert count(Document) == 0
+
+
+def test_a_json_body_over_the_api_limit_is_told_the_api_s_limit(factory, cast, api):
+    case = factory.cast_case(cast, "submitted")
+    problem = assert_problem(api(cast.partner).post(f"/requests/{case.id}/messages", {"body": "x" * 1_100_000}), 413)
+    assert "1 MB" in problem["detail"] and "/documents" in problem["detail"]

@@ -58,8 +58,10 @@ def test_after_delivery_the_partner_rates_the_mission_and_its_experts(factory, c
     assert "Ratings by partners 5 / 5 · 1 rating" in profile and "Remarquable." in profile
     team_profile = text(manager.get(f"/experts/{cast.team_expert.id}").get_data(as_text=True))
     assert "Ratings by partners 3 / 5 · 1 rating" in team_profile
-    overview = text(manager.get("/dashboard").get_data(as_text=True))
-    assert "Average of 1 questionnaire" in overview
+    overview_html = manager.get("/dashboard").get_data(as_text=True)
+    assert "Average of 1 questionnaire" in text(overview_html)
+    assert overview_html.count('id="feedback-title"') == 1
+    assert "<section" not in overview_html.split("<title>", 1)[1].split("</title>", 1)[0]
 
 
 def test_feedback_is_given_once_and_each_expert_is_rated_once(factory, cast, api):
@@ -98,19 +100,22 @@ def test_staff_and_other_partners_cannot_give_the_partners_feedback(factory, cas
 
 
 def test_ratings_break_ties_in_the_suggestions(factory, cast, api):
-    # Two identical experts; the one a partner rated well comes first.
-    first = factory.expert(name="Anne Ziegler")
-    second = factory.expert(name="Zoé Abadie")
+    # Three identical experts (by name they would come A, M, Z): well rated first, unrated, poorly rated.
+    poor = factory.expert(name="Anne Ziegler")
+    unrated = factory.expert(name="Marc Martin")
+    good = factory.expert(name="Zoé Abadie")
     delivered = factory.cast_case(cast, "mission_delivered")
-    db.session.add(ExpertRating(request_id=delivered.id, expert_id=second.id, author_id=cast.partner.id, score=5))
-    db.session.add(ExpertRating(request_id=delivered.id, expert_id=first.id, author_id=cast.partner.id, score=2))
+    db.session.add(ExpertRating(request_id=delivered.id, expert_id=good.id, author_id=cast.partner.id, score=5))
+    db.session.add(ExpertRating(request_id=delivered.id, expert_id=poor.id, author_id=cast.partner.id, score=2))
     db.session.commit()
     case = factory.cast_case(cast, "assessed")
     items = api(cast.manager).get(f"/requests/{case.id}/suggestions?per_page=100").get_json()["items"]
-    order = [item["expert"]["id"] for item in items if item["expert"]["id"] in (first.id, second.id)]
-    assert order == [second.id, first.id]
+    trio = (poor.id, unrated.id, good.id)
+    order = [item["expert"]["id"] for item in items if item["expert"]["id"] in trio]
+    assert order == [good.id, unrated.id, poor.id]
+    first, second = poor, good
     ratings = {item["expert"]["id"]: (item["rating"], item["ratings"]) for item in items}
-    assert ratings[second.id] == (5.0, 1) and ratings[first.id] == (2.0, 1)
+    assert ratings[second.id] == (5.0, 1) and ratings[first.id] == (2.0, 1) and ratings[unrated.id] == (None, 0)
 
 
 def test_a_reminder_goes_out_once_14_days_after_delivery_without_feedback(factory, cast):

@@ -275,3 +275,26 @@ def test_the_notifications_page_lists_and_links_to_the_case(factory, cast, signe
     factory.fire(case, "post_message", actor=cast.manager)
     page = visitor.get("/notifications").get_data(as_text=True)
     assert f'href="/cases/{case.id}#event-' in page and case.reference in page
+
+
+def test_choosing_the_digest_starts_from_now_and_leaves_out_what_was_read(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")  # the partner is told of the filing's steps, by email each time
+    cast.partner.email_notifications = "none"
+    db.session.commit()
+    factory.fire(case, "post_message", actor=cast.manager)  # told in the app only
+    visitor = signed_in(cast.partner)
+    visitor.get("/notifications")
+    visitor.post("/notifications/preferences", {"email_notifications": "digest"})
+    assert send_digests() == 0  # nothing from before the choice
+    factory.fire(case, "hold", actor=cast.manager)
+    factory.fire(case, "resume", actor=cast.manager)
+    visitor.get(f"/cases/{case.id}")  # reads them in the app
+    factory.fire(case, "post_message", actor=cast.manager)
+    assert send_digests() == 1
+    db.session.commit()
+    assert "1 new notification" in _emails_to(cast.partner)[-1].subject
+
+
+def test_a_page_number_out_of_range_shows_the_last_page_not_an_error(factory, cast, signed_in):
+    visitor = signed_in(cast.partner)
+    assert visitor.get("/notifications?page=922337203685477580").status_code == 200

@@ -29,6 +29,7 @@ from .. import policy
 from ..auth.models import User
 from ..db_types import MAX_ID, insert_for_dialect, utcnow, without_nul
 from ..documents import services as documents
+from ..documents.files import document_fields
 from ..extensions import db
 from ..notifications import recipients
 from ..notifications import services as notifications
@@ -144,12 +145,22 @@ def _as_text(item: Any) -> str:
 def validated(form_class, data, files: MultiDict | None = None, **form_kwargs):
     """The form of `form_class` filled with `data` (and uploaded `files`), validated; else InvalidData."""
     formdata = _as_multidict(data)
-    if files:
-        formdata = CombinedMultiDict([files, formdata])
+    uploads = _document_files(form_class, files)
+    if uploads:
+        formdata = CombinedMultiDict([uploads, formdata])
     form = form_class(formdata=formdata, **form_kwargs)
     if not form.validate():
         raise (FileTooLarge if form.upload_too_large else InvalidData)(form)
     return form
+
+
+def _document_files(form_class, files: MultiDict | None) -> MultiDict | None:
+    """The uploaded files sent under the names of the form's document fields; any other file
+    (one sent in the place of a text field) is ignored, never taken for the text."""
+    if not files:
+        return None
+    names = document_fields(form_class)
+    return MultiDict((key, file) for key, file in files.items(multi=True) if key in names)
 
 
 def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:

@@ -59,6 +59,11 @@ def _entry_spec(trigger: str):
     return action.title, action.form, action.public_fields
 
 
+def entry_title(trigger: str) -> str:
+    """The history's title of an entry, in the current language."""
+    return str(_entry_spec(trigger)[0])
+
+
 def _field_label(form_class, name: str) -> str:
     unbound = getattr(form_class, name, None)
     return str(unbound.args[0]) if unbound is not None and unbound.args else name

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import magic
 from flask import current_app
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import StopValidation, ValidationError
 
 OLE = {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/cdfv2",
@@ -45,7 +46,7 @@ ACCEPTED: dict[str, tuple[str, set[str]]] = {
 }
 ACCEPT_ATTRIBUTE = ",".join(f".{extension}" for extension in ACCEPTED)
 MAX_NAME = 150
-FORBIDDEN_IN_NAMES = re.compile(r'[<>:"/\\|?*]')
+FORBIDDEN_IN_NAMES = re.compile(r'[<>:"/\\|?*%]')  # % too: a browser may percent-decode a name
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ class DocumentsField(MultipleFileField):
         self.uploads = []
         files = [file for file in self.data or [] if getattr(file, "filename", None)]
         if len(files) > self.limit:
-            raise StopValidation(_l("Attach at most %(count)d files at once.", count=self.limit))
+            raise StopValidation(
+                ngettext("Attach at most %(num)d file at once.", "Attach at most %(num)d files at once.", self.limit)
+            )
         for file in files:
             content = file.stream.read(max_bytes() + 1)
             if len(content) > max_bytes():
@@ -163,3 +166,13 @@ class DocumentsField(MultipleFileField):
                     )
                 )
             self.uploads.append(check_upload(file.filename, content))
+
+
+def document_fields(form_class) -> set[str]:
+    """The names of a form class's document fields, without instantiating it."""
+    return {
+        name
+        for name in dir(form_class)
+        if isinstance(unbound := getattr(form_class, name), UnboundField)
+        and issubclass(unbound.field_class, DocumentsField)
+    }

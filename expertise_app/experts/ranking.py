@@ -51,6 +51,7 @@ FULL_POINTS = -10
 INELIGIBLE_POINTS = -100
 
 PER_PAGE = 20
+UNRATED = 3  # an expert no partner has rated yet ranks as an average one: above a poor rating, below a good one
 
 
 def rules_summary() -> str:
@@ -227,7 +228,7 @@ def ranked_query(case: ExpertiseRequest, filters: Filters | None = None) -> sa.S
         .where(*candidates(case, filters))
     )
     return query.order_by(
-        score.desc(), sa.func.coalesce(rating, 0).desc(), field_points.desc(), User.name, ExpertProfile.user_id
+        score.desc(), sa.func.coalesce(rating, UNRATED).desc(), field_points.desc(), User.name, ExpertProfile.user_id
     )
 
 

@@ -43,7 +43,7 @@ class Notification(db.Model):
 
     user: so.Mapped[User] = so.relationship()
     request: so.Mapped[ExpertiseRequest] = so.relationship(lazy="joined")
-    event: so.Mapped[Event | None] = so.relationship()
+    event: so.Mapped[Event | None] = so.relationship(lazy="joined")
 
 
 class OutboxStatus:

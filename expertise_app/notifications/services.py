@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from ..auth.models import Role, User
 from ..cases.models import Event, ExpertiseRequest
-from ..cases.presenters import describe
+from ..cases.presenters import describe, entry_title
 from ..cases.states import Outcome, State
 from ..db_types import MAX_ID, utcnow
 from ..extensions import db
@@ -55,7 +55,9 @@ def notify(case: ExpertiseRequest, event: Event, people: list[User]) -> list[Not
         )
         db.session.add(notification)
         notifications.append(notification)
-        if person.email_notifications == Delivery.EACH and not _EMAILS_OFF.get():
+        if _EMAILS_OFF.get() or person.email_notifications == Delivery.NONE:
+            notification.emailed_at = event.created_at  # not to be emailed later either (no digest backlog)
+        elif person.email_notifications == Delivery.EACH:
             notification.emailed_at = event.created_at
             emails.append(_email_of_event(person, case, event, title, details))
     _send_after_commit(emails)
@@ -97,7 +99,12 @@ def send_digests(now: datetime | None = None) -> int:
     waiting = (
         sa.select(Notification)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.emailed_at.is_(None), User.email_notifications == Delivery.DIGEST, User.active.is_(True))
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.read_at.is_(None),  # already seen in the app: no need to email it
+            User.email_notifications == Delivery.DIGEST,
+            User.active.is_(True),
+        )
         .order_by(Notification.user_id, Notification.created_at)
     )
     by_person: dict[int, list[Notification]] = {}
@@ -155,7 +162,7 @@ def remind_feedback(now: datetime | None = None) -> int:
         )
         for person in partners:
             with force_locale(mail.language_of(person)):
-                title = _("How did the mission go? Give your feedback.")
+                title = _("How did the mission go? Give your feedback.")  # kept for any reader without a locale
             notification = Notification(
                 user_id=person.id, request_id=case.id, kind=FEEDBACK_REMINDER, title=title, created_at=now
             )
@@ -171,6 +178,15 @@ def remind_feedback(now: datetime | None = None) -> int:
                 emails.append(queue_email(person, subject, body))
     _send_after_commit(emails)
     return len(cases)
+
+
+def title_of(notification: Notification) -> str:
+    """What the notification says, in the reader's current language (the stored title is the fallback)."""
+    if notification.kind == FEEDBACK_REMINDER:
+        return _("How did the mission go? Give your feedback.")
+    if notification.event is not None:
+        return entry_title(notification.event.trigger)
+    return notification.title
 
 
 # -- reading them -------------------------------------------------------------------------------
@@ -213,6 +229,13 @@ def mark_read(user: User, notification_id: int | None = None, request_id: int | 
 
 
 def set_delivery(user: User, delivery: str) -> None:
+    """Choose how to be emailed; a digest starts from now, not from everything ever notified."""
     if delivery not in Delivery.ALL:
         raise ValueError(delivery)
+    if delivery != user.email_notifications:
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.user_id == user.id, Notification.emailed_at.is_(None))
+            .values(emailed_at=utcnow())
+        )
     user.email_notifications = delivery

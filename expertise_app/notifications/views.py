@@ -13,6 +13,7 @@ from .forms import PreferencesForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
+MAX_PAGE = 100_000
 
 
 @bp.before_request
@@ -24,11 +25,14 @@ def require_login():
 def _render(form: PreferencesForm, status: int = 200):
     page = db.paginate(
         services.of_user(current_user),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE),
         per_page=PER_PAGE,
         error_out=False,
     )
-    return render_template("notifications/index.html", page=page, form=form), status
+    return (
+        render_template("notifications/index.html", page=page, form=form, notification_title=services.title_of),
+        status,
+    )
 
 
 @bp.route("")

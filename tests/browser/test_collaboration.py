@@ -31,7 +31,9 @@ def test_note_question_answer_with_a_pdf_and_a_notification(
     page.click("#action-ask_partner summary")
     page.fill("#ask_partner-question", "Could you send the signed letter? See https://example.org/guide.")
     page.click("#action-ask_partner button[type=submit]")
-    assert page.locator("a[href='https://example.org/guide']").count() == 1  # a safe link
+    links = page.locator("a[href='https://example.org/guide']")  # in the pause box and the timeline
+    assert links.count() == 2
+    assert {links.nth(i).get_attribute("rel") for i in range(2)} == {"nofollow noopener noreferrer"}
 
     sign_in(page, live_server, cast.partner.email)
     page.goto(url)
