@@ -94,7 +94,7 @@ def _is_free_text(form_class, name: str) -> bool:
     return unbound is not None and issubclass(unbound.field_class, StringField)
 
 
-def _expert_names(events: list[Event]) -> dict[int, str]:
+def expert_names(events: list[Event]) -> dict[int, str]:
     ids: set[int] = set()
     for event in events:
         for name in EXPERT_FIELDS:
@@ -131,14 +131,15 @@ def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, d
     return visible
 
 
-def describe(event: Event, viewer: User) -> tuple[str, list[tuple[str, str, bool]]] | None:
+def describe(event: Event, viewer: User, names: dict[int, str] | None = None):
     """The entry's title and details as `viewer` may read them (in the current language); None if
-    it is not for them. What a notification says of it."""
+    it is not for them. What a notification says of it. `names`: the experts it names (one lookup
+    for all its readers), see `expert_names`."""
     data = visible_data(event, viewer)
     if data is None:
         return None
     title, form_class, _public = _entry_spec(event.trigger)
-    return str(title), _details(event.trigger, form_class, data, _expert_names([event]))
+    return str(title), _details(event.trigger, form_class, data, expert_names([event]) if names is None else names)
 
 
 def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> list[tuple[str, str, bool]]:
@@ -179,7 +180,7 @@ def _owning_form(form_class, name: str):
 def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
     """The history as the viewer may read it on a page."""
     history = visible_history(case, viewer)
-    names = _expert_names([event for event, _ in history])
+    names = expert_names([event for event, _ in history])
     attached: dict[int, list[Document]] = defaultdict(list)
     for document in documents_of(case, viewer):
         attached[document.event_id].append(document)

@@ -42,16 +42,14 @@ def dispatch(outbox_ids: list[int]) -> None:
     """After the commit: queue each email for the worker, or (no Redis configured) send it now."""
     connection = redis_connection()
     if connection is None:
-        for outbox_id in outbox_ids:
-            try:
-                deliver(outbox_id)
-            except Exception:  # recorded in the outbox; `send-mail` tries again when it is due
-                log.warning("email %s could not be sent; it will be retried", outbox_id, exc_info=True)
+        deliver_all(outbox_ids)  # failures are recorded in the outbox; `send-mail` tries again when due
         return
     try:
-        queue = mail_queue(connection)
-        for outbox_id in outbox_ids:
-            queue.enqueue(send_job, outbox_id, retry=Retry(max=len(BACK_OFF), interval=list(BACK_OFF)))
+        retry = Retry(max=len(BACK_OFF), interval=list(BACK_OFF))
+        # One pipelined round trip for the action's emails, each a job of its own (retried on its own).
+        mail_queue(connection).enqueue_many(
+            [Queue.prepare_data(send_job, (outbox_id,), retry=retry) for outbox_id in outbox_ids]
+        )
     except redis.RedisError:
         # The rows stay pending: the worker's start, or `send-mail`, sends them.
         log.exception("could not queue emails %s", outbox_ids)
@@ -65,23 +63,45 @@ def send_job(outbox_id: int) -> None:
 def deliver(outbox_id: int, now: datetime | None = None) -> bool:
     """Send one email unless it has been sent; record the outcome and commit it. Raises if sending failed."""
     email = db.session.get(OutboxEmail, outbox_id, with_for_update=True)
-    if email is None or email.status in (OutboxStatus.SENT, OutboxStatus.ABANDONED):
+    try:
+        return _attempt(email, now or utcnow())
+    finally:
         commit()
+
+
+def deliver_all(outbox_ids: list[int], now: datetime | None = None) -> tuple[int, int]:
+    """Send several emails, recording each outcome, in one transaction: (sent, failed)."""
+    now = now or utcnow()
+    sent = failed = 0
+    # Rows another sender holds are left to it (PostgreSQL; SQLite has one writer anyway): none is sent twice.
+    emails = db.session.scalars(
+        sa.select(OutboxEmail)
+        .where(OutboxEmail.id.in_(outbox_ids))
+        .order_by(OutboxEmail.id)
+        .with_for_update(skip_locked=True)
+    )
+    for email in emails:
+        try:
+            sent += _attempt(email, now)
+        except Exception:
+            failed += 1
+            log.warning("email %s could not be sent; it will be retried", email.id, exc_info=True)
+    commit()
+    return sent, failed
+
+
+def _attempt(email: OutboxEmail | None, now: datetime) -> bool:
+    """One attempt at an email not yet sent (False: nothing to do); the outcome is recorded, not committed."""
+    if email is None or email.status in (OutboxStatus.SENT, OutboxStatus.ABANDONED):
         return False
     email.attempts += 1
     try:
         mail.send(email.to_address, email.subject, email.body)
     except Exception as error:
-        _record_failure(email, error, now or utcnow())
-        commit()
+        _record_failure(email, error, now)
         raise
-    email.status, email.sent_at, email.last_error, email.next_attempt_at = (
-        OutboxStatus.SENT,
-        now or utcnow(),
-        None,
-        None,
-    )
-    commit()
+    email.status, email.sent_at = OutboxStatus.SENT, now
+    email.last_error = email.next_attempt_at = None
     return True
 
 
@@ -103,13 +123,7 @@ def send_due(now: datetime | None = None) -> tuple[int, int]:
             sa.and_(OutboxEmail.status == OutboxStatus.FAILED, OutboxEmail.next_attempt_at <= now),
         )
     )
-    sent = failed = 0
-    for outbox_id in list(db.session.scalars(due.order_by(OutboxEmail.id))):
-        try:
-            sent += deliver(outbox_id, now)
-        except Exception:
-            failed += 1
-    return sent, failed
+    return deliver_all(list(db.session.scalars(due.order_by(OutboxEmail.id))), now)
 
 
 class AppWorker(SimpleWorker):

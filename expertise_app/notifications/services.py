@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from ..auth.models import Role, User
 from ..cases.models import Event, ExpertiseRequest
-from ..cases.presenters import describe, entry_title
+from ..cases.presenters import describe, entry_title, expert_names
 from ..cases.states import Outcome, State
 from ..db_types import MAX_ID, utcnow
 from ..extensions import db
@@ -44,9 +44,10 @@ def emails_off() -> Iterator[None]:
 def notify(case: ExpertiseRequest, event: Event, people: list[User]) -> list[Notification]:
     """Tell each of `people` of `event` on `case`, in their language, as they may read it."""
     notifications, emails = [], []
+    names = expert_names([event]) if people else {}
     for person in people:
         with force_locale(mail.language_of(person)):
-            described = describe(event, person)
+            described = describe(event, person, names)
         if described is None:  # not theirs to read (an internal entry, for a partner)
             continue
         title, details = described
