@@ -130,7 +130,7 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     answer_email = _emails_to(cast.lead_expert)[-1]
     assert answer_email.subject == f"{case.reference} · Réponse du partenaire"
     assert answer_email.body.startswith(f"Bonjour {cast.lead_expert.name},")
-    assert "Voici la lettre." in answer_email.body
+    assert "Voici la lettre." in answer_email.body and "lettre.pdf" in answer_email.body
     written = [m for m in _eml_files(app) if m["Subject"] == answer_email.subject]
     assert written and written[0]["To"] == cast.lead_expert.email
 

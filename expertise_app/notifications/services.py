@@ -17,11 +17,13 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import policy
 from ..auth.models import Role, User
 from ..cases.models import Event, ExpertiseRequest
 from ..cases.presenters import describe, entry_title, expert_names
 from ..cases.states import Outcome, State
 from ..db_types import MAX_ID, utcnow
+from ..documents.models import Document
 from ..extensions import db
 from ..feedback.models import MissionFeedback
 from ..transaction import after_commit
@@ -45,6 +47,7 @@ def notify(case: ExpertiseRequest, event: Event, people: list[User]) -> list[Not
     """Tell each of `people` of `event` on `case`, in their language, as they may read it."""
     notifications, emails = [], []
     names = expert_names([event]) if people else {}
+    attached = list(db.session.scalars(sa.select(Document).where(Document.event_id == event.id))) if people else []
     for person in people:
         with force_locale(mail.language_of(person)):
             described = describe(event, person, names)
@@ -60,12 +63,13 @@ def notify(case: ExpertiseRequest, event: Event, people: list[User]) -> list[Not
             notification.emailed_at = event.created_at  # not to be emailed later either (no digest backlog)
         elif person.email_notifications == Delivery.EACH:
             notification.emailed_at = event.created_at
-            emails.append(_email_of_event(person, case, event, title, details))
+            emails.append(_email_of_event(person, case, event, title, details, attached))
     _send_after_commit(emails)
     return notifications
 
 
-def _email_of_event(person: User, case, event: Event, title: str, details) -> OutboxEmail:
+def _email_of_event(person: User, case, event: Event, title: str, details, attached) -> OutboxEmail:
+    attached = [document.name for document in attached if policy.can_see_internal(person) or not document.internal]
     subject, body = mail.render(
         person,
         "event",
@@ -73,6 +77,7 @@ def _email_of_event(person: User, case, event: Event, title: str, details) -> Ou
         event=event,
         title=title,
         details=details,
+        documents=attached,
         link=mail.public_url("cases.detail", case_id=case.id),
         preferences=mail.public_url("notifications.index"),
     )
