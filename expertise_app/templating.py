@@ -127,6 +127,14 @@ def url_with(**changes) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
+def export_url(kind: str) -> str:
+    """The export of the list on this page, with its filters (every page of it, so no page number)."""
+    args = {key: values for key, values in request.args.to_dict(flat=False).items() if key not in ("page", "per_page")}
+    query = urlencode(args, doseq=True)
+    path = url_for("cases.export", kind=kind)
+    return f"{path}?{query}" if query else path
+
+
 def current_page() -> str:
     """Where the language switcher returns to: this page, or for a POST the page it came from."""
     if request.method == "GET":
@@ -150,6 +158,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         unread_notifications=unread_notifications,
         url_with=url_with,
+        export_url=export_url,
         current_page=current_page,
         policy=policy,
         vocabularies=VOCABULARIES,

@@ -76,7 +76,15 @@ def _escape_like(text: str) -> str:
 
 def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
     """The requests `user` may see that match `filters`, sorted, with what lists show loaded."""
-    query = sa.select(ExpertiseRequest).where(policy.visible_requests_filter(user))
+    query = filtered(sa.select(ExpertiseRequest), user, filters)
+    return query.options(
+        so.joinedload(ExpertiseRequest.organisation), so.joinedload(ExpertiseRequest.lead_expert)
+    ).order_by(*SORTS[filters.sort])
+
+
+def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
+    """`query` on requests, restricted to what `user` may see and what `filters` ask (lists and exports)."""
+    query = query.where(policy.visible_requests_filter(user))
     if filters.state:
         query = query.where(ExpertiseRequest.state == filters.state)
     if filters.field:
@@ -95,9 +103,7 @@ def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
                 sa.func.lower(ExpertiseRequest.title).like(pattern, escape="\\"),
             )
         )
-    return query.options(
-        so.joinedload(ExpertiseRequest.organisation), so.joinedload(ExpertiseRequest.lead_expert)
-    ).order_by(*SORTS[filters.sort])
+    return query
 
 
 def follow_ups_of(user: User, case: ExpertiseRequest) -> list[ExpertiseRequest]:

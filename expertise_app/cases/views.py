@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,7 +33,7 @@ from ..extensions import db
 from ..feedback import queries as feedback_queries
 from ..i18n import choose_language
 from ..notifications import services as notifications
-from . import operations
+from . import exports, operations
 from .forms import RequestForm
 from .presenters import follow_up_values, partner_status, timeline
 from .queries import SORTS, CaseFilters, follow_ups_of, visible_cases
@@ -37,6 +49,7 @@ def require_login():
 
 
 MAX_PAGE = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # A form's language buttons post the form itself with this field, to come back in that language.
@@ -68,6 +81,25 @@ def index():
     return render_template(
         template, page=page, filters=filters, sorts=SORTS, today=utcnow().date(), proposals=proposals
     )
+
+
+@bp.route("/export.<any(csv, xlsx):kind>")
+def export(kind: str):
+    """The list as filtered, every page of it, as a spreadsheet (CSV or XLSX), in the user's language."""
+    filters = CaseFilters.from_args(request.args)
+    name = f"passerelle-cases-{utcnow():%Y-%m-%d}.{kind}"
+    if kind == "csv":
+        response = current_app.response_class(
+            stream_with_context(exports.csv_chunks(current_user, filters)), mimetype="text/csv"
+        )
+    else:
+        response = send_file(
+            exports.xlsx_file(current_user, filters), mimetype=XLSX, as_attachment=True, download_name=name
+        )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _switching_language() -> bool:

@@ -12,7 +12,7 @@ from tests.translations import translated
 
 # Latin-script words left on a page once user-entered text is set aside: there should be none
 # but the product's name and the reference prefix.
-ALLOWED_LATIN = {"Passerelle", "EXP", "PDF", "Office", "OpenDocument", "MB"}  # names of file formats, a unit
+ALLOWED_LATIN = {"Passerelle", "EXP", "PDF", "Office", "OpenDocument", "MB", "CSV", "XLSX"}  # file formats, a unit
 
 VISIBLE_INTERFACE_TEXT = """
 () => {

@@ -1,0 +1,76 @@
+"""Exporting the filtered case list: CSV and XLSX, in the reader's language, under the list's policy,
+safe against spreadsheet formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+
+from expertise_app.extensions import db
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith("attachment;")
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_a_partner_exports_its_organisation_s_cases_without_the_internal_columns(factory, cast, signed_in):
+    own = factory.cast_case(cast, "assessed")
+    theirs = factory.case(author=cast.other_partner)
+    rows = _csv(signed_in(cast.partner).get("/cases/export.csv"))
+    header, *cases = rows
+    assert header[:3] == ["Reference", "Title", "Partner"]
+    assert "Priority" not in header and "Lead expert" not in header
+    assert [row[0] for row in cases] == [own.reference]
+    assert theirs.reference not in str(rows)
+    state = header.index("State")
+    assert cases[0][state] == "Accepted"  # the partner's words for the state
+
+
+def test_staff_export_the_filtered_list_in_their_language(factory, cast, signed_in):
+    cast.manager.locale = "fr"
+    db.session.commit()
+    assessed = factory.cast_case(cast, "assessed")
+    factory.cast_case(cast, "submitted")
+    visitor = signed_in(cast.manager)
+    header, *cases = _csv(visitor.get("/cases/export.csv?state=assessed"))
+    assert header[0] == "Référence" and "Priorité" in header and "Expert principal" in header
+    assert [row[0] for row in cases] == [assessed.reference]
+    assert cases[0][header.index("Expert principal")] == cast.lead_expert.name
+
+
+def test_a_title_a_spreadsheet_would_run_is_written_as_text(factory, cast, signed_in):
+    factory.case(author=cast.partner, title='=HYPERLINK("http://evil.example","Click")')
+    factory.case(author=cast.partner, title="@SUM(A1:A9) and more")
+    visitor = signed_in(cast.partner)
+    _header, *cases = _csv(visitor.get("/cases/export.csv?sort=reference"))
+    titles = sorted(row[1] for row in cases)
+    assert titles == ['\'=HYPERLINK("http://evil.example","Click")', "'@SUM(A1:A9) and more"]
+    workbook = openpyxl.load_workbook(io.BytesIO(visitor.get("/cases/export.xlsx").data), read_only=True)
+    cells = [row[1] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
+    assert sorted(cells) == titles
+
+
+def test_the_xlsx_export_has_one_row_per_case_with_every_page(factory, cast, signed_in):
+    for _ in range(25):  # more than a page of the list
+        factory.case(author=cast.partner)
+    response = signed_in(cast.partner).get("/cases/export.xlsx?page=2")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
+    assert len(list(sheet.iter_rows(values_only=True))) == 26  # the header and every case
+
+
+def test_the_list_offers_its_exports_with_its_filters(factory, cast, signed_in):
+    factory.cast_case(cast, "assessed")
+    page = signed_in(cast.manager).get("/cases?state=assessed&page=1").get_data(as_text=True)
+    assert 'href="/cases/export.csv?state=assessed"' in page and 'href="/cases/export.xlsx?state=assessed"' in page
+
+
+def test_an_unknown_export_format_is_not_found(cast, signed_in):
+    assert signed_in(cast.partner).get("/cases/export.pdf").status_code == 404
