@@ -74,3 +74,15 @@ def test_the_list_offers_its_exports_with_its_filters(factory, cast, signed_in):
 
 def test_an_unknown_export_format_is_not_found(cast, signed_in):
     assert signed_in(cast.partner).get("/cases/export.pdf").status_code == 404
+
+
+def test_the_overview_s_figures_download_as_csv_for_managers_only(factory, cast, signed_in):
+    factory.cast_case(cast, "assessed")
+    factory.cast_case(cast, "closed")
+    response = signed_in(cast.manager).get("/dashboard/figures.csv")
+    rows = _csv(response)
+    assert rows[0] == ["Section", "Item", "Value", "Open"]
+    assert ["Requests", "requests in all", "2", "1"] in rows
+    assert ["Requests by state", "Assessed", "1", ""] in rows and ["Outcome", "Completed", "1", ""] in rows
+    assert signed_in(cast.lead_expert).get("/dashboard/figures.csv").status_code == 403
+    assert signed_in(cast.partner).get("/dashboard/figures.csv").status_code == 403
