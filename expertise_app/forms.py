@@ -7,11 +7,27 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, SelectField, SelectMultipleField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, RadioInput
 
 from .documents.files import DocumentsField, Upload
 from .reference import Vocabulary
+
+
+def declared_fields(form_class) -> list[tuple[str, UnboundField]]:
+    """A form class's fields in declaration order, without instantiating it."""
+    fields = [
+        (name, value)
+        for name in dir(form_class)
+        if not name.startswith("_") and isinstance(value := getattr(form_class, name), UnboundField)
+    ]
+    return sorted(fields, key=lambda item: item[1].creation_counter)
+
+
+def document_fields(form_class) -> set[str]:
+    """The names of a form class's document (file) fields."""
+    return {name for name, unbound in declared_fields(form_class) if issubclass(unbound.field_class, DocumentsField)}
 
 
 class VocabularySelect(SelectField):

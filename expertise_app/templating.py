@@ -112,7 +112,17 @@ def unread_notifications() -> int:
 
 
 def url_with(**changes) -> str:
-    """The current page's path and query with some arguments changed (for filters and pages).
+    """The current page's path and query with some arguments changed (for filters and pages)."""
+    return _with_query(request.path, changes)
+
+
+def export_url(kind: str) -> str:
+    """The export of the list on this page, with its filters (every page of it, so no page number)."""
+    return _with_query(url_for("cases.export", kind=kind), {"page": None, "per_page": None})
+
+
+def _with_query(path: str, changes: dict) -> str:
+    """`path` with the current query, some arguments changed (None or "": removed).
 
     The query is encoded here rather than handed to url_for, whose reserved
     arguments (_external, _anchor, …) must not be reachable from a query string.
@@ -124,14 +134,6 @@ def url_with(**changes) -> str:
         else:
             args[key] = [value]
     query = urlencode(args, doseq=True)
-    return f"{request.path}?{query}" if query else request.path
-
-
-def export_url(kind: str) -> str:
-    """The export of the list on this page, with its filters (every page of it, so no page number)."""
-    args = {key: values for key, values in request.args.to_dict(flat=False).items() if key not in ("page", "per_page")}
-    query = urlencode(args, doseq=True)
-    path = url_for("cases.export", kind=kind)
     return f"{path}?{query}" if query else path
 
 

@@ -18,7 +18,7 @@ from werkzeug.exceptions import NotFound
 
 from ..cases import operations
 from ..cases.models import Event
-from ..cases.presenters import visible_data, visible_history
+from ..cases.presenters import WRITING, visible_data, visible_history
 from ..cases.workflow import ACTIONS
 from ..documents import services as documents
 from ..documents.models import Document
@@ -34,14 +34,6 @@ from .schemas import (
     NotificationQuerySchema,
 )
 from .views import FieldErrors, _person, blp, caller, check_shapes, json_object, load_case
-
-# What each kind of writing is called in the API, and which field of its data holds the words.
-WRITING = {
-    "post_message": ("message", "body"),
-    "post_note": ("note", "body"),
-    "ask_partner": ("question", "question"),
-    "answer": ("answer", "answer"),
-}
 
 
 def document_json(document: Document) -> dict[str, Any]:

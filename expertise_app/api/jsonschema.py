@@ -14,7 +14,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..documents.files import DocumentsField
-from ..forms import IdListField, VocabularyMultiSelect, VocabularySelect
+from ..forms import IdListField, VocabularyMultiSelect, VocabularySelect, declared_fields
 
 
 def unbound_fields(form_class: type[Form]) -> list[tuple[str, UnboundField]]:
@@ -22,14 +22,11 @@ def unbound_fields(form_class: type[Form]) -> list[tuple[str, UnboundField]]:
 
     Files are not among them: they are sent as multipart/form-data to the documents endpoint.
     """
-    fields = [
-        (name, value)
-        for name in dir(form_class)
-        if not name.startswith("_")
-        and isinstance(value := getattr(form_class, name), UnboundField)
-        and not issubclass(value.field_class, DocumentsField)
+    return [
+        (name, unbound)
+        for name, unbound in declared_fields(form_class)
+        if not issubclass(unbound.field_class, DocumentsField)
     ]
-    return sorted(fields, key=lambda item: item[1].creation_counter)
 
 
 def _validators(unbound: UnboundField) -> list:

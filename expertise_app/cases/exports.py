@@ -11,8 +11,6 @@ as text (OWASP's advice: a leading apostrophe).
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from openpyxl import Workbook
 
 from .. import policy
 from ..auth.models import Organisation, User
+from ..downloads import csv_stream
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from ..templating import as_date
@@ -106,17 +105,7 @@ def rows(user: User, filters: CaseFilters) -> Iterator[list[Any]]:
 
 
 def csv_chunks(user: User, filters: CaseFilters) -> Iterator[str]:
-    """CSV text in chunks of about BATCH rows (a BOM first, so that spreadsheets read UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    for number, row in enumerate(rows(user, filters), start=1):
-        writer.writerow(["" if value is None else value for value in row])
-        if number % BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return csv_stream(rows(user, filters))
 
 
 def xlsx_file(user: User, filters: CaseFilters):

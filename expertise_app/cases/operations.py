@@ -29,8 +29,8 @@ from .. import policy
 from ..auth.models import User
 from ..db_types import MAX_ID, insert_for_dialect, utcnow, without_nul
 from ..documents import services as documents
-from ..documents.files import document_fields
 from ..extensions import db
+from ..forms import document_fields
 from ..notifications import recipients
 from ..notifications import services as notifications
 from .forms import RequestForm

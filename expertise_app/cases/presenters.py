@@ -29,8 +29,13 @@ from .workflow import ACTIONS
 # The history entry that is not an action on an existing case: filing it.
 SUBMIT = "submit"
 EXPERT_FIELDS = {"lead_expert", "team", "experts", "expert", "replacement"}
-# Entries that are people writing to each other, shown as messages in the one timeline.
-WRITING = {"post_message": "message", "answer": "message", "ask_partner": "message", "post_note": "note"}
+# Entries that are people writing to each other: what each is called (pages, API) and the field of its words.
+WRITING = {
+    "post_message": ("message", "body"),
+    "post_note": ("note", "body"),
+    "ask_partner": ("question", "question"),
+    "answer": ("answer", "answer"),
+}
 
 
 @dataclass
@@ -46,7 +51,9 @@ class TimelineEntry:
     @property
     def kind(self) -> str:
         """How the timeline shows it: someone writing (a message, a note, an answer) or an action."""
-        return WRITING.get(self.event.trigger, "action")
+        if self.event.trigger not in WRITING:
+            return "action"
+        return "note" if WRITING[self.event.trigger][0] == "note" else "message"
 
 
 def _entry_spec(trigger: str):

@@ -28,6 +28,7 @@ from flask_login import current_user, login_required
 
 from .. import policy
 from ..db_types import utcnow
+from ..downloads import as_download
 from ..experts import queries as expert_queries
 from ..extensions import db
 from ..feedback import queries as feedback_queries
@@ -89,17 +90,10 @@ def export(kind: str):
     filters = CaseFilters.from_args(request.args)
     name = f"passerelle-cases-{utcnow():%Y-%m-%d}.{kind}"
     if kind == "csv":
-        response = current_app.response_class(
-            stream_with_context(exports.csv_chunks(current_user, filters)), mimetype="text/csv"
-        )
-    else:
-        response = send_file(
-            exports.xlsx_file(current_user, filters), mimetype=XLSX, as_attachment=True, download_name=name
-        )
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        csv_body = stream_with_context(exports.csv_chunks(current_user, filters))
+        return as_download(current_app.response_class(csv_body, mimetype="text/csv"), name)
+    workbook = exports.xlsx_file(current_user, filters)
+    return as_download(send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=name))
 
 
 def _switching_language() -> bool:

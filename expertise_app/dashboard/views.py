@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import policy
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS
 from ..db_types import utcnow
+from ..downloads import as_download, csv_stream
 from ..reference import FEEDBACK_ITEMS, FIELDS
 from . import queries
 
@@ -33,14 +31,8 @@ def overview():
 @bp.route("/figures.csv")
 def figures():
     """Every figure of the overview as rows (section, item, value, …), labelled in the user's language."""
-    rows = figure_rows(queries.overview())
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    csv.writer(buffer).writerows(rows)
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="passerelle-overview-{utcnow():%Y-%m-%d}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    body = "".join(csv_stream(figure_rows(queries.overview())))
+    return as_download(Response(body, mimetype="text/csv"), f"passerelle-overview-{utcnow():%Y-%m-%d}.csv")
 
 
 def figure_rows(data: dict) -> list[list]:

@@ -18,7 +18,6 @@ from flask import current_app
 from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms.fields.core import UnboundField
 from wtforms.validators import StopValidation, ValidationError
 
 OLE = {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/cdfv2",
@@ -166,13 +165,3 @@ class DocumentsField(MultipleFileField):
                     )
                 )
             self.uploads.append(check_upload(file.filename, content))
-
-
-def document_fields(form_class) -> set[str]:
-    """The names of a form class's document fields, without instantiating it."""
-    return {
-        name
-        for name in dir(form_class)
-        if isinstance(unbound := getattr(form_class, name), UnboundField)
-        and issubclass(unbound.field_class, DocumentsField)
-    }

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, send_file
 from flask_login import current_user, login_required
 
 from ..cases import operations
+from ..downloads import as_download
 from . import services
 
 bp = Blueprint("documents", __name__, url_prefix="/cases")
@@ -23,8 +24,7 @@ def download_response(document):
         etag=document.sha256,
         max_age=0,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
+    as_download(response)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

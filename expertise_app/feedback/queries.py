@@ -42,15 +42,6 @@ def expert_ratings(expert_id: int, recent: int = 5) -> RatingSummary:
     return RatingSummary(float(average) if average is not None else None, count, list(latest))
 
 
-def average_rating_column():
-    """Each expert's average rating, as a scalar subquery to join into a ranking (NULL: none yet)."""
-    return (
-        sa.select(sa.func.avg(ExpertRating.score))
-        .where(ExpertRating.expert_id == sa.literal_column("users.id"))
-        .scalar_subquery()
-    )
-
-
 def averages(where=sa.true()) -> dict[str, float | int | None]:
     """The mean score of each questionnaire item and how many answered, over the requests `where` selects."""
     columns = [sa.func.avg(getattr(MissionFeedback, item)).label(item) for item in FEEDBACK_ITEMS.codes]

@@ -159,14 +159,15 @@ def remind_feedback(now: datetime | None = None) -> int:
             ExpertiseRequest.id.not_in(reminded),
         )
     ).all()
+    partners: dict[int, list[User]] = {}
+    organisations = {case.organisation_id for case in cases}
+    for person in db.session.scalars(
+        sa.select(User).where(User.organisation_id.in_(organisations), User.role == Role.PARTNER, User.active.is_(True))
+    ):
+        partners.setdefault(person.organisation_id, []).append(person)
     emails = []
     for case in cases:
-        partners = db.session.scalars(
-            sa.select(User).where(
-                User.organisation_id == case.organisation_id, User.role == Role.PARTNER, User.active.is_(True)
-            )
-        )
-        for person in partners:
+        for person in partners.get(case.organisation_id, []):
             with force_locale(mail.language_of(person)):
                 title = _("How did the mission go? Give your feedback.")  # kept for any reader without a locale
             notification = Notification(
