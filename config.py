@@ -71,6 +71,15 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Passerelle <passerelle@localhost>")
     MAIL_BACKEND = "smtp" if MAIL_SERVER else "expertise_app.notifications.eml.EmailBackend"
     MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH") or str(INSTANCE_DIR / "mail")
+    # Service levels (cases/service_levels.py), in working days (Monday to Friday) unless said otherwise:
+    # assessed after submission; the team mobilised so many calendar days before the mission starts;
+    # the mission delivered with its report after its planned end; closed after the delivery.
+    SERVICE_LEVELS = {
+        "assessment_working_days": int(os.environ.get("SLA_ASSESSMENT_WORKING_DAYS", 15)),
+        "team_days_before_mission": int(os.environ.get("SLA_TEAM_DAYS_BEFORE_MISSION", 28)),
+        "report_working_days": int(os.environ.get("SLA_REPORT_WORKING_DAYS", 15)),
+        "closure_working_days": int(os.environ.get("SLA_CLOSURE_WORKING_DAYS", 10)),
+    }
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "fr", "ar")

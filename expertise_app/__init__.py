@@ -36,6 +36,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model is known before migrations run)
     from .auth.passwords import init_password_hasher
+    from .cases import search
     from .documents.storage import init_storage
     from .extensions import babel, csrf, db, login_manager, mail, migrate
     from .i18n import select_locale
@@ -43,7 +44,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     init_transactions(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), include_object=search.declared_by_models)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(BASE_DIR / "translations"))

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi create-user …`, `create-token EMAIL`, `seed-demo`, `import-experts FILE`.
+"""Command-line tools: `flask --app wsgi create-user …`, `create-token EMAIL`, `seed-demo`, `seed-bulk N`,
+`import-experts FILE`.
 
 Each command commits once, when it is done (expertise_app/transaction.py).
 """
@@ -6,6 +7,7 @@ Each command commits once, when it is done (expertise_app/transaction.py).
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -55,6 +57,42 @@ def seed_demo_command(allow_production):
     click.echo("Demo logins:")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role:<8} {account.email:<32} {account.password}")
+
+
+@click.command("seed-bulk")
+@click.argument("count", type=click.IntRange(min=1), metavar="N")
+@click.option("--seed", type=int, default=None, help="Seed of the random choices (default: a fixed one).")
+@click.option("--allow-production", is_flag=True, help="Load the data even with PASSERELLE_ENV=production.")
+def seed_bulk_command(count, seed, allow_production):
+    """Load N realistic cases over ten years in bulk, for benchmarks and trying the app at scale.
+
+    The first run also makes the roster (organisations, partners, experts, managers), which
+    later runs reuse; each run appends N cases. Everything is committed at once, at the end.
+    """
+    from . import bulk
+
+    if current_app.config.get("ENV_NAME") == "production" and not allow_production:
+        click.echo("Error: refusing to load bulk accounts with a published password into production.", err=True)
+        sys.exit(1)
+
+    started = time.perf_counter()
+    with click.progressbar(length=count, label="Loading cases") as bar:
+        counts = bulk.seed_bulk(count, seed=bulk.SEED if seed is None else seed, progress=bar.update)
+    transaction.commit()
+    bulk.analyze()  # planner statistics for the tables just filled
+    transaction.commit()
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"Loaded {counts.requests:,} cases in {elapsed:.1f} s: {counts.events:,} events, "
+        f"{counts.assignments:,} team assignments, {counts.missions:,} missions, "
+        f"{counts.feedback:,} mission feedback, {counts.ratings:,} expert ratings."
+    )
+    roster = "made" if counts.roster_created else "reused"
+    click.echo(f"Roster {roster}: {counts.organisations} organisations, {counts.experts} experts.")
+    click.echo(
+        f"Logins (password {bulk.PASSWORD}): partner0001@{bulk.DOMAIN}, expert0001@{bulk.DOMAIN}, "
+        f"manager1@{bulk.DOMAIN}."
+    )
 
 
 @click.command("create-token")
@@ -161,4 +199,5 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_bulk_command)
     app.cli.add_command(import_experts_command)

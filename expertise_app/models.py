@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic and the app see them all."""
 
 from .auth.models import ApiToken, Organisation, Role, User
-from .cases.models import Assignment, Event, ExpertiseRequest, IdempotencyKey, Mission, ReferenceCounter
+from .cases.models import Assignment, Event, ExpertiseRequest, IdempotencyKey, Mission, ReferenceCounter, SavedView
 from .documents.models import Document, StoredFile
 from .experts.models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
 from .notifications.models import Notification, OutboxEmail
@@ -24,6 +24,7 @@ __all__ = [
     "OutboxEmail",
     "ReferenceCounter",
     "Role",
+    "SavedView",
     "StoredFile",
     "Unavailability",
     "User",

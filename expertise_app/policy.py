@@ -25,14 +25,18 @@ def visible_requests_filter(user: User) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def assigned_to_filter(user: User) -> sa.ColumnElement[bool]:
-    """Requests where `user` is the lead expert, on the team, or proposed for it and not withdrawn."""
-    on_team = sa.exists().where(
-        Assignment.request_id == ExpertiseRequest.id,
-        Assignment.expert_id == user.id,
-        Assignment.status.in_((TeamStatus.PROPOSED, TeamStatus.ACCEPTED, TeamStatus.CONFIRMED)),
-    )
-    return sa.or_(ExpertiseRequest.lead_expert_id == user.id, on_team)
+ON_TEAM = (TeamStatus.PROPOSED, TeamStatus.ACCEPTED, TeamStatus.CONFIRMED)
+
+
+def assigned_to_filter(user: User, statuses: tuple[str, ...] = ON_TEAM) -> sa.ColumnElement[bool]:
+    """Requests where `user` is the lead expert, or on the team with one of `statuses` (by default
+    proposed, accepted or confirmed: not withdrawn or declined).
+
+    One indexed lookup each, joined as a UNION: an OR with a correlated EXISTS is served by no index.
+    """
+    led = sa.select(ExpertiseRequest.id).where(ExpertiseRequest.lead_expert_id == user.id)
+    joined = sa.select(Assignment.request_id).where(Assignment.expert_id == user.id, Assignment.status.in_(statuses))
+    return ExpertiseRequest.id.in_(sa.union(led, joined))
 
 
 def can_view(user: User, case: ExpertiseRequest) -> bool:

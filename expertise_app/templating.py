@@ -32,6 +32,7 @@ VOCABULARIES = {
         reference.SENIORITY,
         reference.TEAM_STATUSES,
         reference.REGIONS,
+        reference.CONTINENTS,
         reference.ROLES,
         reference.COUNTRIES,
         reference.LANGUAGES,

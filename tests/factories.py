@@ -144,6 +144,8 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
         data = {"reason": "Our budget was cut."}
     elif trigger == "assign_lead":
         data = {"lead_expert": team[0].id if team else ""}
+    elif trigger == "take":
+        data = {}
     elif trigger == "ask_partner":
         data = {
             "question": "Please send the official request letter.",
@@ -351,11 +353,15 @@ class Factory:
 
     def ready_for(self, case: ExpertiseRequest, action: str, manager: User) -> ExpertiseRequest:
         """Set up what `action` needs besides the state: an open question to answer, a hold to resume,
-        a proposal accepted (to confirm) or declined (to replace)."""
+        no lead (to take it on), a proposal accepted (to confirm) or declined (to replace)."""
         if action in ("answer", "cancel_question"):
             self.fire(case, "ask_partner", actor=manager)
         elif action == "resume":
             self.fire(case, "hold", actor=manager)
+        elif action == "take":
+            # No action takes a lead away: the request is set up as one nobody has taken yet.
+            case.lead_expert_id = None
+            db.session.commit()
         elif action in ("confirm_expert", "replace_expert"):
             proposed = db.session.get(User, _member(case, TeamStatus.PROPOSED))
             self.fire(case, "accept_proposal" if action == "confirm_expert" else "decline_proposal", actor=proposed)

@@ -32,6 +32,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None
         frozenset({"partner_organisation", "manager"}),
         "withdrawn",
     ),
+    "take": (("submitted", "assessed"), None, frozenset({"expert"}), None),
     "assign_lead": (OPEN, None, frozenset({"manager"}), None),
     "ask_partner": (OPEN, None, frozenset({"expert", "manager"}), None),
     "answer": (OPEN, None, frozenset({"partner_organisation"}), None),
@@ -64,6 +65,7 @@ CONCERNS: dict[str, frozenset[str]] = {
     "deliver": EVERYONE,
     "close": EVERYONE,
     "withdraw": EVERYONE,
+    "take": MINISTRY,
     "assign_lead": MINISTRY,
     "ask_partner": frozenset({"partner_organisation", "lead"}),
     "answer": MINISTRY,
@@ -91,6 +93,7 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "deliver": ("actual_start", "actual_end", "participants_reached"),
     "close": ("closing_summary", "follow_up"),
     "withdraw": ("reason",),
+    "take": None,
     "assign_lead": None,
     "ask_partner": ("question", "due_on"),
     "answer": ("answer",),
@@ -122,6 +125,7 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
 # What must hold before an action applies, besides the state: the tests set it up first.
 NEEDS_OPEN_QUESTION = {"answer", "cancel_question"}
 NEEDS_HOLD = {"resume"}
+NEEDS_NO_LEAD = {"take"}  # the request has no lead expert yet
 NEEDS_ACCEPTED = {"confirm_expert"}  # someone proposed has accepted
 NEEDS_DECLINED = {"replace_expert"}  # someone proposed has declined
 TEAM_ACTIONS = {
@@ -187,6 +191,8 @@ def allowed_actions(state: str, person: str, *, question_open: bool = False, on_
             continue
         if action == "hold" and on_hold:
             continue
+        if action in NEEDS_NO_LEAD:
+            continue  # the cast's request always has its lead
         if action in NEEDS_ACCEPTED | NEEDS_DECLINED:
             continue  # the cast's proposed expert has not answered yet
         if action in forward and paused:
@@ -221,6 +227,7 @@ def combination_id(value) -> str:
 
 # Who performs an action when a test only needs it done: the manager, unless only someone else may.
 ONLY_BY = {
+    "take": "unrelated_expert",
     "answer": "partner",
     "edit": "partner",
     "accept_proposal": "proposed_expert",

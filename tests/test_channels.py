@@ -36,6 +36,7 @@ def test_the_page_and_the_api_offer_the_same_actions_as_pinned(factory, cast, si
 
 
 NATURAL = {
+    "take": "unrelated_expert",
     "answer": "partner",
     "edit": "partner",
     "withdraw": "partner",

@@ -56,7 +56,7 @@ def test_an_expert_asks_the_partner_who_answers_and_the_expert_goes_on(factory, 
     assert "Waiting for the partner" in text(expert.get("/cases").get_data(as_text=True))
     assert "assess" not in offered_actions(expert.get(f"/cases/{case.id}").get_data(as_text=True))
     overview = signed_in(cast.manager).get("/dashboard").get_data(as_text=True)
-    assert re.search(r'href="/cases\?pause=waiting"><span class="kpi-value">1<', overview)
+    assert re.search(r'href="/cases\?view=open&amp;pause=waiting"><span class="kpi-value">1<', overview)
 
     partner_page = partner.get(f"/cases/{case.id}").get_data(as_text=True)
     assert question in stands(partner_page)

@@ -16,6 +16,7 @@ from flask_migrate import downgrade, upgrade
 
 from config import TestingConfig
 from expertise_app import create_app
+from expertise_app.cases import search
 from expertise_app.extensions import db
 
 
@@ -49,12 +50,14 @@ def fresh_app(empty_database_url):
 
 def schema_differences() -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        options = {"compare_type": True, "include_object": search.declared_by_models}
+        context = MigrationContext.configure(connection, opts=options)
         return compare_metadata(context, db.metadata)
 
 
 def tables() -> set[str]:
-    return set(sa.inspect(db.engine).get_table_names())
+    """The database's tables, but for SQLite's full-text index (its FTS5 table and their shadow tables)."""
+    return set(sa.inspect(db.engine).get_table_names()) - search.FTS_TABLES
 
 
 def current_revision() -> str | None:

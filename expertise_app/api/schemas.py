@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..cases.queries import DEFAULT_SORT, PAUSES, SORTS
+from ..cases.queries import AGES, DEFAULT_SORT, PAUSES, SORTS, VIEWS
 from ..cases.states import State
 from ..experts.forms import DIRECTORY_SORTS
-from ..reference import COUNTRIES, FIELDS, INSTITUTIONS, LANGUAGE_LEVELS, LANGUAGES, REGIONS, TEAM_STATUSES
+from ..reference import COUNTRIES, FIELDS, INSTITUTIONS, LANGUAGE_LEVELS, LANGUAGES, PRIORITIES, REGIONS, TEAM_STATUSES
 
 
 class ProblemSchema(ma.Schema):
@@ -318,7 +318,25 @@ class RequestQuerySchema(ma.Schema):
     state = ma.fields.String(validate=ma.validate.OneOf([str(state) for state in State]))
     field = ma.fields.String(validate=ma.validate.OneOf(FIELDS.codes))
     country = ma.fields.String(validate=ma.validate.OneOf(COUNTRIES.codes))
-    q = ma.fields.String(validate=ma.validate.Length(max=100), metadata={"description": "text in reference or title"})
+    q = ma.fields.String(
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "words of the reference, title, context or objectives (any case, any accents)"},
+    )
+    view = ma.fields.String(
+        validate=ma.validate.OneOf(list(VIEWS)),
+        metadata={"description": "staff: mine, waiting_for_me, unassigned, waiting_for_partner, open or all"},
+    )
+    priority = ma.fields.String(validate=ma.validate.OneOf(PRIORITIES.codes))
+    lead = ma.fields.String(
+        validate=ma.validate.Regexp(r"^(none|[0-9]{1,9})$"),
+        metadata={"description": "staff: the lead expert's id, or none"},
+    )
+    older_than = ma.fields.Integer(
+        validate=ma.validate.OneOf(AGES), metadata={"description": "submitted more than this many days ago"}
+    )
+    in_state_for = ma.fields.Integer(
+        validate=ma.validate.OneOf(AGES), metadata={"description": "in its state for more than this many days"}
+    )
     assigned = ma.fields.String(validate=ma.validate.OneOf(["me"]))
     pause = ma.fields.String(
         validate=ma.validate.OneOf(list(PAUSES)),

@@ -369,8 +369,8 @@ def get_workflow():
 def list_requests(page: int, per_page: int, **filters):
     """The requests the caller may see, filtered, sorted and paged."""
     user = caller()
-    args = {key: value for key, value in filters.items() if value is not None}
-    query = visible_cases(user, CaseFilters.from_args(args))
+    args = {key: str(value) for key, value in filters.items() if value is not None}
+    query = visible_cases(user, CaseFilters.from_args(args).for_user(user, page=False))
     result = db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False, count=True)
     return {
         "items": [summary(case, user) for case in result.items],
@@ -611,17 +611,22 @@ def list_suggestions(request_id: int, page: int, per_page: int, free: bool, elig
 @blp.alt_response(403, response="FORBIDDEN")
 def get_dashboard():
     """The overview counts per state, outcome and field (managers)."""
-    require(policy.can_view_dashboard(caller()))
-    data = dashboard_queries.overview()
+    user = caller()
+    require(policy.can_view_dashboard(user))
+    everything = CaseFilters()
+    totals = dashboard_queries.totals(user, everything)
+    outcomes = dashboard_queries.closures(user, everything)["outcomes"]
+    fields = dashboard_queries.breakdown(user, everything, ExpertiseRequest.field)
+    states = dashboard_queries.state_counts(user, everything)
     return {
-        "total": data["total"],
-        "open": data["open"],
-        "waiting_for_partner": data["pauses"]["waiting"],
-        "answers_overdue": data["pauses"]["overdue"],
-        "on_hold": data["pauses"]["on_hold"],
-        "states": [{"code": code, "count": count} for code, count in data["states"].items()],
-        "outcomes": [{"code": code, "count": count} for code, count in data["outcomes"].items()],
-        "fields": [{"code": code, "open": open_, "total": total} for code, open_, total in data["fields"]],
+        "total": totals["total"],
+        "open": totals["open"],
+        "waiting_for_partner": totals["waiting"],
+        "answers_overdue": totals["overdue"],
+        "on_hold": totals["on_hold"],
+        "states": [{"code": code, "count": count} for code, count in states.items()],
+        "outcomes": [{"code": code, "count": count} for code, count in outcomes.items()],
+        "fields": [{"code": code, "open": open_, "total": total} for code, open_, total in fields],
     }
 
 

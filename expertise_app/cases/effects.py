@@ -164,6 +164,11 @@ def record_lead(event: EventData) -> None:
     case.lead_expert_id = data["lead_expert"]
 
 
+def record_taken(event: EventData) -> None:
+    """The expert who takes an unassigned request on becomes its lead."""
+    event.model.lead_expert_id = event.kwargs["actor"].id
+
+
 def record_question(event: EventData) -> None:
     case, data = _case_and_data(event)
     case.waiting_since = event.kwargs["at"]

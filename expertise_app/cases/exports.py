@@ -28,7 +28,7 @@ from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from ..templating import as_date
 from .models import ExpertiseRequest
-from .queries import SORTS, CaseFilters, filtered
+from .queries import CaseFilters, filtered, sort_clauses
 from .states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
 
 BATCH = 1000
@@ -85,7 +85,7 @@ def _query(user: User, filters: CaseFilters, chosen: list[Column]) -> sa.Select:
         .join(Organisation, Organisation.id == ExpertiseRequest.organisation_id)
         .outerjoin(lead, lead.id == ExpertiseRequest.lead_expert_id)
     )
-    return filtered(query, user, filters).order_by(*SORTS[filters.sort])
+    return filtered(query, user, filters).order_by(*sort_clauses(filters.sort))
 
 
 def safe_cell(value: Any) -> Any:

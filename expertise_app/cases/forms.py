@@ -10,7 +10,8 @@ from flask import g, has_request_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -23,7 +24,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from ..auth.models import Role, User
-from ..db_types import MAX_ID
+from ..db_types import MAX_ID, without_nul
 from ..documents.files import DocumentsField, max_bytes, size_label
 from ..experts.availability import clashes, lock_experts, reasons_not_to_confirm
 from ..experts.models import ExpertProfile
@@ -516,6 +517,10 @@ class AnswerForm(ActionForm):
     attachments = DocumentsField(_l("Attach documents"), description=ATTACHMENTS_HELP)
 
 
+class TakeForm(ActionForm):
+    """Taking an unassigned request on asks nothing more than the click."""
+
+
 class CancelQuestionForm(ActionForm):
     reason = TextAreaField(
         _l("Why no answer is needed any more"),
@@ -622,3 +627,14 @@ def unrated_team(case) -> list[int]:
         return []
     rated = set(db.session.scalars(sa.select(ExpertRating.expert_id).where(ExpertRating.request_id == case.id)))
     return [expert_id for expert_id in sorted(case.team_ids) if expert_id not in rated]
+
+
+class SaveViewForm(FlaskForm):
+    """Save the list as filtered now under a name (the page's own POST, with its CSRF token)."""
+
+    name = StringField(
+        _l("Name of this view"),
+        [DataRequired(_l("Give the view a name.")), Length(max=80)],
+        filters=[lambda text: without_nul(text).strip() if text else text],
+    )
+    query = HiddenField()

@@ -11,6 +11,8 @@ import sqlalchemy.orm as so
 from ..auth.models import Organisation, User
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
+from ..folding import indexed
+from ..reference import REGIONS
 from .states import Outcome, State
 
 STATES = tuple(State)
@@ -78,6 +80,16 @@ class ExpertiseRequest(db.Model):
     # The closed request this one follows up (a TAIEX workshop leading to a twinning, DOMAIN.md).
     follow_up_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), index=True)
 
+    # reference, title, context and objectives folded for the full-text search (cases/search.py):
+    # written by the mapper events below whenever one of them changes.
+    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The country's continent, kept with it (mapper events below), for the overview's breakdowns.
+    continent: so.Mapped[str | None] = so.mapped_column(sa.String(12), index=True)
+    # Service levels (cases/service_levels.py): when the current step is due, and the working days
+    # its clock has been stopped by pauses; the write path keeps both after every action.
+    due_on: so.Mapped[date | None] = so.mapped_column(index=True)
+    paused_working_days: so.Mapped[int] = so.mapped_column(default=0)
+
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -136,6 +148,28 @@ class ExpertiseRequest(db.Model):
 
     def __repr__(self) -> str:
         return f"<ExpertiseRequest {self.reference} {self.state}>"
+
+
+SEARCHED_FIELDS = ("reference", "title", "context", "objectives")
+
+
+def searched_text(case: ExpertiseRequest) -> str:
+    return indexed(*(getattr(case, name) for name in SEARCHED_FIELDS))
+
+
+@sa.event.listens_for(ExpertiseRequest, "before_insert")
+def _index_new_request(mapper, connection, case: ExpertiseRequest) -> None:
+    case.search_text = searched_text(case)
+    case.continent = REGIONS.continent(case.country)
+
+
+@sa.event.listens_for(ExpertiseRequest, "before_update")
+def _index_changed_request(mapper, connection, case: ExpertiseRequest) -> None:
+    state = sa.inspect(case)
+    if any(state.attrs[name].history.has_changes() for name in SEARCHED_FIELDS):
+        case.search_text = searched_text(case)
+    if state.attrs.country.history.has_changes():
+        case.continent = REGIONS.continent(case.country)
 
 
 class TeamStatus:
@@ -221,6 +255,25 @@ def _history_is_append_only(mapper, connection, target: Event) -> None:
     raise RuntimeError("history events are append-only")
 
 
+class CaseStep(db.Model):
+    """One step a request went through and left: how many working days it took, pauses left out.
+
+    Written by the write path when the state changes (cases/service_levels.py); only ever inserted.
+    The overview's lead times are percentiles of `working_days` per state.
+    """
+
+    __tablename__ = "case_steps"
+    __table_args__ = (sa.Index("ix_case_steps_state_days", "state", "working_days"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    request_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), index=True)
+    state: so.Mapped[str] = so.mapped_column(sa.String(24))
+    entered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    left_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    working_days: so.Mapped[int]
+    paused_days: so.Mapped[int] = so.mapped_column(default=0)
+
+
 class ReferenceCounter(db.Model):
     """The last reference number given in a year: `EXP-2026-0042` is the 42nd of 2026.
 
@@ -249,4 +302,21 @@ class IdempotencyKey(db.Model):
     key: so.Mapped[str] = so.mapped_column(sa.String(200))
     fingerprint: so.Mapped[str] = so.mapped_column(sa.String(64))
     request_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("expertise_requests.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedView(db.Model):
+    """A filtered list of requests a person saved under a name, to open it again.
+
+    `query` is the list's query string as `CaseFilters.to_args` writes it: only known
+    filters, so that opening it asks nothing a list would not accept.
+    """
+
+    __tablename__ = "saved_views"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_saved_views_user_name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    query: so.Mapped[str] = so.mapped_column(sa.String(1000))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

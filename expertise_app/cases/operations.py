@@ -33,6 +33,7 @@ from ..extensions import db
 from ..forms import document_fields
 from ..notifications import recipients
 from ..notifications import services as notifications
+from . import service_levels
 from .forms import RequestForm
 from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter
 from .workflow import ACTIONS, INITIAL_STATE, MACHINE, Action, all_values
@@ -270,6 +271,7 @@ def file_request(
         **{name: value for name, value in fields.items() if name != "follow_up_of"},
         follow_up_of_id=fields["follow_up_of"],
     )
+    service_levels.keep(case, None, at)
     db.session.add(case)
     db.session.flush()
     if idempotency_key is not None:
@@ -330,6 +332,7 @@ def perform_recorded(
     if record is None:
         raise NothingToDo(_("Nothing has changed: there is nothing to save."))
     from_state = case.state
+    before = service_levels.Before.of(case)
     try:
         # No flush while the effects run: loading the team or the mission must not write
         # the half-changed request early (a concurrent change would then surface there as
@@ -339,6 +342,7 @@ def perform_recorded(
     except MachineError as error:
         raise TransitionNotAllowed(str(error)) from error
     _apply_declared_consequences(case, action, at)
+    service_levels.keep(case, before, at)
     event = _append_event(case, actor, name, from_state, case.state, record, at)
     documents.attach(case, event, actor, form.uploads, internal=action.public_fields is None)
     _flush_or_stale()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -13,20 +14,58 @@ from .. import policy
 from ..auth.models import User
 from ..db_types import utcnow, without_nul
 from ..extensions import db
-from ..reference import COUNTRIES, FIELDS
-from .models import ExpertiseRequest
-from .states import State
+from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
+from . import search, service_levels
+from .models import ExpertiseRequest, TeamStatus
+from .states import Outcome, State
 
-SORTS = {
-    "newest": (ExpertiseRequest.submitted_at.desc(), ExpertiseRequest.id.desc()),
-    "oldest": (ExpertiseRequest.submitted_at.asc(), ExpertiseRequest.id.asc()),
-    "updated": (ExpertiseRequest.state_entered_at.desc(), ExpertiseRequest.id.desc()),
-    "reference": (ExpertiseRequest.reference.asc(),),
+# Each sort: the columns it orders by, each ascending (True) or descending, ending on a unique one
+# (so that "the next case of the list" is always defined).
+_STATE_ORDER = sa.case({str(state): rank for rank, state in enumerate(State)}, value=ExpertiseRequest.state)
+_PRIORITY_ORDER = sa.case({"emergency": 0, "urgent": 1}, value=ExpertiseRequest.priority, else_=2)
+_ID = ExpertiseRequest.id
+SORTS: dict[str, tuple[tuple[sa.ColumnElement, bool], ...]] = {
+    "newest": ((ExpertiseRequest.submitted_at, False), (_ID, False)),
+    "oldest": ((ExpertiseRequest.submitted_at, True), (_ID, True)),
+    "updated": ((ExpertiseRequest.state_entered_at, False), (_ID, False)),
+    "in_state": ((ExpertiseRequest.state_entered_at, True), (_ID, True)),  # longest in its state first
+    "reference": ((ExpertiseRequest.reference, True),),
+    "-reference": ((ExpertiseRequest.reference, False),),
+    "title": ((ExpertiseRequest.title, True), (_ID, True)),
+    "-title": ((ExpertiseRequest.title, False), (_ID, False)),
+    "state": ((_STATE_ORDER, True), (ExpertiseRequest.submitted_at, True), (_ID, True)),
+    "-state": ((_STATE_ORDER, False), (ExpertiseRequest.submitted_at, True), (_ID, True)),
+    "priority": ((_PRIORITY_ORDER, True), (ExpertiseRequest.submitted_at, True), (_ID, True)),  # most urgent first
+    "-priority": ((_PRIORITY_ORDER, False), (ExpertiseRequest.submitted_at, True), (_ID, True)),
+    # Soonest due first; requests without a target (closed ones) after all others.
+    "due": ((sa.func.coalesce(ExpertiseRequest.due_on, date.max), True), (_ID, True)),
 }
 DEFAULT_SORT = "newest"
+STAFF_SORTS = frozenset({"priority", "-priority"})  # partners never see a request's priority
+# A list's sortable columns: (the sort its header asks first, the one it asks when already sorted so).
+COLUMN_SORTS = {
+    "reference": ("reference", "-reference"),
+    "title": ("title", "-title"),
+    "state": ("state", "-state"),
+    "priority": ("priority", "-priority"),
+    "submitted": ("newest", "oldest"),
+    "in_state": ("in_state", "updated"),
+    "due": ("due", "due"),
+}
 
 # What a request may be paused by: the partner's answer (and whether it is overdue), or a hold.
 PAUSES = ("waiting", "overdue", "on_hold")
+# The ministry's views of the queue. Experts land on their own open work, managers on every open request.
+VIEWS = ("mine", "waiting_for_me", "late", "unassigned", "waiting_for_partner", "open", "all")
+# Ages a list can be narrowed to, in days: submitted that long ago, or in the same state that long.
+AGES = (7, 30, 90, 365)
+UNASSIGNED = "none"  # the `lead` filter's value for "no lead expert yet"
+# The filters that select one value of the request's column of the same name.
+EQUAL_FILTERS = ("state", "field", "country", "continent", "instrument", "assistance_type", "outcome")
+
+
+def sort_clauses(sort: str) -> list[sa.ColumnElement]:
+    return [column.asc() if ascending else column.desc() for column, ascending in SORTS[sort]]
 
 
 def pause_filter(pause: str, today: date) -> sa.ColumnElement[bool]:
@@ -37,16 +76,45 @@ def pause_filter(pause: str, today: date) -> sa.ColumnElement[bool]:
     return ExpertiseRequest.on_hold_since.isnot(None)
 
 
+def _date(value: str | None) -> date | None:
+    """A date written YYYY-MM-DD, within years a list can hold; anything else is no date."""
+    try:
+        day = date.fromisoformat((value or "").strip()[:10])
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 2999 else None
+
+
+def _positive(value: str | None, allowed) -> int | None:
+    number = int(value) if value and value.isdigit() and len(value) < 10 else None
+    return number if number in allowed else None
+
+
 @dataclass(frozen=True)
 class CaseFilters:
-    """List filters from a query string; values that are not known codes are dropped."""
+    """List filters from a query string; values that are not known codes are dropped.
+
+    `view` is one of VIEWS for the ministry's queue (None: the user's default view);
+    `lead` is an expert's id or UNASSIGNED.
+    """
 
     state: str | None = None
     field: str | None = None
     country: str | None = None
+    continent: str | None = None
+    instrument: str | None = None
+    assistance_type: str | None = None
+    outcome: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    priority: str | None = None
+    lead: str | None = None
+    older_than: int | None = None
+    in_state_for: int | None = None
     assigned_to_me: bool = False
     pause: str | None = None
     q: str | None = None
+    view: str | None = None
     sort: str = DEFAULT_SORT
 
     @classmethod
@@ -55,23 +123,93 @@ class CaseFilters:
             value = (args.get(name) or "").strip()
             return value if value and value in allowed else None
 
+        lead = (args.get("lead") or "").strip()
         return cls(
             state=known("state", {str(state) for state in State}),
             field=known("field", FIELDS),
             country=known("country", COUNTRIES),
+            continent=known("continent", CONTINENTS),
+            instrument=known("instrument", INSTRUMENTS),
+            assistance_type=known("assistance_type", ASSISTANCE_TYPES),
+            outcome=known("outcome", {str(outcome) for outcome in Outcome}),
+            submitted_from=_date(args.get("from")),
+            submitted_to=_date(args.get("to")),
+            priority=known("priority", PRIORITIES),
+            lead=lead if lead == UNASSIGNED or (lead.isdigit() and len(lead) < 10) else None,
+            older_than=_positive(args.get("older_than"), AGES),
+            in_state_for=_positive(args.get("in_state_for"), AGES),
             assigned_to_me=args.get("assigned") == "me",
             pause=known("pause", PAUSES),
             q=without_nul(args.get("q") or "").strip()[:100] or None,
+            view=known("view", VIEWS),
             sort=known("sort", SORTS) or DEFAULT_SORT,
         )
 
     @property
     def active(self) -> bool:
-        return any((self.state, self.field, self.country, self.assigned_to_me, self.pause, self.q))
+        """Whether the list is narrowed by anything besides its view."""
+        return any(
+            (
+                self.state,
+                self.field,
+                self.country,
+                self.continent,
+                self.instrument,
+                self.assistance_type,
+                self.outcome,
+                self.submitted_from,
+                self.submitted_to,
+                self.priority,
+                self.lead,
+                self.older_than,
+                self.in_state_for,
+                self.assigned_to_me,
+                self.pause,
+                self.q,
+            )
+        )
 
+    def for_user(self, user: User, *, page: bool = True) -> CaseFilters:
+        """These filters as `user` may ask them: a partner's list is never narrowed or sorted by what only
+        the ministry sees (views, priority, lead). The ministry's list opens, when no view is asked, on an
+        expert's own open work or a manager's open requests; asked with filters (a link of the overview,
+        say), it shows all that match. The API (`page=False`) lists all unless a view is asked."""
+        if not policy.can_view_queue(user):
+            sort = self.sort if self.sort not in STAFF_SORTS else DEFAULT_SORT
+            return replace(self, view=None, priority=None, lead=None, assigned_to_me=False, sort=sort)
+        if self.view or not page:
+            return self
+        if self.active:
+            return replace(self, view="all")
+        return replace(self, view="mine" if user.is_expert else "open")
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    def to_args(self) -> dict[str, str]:
+        """The query string that asks for these filters (what a saved view keeps, what links carry)."""
+        args = {
+            "view": self.view,
+            "q": self.q,
+            "state": self.state,
+            "field": self.field,
+            "country": self.country,
+            "continent": self.continent,
+            "instrument": self.instrument,
+            "assistance_type": self.assistance_type,
+            "outcome": self.outcome,
+            "from": self.submitted_from.isoformat() if self.submitted_from else None,
+            "to": self.submitted_to.isoformat() if self.submitted_to else None,
+            "priority": self.priority,
+            "lead": self.lead,
+            "older_than": self.older_than,
+            "in_state_for": self.in_state_for,
+            "assigned": "me" if self.assigned_to_me else None,
+            "pause": self.pause,
+            "sort": self.sort if self.sort != DEFAULT_SORT else None,
+        }
+        return {key: str(value) for key, value in args.items() if value}
+
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.to_args())
 
 
 def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
@@ -79,31 +217,121 @@ def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
     query = filtered(sa.select(ExpertiseRequest), user, filters)
     return query.options(
         so.joinedload(ExpertiseRequest.organisation), so.joinedload(ExpertiseRequest.lead_expert)
-    ).order_by(*SORTS[filters.sort])
+    ).order_by(*sort_clauses(filters.sort))
+
+
+def _is_open() -> sa.ColumnElement[bool]:
+    return ExpertiseRequest.state != str(State.CLOSED)
+
+
+def _not_paused() -> sa.ColumnElement[bool]:
+    return sa.and_(ExpertiseRequest.waiting_since.is_(None), ExpertiseRequest.on_hold_since.is_(None))
+
+
+def view_filter(view: str, user: User) -> sa.ColumnElement[bool]:
+    """The requests of one of the queue's VIEWS, for `user`."""
+    if view == "mine":
+        return sa.and_(_is_open(), policy.assigned_to_filter(user))
+    if view == "waiting_for_me":
+        # The requests whose next step is this person's: for an expert, those they lead or are asked to
+        # join; for a manager, those that need a lead or are held. Nobody waits on a request that waits
+        # for the partner.
+        if user.is_expert:
+            led_or_asked = policy.assigned_to_filter(user, statuses=(TeamStatus.PROPOSED,))
+            return sa.and_(_is_open(), _not_paused(), led_or_asked)
+        return sa.and_(
+            _is_open(),
+            ExpertiseRequest.waiting_since.is_(None),
+            sa.or_(ExpertiseRequest.lead_expert_id.is_(None), ExpertiseRequest.on_hold_since.isnot(None)),
+        )
+    if view == "late":
+        # Past their service level or due within SOON_WORKING_DAYS; a paused request's clock is stopped.
+        soon = service_levels.due_soon_until(utcnow().date())
+        return sa.and_(_is_open(), _not_paused(), ExpertiseRequest.due_on <= soon)
+    if view == "unassigned":
+        return sa.and_(_is_open(), ExpertiseRequest.lead_expert_id.is_(None))
+    if view == "waiting_for_partner":
+        return sa.and_(_is_open(), ExpertiseRequest.waiting_since.isnot(None))
+    if view == "open":
+        return _is_open()
+    return sa.true()
 
 
 def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
-    """`query` on requests, restricted to what `user` may see and what `filters` ask (lists and exports)."""
+    """`query` on requests, restricted to what `user` may see and what `filters` ask (lists and exports).
+
+    The ministry's filters (views, priority, lead) narrow nothing for a partner.
+    """
     query = query.where(policy.visible_requests_filter(user))
-    if filters.state:
-        query = query.where(ExpertiseRequest.state == filters.state)
-    if filters.field:
-        query = query.where(ExpertiseRequest.field == filters.field)
-    if filters.country:
-        query = query.where(ExpertiseRequest.country == filters.country)
+    today = utcnow().date()
+    for name in EQUAL_FILTERS:
+        value = getattr(filters, name)
+        if value:
+            query = query.where(getattr(ExpertiseRequest, name) == value)
+    if filters.submitted_from:
+        query = query.where(ExpertiseRequest.submitted_at >= _start_of(filters.submitted_from))
+    if filters.submitted_to:
+        query = query.where(ExpertiseRequest.submitted_at < _start_of(filters.submitted_to + timedelta(days=1)))
+    if filters.older_than:
+        query = query.where(ExpertiseRequest.submitted_at < _days_ago(filters.older_than))
+    if filters.in_state_for:
+        query = query.where(ExpertiseRequest.state_entered_at < _days_ago(filters.in_state_for))
+    if filters.pause:
+        query = query.where(pause_filter(filters.pause, today))
+    if filters.q:
+        query = query.where(search.matching(filters.q))
+    if not policy.can_view_queue(user):
+        return query
+    if filters.view:
+        query = query.where(view_filter(filters.view, user))
+    if filters.priority:
+        query = query.where(ExpertiseRequest.priority == filters.priority)
+    if filters.lead == UNASSIGNED:
+        query = query.where(ExpertiseRequest.lead_expert_id.is_(None))
+    elif filters.lead:
+        query = query.where(ExpertiseRequest.lead_expert_id == int(filters.lead))
     if filters.assigned_to_me:
         query = query.where(policy.assigned_to_filter(user))
-    if filters.pause:
-        query = query.where(pause_filter(filters.pause, utcnow().date()))
-    if filters.q:
-        pattern = "%" + _escape_like(filters.q.lower()) + "%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(ExpertiseRequest.reference).like(pattern, escape="\\"),
-                sa.func.lower(ExpertiseRequest.title).like(pattern, escape="\\"),
-            )
-        )
     return query
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _days_ago(days: int) -> datetime:
+    return utcnow() - timedelta(days=days)
+
+
+def neighbours(user: User, filters: CaseFilters, case: ExpertiseRequest) -> tuple[int | None, int | None]:
+    """The ids of the cases before and after `case` in the list `filters` ask for (None at either end).
+
+    Keyset lookups on the list's sort: two indexed queries, whatever the length of the list.
+    """
+    columns = SORTS[filters.sort]
+    current = db.session.execute(sa.select(*(column for column, _ in columns)).where(case.id == _ID)).one()
+
+    def beyond(forward: bool) -> int | None:
+        condition = _after(columns, current, forward)
+        order = [column.asc() if ascending == forward else column.desc() for column, ascending in columns]
+        query = filtered(sa.select(_ID), user, filters).where(condition).order_by(*order).limit(1)
+        return db.session.scalar(query)
+
+    return beyond(False), beyond(True)
+
+
+def _after(columns, values, forward: bool) -> sa.ColumnElement[bool]:
+    """Rows after `values` in the order of `columns` (or before them): a lexicographic comparison,
+    written out so that columns sorted in opposite directions compare each their own way."""
+    clauses = []
+    for index, ((column, ascending), value) in enumerate(zip(columns, values, strict=True)):
+        later = column > value if ascending == forward else column < value
+        equal_before = [
+            earlier == earlier_value
+            for (earlier, _), earlier_value in zip(columns[:index], values[:index], strict=True)
+        ]
+        clauses.append(sa.and_(*equal_before, later))
+    return sa.or_(*clauses)
 
 
 def follow_ups_of(user: User, case: ExpertiseRequest) -> list[ExpertiseRequest]:
@@ -115,3 +343,31 @@ def follow_ups_of(user: User, case: ExpertiseRequest) -> list[ExpertiseRequest]:
             .order_by(ExpertiseRequest.submitted_at)
         )
     )
+
+
+SIMILAR_LIMIT = 5
+SIMILAR_CANDIDATES = 300
+
+
+def similar_requests(case: ExpertiseRequest, limit: int = SIMILAR_LIMIT) -> list[ExpertiseRequest]:
+    """Other requests, open or past, in the same field from the same organisation or country,
+    closest in text first: a duplicate, or an earlier mission, seen before the assessment.
+
+    For the ministry only (the caller checks): the requests of other organisations are among them.
+    """
+    # The candidates first (indexed on field, organisation and country), the most recent few hundred;
+    # only they are scored for closeness in words.
+    candidates = (
+        sa.select(ExpertiseRequest.id)
+        .where(
+            ExpertiseRequest.id != case.id,
+            ExpertiseRequest.field == case.field,
+            sa.or_(ExpertiseRequest.organisation_id == case.organisation_id, ExpertiseRequest.country == case.country),
+        )
+        .order_by(ExpertiseRequest.submitted_at.desc())
+        .limit(SIMILAR_CANDIDATES)
+    )
+    score = search.closeness(search.similarity_terms(case))
+    query = sa.select(ExpertiseRequest).where(ExpertiseRequest.id.in_(candidates.scalar_subquery()))
+    query = query.options(so.joinedload(ExpertiseRequest.organisation))
+    return list(db.session.scalars(query.order_by(score.desc(), ExpertiseRequest.submitted_at.desc()).limit(limit)))

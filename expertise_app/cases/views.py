@@ -34,10 +34,10 @@ from ..extensions import db
 from ..feedback import queries as feedback_queries
 from ..i18n import choose_language
 from ..notifications import services as notifications
-from . import exports, operations
-from .forms import RequestForm
+from . import exports, operations, saved_views, service_levels
+from .forms import RequestForm, SaveViewForm
 from .presenters import follow_up_values, partner_status, timeline
-from .queries import SORTS, CaseFilters, follow_ups_of, visible_cases
+from .queries import COLUMN_SORTS, CaseFilters, follow_ups_of, neighbours, similar_requests, visible_cases
 from .workflow import ACTIONS, AFTER_DELIVERY, Action
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -69,7 +69,7 @@ def _per_page() -> int:
 
 @bp.route("")
 def index():
-    filters = CaseFilters.from_args(request.args)
+    filters = CaseFilters.from_args(request.args).for_user(current_user)
     page = db.paginate(
         visible_cases(current_user, filters),
         page=_page_number(),
@@ -78,16 +78,55 @@ def index():
         error_out=False,
     )
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
+    today = utcnow().date()
     proposals = expert_queries.proposals_waiting(current_user) if current_user.is_expert else []
     return render_template(
-        template, page=page, filters=filters, sorts=SORTS, today=utcnow().date(), proposals=proposals
+        template,
+        page=page,
+        filters=filters,
+        column_sorts=COLUMN_SORTS,
+        today=today,
+        soon=service_levels.due_soon_until(today),
+        proposals=proposals,
+        saved_views=saved_views.views_of(current_user),
+        save_form=SaveViewForm(formdata=None, query=filters.query_string),
     )
+
+
+@bp.route("/saved-views", methods=["POST"])
+def save_view():
+    """Save the list's filters under a name; the list opens again on that view."""
+    form = SaveViewForm()
+    filters = saved_views.filters_of(form.query.data).for_user(current_user)
+    if not form.validate():
+        flash(" ".join(str(error) for error in form.name.errors), "error")
+        return redirect(_list_url(filters))
+    try:
+        saved_views.save(current_user, form.name.data, filters)
+    except saved_views.TooManyViews:
+        flash(_("You have %(count)d saved views: delete one first.", count=saved_views.MAX_VIEWS), "error")
+    else:
+        flash(_("The view “%(name)s” is saved.", name=form.name.data), "success")
+    return redirect(_list_url(filters))
+
+
+@bp.route("/saved-views/<int:view_id>/delete", methods=["POST"])
+def delete_view(view_id: int):
+    if not saved_views.delete(current_user, view_id):
+        abort(404)
+    flash(_("The view is deleted."), "success")
+    return redirect(url_for("cases.index"))
+
+
+def _list_url(filters: CaseFilters) -> str:
+    query = filters.query_string
+    return url_for("cases.index") + (f"?{query}" if query else "")
 
 
 @bp.route("/export.<any(csv, xlsx):kind>")
 def export(kind: str):
     """The list as filtered, every page of it, as a spreadsheet (CSV or XLSX), in the user's language."""
-    filters = CaseFilters.from_args(request.args)
+    filters = CaseFilters.from_args(request.args).for_user(current_user)
     name = f"passerelle-cases-{utcnow():%Y-%m-%d}.{kind}"
     if kind == "csv":
         csv_body = stream_with_context(exports.csv_chunks(current_user, filters))
@@ -209,6 +248,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             entries=entries,
             documents=[document for entry in entries for document in entry.documents],
             follow_ups=follow_ups_of(current_user, case),
+            similar=similar_requests(case) if staff else [],
             feedback=feedback_queries.of_request(case.id) if case.state in AFTER_DELIVERY else None,
             ratings=feedback_queries.ratings_of_request(case.id) if case.state in AFTER_DELIVERY else {},
             internal=staff,
@@ -217,6 +257,8 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             error=error,
             unsaved=unsaved,
             today=today,
+            in_list=_list_context(case),
+            soon=service_levels.due_soon_until(today),
         ),
         status,
     )
@@ -251,6 +293,21 @@ def detail(case_id: int):
     case = _load_case(case_id)
     notifications.mark_request_read(current_user, case.id)  # seen: what they told of is on this page
     return _render_case(case)
+
+
+def _list_context(case) -> dict | None:
+    """The list the user came from (`?list=` on the case's address): the way back to it, with its
+    filters, and the cases before and after this one in it."""
+    if "list" not in request.args:
+        return None
+    filters = saved_views.filters_of(request.args["list"]).for_user(current_user)
+    previous, following = neighbours(current_user, filters, case)
+    query = filters.query_string
+
+    def case_url(other: int | None) -> str | None:
+        return url_for("cases.detail", case_id=other, list=query) if other else None
+
+    return {"back": _list_url(filters), "previous": case_url(previous), "next": case_url(following)}
 
 
 @bp.route("/<int:case_id>/actions/<name>", methods=["GET", "POST"])

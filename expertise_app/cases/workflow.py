@@ -57,6 +57,7 @@ from .forms import (
     RedirectForm,
     ReplaceExpertForm,
     ResumeForm,
+    TakeForm,
     WithdrawForm,
     WithdrawProposalForm,
     unrated_team,
@@ -223,6 +224,12 @@ def not_on_hold(case: ExpertiseRequest) -> str | None:
 def on_hold(case: ExpertiseRequest) -> str | None:
     if not case.is_on_hold:
         return _l("The request is not on hold.")
+    return None
+
+
+def no_lead_yet(case: ExpertiseRequest) -> str | None:
+    if case.lead_expert_id is not None:
+        return _l("This request already has a lead expert.")
     return None
 
 
@@ -442,6 +449,21 @@ ACTIONS: dict[str, Action] = {
             danger=True,
         ),
         # --- actions that keep the state ------------------------------------------------------
+        Action(
+            name="take",
+            label=_l("Take this request"),
+            history_label=_l("Request taken on"),
+            description=_l("You become its lead expert: you assess it, mobilise the team and close it."),
+            done=_l("You are now the lead expert of this request."),
+            sources=BEFORE_MOBILISATION,
+            dest=None,
+            actors=(Actor.EXPERT,),
+            form=TakeForm,
+            guards=(no_lead_yet,),
+            effect=effects.record_taken,
+            public_fields=None,
+            concerns=MINISTRY,
+        ),
         Action(
             name="assign_lead",
             label=_l("Assign the lead expert"),

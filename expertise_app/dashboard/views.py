@@ -1,19 +1,35 @@
-"""The manager's overview, and its figures as CSV."""
+"""The manager's overview, and its figures as CSV, for the requests its filters select."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from calendar import monthrange
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy
+from ..cases.queries import CaseFilters
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS
 from ..db_types import utcnow
 from ..downloads import as_download, csv_stream
-from ..reference import FEEDBACK_ITEMS, FIELDS
-from . import queries
+from ..reference import (
+    CONTINENTS,
+    DECLINE_REASONS,
+    FEEDBACK_ITEMS,
+    FIELDS,
+    INSTRUMENTS,
+    LANGUAGES,
+    REDIRECT_DESTINATIONS,
+)
+from . import charts, queries
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+# The list filters the overview offers (the others, such as the queue's views, are not its own).
+OVERVIEW_FILTERS = ("from", "to", "field", "country", "continent", "instrument", "assistance_type", "outcome")
 
 
 @bp.before_request
@@ -23,31 +39,160 @@ def require_manager():
         abort(403)
 
 
+def _filters() -> CaseFilters:
+    args = {name: request.args[name] for name in OVERVIEW_FILTERS if request.args.get(name)}
+    return CaseFilters.from_args(args)
+
+
+def list_url(filters: CaseFilters, **changes) -> str:
+    """The list of the requests a figure counts: the overview's filters, and the figure's own."""
+    args = {**filters.to_args(), "view": "all"}
+    args.update({key: str(value) for key, value in changes.items() if value is not None})
+    return url_for("cases.index") + "?" + urlencode(args)
+
+
+def month_range(month: str) -> dict[str, str]:
+    year, number = (int(part) for part in month.split("-"))
+    return {"from": f"{month}-01", "to": f"{month}-{monthrange(year, number)[1]:02d}"}
+
+
 @bp.route("")
 def overview():
-    return render_template("dashboard/overview.html", data=queries.overview())
+    filters = _filters()
+    data = queries.overview(current_user, filters)
+    locale = get_locale()
+    rtl = bool(locale) and locale.text_direction == "rtl"
+    return render_template(
+        "dashboard/overview.html",
+        data=data,
+        filters=filters,
+        charts=_charts(data, filters, rtl),
+        list_url=lambda **changes: list_url(filters, **changes),
+        month_range=month_range,
+        figures_url=url_for("dashboard.figures") + ("?" + urlencode(_overview_args(filters)) if filters.active else ""),
+    )
+
+
+def _overview_args(filters: CaseFilters) -> dict[str, str]:
+    return {key: value for key, value in filters.to_args().items() if key in OVERVIEW_FILTERS}
+
+
+def _charts(data: dict, filters: CaseFilters, rtl: bool) -> dict:
+    def bars(rows, label_of, **url_of) -> charts.BarChart:
+        return charts.bar_chart(
+            [
+                charts.Bar(str(label_of(code)), total, list_url(filters, **{url_of["key"]: code}))
+                for code, _o, total in rows
+            ],
+            rtl,
+        )
+
+    month_urls = {}
+    for month in data["monthly"]:
+        for series in (queries.STILL_OPEN, *queries.OUTCOMES):
+            extra = {"view": "open"} if series == queries.STILL_OPEN else {"outcome": series}
+            month_urls[(month, series)] = list_url(filters, **month_range(month), **extra)
+    states = [(state, count, count) for state, count in data["states"].items()]
+    funnel = [(stage, count, count) for stage, count in data["funnel"]]
+    lead_bars = [
+        charts.Bar(_step_label(row.step), row.p90 or 0, None, inner=row.median or 0, shown=_lead_text(row))
+        for row in data["lead_times"]
+        if row.count
+    ]
+    return {
+        "states": bars(states, STATE_LABELS.label, key="state"),
+        "funnel": charts.bar_chart(
+            [
+                charts.Bar(_stage_label(stage), count, list_url(filters, **_stage_filter(stage)))
+                for stage, count, _ in funnel
+            ],
+            rtl,
+        ),
+        "monthly": charts.stacked_columns(data["monthly"], [queries.STILL_OPEN, *queries.OUTCOMES], month_urls, rtl),
+        "lead_times": charts.bar_chart(lead_bars, rtl),
+        "fields": bars(data["fields"], FIELDS.label, key="field"),
+        "continents": bars(data["continents"], CONTINENTS.label, key="continent"),
+        "instruments": bars(data["instruments"], INSTRUMENTS.label, key="instrument"),
+    }
+
+
+def _stage_label(stage: str) -> str:
+    return OUTCOME_LABELS.label("completed") if stage == "completed" else STATE_LABELS.label(stage)
+
+
+def _stage_filter(stage: str) -> dict[str, str]:
+    return {"outcome": "completed"} if stage == "completed" else {"state": stage}
+
+
+def _step_label(step: str) -> str:
+    return _("Submission to closure") if step == "end_to_end" else STATE_LABELS.label(step)
+
+
+def _lead_text(row: queries.LeadTime) -> str:
+    return _("%(median)s / %(p90)s", median=row.median, p90=row.p90)
 
 
 @bp.route("/figures.csv")
 def figures():
     """Every figure of the overview as rows (section, item, value, …), labelled in the user's language."""
-    body = "".join(csv_stream(figure_rows(queries.overview())))
+    filters = _filters()
+    body = "".join(csv_stream(figure_rows(queries.overview(current_user, filters))))
     return as_download(Response(body, mimetype="text/csv"), f"passerelle-overview-{utcnow():%Y-%m-%d}.csv")
 
 
 def figure_rows(data: dict) -> list[list]:
+    totals = data["totals"]
     rows: list[list] = [[_("Section"), _("Item"), _("Value"), _("Open")]]
-    rows += [[_("Requests"), _("requests in all"), data["total"], data["open"]]]
+    rows += [[_("Requests"), _("requests in all"), totals["total"], totals["open"]]]
+    rows += [[_("Service levels"), _("late or due soon"), totals["late"], ""]]
+    rows += [[_("Paused"), _("waiting for the partner"), totals["waiting"], ""]]
+    rows += [[_("Paused"), _("answers overdue"), totals["overdue"], ""]]
+    rows += [[_("Paused"), _("on hold"), totals["on_hold"], ""]]
     rows += [[_("Requests by state"), STATE_LABELS.label(state), count, ""] for state, count in data["states"].items()]
-    rows += [[_("Outcome"), OUTCOME_LABELS.label(outcome), count, ""] for outcome, count in data["outcomes"].items()]
-    rows += [[_("Paused"), _("waiting for the partner"), data["pauses"]["waiting"], ""]]
-    rows += [[_("Paused"), _("answers overdue"), data["pauses"]["overdue"], ""]]
-    rows += [[_("Paused"), _("on hold"), data["pauses"]["on_hold"], ""]]
-    rows += [[_("Requests by field"), FIELDS.label(field), total, open_] for field, open_, total in data["fields"]]
+    rows += [[_("Funnel"), _stage_label(stage), count, ""] for stage, count in data["funnel"]]
+    rows += [
+        [_("New requests by month"), f"{month} · {_series_label(series)}", count, ""]
+        for month, counts in data["monthly"].items()
+        for series, count in counts.items()
+    ]
+    for row in data["lead_times"]:
+        label = _step_label(row.step)
+        rows += [[_("Lead time, median (working days)"), label, _blank(row.median), ""]]
+        rows += [[_("Lead time, 90th percentile (working days)"), label, _blank(row.p90), ""]]
+    closures = data["closures"]
+    rows += _counted(_("Outcome"), OUTCOME_LABELS, closures["outcomes"].items())
+    rows += _counted(_("Reasons for declining"), DECLINE_REASONS, closures["decline_reasons"])
+    rows += _counted(_("Redirected to"), REDIRECT_DESTINATIONS, closures["redirections"])
+    rows += _broken_down(_("Requests by field"), FIELDS, data["fields"])
+    rows += _broken_down(_("Requests by continent"), CONTINENTS, data["continents"])
+    rows += _broken_down(_("Requests by instrument"), INSTRUMENTS, data["instruments"])
     feedback = data["feedback"]
     rows += [[_("Partners’ feedback on missions"), _("Questionnaires"), feedback["answers"], ""]]
     rows += [
-        [_("Partners’ feedback on missions"), FEEDBACK_ITEMS.label(item), feedback[item] if feedback[item] else "", ""]
+        [_("Partners’ feedback on missions"), FEEDBACK_ITEMS.label(item), _blank(feedback[item]), ""]
         for item in FEEDBACK_ITEMS.codes
     ]
+    rows += [
+        [_("Expert workload (open requests)"), expert.name, lead + team, ""] for expert, lead, team in data["workload"]
+    ]
+    rows += [
+        [_("Coverage gaps (no available expert)"), f"{FIELDS.label(field)} · {LANGUAGES.label(language)}", count, count]
+        for field, language, count in data["gaps"]
+    ]
     return rows
+
+
+def _blank(value) -> object:
+    return "" if value is None else value
+
+
+def _series_label(series: str) -> str:
+    return _("Still open") if series == queries.STILL_OPEN else OUTCOME_LABELS.label(series)
+
+
+def _counted(section: str, vocabulary, counts) -> list[list]:
+    return [[section, vocabulary.label(code), count, ""] for code, count in counts]
+
+
+def _broken_down(section: str, vocabulary, rows) -> list[list]:
+    return [[section, vocabulary.label(code), total, open_count] for code, open_count, total in rows]

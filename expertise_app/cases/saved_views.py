@@ -1,0 +1,51 @@
+"""Filtered lists saved under a name: each person's own, found again above their list."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from ..auth.models import User
+from ..extensions import db
+from .models import SavedView
+from .queries import CaseFilters
+
+MAX_VIEWS = 30  # per person: a row of tabs, not a second list
+
+
+class TooManyViews(Exception):
+    pass
+
+
+def views_of(user: User) -> list[SavedView]:
+    return list(db.session.scalars(sa.select(SavedView).where(SavedView.user_id == user.id).order_by(SavedView.name)))
+
+
+def filters_of(query: str) -> CaseFilters:
+    """The filters a list's query string asks for, known ones only (a saved view, a case's list)."""
+    return CaseFilters.from_args(MultiDict(parse_qsl(query or "", keep_blank_values=False)))
+
+
+def save(user: User, name: str, filters: CaseFilters) -> SavedView:
+    """Keep `filters` under `name`; saving a name again replaces what it held (sent twice: saved once)."""
+    view = db.session.scalar(sa.select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name))
+    if view is None:
+        if db.session.scalar(sa.select(sa.func.count()).where(SavedView.user_id == user.id)) >= MAX_VIEWS:
+            raise TooManyViews
+        view = SavedView(user_id=user.id, name=name)
+        db.session.add(view)
+    view.query = filters.query_string
+    db.session.flush()
+    return view
+
+
+def delete(user: User, view_id: int) -> bool:
+    """Forget one of `user`'s views; another person's is not found."""
+    view = db.session.scalar(sa.select(SavedView).where(SavedView.id == view_id, SavedView.user_id == user.id))
+    if view is None:
+        return False
+    db.session.delete(view)
+    db.session.flush()
+    return True

@@ -1,0 +1,88 @@
+"""Full-text search over requests, insensitive to case and accents, in French, English and Arabic.
+
+Both databases index the same text, `ExpertiseRequest.search_text`, which the app writes
+already folded (expertise_app/folding.py): lower case, no accents, no Arabic diacritics or tatweel, one
+form of alef, words separated by single spaces. PostgreSQL indexes it with a GIN index on
+`to_tsvector('simple', search_text)`; SQLite with the FTS5 table `request_search`, which
+triggers keep in step with the column (migration 0008). So "musee" finds "Musée", and
+"المتحف" finds "المَتْحَف", on either database, and a query word also matches the start of a
+longer word ("patrim" finds "patrimoine").
+
+The column is written by the write path: `ExpertiseRequest` computes it whenever a
+searched field changes (the mapper events in cases/models.py).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..folding import words
+from .models import ExpertiseRequest
+
+FTS_TABLE = "request_search"  # SQLite only
+# FTS5 keeps a table's index in shadow tables next to it.
+FTS_TABLES = frozenset({FTS_TABLE} | {f"{FTS_TABLE}_{part}" for part in ("data", "idx", "docsize", "config")})
+# The search index of each database is made by migration 0008, not declared by the models.
+SEARCH_INDEX = "ix_expertise_requests_search"  # PostgreSQL only
+MAX_QUERY_WORDS = 8
+# Similar requests compare the words of a request this long or longer (shorter ones are mostly grammar).
+SIGNIFICANT_LENGTH = 4
+MAX_SIMILARITY_WORDS = 16
+
+
+def declared_by_models(object_, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """For Alembic's comparison of the models with a database: leave out the search index."""
+    return not (type_ == "table" and name in FTS_TABLES) and not (type_ == "index" and name == SEARCH_INDEX)
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _fts_match(expression: str) -> sa.Select:
+    """The ids of the requests whose indexed text matches an FTS5 expression (SQLite)."""
+    table = sa.table(FTS_TABLE, sa.column("rowid"))
+    return sa.select(table.c.rowid).where(sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=expression))
+
+
+def _tsvector():
+    return sa.func.to_tsvector(sa.literal_column("'simple'"), ExpertiseRequest.search_text)
+
+
+def matching(query: str) -> sa.ColumnElement[bool]:
+    """Requests holding every word of `query`, each as a word or the start of one.
+
+    A query without any word (only punctuation, "%") finds nothing, rather than everything.
+    """
+    terms = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
+    if not terms:
+        return sa.false()
+    if _is_sqlite():
+        return ExpertiseRequest.id.in_(_fts_match(" AND ".join(f'"{term}"*' for term in terms)))
+    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms))
+    return _tsvector().op("@@")(tsquery)
+
+
+def similarity_terms(case: ExpertiseRequest) -> list[str]:
+    """The words that say what `case` is about: its title's, context's and objectives', longest first."""
+    found = dict.fromkeys(
+        word
+        for field in ("title", "objectives", "context")
+        for word in words(getattr(case, field) or "")
+        if len(word) >= SIGNIFICANT_LENGTH and not word.isdigit()
+    )
+    return sorted(found, key=len, reverse=True)[:MAX_SIMILARITY_WORDS]
+
+
+def closeness(terms: list[str]) -> sa.ColumnElement[int]:
+    """How many of `terms` a request's text holds as words (higher is closer).
+
+    Meant for a few hundred candidates, not a whole table: one LIKE per term on the folded text,
+    padded with spaces so that a term matches whole words only (terms are letters and digits, so
+    nothing in them is a LIKE wildcard). The same SQL on both databases.
+    """
+    if not terms:
+        return sa.literal(0)
+    padded = sa.literal(" ") + ExpertiseRequest.search_text + sa.literal(" ")
+    return sum((sa.case((padded.like(f"% {term} %"), 1), else_=0) for term in terms), sa.literal(0))

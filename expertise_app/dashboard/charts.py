@@ -1,0 +1,134 @@
+"""The overview's charts as SVG drawn on the server: geometry here, markup in
+templates/dashboard/_charts.html.
+
+No chart library: the page's Content-Security-Policy allows no inline style or script, which
+rules out the SVG that pygal writes (its colours are an inline <style>) and any JavaScript
+library; here every colour is a class of the app's stylesheet, each bar is a link to the list
+of the requests it counts, and the layout is mirrored for right-to-left languages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDTH = 640
+LABEL_WIDTH = 210
+VALUE_ROOM = 64
+ROW_HEIGHT = 26
+BAR_HEIGHT = 16
+LABEL_CHARACTERS = 32
+COLUMN_CHART_HEIGHT = 220
+AXIS_ROOM = 28
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    url: str | None = None
+    inner: float | None = None  # a second, shorter value drawn inside the bar (a median in its 90th percentile)
+    shown: str | None = None  # the value as written beside the bar (default: the number)
+
+
+@dataclass(frozen=True)
+class DrawnBar:
+    bar: Bar
+    x: float
+    y: float
+    width: float
+    inner_x: float | None
+    inner_width: float | None
+    label_x: float
+    label_anchor: str
+    value_x: float
+    value_anchor: str
+    short_label: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[DrawnBar]
+    bar_height: int = BAR_HEIGHT
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1].rstrip() + "…"
+
+
+def bar_chart(bars: list[Bar], rtl: bool = False) -> BarChart:
+    """Horizontal bars, longest for the largest value; labels on the reading side."""
+    room = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    top = max((bar.value for bar in bars), default=0) or 1
+    drawn = []
+    for index, bar in enumerate(bars):
+        length = room * bar.value / top
+        inner = room * bar.inner / top if bar.inner is not None else None
+        y = index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2
+        if rtl:
+            start = WIDTH - LABEL_WIDTH
+            drawn.append(
+                DrawnBar(bar, start - length, y, length, start - inner if inner is not None else None, inner,
+                         start + 8, "start", start - length - 6, "end", _short(bar.label))
+            )  # fmt: skip
+        else:
+            drawn.append(
+                DrawnBar(bar, LABEL_WIDTH, y, length, LABEL_WIDTH if inner is not None else None, inner,
+                         LABEL_WIDTH - 8, "end", LABEL_WIDTH + length + 6, "start", _short(bar.label))
+            )  # fmt: skip
+    return BarChart(WIDTH, max(len(bars), 1) * ROW_HEIGHT, drawn)
+
+
+@dataclass(frozen=True)
+class Segment:
+    series: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    total: int
+    label_x: float
+    segments: list[Segment]
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    width: int
+    height: int
+    plot_height: int
+    columns: list[Column]
+    series: list[str]
+    top: int
+
+
+def stacked_columns(
+    table: dict[str, dict[str, int]], series: list[str], urls: dict[tuple[str, str], str], rtl: bool = False
+) -> ColumnChart:
+    """Columns in time order (right to left in RTL), each stacked from the first series up."""
+    keys = list(table)
+    plot = COLUMN_CHART_HEIGHT - AXIS_ROOM
+    top = max((sum(row.values()) for row in table.values()), default=0) or 1
+    slot = WIDTH / max(len(keys), 1)
+    width = slot * 0.7
+    columns = []
+    for index, key in enumerate(keys):
+        position = len(keys) - 1 - index if rtl else index
+        x = position * slot + (slot - width) / 2
+        base = plot
+        segments = []
+        for name in series:
+            value = table[key].get(name, 0)
+            height = plot * value / top
+            base -= height
+            if value:
+                segments.append(Segment(name, value, x, base, width, height, urls.get((key, name))))
+        columns.append(Column(key, sum(table[key].values()), x + width / 2, segments))
+    return ColumnChart(WIDTH, COLUMN_CHART_HEIGHT, plot, columns, series, top)

@@ -1,0 +1,193 @@
+"""The manager's overview: its figures agree with counts made here from the requests' own data,
+for each combination of filters tried; its charts link to the lists they count."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from html import unescape
+
+import pytest
+
+from expertise_app import transaction
+from expertise_app.cases import operations
+
+from .factories import request_data, step_data
+from .pages import references
+
+# The requests of the overview's tests: what each is, and the steps it reached (written out by hand).
+KEYS = ("field", "country", "instrument", "assistance_type", "end")
+SPEC = [
+    dict(zip(KEYS, values, strict=True))
+    for values in (
+        ("MUS", "TN", "bilateral", "expert_mission", "submitted"),
+        ("MUS", "JO", "taiex", "workshop", "assessed"),
+        ("HER", "TN", "taiex", "expert_mission", "declined"),
+        ("HER", "MX", "bilateral", "training", "completed"),
+        ("ARC", "JO", "bilateral", "workshop", "withdrawn"),
+        ("MUS", "MX", "unesco", "remote_advice", "skills_mobilised"),
+        ("HER", "JO", "taiex", "workshop", "redirected"),
+    )
+]
+CONTINENT = {"TN": "africa", "JO": "asia", "MX": "americas"}
+# How each end is reached: the state it leaves the request in, its outcome, the steps it went through.
+ENDS = {
+    "submitted": ("submitted", None, ("submitted",)),
+    "assessed": ("assessed", None, ("submitted", "assessed")),
+    "skills_mobilised": ("skills_mobilised", None, ("submitted", "assessed", "skills_mobilised")),
+    "completed": ("closed", "completed", ("submitted", "assessed", "skills_mobilised", "mission_delivered")),
+    "declined": ("closed", "declined", ("submitted",)),
+    "withdrawn": ("closed", "withdrawn", ("submitted",)),
+    "redirected": ("closed", "redirected", ("submitted",)),
+}
+STATE_LABEL = {
+    "submitted": "Submitted",
+    "assessed": "Assessed",
+    "skills_mobilised": "Skills mobilised",
+    "mission_delivered": "Mission delivered",
+    "closed": "Closed",
+}
+OUTCOME_LABEL = {"completed": "Completed", "declined": "Declined", "redirected": "Redirected", "withdrawn": "Withdrawn"}
+FIELD_LABEL = {"MUS": "Museums and collections", "HER": "Monuments and sites", "ARC": "Archaeology"}
+CONTINENT_LABEL = {"africa": "Africa", "asia": "Asia", "americas": "Americas"}
+INSTRUMENT_LABEL = {"bilateral": "Bilateral cooperation", "taiex": "TAIEX", "unesco": "UNESCO"}
+
+FILTER_COMBINATIONS = [
+    {},
+    {"field": "MUS"},
+    {"continent": "asia"},
+    {"instrument": "taiex"},
+    {"outcome": "declined"},
+    {"field": "HER", "continent": "asia"},
+    {"assistance_type": "workshop", "instrument": "bilateral"},
+    {"country": "TN"},
+    {"field": "ARC", "country": "MX"},  # nothing
+]
+
+
+@pytest.fixture
+def spec_cases(factory):
+    cases = []
+    for entry in SPEC:
+        end = entry["end"]
+        state, outcome, _steps = ENDS[end]
+        fields = {key: entry[key] for key in ("field", "country", "instrument", "assistance_type")}
+        cases.append(factory.case(state, outcome=outcome, **fields))
+    return cases
+
+
+def selected(filters: dict) -> list[dict]:
+    """The entries of SPEC the filters select, decided here from the entries' own values."""
+
+    def matches(entry: dict) -> bool:
+        _state, outcome, _steps = ENDS[entry["end"]]
+        values = {**entry, "continent": CONTINENT[entry["country"]], "outcome": outcome}
+        return all(values[key] == value for key, value in filters.items())
+
+    return [entry for entry in SPEC if matches(entry)]
+
+
+def figures(client, filters: dict) -> dict[tuple[str, str], tuple[str, str]]:
+    response = client.get("/dashboard/figures.csv", query_string=filters)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    return {(section, item): (value, open_) for section, item, value, open_ in rows[1:]}
+
+
+def combination_id(filters: dict) -> str:
+    return "&".join(f"{key}={value}" for key, value in filters.items()) or "all"
+
+
+@pytest.mark.parametrize("filters", FILTER_COMBINATIONS, ids=combination_id)
+def test_the_overview_s_figures_agree_with_counts_made_from_the_requests(spec_cases, factory, signed_in, filters):
+    chosen = selected(filters)
+    got = figures(signed_in(factory.manager()), filters)
+
+    def is_open(entry):
+        return ENDS[entry["end"]][0] != "closed"
+
+    assert got[("Requests", "requests in all")] == (str(len(chosen)), str(sum(map(is_open, chosen))))
+    states = Counter(ENDS[entry["end"]][0] for entry in chosen)
+    for state, label in STATE_LABEL.items():
+        assert got[("Requests by state", label)][0] == str(states[state]), label
+    outcomes = Counter(ENDS[entry["end"]][1] for entry in chosen)
+    for outcome, label in OUTCOME_LABEL.items():
+        assert got[("Outcome", label)][0] == str(outcomes[outcome]), label
+    reached = Counter(step for entry in chosen for step in ENDS[entry["end"]][2])
+    for state in ("submitted", "assessed", "skills_mobilised", "mission_delivered"):
+        assert got[("Funnel", STATE_LABEL[state])][0] == str(reached[state]), state
+    assert got[("Funnel", "Completed")][0] == str(outcomes["completed"])
+    for section, key, labels in (
+        ("Requests by field", "field", FIELD_LABEL),
+        ("Requests by continent", "continent", CONTINENT_LABEL),
+        ("Requests by instrument", "instrument", INSTRUMENT_LABEL),
+    ):
+        values = [entry[key] if key != "continent" else CONTINENT[entry["country"]] for entry in chosen]
+        totals, open_counts = Counter(values), Counter(v for v, e in zip(values, chosen, strict=True) if is_open(e))
+        shown = {item: value for (sec, item), value in got.items() if sec == section}
+        assert shown == {labels[code]: (str(totals[code]), str(open_counts[code])) for code in totals}, section
+
+
+def test_each_bar_of_a_chart_links_to_the_list_it_counts(spec_cases, factory, signed_in):
+    visitor = signed_in(factory.manager())
+    page = visitor.get("/dashboard?continent=asia").get_data(as_text=True)
+    chart = re.search(r'<h2 id="by-field">.*?</svg>', page, re.S).group(0)
+    link = re.search(r'<a href="([^"]+)">\s*<text[^>]*>Monuments and sites</text>', chart)
+
+    assert link, "the field's bar is a link"
+    listing = visitor.get(unescape(link.group(1))).get_data(as_text=True)
+    expected = [case.reference for entry, case in zip(SPEC, spec_cases, strict=True)
+                if entry["field"] == "HER" and CONTINENT[entry["country"]] == "asia"]  # fmt: skip
+    assert sorted(references(listing)) == sorted(expected)
+
+
+def test_the_overview_draws_its_charts_without_scripts_or_inline_styles(spec_cases, factory, signed_in):
+    html = signed_in(factory.manager()).get("/dashboard").get_data(as_text=True)
+    assert html.count('<svg class="chart') >= 7
+    assert "<script" not in html and "style=" not in html and "<style" not in html
+    assert re.search(r'<svg class="chart bars"[^>]*role="group" aria-label="Requests by field"', html)
+
+
+def test_the_overview_reads_right_to_left_in_arabic(spec_cases, factory, signed_in):
+    visitor = signed_in(factory.manager())
+    visitor.post("/language", {"lang": "ar"}, token_from="/dashboard")
+    html = visitor.get("/dashboard").get_data(as_text=True)
+    first_bar = re.search(r'<svg class="chart bars".*?<rect x="([\d.]+)"[^>]*width="([\d.]+)"', html, re.S)
+    label = re.search(r'<svg class="chart bars".*?<text x="([\d.]+)"[^>]*text-anchor="start"', html, re.S)
+
+    assert 'dir="rtl"' in html
+    assert float(first_bar.group(1)) + float(first_bar.group(2)) == pytest.approx(640 - 210)  # bars end at the labels
+    assert float(label.group(1)) > 640 - 210  # the labels are on the right
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=10, tzinfo=UTC)
+
+
+def test_lead_times_leave_pauses_out(factory, signed_in):
+    """Three requests assessed after 4, 10 (of which 5 waiting for the partner) and 12 working days."""
+    manager = factory.manager()
+    for filed, question, answered, assessed in (
+        ("2026-01-05", None, None, "2026-01-09"),  # Mon → Fri: 4 working days
+        ("2026-01-05", "2026-01-06", "2026-01-13", "2026-01-19"),  # 10 working days, 5 of them waiting
+        ("2026-01-05", None, None, "2026-01-21"),  # 12 working days
+    ):
+        case = operations.file_request(factory.partner(), request_data(), at=at(filed)).case
+        transaction.commit()
+        if question:
+            data = step_data("ask_partner", case, due_on="2026-01-30")
+            operations.perform(case, "ask_partner", manager, data, case.version, at=at(question))
+            transaction.commit()
+            operations.perform(case, "answer", case.author, step_data("answer", case), case.version, at=at(answered))
+            transaction.commit()
+        operations.perform(case, "assess", manager, step_data("assess", case), case.version, at=at(assessed))
+        transaction.commit()
+
+    got = figures(signed_in(manager), {})
+
+    assert got[("Lead time, median (working days)", "Submitted")][0] == "5"  # 4, 5, 12: the median is 5
+    assert got[("Lead time, 90th percentile (working days)", "Submitted")][0] == "12"
+    assert got[("Lead time, median (working days)", "Assessed")][0] == ""  # none has left that step

@@ -1,0 +1,394 @@
+"""The ministry's work queue: its views, taking a request on, full-text search, saved views,
+the way from a case back to its list and to the next case, and similar requests."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+
+from expertise_app.cases.models import ExpertiseRequest, SavedView
+from expertise_app.extensions import db
+
+from .factories import Factory, snapshot
+from .pages import main_content, references, text
+
+
+@pytest.fixture
+def work(factory: Factory):
+    """Requests standing in each relation to the expert `me`, by name (see VIEWS below)."""
+    me, other = factory.expert(), factory.expert()
+    cases = {
+        "unassigned": factory.case(title="Nobody leads this yet"),
+        "led": factory.assign_lead(factory.case(title="Led by me"), me),
+        "asked_to_join": factory.assign_lead(factory.case(title="I am asked to join"), other),
+        "led_waiting": factory.assign_lead(factory.case(title="Led by me, the partner owes an answer"), me),
+        "held": factory.assign_lead(factory.case(title="Led by someone else, on hold"), other),
+        "led_closed": factory.assign_lead(factory.case(title="Led by me, withdrawn"), me),
+    }
+    factory.fire(cases["asked_to_join"], "assess")
+    factory.fire(cases["asked_to_join"], "propose_experts", experts=[me.id])
+    factory.fire(cases["led_waiting"], "ask_partner")
+    factory.fire(cases["held"], "hold")
+    factory.fire(cases["led_closed"], "withdraw", actor=cases["led_closed"].author)
+    return me, cases
+
+
+# Which of `work`'s requests each view shows, to the expert `me` and to a manager (written out by hand).
+VIEWS = {
+    "mine": ({"led", "asked_to_join", "led_waiting"}, None),
+    "waiting_for_me": ({"led", "asked_to_join"}, {"unassigned", "held"}),
+    "unassigned": ({"unassigned"}, {"unassigned"}),
+    "waiting_for_partner": ({"led_waiting"}, {"led_waiting"}),
+    "open": (
+        {"unassigned", "led", "asked_to_join", "led_waiting", "held"},
+        {"unassigned", "led", "asked_to_join", "led_waiting", "held"},
+    ),
+    "all": (
+        {"unassigned", "led", "asked_to_join", "led_waiting", "held", "led_closed"},
+        {"unassigned", "led", "asked_to_join", "led_waiting", "held", "led_closed"},
+    ),
+}
+
+
+def listed(html: str) -> list[str]:
+    """The references of the list's table (not those of the boxes above it)."""
+    table = re.search(r'<table class="cases">.*?</table>', html, re.S)
+    return references(table.group(0)) if table else []
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_of_the_queue_shows_what_it_says(work, factory, signed_in, view):
+    me, cases = work
+    for person, expected in zip((me, factory.manager()), VIEWS[view], strict=True):
+        if expected is None:
+            continue
+        html = signed_in(person).get(f"/cases?view={view}").get_data(as_text=True)
+        assert sorted(listed(html)) == sorted(cases[key].reference for key in expected), (person.role, view)
+
+
+def test_an_expert_lands_on_their_open_work_and_a_manager_on_every_open_request(work, factory, signed_in):
+    me, cases = work
+    expert_page = signed_in(me).get("/cases").get_data(as_text=True)
+    manager_page = signed_in(factory.manager()).get("/cases").get_data(as_text=True)
+
+    assert sorted(listed(expert_page)) == sorted(cases[key].reference for key in VIEWS["mine"][0])
+    assert 'aria-current="page">My open work<' in expert_page
+    assert sorted(listed(manager_page)) == sorted(cases[key].reference for key in VIEWS["open"][1])
+
+
+def test_a_link_with_filters_and_no_view_lists_all_that_match(work, signed_in):
+    me, cases = work
+    html = signed_in(me).get("/cases?state=closed").get_data(as_text=True)
+    assert listed(html) == [cases["led_closed"].reference]
+
+
+def test_a_partner_s_list_ignores_the_ministry_s_views_and_filters(factory, signed_in):
+    partner = factory.partner()
+    own = [factory.case(author=partner), factory.case(author=partner, title="Our second request")]
+    factory.fire(own[0], "assess", priority="urgent")
+
+    for query in ("view=unassigned", "view=mine", "priority=normal", "lead=none", "sort=priority"):
+        html = signed_in(partner).get(f"/cases?{query}").get_data(as_text=True)
+        assert sorted(listed(html)) == sorted(case.reference for case in own), query
+    by_priority = signed_in(partner).get("/cases?sort=priority").get_data(as_text=True)
+    assert listed(by_priority) == [own[1].reference, own[0].reference]  # newest first, not the urgent one
+
+
+def test_the_queue_filters_by_priority_lead_and_age(factory, signed_in):
+    me = factory.expert()
+    urgent = factory.case(title="Urgent one")
+    factory.fire(urgent, "assess", priority="urgent")
+    mine = factory.assign_lead(factory.case(title="Mine to lead"), me)
+    old = factory.case(title="Filed long ago")
+    db.session.execute(
+        sa.update(ExpertiseRequest)
+        .where(ExpertiseRequest.id == old.id)
+        .values(submitted_at=sa.func.now() - sa.text("INTERVAL '40 days'") if _postgres() else _days_ago_sqlite(40))
+    )
+    db.session.commit()
+    visitor = signed_in(me)
+
+    def shown(query: str) -> list[str]:
+        return sorted(listed(visitor.get(f"/cases?view=all&{query}").get_data(as_text=True)))
+
+    assert shown("priority=urgent") == [urgent.reference]
+    assert shown(f"lead={me.id}") == [mine.reference]
+    assert shown("lead=none") == sorted([urgent.reference, old.reference])
+    assert shown("older_than=30") == [old.reference]
+    assert shown("older_than=31") == sorted([urgent.reference, mine.reference, old.reference])  # not an age offered
+
+
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _days_ago_sqlite(days: int):
+    return sa.func.strftime("%Y-%m-%d %H:%M:%f", "now", f"-{days} days")
+
+
+def test_column_headers_sort_the_list_and_say_how(factory, signed_in):
+    first, second = factory.case(title="Zeugma mosaics"), factory.case(title="Aksum stelae")
+    visitor = signed_in(factory.manager())
+
+    by_title = visitor.get("/cases?sort=title").get_data(as_text=True)
+    header = re.search(r'<th scope="col" aria-sort="ascending">\s*<a href="([^"]+)">Title', by_title)
+
+    assert listed(by_title) == [second.reference, first.reference]
+    assert header, "the sorted column says so"
+    reversed_page = visitor.get(unescape(header.group(1))).get_data(as_text=True)
+    assert listed(reversed_page) == [first.reference, second.reference]
+    assert 'aria-sort="descending"' in reversed_page
+
+
+def test_an_expert_takes_an_unassigned_request_from_the_queue(factory, signed_in):
+    me = factory.expert()
+    case = factory.case()
+    visitor = signed_in(me)
+    page = visitor.get("/cases?view=unassigned").get_data(as_text=True)
+    assert f'action="/cases/{case.id}/actions/take"' in page
+
+    response = visitor.post(f"/cases/{case.id}/actions/take", {"version": case.version})
+
+    assert response.status_code == 302
+    assert snapshot(case.id).lead_expert_id == me.id
+    assert snapshot(case.id).events[-1][1] == "take"
+    assert listed(visitor.get("/cases?view=mine").get_data(as_text=True)) == [case.reference]
+
+
+def test_a_request_taken_meanwhile_cannot_be_taken_again(factory, signed_in):
+    first, second = factory.expert(), factory.expert()
+    case = factory.case()
+    version = case.version
+    assert signed_in(first).post(f"/cases/{case.id}/actions/take", {"version": version}).status_code == 302
+    before = snapshot(case.id)
+
+    late = signed_in(second).post(f"/cases/{case.id}/actions/take", {"version": version}, token_from="/cases")
+
+    assert late.status_code == 409
+    assert snapshot(case.id) == before
+
+
+# --- full-text search ------------------------------------------------------------------------
+
+FILLER = "We explain why we ask, and why now, in a few words."  # a context is 50 characters or more
+SEARCHED = {
+    "musee": {"title": "Réserves du Musée national", "context": "Les collections sont à l'étroit. " + FILLER},
+    "archives": {"title": "Digital preservation", "objectives": "Keep the ARCHIVES of the State safe."},
+    "arabic": {"title": "تقييم المَتْحَف الوطني", "context": "المتحف بحاجة إلى خطة. " + FILLER},
+    "context_only": {"title": "Training", "context": "Curators of the museo de Antioquia. " + FILLER},
+}
+SEARCHES = [
+    ("musee", {"musee"}),  # no accent typed, an accent written
+    ("MUSÉE", {"musee"}),
+    ("musée national", {"musee"}),
+    ("national musée", {"musee"}),  # every word, in any order
+    ("musee absent", set()),
+    ("archives", {"archives"}),  # in the objectives
+    ("etroit", {"musee"}),  # in the context
+    ("patrimoine", set()),
+    ("المتحف", {"arabic"}),  # without diacritics, the title has them
+    ("المَتْحَف", {"arabic"}),  # with them
+    ("muse", {"musee", "context_only"}),  # the start of a word
+    ('"; DROP TABLE', set()),
+    ('"musee*', {"musee"}),  # FTS5 syntax is not passed through
+    ("NEAR(musee", set()),  # nor its operators: "near" is a word like the others
+]
+
+
+@pytest.fixture
+def searchable(factory: Factory):
+    return {key: factory.case(**fields) for key, fields in SEARCHED.items()}
+
+
+@pytest.mark.parametrize(("query", "expected"), SEARCHES, ids=[query for query, _ in SEARCHES])
+def test_search_ignores_case_and_accents_in_french_english_and_arabic(searchable, factory, signed_in, query, expected):
+    html = signed_in(factory.manager()).get("/cases", query_string={"q": query, "view": "all"}).get_data(as_text=True)
+    assert sorted(listed(html)) == sorted(searchable[key].reference for key in expected)
+
+
+def test_search_finds_a_request_by_its_reference(searchable, factory, signed_in):
+    case = searchable["archives"]
+    html = signed_in(factory.manager()).get("/cases", query_string={"q": case.reference}).get_data(as_text=True)
+    assert listed(html) == [case.reference]
+
+
+def test_an_edited_request_is_found_by_its_new_words_only(factory, signed_in):
+    partner = factory.partner()
+    case = factory.case(author=partner, title="Visitor paths at Carthage")
+    factory.fire(case, "edit", actor=partner, title="Visitor paths at Dougga")
+    manager = signed_in(factory.manager())
+
+    assert listed(manager.get("/cases?q=dougga").get_data(as_text=True)) == [case.reference]
+    assert listed(manager.get("/cases?q=carthage").get_data(as_text=True)) == []
+
+
+def test_the_api_searches_the_same_way(searchable, factory, api):
+    items = api(factory.manager()).get("/requests", query_string={"q": "musee"}).get_json()["items"]
+    assert [item["reference"] for item in items] == [searchable["musee"].reference]
+
+
+def test_search_never_reaches_another_organisation_s_requests(searchable, factory, signed_in):
+    outsider = factory.partner()
+    html = signed_in(outsider).get("/cases?q=musee").get_data(as_text=True)
+    assert listed(html) == []
+
+
+# --- saved views -----------------------------------------------------------------------------
+
+
+def test_a_saved_view_is_found_again_and_opens_the_same_list(searchable, factory, signed_in):
+    manager = factory.manager()
+    visitor = signed_in(manager)
+    visitor.get("/cases?q=musee&view=all&sort=oldest")
+
+    response = visitor.post("/cases/saved-views", {"name": "Museums", "query": "q=musee&view=all&sort=oldest"})
+    visitor.post(
+        "/cases/saved-views", {"name": "Museums", "query": "q=musee&view=all&sort=oldest"}, token_from="/cases"
+    )
+
+    assert response.status_code == 302
+    views = db.session.scalars(sa.select(SavedView).where(SavedView.user_id == manager.id)).all()
+    assert [(view.name, view.query) for view in views] == [("Museums", "view=all&q=musee&sort=oldest")]
+    page = visitor.get("/cases").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" dir="auto">Museums</a>', page)
+    assert link
+    assert listed(visitor.get(unescape(link.group(1))).get_data(as_text=True)) == [searchable["musee"].reference]
+
+
+def test_a_saved_view_keeps_only_known_filters_and_needs_a_name(factory, signed_in):
+    manager = factory.manager()
+    visitor = signed_in(manager)
+    visitor.post(
+        "/cases/saved-views", {"name": "Odd", "query": "state=submitted&evil=1&sort=DROP"}, token_from="/cases"
+    )
+    nameless = visitor.post("/cases/saved-views", {"name": "  ", "query": "state=closed"}, token_from="/cases")
+
+    queries = db.session.scalars(sa.select(SavedView.query).where(SavedView.user_id == manager.id)).all()
+    assert queries == ["view=all&state=submitted"]
+    assert nameless.status_code == 302
+    assert "Give the view a name." in text(visitor.get(nameless.location).get_data(as_text=True))
+
+
+def test_nobody_sees_or_deletes_another_person_s_saved_view(factory, signed_in):
+    owner, other = factory.manager(), factory.manager()
+    signed_in(owner).post("/cases/saved-views", {"name": "Mine only", "query": "state=closed"}, token_from="/cases")
+    view_id = db.session.scalar(sa.select(SavedView.id).where(SavedView.user_id == owner.id))
+    intruder = signed_in(other)
+
+    assert "Mine only" not in intruder.get("/cases").get_data(as_text=True)
+    assert intruder.post(f"/cases/saved-views/{view_id}/delete", {}, token_from="/cases").status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 1
+    assert signed_in(owner).post(f"/cases/saved-views/{view_id}/delete", {}, token_from="/cases").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 0
+
+
+def test_saving_a_view_without_the_form_s_token_is_refused(factory, signed_in):
+    manager = factory.manager()
+    response = signed_in(manager).post("/cases/saved-views", {"name": "x", "query": ""}, with_csrf=False)
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedView)) == 0
+
+
+# --- from a case back to its list, and on to the next case ------------------------------------
+
+
+def _links(html: str) -> dict[str, str]:
+    nav = re.search(r'<nav class="case-nav".*?</nav>', html, re.S).group(0)
+    found = {"back": re.search(r'class="breadcrumb"><a href="([^"]+)"', nav).group(1)}
+    for rel in ("prev", "next"):
+        match = re.search(rf'<a href="([^"]+)" rel="{rel}"', nav)
+        if match:
+            found[rel] = match.group(1)
+    return {key: unescape(value) for key, value in found.items()}
+
+
+def test_a_case_opened_from_a_list_leads_back_to_it_and_to_its_neighbours(factory, signed_in):
+    cases = [factory.case(field="MUS", title=f"Museum {n}") for n in range(3)]
+    factory.case(field="HER")
+    visitor = signed_in(factory.manager())
+    listing = visitor.get("/cases?field=MUS&sort=oldest").get_data(as_text=True)
+    middle = re.search(rf'<a href="([^"]+)">{cases[1].reference}</a>', listing).group(1)
+
+    links = _links(visitor.get(unescape(middle)).get_data(as_text=True))
+
+    assert links["back"] == "/cases?view=all&field=MUS&sort=oldest"
+    assert links["prev"].startswith(f"/cases/{cases[0].id}?")
+    assert links["next"].startswith(f"/cases/{cases[2].id}?")
+    last = _links(visitor.get(links["next"]).get_data(as_text=True))
+    assert "next" not in last
+    assert last["prev"].startswith(f"/cases/{cases[1].id}?")
+
+
+@pytest.mark.parametrize("sort", ["newest", "reference", "-title", "state", "priority", "in_state"])
+def test_walking_a_list_case_by_case_meets_every_case_in_its_order(factory, signed_in, sort):
+    for title in ("B", "A", "C", "A"):
+        factory.case(title=f"Request {title}")
+    visitor = signed_in(factory.manager())
+    expected = listed(visitor.get(f"/cases?view=all&sort={sort}").get_data(as_text=True))
+    first = re.search(
+        rf'<a href="([^"]+)">{expected[0]}</a>', visitor.get(f"/cases?view=all&sort={sort}").get_data(as_text=True)
+    )
+
+    walked, url = [], unescape(first.group(1))
+    while url:
+        html = visitor.get(url).get_data(as_text=True)
+        walked.append(re.search(r'<p class="reference">([^<]+)</p>', html).group(1))
+        url = _links(html).get("next")
+
+    assert walked == expected
+
+
+def test_the_list_a_case_remembers_cannot_widen_what_a_partner_sees(factory, signed_in):
+    partner = factory.partner()
+    own = factory.case(author=partner)
+    factory.case()  # another organisation's, filed later
+    html = signed_in(partner).get(f"/cases/{own.id}?list=view%3Dall").get_data(as_text=True)
+    assert "next" not in _links(html) and "prev" not in _links(html)
+
+
+# --- similar requests ------------------------------------------------------------------------
+
+
+def test_a_request_that_repeats_an_earlier_one_in_other_words_lists_it_among_its_similar_requests(factory, signed_in):
+    earlier = factory.case(
+        "closed",
+        outcome="declined",
+        field="MUS",
+        country="JO",
+        title="Inventory of the collections of the Jordan Museum",
+        context="The museum holds 20,000 objects without a digital inventory.",
+        objectives="Train the curators to inventory and digitise the collections.",
+    )
+    unrelated = factory.case(
+        field="MUS", country="JO", title="Lighting of the galleries", context="New lamps. " + FILLER
+    )
+    elsewhere = factory.case(
+        field="MUS", country="MA", title="Inventory of collections", context="Digitise them. " + FILLER
+    )
+    repeat = factory.case(
+        field="MUS",
+        country="JO",
+        title="Digitising our museum collections",
+        context="Our curators need to learn how to inventory the collections.",
+        objectives="A digital inventory of the objects.",
+    )
+
+    html = signed_in(factory.expert()).get(f"/cases/{repeat.id}").get_data(as_text=True)
+    section = re.search(r'<section aria-labelledby="similar-title">.*?</section>', html, re.S).group(0)
+    shown = references(section)
+
+    assert shown[0] == earlier.reference  # closest in words first
+    assert unrelated.reference in shown
+    assert elsewhere.reference not in shown  # another country, another organisation
+    assert repeat.reference not in shown
+
+
+def test_a_partner_never_sees_similar_requests(factory, signed_in):
+    partner = factory.partner()
+    factory.case(title="Museum inventory")
+    own = factory.case(author=partner, title="Museum inventory")
+    html = main_content(signed_in(partner).get(f"/cases/{own.id}").get_data(as_text=True))
+    assert "similar-title" not in html

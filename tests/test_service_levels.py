@@ -1,0 +1,168 @@
+"""Service levels in working days, with the clock stopped while a request waits for the partner
+or is on hold; the steps the overview's lead times are made of. Dates are written out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from expertise_app import transaction
+from expertise_app.cases import operations
+from expertise_app.cases.models import CaseStep, ExpertiseRequest
+from expertise_app.cases.service_levels import add_working_days, working_days_between
+from expertise_app.extensions import db
+
+from .factories import request_data, step_data
+from .pages import references
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        ("2026-01-05", 0, "2026-01-05"),  # a Monday
+        ("2026-01-05", 1, "2026-01-06"),
+        ("2026-01-05", 5, "2026-01-12"),
+        ("2026-01-05", 15, "2026-01-26"),
+        ("2026-01-09", 1, "2026-01-12"),  # Friday → Monday
+        ("2026-01-10", 1, "2026-01-12"),  # Saturday → Monday
+        ("2026-01-10", 5, "2026-01-16"),
+        ("2026-01-07", 7, "2026-01-16"),  # Wednesday + 7 = Friday of the next week
+    ],
+)
+def test_adding_working_days_skips_weekends(start, days, expected):
+    assert add_working_days(date.fromisoformat(start), days) == date.fromisoformat(expected)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2026-01-05", "2026-01-05", 0),
+        ("2026-01-05", "2026-01-12", 5),
+        ("2026-01-09", "2026-01-12", 1),  # Friday to Monday: the Monday
+        ("2026-01-10", "2026-01-11", 0),  # a weekend
+        ("2026-01-07", "2026-01-14", 5),
+        ("2026-01-05", "2026-02-02", 20),
+        ("2026-01-12", "2026-01-05", 0),  # backwards: nothing
+    ],
+)
+def test_working_days_between_two_dates(start, end, expected):
+    assert working_days_between(date.fromisoformat(start), date.fromisoformat(end)) == expected
+
+
+def file_on(factory, day: str, **fields) -> ExpertiseRequest:
+    partner = factory.partner()
+    case = operations.file_request(partner, request_data(**fields), at=at(day)).case
+    transaction.commit()
+    return case
+
+
+def act(case: ExpertiseRequest, name: str, actor, day: str, **overrides) -> None:
+    data = step_data(name, case, **overrides)
+    operations.perform(case, name, actor, data, case.version, at=at(day))
+    transaction.commit()
+
+
+def due(case: ExpertiseRequest) -> date | None:
+    db.session.expire_all()
+    return db.session.get(ExpertiseRequest, case.id).due_on
+
+
+def steps(case: ExpertiseRequest) -> list[tuple[str, int, int]]:
+    rows = db.session.execute(
+        sa.select(CaseStep.state, CaseStep.working_days, CaseStep.paused_days)
+        .where(CaseStep.request_id == case.id)
+        .order_by(CaseStep.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_an_assessment_is_due_fifteen_working_days_after_submission(factory):
+    case = file_on(factory, "2026-01-05")
+    assert due(case) == date(2026, 1, 26)
+
+
+def test_the_partner_s_answer_stops_the_clock_for_the_working_days_it_took(factory):
+    manager = factory.manager()
+    case = file_on(factory, "2026-01-05")
+    act(case, "ask_partner", manager, "2026-01-07", due_on="2026-01-30")
+    assert due(case) == date(2026, 1, 26)  # not moved yet: the clock is stopped, the case is not late
+    act(case, "answer", case.author, "2026-01-14")
+
+    assert due(case) == date(2026, 2, 2)  # five working days later
+    act(case, "assess", manager, "2026-01-20")
+    assert steps(case) == [("submitted", 11 - 5, 5)]
+
+
+def test_a_hold_during_a_question_stops_the_clock_once(factory):
+    manager = factory.manager()
+    case = file_on(factory, "2026-01-05")
+    act(case, "ask_partner", manager, "2026-01-07", due_on="2026-01-30")  # stopped from Wednesday…
+    act(case, "hold", manager, "2026-01-09")
+    act(case, "answer", case.author, "2026-01-12")  # …still held…
+    assert due(case) == date(2026, 1, 28)  # moved by the two working days the question alone stopped it
+    act(case, "resume", manager, "2026-01-16")  # …until Friday of the next week: 7 working days
+
+    assert due(case) == date(2026, 2, 4)
+
+
+def test_leaving_a_step_while_paused_counts_the_pause_up_to_the_departure(factory):
+    manager = factory.manager()
+    case = file_on(factory, "2026-01-05")
+    act(case, "hold", manager, "2026-01-07")
+    act(case, "decline", manager, "2026-01-09")
+
+    assert steps(case) == [("submitted", 2, 2)]  # worked Tuesday and Wednesday, held Thursday and Friday
+    assert due(case) is None  # a closed request is due nothing
+
+
+def test_the_team_is_due_four_weeks_before_the_mission_and_the_report_after_it(factory):
+    manager, lead = factory.manager(), factory.expert()
+    start = date(2026, 4, 6)  # a Monday
+    case = file_on(
+        factory, "2026-01-05", period_start=start.isoformat(), period_end=(start + timedelta(days=4)).isoformat()
+    )
+    act(case, "assess", manager, "2026-01-08", lead_expert=str(lead.id))
+    assert due(case) == date(2026, 3, 9)  # 28 days before the start the partner asked for
+
+    planned = {"planned_start": "2026-05-04", "planned_end": "2026-05-08"}
+    act(case, "plan_mission", manager, "2026-01-09", **planned)
+    assert due(case) == date(2026, 4, 6)  # the planned start now
+
+    factory.build_team(case, [lead], manager)
+    act(case, "mobilise", manager, "2026-02-02", lead_expert=str(lead.id))
+    assert due(case) == date(2026, 5, 29)  # 15 working days after Friday 8 May
+
+    assert [state for state, _days, _paused in steps(case)] == ["submitted", "assessed"]
+    assert steps(case)[0] == ("submitted", 3, 0)
+
+
+def test_the_late_view_lists_what_is_past_or_near_its_target_oldest_first(factory, signed_in):
+    late = file_on(factory, "2025-01-06", title="Filed long ago")
+    on_time = factory.case(title="Filed today")
+    paused = file_on(factory, "2025-01-07", title="Old but waiting for the partner")
+    act(paused, "ask_partner", factory.manager(), "2025-01-08", due_on="2025-02-28")
+    older = file_on(factory, "2024-06-03", title="Filed even longer ago")
+
+    html = signed_in(factory.expert()).get("/cases?view=late&sort=due").get_data(as_text=True)
+
+    assert references(html.split('<table class="cases">', 1)[1]) == [older.reference, late.reference]
+    assert on_time.reference not in html and paused.reference not in html
+    assert "Late since" in html
+
+
+def test_the_overview_counts_the_late_requests_the_late_view_lists(factory, signed_in):
+    file_on(factory, "2025-01-06", title="Filed long ago")
+    file_on(factory, "2024-06-03", title="Filed even longer ago")
+    factory.case(title="Filed today")
+    manager = signed_in(factory.manager())
+
+    figures = manager.get("/dashboard/figures.csv").get_data(as_text=True)
+
+    assert "Service levels,late or due soon,2," in figures
+    assert '>2</span> <span class="kpi-label">late or due soon' in manager.get("/dashboard").get_data(as_text=True)
