@@ -441,10 +441,12 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "FNM", "MUS", "study_visit", "bilateral", MOBILISED, filed=70, lead="moreau",
-        title="Preventive conservation and reorganisation of museum storage",
-        context="The Foundation's fourteen museums share overcrowded storage rooms without climate control. "
-        "Curators want to see how French museums planned their shared conservation and storage centres.",
-        objectives="Visit two shared storage centres; learn storage planning, packing and environmental monitoring.",
+        # Filed in French, as the Foundation writes (DOMAIN.md's scenario 2): searching "musee" finds it.
+        title="Conservation préventive et réorganisation des réserves muséales",
+        context="Les quatorze musées de la Fondation partagent des réserves saturées, sans contrôle climatique. "
+        "Les conservateurs veulent voir comment les musées français ont conçu leurs centres de conservation.",
+        objectives="Visiter deux centres de conservation partagés ; apprendre à planifier les réserves, "
+        "le conditionnement et le suivi climatique.",
         place="Paris and Liévin (Louvre conservation centre)",
     ),
     Scenario(
