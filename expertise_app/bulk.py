@@ -68,6 +68,7 @@ from .demo import (
     ELIGIBILITY_NOTES,
     FEEDBACK_COMMENTS,
     MISSION_FORMAT_OF,
+    PARTICIPANTS,
     RATING_COMMENTS,
     REPORTS,
 )
@@ -306,14 +307,6 @@ MISSION_DAYS = {  # (shortest, longest): short-term missions, even within a twin
     "training": (5, 10),
     "remote_advice": (5, 15),
     "twinning_component": (10, 25),
-}
-PARTICIPANTS = {
-    "expert_mission": (6, 20),
-    "workshop": (15, 40),
-    "study_visit": (3, 6),
-    "training": (6, 15),
-    "remote_advice": None,
-    "twinning_component": (10, 30),
 }
 # What becomes of a case (its steps after today are not taken): (fate, the stage it ends at, weight).
 # A stalled case stops there: on hold, or waiting for an answer long overdue; or its mission never

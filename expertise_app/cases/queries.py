@@ -147,27 +147,8 @@ class CaseFilters:
 
     @property
     def active(self) -> bool:
-        """Whether the list is narrowed by anything besides its view."""
-        return any(
-            (
-                self.state,
-                self.field,
-                self.country,
-                self.continent,
-                self.instrument,
-                self.assistance_type,
-                self.outcome,
-                self.submitted_from,
-                self.submitted_to,
-                self.priority,
-                self.lead,
-                self.older_than,
-                self.in_state_for,
-                self.assigned_to_me,
-                self.pause,
-                self.q,
-            )
-        )
+        """Whether the list is narrowed by anything besides its view (and its order)."""
+        return any(name not in ("view", "sort") for name in self.to_args())
 
     def for_user(self, user: User, *, page: bool = True) -> CaseFilters:
         """These filters as `user` may ask them: a partner's list is never narrowed or sorted by what only
@@ -220,8 +201,7 @@ def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
     ).order_by(*sort_clauses(filters.sort))
 
 
-def _is_open() -> sa.ColumnElement[bool]:
-    return ExpertiseRequest.state != str(State.CLOSED)
+OPEN = ExpertiseRequest.state != str(State.CLOSED)  # the requests not closed yet
 
 
 def _not_paused() -> sa.ColumnElement[bool]:
@@ -231,29 +211,29 @@ def _not_paused() -> sa.ColumnElement[bool]:
 def view_filter(view: str, user: User) -> sa.ColumnElement[bool]:
     """The requests of one of the queue's VIEWS, for `user`."""
     if view == "mine":
-        return sa.and_(_is_open(), policy.assigned_to_filter(user))
+        return sa.and_(OPEN, policy.assigned_to_filter(user))
     if view == "waiting_for_me":
         # The requests whose next step is this person's: for an expert, those they lead or are asked to
         # join; for a manager, those that need a lead or are held. Nobody waits on a request that waits
         # for the partner.
         if user.is_expert:
             led_or_asked = policy.assigned_to_filter(user, statuses=(TeamStatus.PROPOSED,))
-            return sa.and_(_is_open(), _not_paused(), led_or_asked)
+            return sa.and_(OPEN, _not_paused(), led_or_asked)
         return sa.and_(
-            _is_open(),
+            OPEN,
             ExpertiseRequest.waiting_since.is_(None),
             sa.or_(ExpertiseRequest.lead_expert_id.is_(None), ExpertiseRequest.on_hold_since.isnot(None)),
         )
     if view == "late":
         # Past their service level or due within SOON_WORKING_DAYS; a paused request's clock is stopped.
         soon = service_levels.due_soon_until(utcnow().date())
-        return sa.and_(_is_open(), _not_paused(), ExpertiseRequest.due_on <= soon)
+        return sa.and_(OPEN, _not_paused(), ExpertiseRequest.due_on <= soon)
     if view == "unassigned":
-        return sa.and_(_is_open(), ExpertiseRequest.lead_expert_id.is_(None))
+        return sa.and_(OPEN, ExpertiseRequest.lead_expert_id.is_(None))
     if view == "waiting_for_partner":
-        return sa.and_(_is_open(), ExpertiseRequest.waiting_since.isnot(None))
+        return sa.and_(OPEN, ExpertiseRequest.waiting_since.isnot(None))
     if view == "open":
-        return _is_open()
+        return OPEN
     return sa.true()
 
 

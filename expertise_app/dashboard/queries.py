@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ..auth.models import User
 from ..cases.models import Assignment, CaseStep, ExpertiseRequest, TeamStatus
-from ..cases.queries import PAUSES, CaseFilters, filtered, pause_filter, view_filter
+from ..cases.queries import OPEN, PAUSES, CaseFilters, filtered, pause_filter, view_filter
 from ..cases.states import Outcome, State
 from ..db_types import utcnow
 from ..experts.models import ExpertField, ExpertLanguage, ExpertProfile
@@ -22,8 +22,7 @@ from ..extensions import db
 from ..feedback.models import MissionFeedback
 from ..reference import FEEDBACK_ITEMS
 
-OPEN = sa.and_(ExpertiseRequest.state != str(State.CLOSED))
-FUNNEL = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED)
+# The steps a request goes through before it is closed: the funnel's stages, the lead times' steps.
 STEPS = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED)
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
 STILL_OPEN = "open"  # the outcome column of the monthly chart for requests not closed yet
@@ -67,13 +66,13 @@ def funnel(user: User, filters: CaseFilters) -> list[tuple[str, int]]:
     The last stage counts the requests closed as completed.
     """
     reached = []
-    for state in FUNNEL:
+    for state in STEPS:
         left = sa.select(CaseStep.request_id).where(CaseStep.state == str(state))
         condition = sa.or_(ExpertiseRequest.state == str(state), ExpertiseRequest.id.in_(left))
         reached.append(sa.func.count().filter(condition))
     completed = sa.func.count().filter(ExpertiseRequest.outcome == str(Outcome.COMPLETED))
     row = db.session.execute(filtered(sa.select(*reached, completed), user, filters)).one()
-    return list(zip([*(str(state) for state in FUNNEL), "completed"], row, strict=True))
+    return list(zip([*(str(state) for state in STEPS), "completed"], row, strict=True))
 
 
 def _month(column):
