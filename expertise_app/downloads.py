@@ -7,7 +7,11 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from flask import Response
+import sqlalchemy as sa
+from flask import Response, stream_with_context
+from flask_login import current_user
+
+from .extensions import db
 
 CHUNK_ROWS = 1000
 
@@ -33,3 +37,20 @@ def csv_stream(rows: Iterable[list]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def streamed(chunks: Iterator[str]) -> Iterator[str]:
+    """`chunks` written after the view has returned, as a server writes a streamed body.
+
+    By then the request's database session has ended and the signed-in user (whom the
+    language of every label depends on) is detached from it: it is attached to the new
+    session first, so that the body is written for the same person in the same language.
+    """
+
+    def attached() -> Iterator[str]:
+        state = sa.inspect(current_user._get_current_object(), raiseerr=False)
+        if state is not None and state.detached:
+            db.session.add(state.obj())
+        yield from chunks
+
+    return stream_with_context(attached())

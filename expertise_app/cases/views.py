@@ -20,7 +20,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,7 +27,7 @@ from flask_login import current_user, login_required
 
 from .. import policy
 from ..db_types import utcnow
-from ..downloads import as_download
+from ..downloads import as_download, streamed
 from ..experts import queries as expert_queries
 from ..extensions import db
 from ..feedback import queries as feedback_queries
@@ -129,7 +128,7 @@ def export(kind: str):
     filters = CaseFilters.from_args(request.args).for_user(current_user)
     name = f"passerelle-cases-{utcnow():%Y-%m-%d}.{kind}"
     if kind == "csv":
-        csv_body = stream_with_context(exports.csv_chunks(current_user, filters))
+        csv_body = streamed(exports.csv_chunks(current_user, filters))
         return as_download(current_app.response_class(csv_body, mimetype="text/csv"), name)
     workbook = exports.xlsx_file(current_user, filters)
     return as_download(send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=name))
