@@ -1,0 +1,578 @@
+"""The app at 10,000 and 100,000 cases, beside its ceiling, in one run: `bench/RESULTS.md`.
+
+    apt-get install wrk                      # the load generator (Debian's package)
+    .venv/bin/python bench/scale.py          # PostgreSQL and SQLite, 10,000 and 100,000 cases
+    .venv/bin/python bench/scale.py --databases postgresql --sizes 100000 --seconds 20
+
+For each database and size it makes a fresh database (`flask db upgrade`, `flask seed-bulk N`),
+serves the app (`wsgi:app`, production settings, emails queued on Redis) and the ceiling
+(`bench/ceiling.py`: bare Flask and SQL) with gunicorn, two workers each, and loads each
+page with wrk at concurrency 4, the page and then its ceiling, one after the other:
+
+| page                                   | its ceiling                                  |
+|----------------------------------------|----------------------------------------------|
+| the expert's queue, *My open work*     | one indexed query, a 25-row table            |
+| the queue filtered (field and state)   | the same                                     |
+| a search                               | the same                                     |
+| a case page (many cases in turn)       | one query by primary key                     |
+| an assess (a submitted case each time) | an UPDATE and an INSERT                      |
+| filing a request                       | two INSERTs                                  |
+| the overview                           | its aggregate statements, run bare           |
+
+The aggregate statements are the ones `dashboard.queries.overview` runs over the base tables,
+captured in this run from the app's own code, so the ceiling is what the figures cost in SQL
+alone. An export of every case (CSV) is then downloaded once, timed, with the peak memory
+(VmHWM) of the worker that served it.
+
+Each page is printed as its rate over its ceiling's, and the growth of its mean latency from
+the smallest size to the largest; the whole is written to `bench/RESULTS.md` (`--output`).
+Needs PostgreSQL (`BENCH_POSTGRES_URL`, default the local server) and Redis (`BENCH_REDIS_URL`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import platform
+import random
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.ceiling import prepare_tables  # noqa: E402
+
+WORK = Path(os.environ.get("BENCH_WORK", "/tmp/passerelle-bench"))
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+APP_PORT, CEILING_PORT = 8101, 8102
+PASSWORD = "bulk-passerelle-2026"  # noqa: S105 (the bulk data's published demo password)
+MANAGER = "manager1@bulk.passerelle.example"
+WRK_THREADS = 2
+WARM_UP_CASES = 200  # submitted cases assessed during the warm-up, the others during the measure
+ASSESSED_PER_SECOND = 200  # at most: the bench files more requests until there are enough to assess
+TARGETS = {  # at the largest size on PostgreSQL (issue 10)
+    "queue": 0.4,
+    "queue filtered": 0.4,
+    "case page": 0.3,
+    "assess": 0.4,
+    "filing": 0.3,
+    "overview": 1.0,
+}
+MAX_GROWTH = 1.3
+
+
+@dataclass
+class Load:
+    rate: float
+    mean_ms: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    failures: int
+
+
+@dataclass
+class Measure:
+    page: str
+    app: Load
+    ceiling: Load | None
+    ceiling_name: str
+
+    @property
+    def ratio(self) -> float | None:
+        return self.app.rate / self.ceiling.rate if self.ceiling else None
+
+
+@dataclass
+class Run:
+    database: str
+    size: int
+    measures: list[Measure] = field(default_factory=list)
+    export: dict = field(default_factory=dict)
+    seed_seconds: float = 0.0
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+def database_url(database: str, size: int) -> str:
+    if database == "sqlite":
+        return f"sqlite:///{WORK / f'cases-{size}.sqlite3'}"
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/passerelle_bench_{size}"
+
+
+def fresh_database(database: str, size: int) -> None:
+    if database == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(WORK / f"cases-{size}.sqlite3") + suffix).unlink(missing_ok=True)
+        return
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS passerelle_bench_{size} WITH (FORCE)")
+        connection.exec_driver_sql(f"CREATE DATABASE passerelle_bench_{size}")
+    admin.dispose()
+
+
+def app_environment(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PASSERELLE_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_URL,
+        "MAIL_FILE_PATH": str(WORK / "mail"),
+        "SESSION_COOKIE_SECURE": "0",
+        "PUBLIC_URL": f"http://127.0.0.1:{APP_PORT}",
+    }
+
+
+def seed(database: str, size: int) -> float:
+    url = database_url(database, size)
+    fresh_database(database, size)
+    environment = {**app_environment(url), "PASSERELLE_ENV": "development"}
+    flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], env=environment, cwd=ROOT, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([*flask, "seed-bulk", str(size), "--seed", "1"], env=environment, cwd=ROOT, check=True)
+    seconds = time.perf_counter() - started
+    engine = sa.create_engine(url)
+    prepare_tables(engine)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE" if database == "postgresql" else "ANALYZE")
+    engine.dispose()
+    return seconds
+
+
+# --- servers -------------------------------------------------------------------------------
+
+
+@contextmanager
+def served(module: str, port: int, environment: dict[str, str]):
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "300", module]
+    log = open(WORK / f"gunicorn-{port}.log", "a")  # noqa: SIM115 (closed with the server)
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+    try:
+        for _ in range(200):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/nowhere", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+        log.close()
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def peak_memory_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+
+
+# --- sessions and the requests of each page ---------------------------------------------------
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def signed_in(email: str) -> tuple[str, str]:
+    """The Cookie header and the CSRF token of a fresh session of `email`."""
+    session = requests.Session()
+    base = f"http://127.0.0.1:{APP_PORT}"
+    token = csrf_token(session.get(f"{base}/login").text)
+    answer = session.post(
+        f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
+    )
+    if answer.status_code != 302:
+        raise SystemExit(f"Cannot sign in as {email}: {answer.status_code}")
+    token = csrf_token(session.get(f"{base}/account").text)
+    cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+    return cookie, token
+
+
+def form_body(values: dict) -> str:
+    return urllib.parse.urlencode(values, doseq=True)
+
+
+def write_requests(path: Path, lines: list[tuple[str, str, str, str]]) -> Path:
+    path.write_text("".join("\t".join(line) + "\n" for line in lines))
+    return path
+
+
+def filing_body(token: str, number: int) -> str:
+    start = date.today() + timedelta(days=120)
+    return form_body(
+        {
+            "csrf_token": token,
+            "submission_key": f"bench-{number}-{secrets.token_hex(6)}",
+            "title": f"Inventory of a museum's storage rooms, batch {number}",
+            "field": "MUS",
+            "country": "TN",
+            "assistance_type": "expert_mission",
+            "instrument": "bilateral",
+            "context": "The storage rooms hold some 20,000 objects that were never inventoried.",
+            "objectives": "An inventory method and a trained team.",
+            "expected_results": "A written method and twenty objects recorded together.",
+            "period_start": start.isoformat(),
+            "period_end": (start + timedelta(days=5)).isoformat(),
+            "working_languages": ["fr", "ar"],
+            "participants_expected": "12",
+        }
+    )
+
+
+def assess_body(token: str, version: int, field_code: str) -> str:
+    values = {
+        "csrf_token": token,
+        "version": version,
+        "acceptance": "as_filed",
+        "field": field_code,
+        "priority": "normal",
+        "lead_expert": "",
+        "eligibility_notes": "Eligible public body; within our fields.",
+    }
+    return form_body(values | {name: "yes" for name in checklist_names()})
+
+
+def checklist_names() -> list[str]:
+    from expertise_app.reference import ASSESSMENT_CRITERIA
+
+    return [f"check_{code}" for code in ASSESSMENT_CRITERIA.codes]
+
+
+def assess_line(cookie: str, token: str, case_id: int, version: int, field_code: str) -> tuple[str, str, str, str]:
+    return ("POST", f"/cases/{case_id}/actions/assess", cookie, assess_body(token, version, field_code))
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def wrk(base: str, requests_file: Path, seconds: int, concurrency: int) -> Load:
+    command = [
+        "wrk", f"-t{WRK_THREADS}", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "60s",
+        "-s", str(ROOT / "bench/wrk_requests.lua"), base, "--", str(requests_file), str(WRK_THREADS),
+    ]  # fmt: skip
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+    def milliseconds(pattern: str) -> float:
+        value, unit = re.search(pattern + r"\s+([\d.]+)(us|ms|s)\b", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    failures = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return Load(
+        rate=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        mean_ms=milliseconds(r"Latency"),
+        p50_ms=milliseconds(r"50%"),
+        p99_ms=milliseconds(r"99%"),
+        requests=int(re.search(r"(\d+) requests in", output).group(1)),
+        failures=(int(failures.group(1)) if failures else 0) + (sum(map(int, errors.groups())) if errors else 0),
+    )
+
+
+def capture_overview_sql(url: str, path: Path) -> None:
+    """Write to `path` the statements (and parameters) `dashboard.queries.overview` runs for a
+    manager, unfiltered; in a process of its own, since the app reads its settings at import."""
+    environment = {**os.environ, "DATABASE_URL": url, "PASSERELLE_ENV": "development"}
+    command = [sys.executable, __file__, "--capture", str(path)]
+    subprocess.run(command, env=environment, cwd=ROOT, check=True)
+
+
+def _capture(path: Path) -> None:
+    from expertise_app import create_app
+    from expertise_app.auth.models import User
+    from expertise_app.cases.queries import CaseFilters
+    from expertise_app.dashboard import queries
+    from expertise_app.extensions import db
+
+    app = create_app()
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    with app.app_context():
+        manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        queries.overview(manager, CaseFilters())
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    path.write_bytes(pickle.dumps(statements))
+
+
+def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse: bool) -> Run:
+    url = database_url(database, size)
+    run = Run(database, size)
+    if not reuse:
+        run.seed_seconds = seed(database, size)
+    engine = sa.create_engine(url)
+    aggregates = WORK / f"aggregates-{database}-{size}.pickle"
+    capture_overview_sql(url, aggregates)
+    app_env = app_environment(url)
+    ceiling_env = {**app_env, "AGGREGATES_FILE": str(aggregates)}
+    app_base, ceiling_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{CEILING_PORT}"
+    with served("wsgi:app", APP_PORT, app_env) as app_server, served("bench.ceiling:app", CEILING_PORT, ceiling_env):
+        facts = pick(engine)
+        manager_cookie, manager_token = signed_in(MANAGER)
+        expert_cookie, _ = signed_in(facts["expert"])
+        partner_cookie, partner_token = signed_in(facts["partner"])
+
+        def load(name: str, app_lines, ceiling_lines, ceiling_name: str, warm_up=None) -> Measure:
+            """Warm up (with `warm_up`'s lines when each request may be sent once), then measure."""
+            app_warm, ceiling_warm = warm_up or (app_lines, ceiling_lines)
+            wrk(app_base, write_requests(WORK / "app-warm.tsv", app_warm), 2, concurrency)
+            app_load = wrk(app_base, write_requests(WORK / "app.tsv", app_lines), seconds, concurrency)
+            ceiling_load = None
+            if ceiling_lines:
+                wrk(ceiling_base, write_requests(WORK / "ceiling-warm.tsv", ceiling_warm), 2, concurrency)
+                ceiling_load = wrk(
+                    ceiling_base, write_requests(WORK / "ceiling.tsv", ceiling_lines), seconds, concurrency
+                )
+            measure = Measure(name, app_load, ceiling_load, ceiling_name)
+            run.measures.append(measure)
+            print_measure(database, size, measure)
+            return measure
+
+        organisation = facts["organisation"]
+        list_ceiling = [("GET", f"/list/{organisation}", "", "")]
+        load("queue", [("GET", "/cases", expert_cookie, "")], list_ceiling, "25-row list")
+        filtered = f"/cases?view=open&field={facts['field']}&state=assessed"
+        load("queue filtered", [("GET", filtered, manager_cookie, "")], list_ceiling, "25-row list")
+        load("search", [("GET", "/cases?view=all&q=musee", manager_cookie, "")], list_ceiling, "25-row list")
+        cases = [("GET", f"/cases/{case_id}", manager_cookie, "") for case_id in facts["cases"]]
+        ceiling_cases = [("GET", f"/case/{case_id}", "", "") for case_id in facts["cases"]]
+        load("case page", cases, ceiling_cases, "one-query page")
+        load(
+            "overview", [("GET", "/dashboard", manager_cookie, "")], [("GET", "/aggregates", "", "")], "raw aggregates"
+        )
+        run.export = measure_export(app_server, app_base, manager_cookie)
+        print(f"{database} {size:>7}: export {run.export}")
+        filings = [("POST", "/cases/new", partner_cookie, filing_body(partner_token, n)) for n in range(30000)]
+        two_inserts = [
+            ("POST", "/two-inserts", "", form_body({"reference": f"B-{n}", "title": "t"})) for n in range(30000)
+        ]
+        load("filing", filings[:20000], two_inserts[:20000], "two INSERTs", (filings[20000:], two_inserts[20000:]))
+        submitted = pick_submitted(engine)  # those filed just now among them
+        while len(submitted) < WARM_UP_CASES + ASSESSED_PER_SECOND * seconds:
+            more = [("POST", "/cases/new", partner_cookie, filing_body(partner_token, n)) for n in range(2000)]
+            wrk(app_base, write_requests(WORK / "app-more.tsv", more), 5, concurrency)
+            submitted = pick_submitted(engine)
+        warm, measured = submitted[:WARM_UP_CASES], submitted[WARM_UP_CASES:]
+        load(
+            "assess",
+            [assess_line(manager_cookie, manager_token, *case) for case in measured],
+            [("POST", f"/update-insert/{case[0]}", "", "note=x") for case in measured],
+            "UPDATE + INSERT",
+            (
+                [assess_line(manager_cookie, manager_token, *case) for case in warm],
+                [("POST", f"/update-insert/{case[0]}", "", "note=x") for case in warm],
+            ),
+        )
+    engine.dispose()
+    return run
+
+
+def pick(engine: sa.Engine) -> dict:
+    with engine.connect() as connection:
+        expert = connection.execute(
+            sa.text(
+                "SELECT u.email FROM users u JOIN expertise_requests r ON r.lead_expert_id = u.id "
+                "WHERE r.state <> 'closed' GROUP BY u.email ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
+        partner, organisation = connection.execute(
+            sa.text(
+                "SELECT u.email, u.organisation_id FROM users u JOIN expertise_requests r "
+                "ON r.organisation_id = u.organisation_id WHERE u.role = 'partner' "
+                "GROUP BY u.email, u.organisation_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).one()
+        field_code = connection.execute(
+            sa.text("SELECT field FROM expertise_requests GROUP BY field ORDER BY count(*) DESC LIMIT 1")
+        ).scalar_one()
+        ids = connection.execute(sa.text("SELECT id FROM expertise_requests")).scalars().all()
+    return {
+        "expert": expert,
+        "partner": partner,
+        "organisation": organisation,
+        "field": field_code,
+        "cases": random.Random(1).sample(ids, min(2000, len(ids))),
+    }
+
+
+def pick_submitted(engine: sa.Engine) -> list[tuple[int, int, str]]:
+    """Submitted cases that can be assessed: not waiting for the partner, not on hold."""
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                sa.text(
+                    "SELECT id, version, field FROM expertise_requests WHERE state = 'submitted' "
+                    "AND waiting_since IS NULL AND on_hold_since IS NULL ORDER BY id"
+                )
+            )
+        ]
+
+
+def measure_export(server: subprocess.Popen, base: str, cookie: str) -> dict:
+    before = {pid: peak_memory_kib(pid) for pid in worker_pids(server)}
+    started = time.perf_counter()
+    size = rows = 0
+    with requests.get(
+        f"{base}/cases/export.csv?view=all", headers={"Cookie": cookie}, stream=True, timeout=600
+    ) as answer:
+        answer.raise_for_status()
+        for chunk in answer.iter_content(1 << 16):
+            size += len(chunk)
+            rows += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    after = {pid: peak_memory_kib(pid) for pid in worker_pids(server)}
+    return {
+        "rows": rows - 1,
+        "megabytes": round(size / 1e6, 1),
+        "seconds": round(seconds, 2),
+        "peak_rss_mib": round(max(after.values()) / 1024),
+        "peak_growth_mib": round(max(after[pid] - before.get(pid, after[pid]) for pid in after) / 1024),
+    }
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+
+def print_measure(database: str, size: int, measure: Measure) -> None:
+    ceiling = f"{measure.ceiling.rate:8.1f}/s" if measure.ceiling else "       -  "
+    ratio = f"{measure.ratio:5.2f}" if measure.ratio is not None else "   - "
+    failed = f"  ({measure.app.failures} failed)" if measure.app.failures else ""
+    print(
+        f"{database:<10} {size:>7} {measure.page:<15} {measure.app.rate:8.1f}/s "
+        f"{measure.app.mean_ms:7.1f} ms   ceiling {ceiling}  ratio {ratio}{failed}",
+        flush=True,
+    )
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // (1024 * 1024)
+    with sa.create_engine(POSTGRES_URL).connect() as connection:
+        postgres = connection.exec_driver_sql("SHOW server_version").scalar_one()
+    import sqlite3
+
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} GiB, Python {platform.python_version()}, "
+        f"PostgreSQL {postgres}, SQLite {sqlite3.sqlite_version}, gunicorn 2 sync workers per server, "
+        f"wrk {WRK_THREADS} threads"
+    )
+
+
+def report(runs: list[Run], seconds: int, concurrency: int, command: str) -> str:
+    lines = [
+        "# Passerelle at scale, beside its ceiling",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
+        f"concurrency {concurrency}, {seconds} s per page after a 2 s warm-up.",
+        "",
+        f"Reproduce: `{command}` (see the docstring of `bench/scale.py`).",
+        "",
+        "*Ratio* is the page's requests per second over its ceiling's, measured just after it under the",
+        "same gunicorn on the same database (`bench/ceiling.py`). *Growth* is the page's mean latency at",
+        "the largest size over the smallest, on the same database.",
+        "",
+    ]
+    for database in dict.fromkeys(run.database for run in runs):
+        ours = [run for run in runs if run.database == database]
+        smallest, largest = ours[0], ours[-1]
+        lines += [f"## {'PostgreSQL' if database == 'postgresql' else 'SQLite'}", ""]
+        header = "| page | ceiling |"
+        rule = "|---|---|"
+        for run in ours:
+            header += f" {run.size:,} cases: req/s · mean ms · ratio |"
+            rule += "---|"
+        lines += [header + " growth | target |", rule + "---|---|"]
+        for index, measure in enumerate(largest.measures):
+            row = f"| {measure.page} | {measure.ceiling_name} |"
+            for run in ours:
+                other = run.measures[index]
+                ratio = f"{other.ratio:.2f}" if other.ratio is not None else "–"
+                failed = f" ({other.app.failures} failed)" if other.app.failures else ""
+                row += f" {other.app.rate:.1f} · {other.app.mean_ms:.1f} · **{ratio}**{failed} |"
+            growth = largest.measures[index].app.mean_ms / smallest.measures[index].app.mean_ms
+            target = TARGETS.get(measure.page)
+            verdict = ""
+            if database == "postgresql" and target is not None:
+                met = measure.ratio >= target and growth <= MAX_GROWTH
+                verdict = f"≥ {target} and ≤ {MAX_GROWTH}×: {'met' if met else 'NOT met'}"
+            lines.append(row + f" {growth:.2f}× | {verdict} |")
+        lines += ["", "Ceilings (requests per second): " + "; ".join(
+            f"{run.size:,}: " + ", ".join(f"{m.page} {m.ceiling.rate:.0f}" for m in run.measures if m.ceiling)
+            for run in ours
+        ), ""]  # fmt: skip
+        lines += ["Export of every case as CSV, one download:", ""]
+        for run in ours:
+            export = run.export
+            lines.append(
+                f"- {run.size:,} cases: {export['rows']:,} rows, {export['megabytes']} MB in {export['seconds']} s; "
+                f"the worker's peak memory {export['peak_rss_mib']} MiB (grew {export['peak_growth_mib']} MiB)"
+            )
+        seeded = [f"{run.size:,} in {run.seed_seconds:.0f} s" for run in ours if run.seed_seconds]
+        if seeded:
+            lines += ["", "`seed-bulk`: " + ", ".join(seeded) + "."]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--reuse", action="store_true", help="Keep the databases of an earlier run (no seeding).")
+    parser.add_argument("--output", default=str(ROOT / "bench/RESULTS.md"))
+    parser.add_argument("--capture", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.capture:
+        return _capture(Path(arguments.capture))
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    WORK.mkdir(parents=True, exist_ok=True)
+    sizes = sorted(int(size) for size in arguments.sizes.split(","))
+    runs = [
+        measure_size(database, size, arguments.seconds, arguments.concurrency, arguments.reuse)
+        for database in arguments.databases.split(",")
+        for size in sizes
+    ]
+    command = "python bench/scale.py " + " ".join(sys.argv[1:])
+    Path(arguments.output).write_text(report(runs, arguments.seconds, arguments.concurrency, command.strip()))
+    print(f"Written to {arguments.output}")
+
+
+if __name__ == "__main__":
+    main()
