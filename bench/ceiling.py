@@ -6,7 +6,7 @@ one small template. A page's throughput divided by its ceiling's says how much t
 costs on top of the database and the server; the ratio, unlike a request rate, survives a
 shared and noisy machine.
 
-    DATABASE_URL=… gunicorn -w 2 'bench.ceiling:app'
+    DATABASE_URL=… gunicorn -w 2 'bench.ceiling:from_environment()'
 
 - `GET /list/<organisation>`: one indexed query (an organisation's 25 latest requests), a table.
 - `GET /case/<id>`: one query by primary key, a small page.
@@ -144,8 +144,6 @@ def create_ceiling(database_url: str, aggregates_file: str | None) -> Flask:
     return app
 
 
-def _from_environment() -> Flask:
+def from_environment() -> Flask:
+    """gunicorn's factory: the ceiling on `DATABASE_URL`, with the statements of `AGGREGATES_FILE`."""
     return create_ceiling(os.environ["DATABASE_URL"], os.environ.get("AGGREGATES_FILE"))
-
-
-app = _from_environment() if "DATABASE_URL" in os.environ and __name__ != "__main__" else None

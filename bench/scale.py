@@ -332,7 +332,8 @@ def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse
     app_env = app_environment(url)
     ceiling_env = {**app_env, "AGGREGATES_FILE": str(aggregates)}
     app_base, ceiling_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{CEILING_PORT}"
-    with served("wsgi:app", APP_PORT, app_env) as app_server, served("bench.ceiling:app", CEILING_PORT, ceiling_env):
+    ceiling = served("bench.ceiling:from_environment()", CEILING_PORT, ceiling_env)
+    with served("wsgi:app", APP_PORT, app_env) as app_server, ceiling:
         facts = pick(engine)
         manager_cookie, manager_token = signed_in(MANAGER)
         expert_cookie, _ = signed_in(facts["expert"])
