@@ -293,18 +293,19 @@ def wrk(base: str, requests_file: Path, seconds: int, concurrency: int) -> Load:
 
 
 def capture_overview_sql(url: str, path: Path) -> None:
-    """Write to `path` the statements (and parameters) `dashboard.queries.overview` runs for a
-    manager, unfiltered; in a process of its own, since the app reads its settings at import."""
+    """Write to `path` the statements (and parameters) that compute the overview's figures from the
+    base tables (bench/raw_overview.py) for a manager, unfiltered; in a process of its own, since
+    the app reads its settings at import."""
     environment = {**os.environ, "DATABASE_URL": url, "PASSERELLE_ENV": "development"}
     command = [sys.executable, __file__, "--capture", str(path)]
     subprocess.run(command, env=environment, cwd=ROOT, check=True)
 
 
 def _capture(path: Path) -> None:
+    from bench import raw_overview
     from expertise_app import create_app
     from expertise_app.auth.models import User
     from expertise_app.cases.queries import CaseFilters
-    from expertise_app.dashboard import queries
     from expertise_app.extensions import db
 
     app = create_app()
@@ -316,7 +317,7 @@ def _capture(path: Path) -> None:
     with app.app_context():
         manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))
         sa.event.listen(db.engine, "before_cursor_execute", record)
-        queries.overview(manager, CaseFilters())
+        raw_overview.overview(manager, CaseFilters())
         sa.event.remove(db.engine, "before_cursor_execute", record)
     path.write_bytes(pickle.dumps(statements))
 

@@ -58,7 +58,7 @@ from babel.languages import get_official_languages
 from .auth.models import Role
 from .auth.passwords import hash_password
 from .cases import search, service_levels
-from .cases.models import SEARCHED_FIELDS, TeamStatus
+from .cases.models import FACT_COLUMNS, FACT_STEPS, SEARCHED_FIELDS, RequestFacts, TeamStatus
 from .cases.states import State
 from .cases.workflow import ACTIONS
 from .db_types import UTCDateTime, insert_for_dialect, utcnow
@@ -1678,6 +1678,7 @@ class Batch:
     feedback: list[dict[str, Any]] = field(default_factory=list)
     ratings: list[dict[str, Any]] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, rows: CaseRows) -> None:
         self.requests.append(rows.request)
@@ -1689,6 +1690,7 @@ class Batch:
             self.feedback.append(rows.feedback)
         self.ratings += rows.ratings
         self.steps += rows.steps
+        self.facts.append(_facts_row(rows))
 
     def prepare(self, dialect: sa.Dialect) -> list[Prepared]:
         """Its rows ready for the driver, table by table in the order of the foreign keys."""
@@ -1702,6 +1704,7 @@ class Batch:
                 ("mission_feedback", self.feedback),
                 ("expert_ratings", self.ratings),
                 ("case_steps", self.steps),
+                ("request_facts", self.facts),
             )
             if rows
         ]
@@ -1716,6 +1719,14 @@ class Batch:
         counts.steps += len(self.steps)
         self.requests = self.events = self.assignments = self.missions = self.feedback = self.ratings = []
         self.steps = []
+        self.facts = []
+
+
+def _facts_row(rows: CaseRows) -> dict[str, Any]:
+    """The request's facts for the overview, as the write path keeps them (cases/facts.py)."""
+    days = dict.fromkeys((RequestFacts.days_column(str(state)) for state in FACT_STEPS), None)
+    days.update({RequestFacts.days_column(step["state"]): step["working_days"] for step in rows.steps})
+    return {"request_id": rows.request["id"], **{name: rows.request.get(name) for name in FACT_COLUMNS}, **days}
 
 
 def _batches(

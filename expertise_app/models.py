@@ -1,7 +1,16 @@
 """Every model, imported in one place so that Alembic and the app see them all."""
 
 from .auth.models import ApiToken, Organisation, Role, User
-from .cases.models import Assignment, Event, ExpertiseRequest, IdempotencyKey, Mission, ReferenceCounter, SavedView
+from .cases.models import (
+    Assignment,
+    Event,
+    ExpertiseRequest,
+    IdempotencyKey,
+    Mission,
+    ReferenceCounter,
+    RequestFacts,
+    SavedView,
+)
 from .documents.models import Document, StoredFile
 from .experts.models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
 from .notifications.models import Notification, OutboxEmail
@@ -23,6 +32,7 @@ __all__ = [
     "Organisation",
     "OutboxEmail",
     "ReferenceCounter",
+    "RequestFacts",
     "Role",
     "SavedView",
     "StoredFile",

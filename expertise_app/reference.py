@@ -21,6 +21,7 @@ class Vocabulary:
     def __init__(self, name: str, items: Iterable[tuple[str, object]]):
         self.name = name
         self._labels = dict(items)
+        self._choices: dict[str, tuple[tuple[str, str], ...]] = {}
 
     @property
     def codes(self) -> list[str]:
@@ -39,6 +40,13 @@ class Vocabulary:
         return self._labels[code]
 
     def choices(self) -> list[tuple[str, str]]:
+        """(code, label) in the user's language, made once per language (lists show them on every page)."""
+        language = str(get_locale())
+        if language not in self._choices:
+            self._choices[language] = tuple(self._labelled())
+        return list(self._choices[language])
+
+    def _labelled(self) -> list[tuple[str, str]]:
         return [(code, self.label(code)) for code in self.codes]
 
 
@@ -58,6 +66,7 @@ class LocaleDataVocabulary(Vocabulary):
         self._locale_attribute = locale_attribute
         self._extra_names = extra_names
         self._preferred = preferred
+        self._choices = {}
 
     @property
     def codes(self) -> list[str]:
@@ -76,7 +85,7 @@ class LocaleDataVocabulary(Vocabulary):
         names = getattr(get_locale(), self._locale_attribute)
         return names.get(code) or self._extra_names.get(code) or code
 
-    def choices(self) -> list[tuple[str, str]]:
+    def _labelled(self) -> list[tuple[str, str]]:
         """Preferred codes first, in their order; then the rest by name in the user's language."""
         first = [(code, self.label(code)) for code in self._preferred]
         rest = sorted(

@@ -439,3 +439,28 @@ def count(model) -> int:
     """Committed rows of `model`."""
     with db.engine.connect() as connection:
         return connection.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# The overview's facts of each request, as its own row and its steps give them (written out here).
+FACTS_COLUMNS = (
+    "submitted_at, state, outcome, field, country, continent, instrument, assistance_type, "
+    "decline_reason, redirect_destination"
+)
+STEP_DAYS = ("submitted", "assessed", "skills_mobilised", "mission_delivered")
+
+
+def facts_kept() -> list[tuple]:
+    """Every row of request_facts, in the order of the requests."""
+    days = ", ".join(f"{state}_days" for state in STEP_DAYS)
+    query = f"SELECT request_id, {FACTS_COLUMNS}, {days} FROM request_facts ORDER BY request_id"  # noqa: S608
+    return [tuple(row) for row in db.session.execute(sa.text(query))]
+
+
+def facts_of_the_requests() -> list[tuple]:
+    """What request_facts should hold: each request's columns and the working days of its steps."""
+    days = ", ".join(
+        f"(SELECT working_days FROM case_steps s WHERE s.request_id = r.id AND s.state = '{state}')"  # noqa: S608
+        for state in STEP_DAYS
+    )
+    query = f"SELECT r.id, {FACTS_COLUMNS}, {days} FROM expertise_requests r ORDER BY r.id"  # noqa: S608
+    return [tuple(row) for row in db.session.execute(sa.text(query))]

@@ -337,6 +337,7 @@ def test_experts_directory_and_dashboard(api, cast, factory):
     dashboard = api(cast.manager).get("/dashboard").get_json()
     assert dashboard["total"] == 1
     assert {"code": "submitted", "count": 1} in dashboard["states"]
+    assert dashboard["fields"] == [{"code": "TOU", "open": 1, "total": 1}]
 
 
 def test_the_session_cookie_works_with_a_csrf_header_for_changes(visitor, cast, factory):

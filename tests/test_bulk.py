@@ -42,7 +42,7 @@ from expertise_app.reference import (
     REGIONS,
 )
 
-from .factories import count, request_data
+from .factories import count, facts_kept, facts_of_the_requests, request_data
 
 N = 300
 REFERENCE = re.compile(r"EXP-(\d{4})-(\d{4,})")
@@ -123,6 +123,13 @@ def test_loads_n_cases_in_every_state_and_outcome(seed_bulk):
     texts = " ".join(case.title + " " + case.context for case in cases)
     assert "musée" in texts.lower() and "patrimoine" in texts and "archives" in texts and "متحف" in texts
     assert "heritage" in texts
+
+
+def test_the_overview_s_facts_are_loaded_with_the_requests(seed_bulk):
+    seed_bulk("300")
+    kept = facts_kept()
+    assert len(kept) == 300
+    assert kept == facts_of_the_requests()
 
 
 def test_the_roster_spans_every_continent_with_profiles(seed_bulk):

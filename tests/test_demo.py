@@ -18,7 +18,7 @@ from expertise_app.experts.models import ExpertProfile
 from expertise_app.extensions import db
 from expertise_app.reference import FIELDS
 
-from .factories import count
+from .factories import count, facts_kept, facts_of_the_requests
 from .matrix import ACTIONS as PINNED
 
 LOADED = "Demo data loaded."
@@ -62,6 +62,14 @@ def test_seed_demo_covers_every_state_field_and_outcome(seed):
     assert {case.outcome for case in cases if case.is_closed} == {str(outcome) for outcome in Outcome}
     assert len({case.country for case in cases}) >= 15
     assert any(case.priority == "emergency" for case in cases)
+
+
+def test_the_overview_s_facts_kept_by_every_action_agree_with_the_requests_and_their_steps(seed):
+    seed()
+    kept = facts_kept()
+    assert len(kept) == count(ExpertiseRequest) > 40
+    assert kept == facts_of_the_requests()
+    assert any(row[-1] is not None for row in kept)  # some reached mission_delivered and left it
 
 
 def test_every_demo_login_authenticates(seed):

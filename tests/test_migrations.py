@@ -19,6 +19,8 @@ from expertise_app import create_app
 from expertise_app.cases import search
 from expertise_app.extensions import db
 
+from .factories import facts_kept, facts_of_the_requests
+
 
 @pytest.fixture
 def empty_database_url(tmp_path) -> Iterator[str]:
@@ -121,3 +123,17 @@ def test_expert_profiles_keep_their_fields_languages_and_countries_through_0004(
     assert [tuple(row) for row in languages] == [("ar", "fluent"), ("fr", "fluent")]
     assert (countries, department, away) == (["JO"], "Museums", 1)  # "unavailable" stays so, for a year
     assert schema_differences() == []
+
+
+def test_0009_fills_the_overview_s_facts_from_the_requests_and_their_steps(fresh_app):
+    upgrade()
+    result = fresh_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    downgrade(revision="0008")
+    assert "request_facts" not in tables()
+
+    upgrade(revision="0009")
+
+    kept = facts_kept()
+    assert len(kept) > 40
+    assert kept == facts_of_the_requests()

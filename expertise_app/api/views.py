@@ -616,7 +616,7 @@ def get_dashboard():
     everything = CaseFilters()
     totals = dashboard_queries.totals(user, everything)
     outcomes = dashboard_queries.closures(user, everything)["outcomes"]
-    fields = dashboard_queries.breakdown(user, everything, ExpertiseRequest.field)
+    fields = dashboard_queries.breakdown(user, everything, "field")
     states = dashboard_queries.state_counts(user, everything)
     return {
         "total": totals["total"],

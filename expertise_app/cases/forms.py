@@ -83,6 +83,41 @@ def expert_choices() -> list[tuple[int, str]]:
     return choices
 
 
+def _is_active_expert(user_id: int) -> bool:
+    query = (
+        sa.select(User.id)
+        .join(User.profile)
+        .where(User.id == user_id, User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True))
+    )
+    return db.session.scalar(query) is not None
+
+
+class ExpertSelect(SelectField):
+    """One of the active experts, or of those in `among` (a set of ids) when the form sets it.
+
+    The labelled list of every expert (hundreds of them) is read only when the select is shown;
+    checking a sent choice reads that one expert, so that performing an action does not load them all.
+    """
+
+    def __init__(self, label=None, validators=None, blank_label=None, **kwargs):
+        super().__init__(label, validators, coerce=_optional_int, **kwargs)
+        self.blank_label = blank_label
+        self.among: set[int] | None = None
+
+    def iter_choices(self):
+        experts = expert_choices()
+        if self.among is not None:
+            experts = [(expert_id, label) for expert_id, label in experts if expert_id in self.among]
+        self.choices = [("", self.blank_label), *experts]
+        return super().iter_choices()
+
+    def pre_validate(self, form) -> None:
+        if not self.validate_choice or self.data is None:
+            return
+        if (self.among is not None and self.data not in self.among) or not _is_active_expert(self.data):
+            raise ValidationError(self.gettext("Not a valid choice."))
+
+
 def _expert_label(expert: User) -> str:
     if expert.profile and expert.profile.department:
         return f"{expert.name} — {expert.profile.department}"
@@ -200,11 +235,10 @@ class AssessForm(ActionForm):
     acceptance = VocabularyRadio(_l("Decision"), [DataRequired()], vocabulary=ACCEPTANCE, default="as_filed")
     field = VocabularySelect(_l("Confirmed field of expertise"), [DataRequired()], vocabulary=FIELDS)
     priority = VocabularySelect(_l("Priority"), [DataRequired()], vocabulary=PRIORITIES, blank=False, default="normal")
-    lead_expert = SelectField(_l("Lead expert"), [Optional()], coerce=_optional_int)
+    lead_expert = ExpertSelect(_l("Lead expert"), [Optional()], blank_label=_l("No lead expert yet"))
     eligibility_notes = TextAreaField(_l("Eligibility notes"), [DataRequired(), Length(max=4000)])
 
     def bind_choices(self) -> None:
-        self.lead_expert.choices = [("", _l("No lead expert yet")), *expert_choices()]
         if self.case is not None and not self.field.data:
             self.field.data = self.case.field
         if self.case is not None and self.blank and self.lead_expert.data is None:
@@ -237,16 +271,15 @@ class RedirectForm(ActionForm):
 class MobiliseForm(ActionForm):
     """The team is confirmed and the mission planned: the lead expert is one of the confirmed members."""
 
-    lead_expert = SelectField(
-        _l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], coerce=_optional_int, validate_choice=False
+    lead_expert = ExpertSelect(
+        _l("Lead expert"),
+        [InputRequired(_l("Choose the lead expert."))],
+        blank_label=_l("Choose…"),
+        validate_choice=False,
     )
 
     def bind_choices(self) -> None:
-        confirmed = self.case.team_ids if self.case is not None else set()
-        self.lead_expert.choices = [
-            ("", _l("Choose…")),
-            *((expert_id, label) for expert_id, label in expert_choices() if expert_id in confirmed),
-        ]
+        self.lead_expert.among = self.case.team_ids if self.case is not None else set()
         if self.case is not None and self.lead_expert.data is None:
             self.lead_expert.data = self.case.lead_expert_id
 
@@ -473,15 +506,13 @@ class WithdrawForm(ActionForm):
 
 
 class AssignLeadForm(ActionForm):
-    lead_expert = SelectField(_l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], coerce=_optional_int)
+    lead_expert = ExpertSelect(
+        _l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], blank_label=_l("Choose…")
+    )
 
     def bind_choices(self) -> None:
-        experts = expert_choices()
         if self.case is not None and self.case.state not in ("submitted", "assessed"):
-            # Once a team is mobilised, the lead is one of its confirmed members.
-            team = self.case.team_ids
-            experts = [(expert_id, label) for expert_id, label in experts if expert_id in team]
-        self.lead_expert.choices = [("", _l("Choose…")), *experts]
+            self.lead_expert.among = self.case.team_ids  # once a team is mobilised, the lead is one of it
         if self.case is not None and self.lead_expert.data is None:
             self.lead_expert.data = self.case.lead_expert_id
 

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from ..extensions import db
+from . import facts
 from .models import CaseStep, ExpertiseRequest
 from .states import State
 
@@ -92,15 +93,19 @@ def due_on(case: ExpertiseRequest, paused: int, levels: dict[str, int] | None = 
 
 def keep(case: ExpertiseRequest, before: Before | None, at: datetime) -> None:
     """After an action (`before`: the request as it was) or the filing (None): count the pause that
-    ended, record the step that was left, and date the step the request is in now."""
+    ended, record the step that was left, date the step the request is in now, and keep the
+    request's facts for the overview."""
     stopped_before = before.clock_stopped_since if before else None
     ended_pause = paused_since(stopped_before, clock_stopped_since(case), at)
     case.paused_working_days = (case.paused_working_days or 0) + ended_pause  # a new request has none yet
+    step = None
     if before is not None and before.state != case.state:
-        db.session.add(step_left(case, before, case.paused_working_days, at))
+        step = step_left(case, before, case.paused_working_days, at)
+        db.session.add(step)
         case.paused_working_days = 0
-    with db.session.no_autoflush:  # reading the mission must not write the half-changed request early
+    with db.session.no_autoflush:  # reading the mission or the facts must not write the half-changed request early
         case.due_on = due_on(case, case.paused_working_days)
+        facts.keep(case, step)
 
 
 def paused_since(stopped_before: datetime | None, stopped_now: datetime | None, at: datetime) -> int:

@@ -1,20 +1,26 @@
 """The manager's overview: every figure an SQL aggregate over the requests the filters select.
 
 The overview's filters are the lists' (cases/queries.CaseFilters), so that each figure links to
-the list of the very requests it counts. Lead times are percentiles of the steps the write path
-records (cases/models.CaseStep: working days, pauses left out), by nearest rank on both databases.
+the list of the very requests it counts. Figures over the whole history are counted on the
+requests' facts (cases/models.RequestFacts, a narrow row per request kept by the write path);
+those of open requests only (late, paused, workload, coverage) on the requests themselves, through
+the index on their state. Lead times are percentiles of the working days of each step the facts
+keep (pauses left out), by nearest rank on both databases.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 
 from ..auth.models import User
-from ..cases.models import Assignment, CaseStep, ExpertiseRequest, TeamStatus
-from ..cases.queries import OPEN, PAUSES, CaseFilters, filtered, pause_filter, view_filter
+from ..cases.models import FACT_STEPS as STEPS
+from ..cases.models import Assignment, ExpertiseRequest, TeamStatus
+from ..cases.models import RequestFacts as Facts
+from ..cases.queries import OPEN, PAUSES, CaseFilters, filtered, narrowed, pause_filter, view_filter
 from ..cases.states import Outcome, State
 from ..db_types import utcnow
 from ..experts.models import ExpertField, ExpertLanguage, ExpertProfile
@@ -22,8 +28,7 @@ from ..extensions import db
 from ..feedback.models import MissionFeedback
 from ..reference import FEEDBACK_ITEMS
 
-# The steps a request goes through before it is closed: the funnel's stages, the lead times' steps.
-STEPS = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED)
+CLOSED = str(State.CLOSED)
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
 STILL_OPEN = "open"  # the outcome column of the monthly chart for requests not closed yet
 MONTHS_SHOWN = 12
@@ -32,46 +37,57 @@ TOP_EXPERTS = 12
 COVERING_LEVELS = ("native", "fluent", "working")
 
 
+def _facts(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
+    """`query` on the facts of the requests the overview's filters select; the overview is the
+    ministry's, whose staff see every request."""
+    return narrowed(query.where(sa.true() if user.is_staff else sa.false()), Facts, filters)
+
+
 def _ids(user: User, filters: CaseFilters) -> sa.Select:
-    return filtered(sa.select(ExpertiseRequest.id), user, filters)
+    return _facts(sa.select(Facts.request_id), user, filters)
 
 
 def _count_by(user: User, filters: CaseFilters, column, *conditions) -> dict[str, int]:
-    query = filtered(sa.select(column, sa.func.count()), user, filters).where(*conditions).group_by(column)
+    return count_by(lambda query: _facts(query, user, filters), column, *conditions)
+
+
+def count_by(selected: Callable[[sa.Select], sa.Select], column, *conditions) -> dict[str, int]:
+    """How many rows, narrowed by `selected` and `conditions`, hold each value of `column`."""
+    query = selected(sa.select(column, sa.func.count())).where(*conditions).group_by(column)
     return {key: count for key, count in db.session.execute(query).tuples() if key is not None}
 
 
 def totals(user: User, filters: CaseFilters) -> dict[str, int]:
-    """All requests, the open ones, those late or due soon (the queue's "late" view), and the open
-    ones paused (waiting, overdue, on hold): one query."""
+    """All requests and the open ones (from the facts), and the open ones late or due soon (the
+    queue's "late" view) and paused (waiting, overdue, on hold), from the open requests themselves."""
     today = utcnow().date()
-    columns = [
-        sa.func.count(),
-        sa.func.count().filter(OPEN),
+    counted = _facts(sa.select(sa.func.count(), sa.func.count().filter(Facts.state != CLOSED)), user, filters)
+    now = [
         sa.func.count().filter(view_filter("late", user)),
-        *(sa.func.count().filter(sa.and_(OPEN, pause_filter(pause, today))) for pause in PAUSES),
+        *(sa.func.count().filter(pause_filter(pause, today)) for pause in PAUSES),
     ]
-    row = db.session.execute(filtered(sa.select(*columns), user, filters)).one()
+    open_now = filtered(sa.select(*now), user, filters).where(OPEN)
+    row = (*db.session.execute(counted).one(), *db.session.execute(open_now).one())
     return dict(zip(("total", "open", "late", *PAUSES), row, strict=True))
 
 
 def state_counts(user: User, filters: CaseFilters) -> dict[str, int]:
-    counts = _count_by(user, filters, ExpertiseRequest.state)
+    counts = _count_by(user, filters, Facts.state)
     return {str(state): counts.get(str(state), 0) for state in State}
 
 
+def _days(state: str):
+    return getattr(Facts, Facts.days_column(str(state)))
+
+
 def funnel(user: User, filters: CaseFilters) -> list[tuple[str, int]]:
-    """How many requests reached each step: those in it now, and those that left it (a step row).
+    """How many requests reached each step: those in it now, and those that left it (its days).
 
     The last stage counts the requests closed as completed.
     """
-    reached = []
-    for state in STEPS:
-        left = sa.select(CaseStep.request_id).where(CaseStep.state == str(state))
-        condition = sa.or_(ExpertiseRequest.state == str(state), ExpertiseRequest.id.in_(left))
-        reached.append(sa.func.count().filter(condition))
-    completed = sa.func.count().filter(ExpertiseRequest.outcome == str(Outcome.COMPLETED))
-    row = db.session.execute(filtered(sa.select(*reached, completed), user, filters)).one()
+    reached = [sa.func.count().filter(sa.or_(Facts.state == str(state), _days(state).isnot(None))) for state in STEPS]
+    completed = sa.func.count().filter(Facts.outcome == str(Outcome.COMPLETED))
+    row = db.session.execute(_facts(sa.select(*reached, completed), user, filters)).one()
     return list(zip([*(str(state) for state in STEPS), "completed"], row, strict=True))
 
 
@@ -99,13 +115,17 @@ def _months_before(day: date, months: int) -> date:
 
 def monthly(user: User, filters: CaseFilters) -> dict[str, dict[str, int]]:
     """New requests per month of submission, split by outcome (STILL_OPEN for open ones)."""
-    today = utcnow().date()
-    shown = months_shown(filters, today)
-    month = _month(ExpertiseRequest.submitted_at)
-    outcome = sa.func.coalesce(ExpertiseRequest.outcome, STILL_OPEN)
+    return monthly_of(Facts, lambda query: _facts(query, user, filters), filters)
+
+
+def monthly_of(source, selected: Callable[[sa.Select], sa.Select], filters: CaseFilters) -> dict[str, dict[str, int]]:
+    """`monthly` counted on `source` (the facts, or the requests), narrowed by `selected`."""
+    shown = months_shown(filters, utcnow().date())
+    month = _month(source.submitted_at)
+    outcome = sa.func.coalesce(source.outcome, STILL_OPEN)
     query = (
-        filtered(sa.select(month, outcome, sa.func.count()), user, filters)
-        .where(ExpertiseRequest.submitted_at >= sa.literal(f"{shown[0]}-01").cast(sa.Date))
+        selected(sa.select(month, outcome, sa.func.count()))
+        .where(source.submitted_at >= sa.literal(f"{shown[0]}-01").cast(sa.Date))
         .group_by(month, outcome)
     )
     table = {key: dict.fromkeys((STILL_OPEN, *OUTCOMES), 0) for key in shown}
@@ -123,13 +143,14 @@ class LeadTime:
     p90: int | None
 
 
-def _percentiles(values: sa.Subquery, key, value) -> dict[str, tuple[int, int | None, int | None]]:
-    """(count, median, 90th percentile) of `value` per `key`, by nearest rank (rank ⌈p·n⌉)."""
+def nearest_ranks(values: sa.Subquery) -> dict[str, tuple]:
+    """(count, median, 90th percentile) of `values.c.value` per `values.c.key`, by nearest rank
+    (rank ⌈p·n⌉), with window functions (SQLite has no percentile aggregate)."""
     ranked = sa.select(
-        key.label("key"),
-        value.label("value"),
-        sa.func.row_number().over(partition_by=key, order_by=value).label("rank"),
-        sa.func.count().over(partition_by=key).label("n"),
+        values.c.key,
+        values.c.value,
+        sa.func.row_number().over(partition_by=values.c.key, order_by=values.c.value).label("rank"),
+        sa.func.count().over(partition_by=values.c.key).label("n"),
     ).subquery()
     median_rank, p90_rank = (ranked.c.n + 1) // 2, (ranked.c.n * 9 + 9) // 10
     query = sa.select(ranked.c.key, ranked.c.n, ranked.c.rank, ranked.c.value, median_rank, p90_rank).where(
@@ -145,37 +166,53 @@ def _percentiles(values: sa.Subquery, key, value) -> dict[str, tuple[int, int | 
     return {row_key: tuple(entry) for row_key, entry in found.items()}
 
 
+def _percentiles_by_rank(values: dict[str, sa.ColumnElement], user: User, filters: CaseFilters) -> dict[str, tuple]:
+    """The percentiles of each expression of `values` over the facts, by `nearest_ranks`."""
+    each = sa.union_all(
+        *(
+            _facts(sa.select(sa.literal(key).label("key"), value.label("value")), user, filters).where(
+                value.isnot(None)
+            )
+            for key, value in values.items()
+        )
+    ).subquery()
+    return nearest_ranks(each)
+
+
+def _percentiles_disc(values: dict[str, sa.ColumnElement], user: User, filters: CaseFilters) -> dict[str, tuple]:
+    """The same in one scan with PostgreSQL's percentile_disc: the first value whose cumulative
+    share reaches p, which is the value of rank ⌈p·n⌉."""
+    columns = []
+    for value in values.values():
+        columns += [
+            sa.func.count(value),
+            sa.func.percentile_disc(0.5).within_group(value),
+            sa.func.percentile_disc(0.9).within_group(value),
+        ]
+    row = db.session.execute(_facts(sa.select(*columns), user, filters)).one()
+    return {key: tuple(row[3 * index : 3 * index + 3]) for index, key in enumerate(values) if row[3 * index]}
+
+
 def lead_times(user: User, filters: CaseFilters) -> list[LeadTime]:
     """Median and 90th percentile, in working days with pauses left out, of each step and of whole
     completed requests (the sum of their steps)."""
-    ids = _ids(user, filters)
-    steps = (
-        sa.select(CaseStep.state.label("key"), CaseStep.working_days.label("value"))
-        .where(CaseStep.request_id.in_(ids))
-        .subquery()
-    )
-    by_step = _percentiles(steps, steps.c.key, steps.c.value)
-    completed = ids.where(ExpertiseRequest.outcome == str(Outcome.COMPLETED))
-    whole = (
-        sa.select(sa.literal("end_to_end").label("key"), sa.func.sum(CaseStep.working_days).label("value"))
-        .where(CaseStep.request_id.in_(completed))
-        .group_by(CaseStep.request_id)
-        .subquery()
-    )
-    end_to_end = _percentiles(whole, whole.c.key, whole.c.value)
-    rows = [(str(state), by_step.get(str(state))) for state in STEPS] + [("end_to_end", end_to_end.get("end_to_end"))]
-    return [LeadTime(step, *(found or (0, None, None))) for step, found in rows]
+    completed = Facts.outcome == str(Outcome.COMPLETED)
+    whole = sa.case((completed, sum(sa.func.coalesce(_days(state), 0) for state in STEPS)), else_=None)
+    values = {str(state): _days(state) for state in STEPS} | {"end_to_end": whole}
+    percentiles = _percentiles_disc if db.session.get_bind().dialect.name == "postgresql" else _percentiles_by_rank
+    found = percentiles(values, user, filters)
+    return [LeadTime(step, *(found.get(step) or (0, None, None))) for step in values]
 
 
 def closures(user: User, filters: CaseFilters) -> dict:
     """Closed requests by outcome, and the reason codes of declines and redirections."""
-    closed = ExpertiseRequest.state == str(State.CLOSED)
-    outcomes = _count_by(user, filters, ExpertiseRequest.outcome, closed)
+    closed = Facts.state == CLOSED
+    outcomes = _count_by(user, filters, Facts.outcome, closed)
     return {
         "closed": sum(outcomes.values()),
         "outcomes": {outcome: outcomes.get(outcome, 0) for outcome in OUTCOMES},
-        "decline_reasons": _sorted(_count_by(user, filters, ExpertiseRequest.decline_reason, closed)),
-        "redirections": _sorted(_count_by(user, filters, ExpertiseRequest.redirect_destination, closed)),
+        "decline_reasons": _sorted(_count_by(user, filters, Facts.decline_reason, closed)),
+        "redirections": _sorted(_count_by(user, filters, Facts.redirect_destination, closed)),
     }
 
 
@@ -183,17 +220,28 @@ def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def breakdown(user: User, filters: CaseFilters, column) -> list[tuple[str, int, int]]:
-    """(code, open requests, all requests) for each value of `column`, largest first."""
-    query = filtered(sa.select(column, sa.func.count().filter(OPEN), sa.func.count()), user, filters).group_by(column)
+def breakdown(user: User, filters: CaseFilters, name: str) -> list[tuple[str, int, int]]:
+    """(code, open requests, all requests) for each value of the column `name` (field, continent,
+    instrument), largest first."""
+    return breakdown_of(lambda query: _facts(query, user, filters), getattr(Facts, name), Facts.state != CLOSED)
+
+
+def breakdown_of(selected: Callable[[sa.Select], sa.Select], column, is_open) -> list[tuple[str, int, int]]:
+    """`breakdown` counted on the table of `column`, narrowed by `selected`."""
+    query = selected(sa.select(column, sa.func.count().filter(is_open), sa.func.count())).group_by(column)
     rows = [(code, open_count, total) for code, open_count, total in db.session.execute(query).tuples() if code]
     return sorted(rows, key=lambda row: (-row[2], row[0]))
 
 
 def feedback(user: User, filters: CaseFilters) -> dict:
     """The partners' average answer to each item of the questionnaire, and how many answered."""
+    return feedback_of(_ids(user, filters))
+
+
+def feedback_of(ids: sa.Select) -> dict:
+    """`feedback` on the requests of `ids`."""
     items = [sa.func.avg(getattr(MissionFeedback, code)) for code in FEEDBACK_ITEMS.codes]
-    query = sa.select(sa.func.count(), *items).where(MissionFeedback.request_id.in_(_ids(user, filters)))
+    query = sa.select(sa.func.count(), *items).where(MissionFeedback.request_id.in_(ids))
     answers, *averages = db.session.execute(query).one()
     result = {"answers": answers}
     result.update(
@@ -205,9 +253,14 @@ def feedback(user: User, filters: CaseFilters) -> dict:
     return result
 
 
+def _open_ids(user: User, filters: CaseFilters) -> sa.Select:
+    """The open requests the filters select, read from the requests (the index on the state)."""
+    return filtered(sa.select(ExpertiseRequest.id), user, filters).where(OPEN)
+
+
 def workload(user: User, filters: CaseFilters) -> list[tuple[User, int, int]]:
     """The experts with the most open requests (leading, and confirmed on the team), largest first."""
-    open_ids = _ids(user, filters).where(OPEN)
+    open_ids = _open_ids(user, filters)
     leading = sa.select(
         ExpertiseRequest.lead_expert_id.label("expert"), sa.literal(1).label("lead"), sa.literal(0).label("team")
     ).where(ExpertiseRequest.id.in_(open_ids), ExpertiseRequest.lead_expert_id.isnot(None))
@@ -237,21 +290,17 @@ def workload(user: User, filters: CaseFilters) -> list[tuple[User, int, int]]:
     return [(expert, int(lead), int(team)) for expert, lead, team in db.session.execute(query).tuples()]
 
 
-def _requested_languages() -> sa.Subquery:
-    """(request id, language) for each working language of each request."""
+def _requested_languages(ids: sa.Select) -> sa.Subquery:
+    """(request id, language) for each working language of each request of `ids`."""
     if db.session.get_bind().dialect.name == "sqlite":
         each = sa.func.json_each(ExpertiseRequest.working_languages).table_valued("value")
-        return (
-            sa.select(ExpertiseRequest.id.label("id"), each.c.value.label("language"))
-            .select_from(ExpertiseRequest)
-            .join(each, sa.true())
-            .subquery()
-        )
-    each = sa.func.json_array_elements_text(ExpertiseRequest.working_languages).table_valued("value")
+    else:
+        each = sa.func.json_array_elements_text(ExpertiseRequest.working_languages).table_valued("value")
     return (
         sa.select(ExpertiseRequest.id.label("id"), each.c.value.label("language"))
         .select_from(ExpertiseRequest)
         .join(each, sa.true())
+        .where(ExpertiseRequest.id.in_(ids))
         .subquery()
     )
 
@@ -259,12 +308,10 @@ def _requested_languages() -> sa.Subquery:
 def coverage_gaps(user: User, filters: CaseFilters) -> list[tuple[str, str, int]]:
     """(field, language, open requests asking for both) where no active expert has that field and
     speaks that language well enough: the mobilisations that will need someone from outside."""
-    languages = _requested_languages()
-    open_ids = _ids(user, filters).where(OPEN)
+    languages = _requested_languages(_open_ids(user, filters))
     demand = (
         sa.select(ExpertiseRequest.field, languages.c.language, sa.func.count())
         .join(languages, languages.c.id == ExpertiseRequest.id)
-        .where(ExpertiseRequest.id.in_(open_ids))
         .group_by(ExpertiseRequest.field, languages.c.language)
     )
     covered = (
@@ -295,9 +342,9 @@ def overview(user: User, filters: CaseFilters) -> dict:
         "monthly": monthly(user, filters),
         "lead_times": lead_times(user, filters),
         "closures": closures(user, filters),
-        "fields": breakdown(user, filters, ExpertiseRequest.field),
-        "continents": breakdown(user, filters, ExpertiseRequest.continent),
-        "instruments": breakdown(user, filters, ExpertiseRequest.instrument),
+        "fields": breakdown(user, filters, "field"),
+        "continents": breakdown(user, filters, "continent"),
+        "instruments": breakdown(user, filters, "instrument"),
         "feedback": feedback(user, filters),
         "workload": workload(user, filters),
         "gaps": coverage_gaps(user, filters),

@@ -1,0 +1,23 @@
+"""The overview's summary of each request (models.RequestFacts), kept beside the request.
+
+`keep` is called by the write path (service_levels.keep) in every filing and action, so that the
+facts change in the same transaction as the request. The bulk loader writes them with its rows
+(bulk._facts_row), the migration that made them from the requests and their steps.
+"""
+
+from __future__ import annotations
+
+from ..reference import REGIONS
+from .models import FACT_COLUMNS, CaseStep, ExpertiseRequest, RequestFacts
+
+
+def keep(case: ExpertiseRequest, step: CaseStep | None) -> None:
+    """Copy the request's counted columns to its facts, and the working days of the step it left."""
+    facts = case.facts
+    if facts is None:
+        facts = case.facts = RequestFacts()
+    for name in FACT_COLUMNS:
+        setattr(facts, name, getattr(case, name))
+    facts.continent = REGIONS.continent(case.country)  # the request's own is only set at its flush
+    if step is not None:
+        setattr(facts, RequestFacts.days_column(step.state), step.working_days)
