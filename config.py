@@ -61,6 +61,12 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     # Jobs (emails) go through RQ on this Redis when it is set; without it they are sent inline after the commit.
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # The overview's figures are kept a minute under the version of the data they count
+    # (dashboard/queries.py): in Redis when it is set, shared by every worker, else in each process.
+    CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
+    CACHE_REDIS_URL = REDIS_URL
+    CACHE_KEY_PREFIX = "passerelle:"
+    CACHE_DEFAULT_TIMEOUT = 60
     # Email (Flask-Mailman): SMTP when MAIL_SERVER is set, else each email is written to instance/mail/*.eml.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
@@ -106,6 +112,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     # Tests choose their Redis and mail directory themselves (see tests/conftest.py).
     REDIS_URL = None
+    CACHE_TYPE = "SimpleCache"  # emptied after each test with the tables (tests/conftest.py)
     MAIL_SERVER = None
     MAIL_BACKEND = "expertise_app.notifications.eml.EmailBackend"
     PUBLIC_URL = "http://passerelle.test"

@@ -38,7 +38,7 @@ def register_extensions(app: Flask) -> None:
     from .auth.passwords import init_password_hasher
     from .cases import search
     from .documents.storage import init_storage
-    from .extensions import babel, csrf, db, login_manager, mail, migrate
+    from .extensions import babel, cache, csrf, db, login_manager, mail, migrate
     from .i18n import select_locale
     from .transaction import init_transactions
 
@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     init_password_hasher(app)
     init_storage(app)
     mail.init_app(app)
+    cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 from config import TestingConfig
 from expertise_app import create_app
 from expertise_app.auth.tokens import create_token
-from expertise_app.extensions import db
+from expertise_app.extensions import cache, db
 
 from .factories import Cast, Factory
 
@@ -104,6 +104,7 @@ def _clean_database(app: Flask) -> Iterator[None]:
             # DELETE, children first: on a handful of rows it is many times faster than TRUNCATE.
             for table in tables:
                 connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
+        cache.clear()  # figures kept for data that are gone
 
 
 @pytest.fixture

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from html import unescape
 
 import pytest
+import sqlalchemy as sa
 
 from expertise_app import transaction
 from expertise_app.cases import operations
+from expertise_app.extensions import db
 
 from .factories import request_data, step_data
 from .pages import references
@@ -191,3 +193,33 @@ def test_lead_times_leave_pauses_out(factory, signed_in):
     assert got[("Lead time, median (working days)", "Submitted")][0] == "5"  # 4, 5, 12: the median is 5
     assert got[("Lead time, 90th percentile (working days)", "Submitted")][0] == "12"
     assert got[("Lead time, median (working days)", "Assessed")][0] == ""  # none has left that step
+
+
+def test_figures_are_counted_once_for_each_version_of_the_data_and_again_after_any_change(
+    spec_cases, factory, signed_in
+):
+    client = signed_in(factory.manager())
+    statements = []
+
+    def record(*_args):
+        statements.append(1)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        first = figures(client, {})
+        counted_first = len(statements)
+        assert figures(client, {}) == first
+        counted_again = len(statements) - counted_first
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert counted_again <= counted_first - 10  # the history's aggregates are not run again
+
+    submitted = spec_cases[0]  # MUS, TN, still submitted
+    operations.perform(submitted, "withdraw", submitted.author, step_data("withdraw", submitted), submitted.version)
+    transaction.commit()
+
+    after = figures(client, {})
+    assert first[("Requests by state", "Submitted")][0] == "1"
+    assert after[("Requests by state", "Submitted")][0] == "0"
+    assert after[("Outcome", "Withdrawn")][0] == str(int(first[("Outcome", "Withdrawn")][0]) + 1)
+    assert after[("Requests", "requests in all")] == ("7", "2")

@@ -10,21 +10,25 @@ keep (pauses left out), by nearest rank on both databases.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from redis.exceptions import RedisError
 
 from ..auth.models import User
 from ..cases.models import FACT_STEPS as STEPS
-from ..cases.models import Assignment, ExpertiseRequest, TeamStatus
+from ..cases.models import Assignment, Event, ExpertiseRequest, TeamStatus
 from ..cases.models import RequestFacts as Facts
-from ..cases.queries import OPEN, PAUSES, CaseFilters, filtered, narrowed, pause_filter, view_filter
+from ..cases.queries import OPEN_BY_STATE, PAUSES, CaseFilters, filtered, narrowed, pause_filter, view_filter
 from ..cases.states import Outcome, State
 from ..db_types import utcnow
 from ..experts.models import ExpertField, ExpertLanguage, ExpertProfile
-from ..extensions import db
+from ..extensions import cache, db
 from ..feedback.models import MissionFeedback
 from ..reference import FEEDBACK_ITEMS
 
@@ -66,7 +70,7 @@ def totals(user: User, filters: CaseFilters) -> dict[str, int]:
         sa.func.count().filter(view_filter("late", user)),
         *(sa.func.count().filter(pause_filter(pause, today)) for pause in PAUSES),
     ]
-    open_now = filtered(sa.select(*now), user, filters).where(OPEN)
+    open_now = filtered(sa.select(*now), user, filters).where(OPEN_BY_STATE)
     row = (*db.session.execute(counted).one(), *db.session.execute(open_now).one())
     return dict(zip(("total", "open", "late", *PAUSES), row, strict=True))
 
@@ -255,7 +259,7 @@ def feedback_of(ids: sa.Select) -> dict:
 
 def _open_ids(user: User, filters: CaseFilters) -> sa.Select:
     """The open requests the filters select, read from the requests (the index on the state)."""
-    return filtered(sa.select(ExpertiseRequest.id), user, filters).where(OPEN)
+    return filtered(sa.select(ExpertiseRequest.id), user, filters).where(OPEN_BY_STATE)
 
 
 def workload(user: User, filters: CaseFilters) -> list[tuple[User, int, int]]:
@@ -335,6 +339,16 @@ def coverage_gaps(user: User, filters: CaseFilters) -> list[tuple[str, str, int]
 
 
 def overview(user: User, filters: CaseFilters) -> dict:
+    """Every figure of the overview: those of the whole history as kept (`history_figures`), and the
+    expert workload and coverage gaps, counted now from the open requests and the roster."""
+    return {
+        **history_figures(user, filters),
+        "workload": workload(user, filters),
+        "gaps": coverage_gaps(user, filters),
+    }
+
+
+def _history_figures(user: User, filters: CaseFilters) -> dict:
     return {
         "totals": totals(user, filters),
         "states": state_counts(user, filters),
@@ -346,6 +360,33 @@ def overview(user: User, filters: CaseFilters) -> dict:
         "continents": breakdown(user, filters, "continent"),
         "instruments": breakdown(user, filters, "instrument"),
         "feedback": feedback(user, filters),
-        "workload": workload(user, filters),
-        "gaps": coverage_gaps(user, filters),
     }
+
+
+def data_version() -> int:
+    """The newest history event's id: every change of a request appends one (the write path), so
+    a figure counted at one version holds until the next."""
+    return db.session.scalar(sa.select(sa.func.max(Event.id))) or 0
+
+
+def history_figures(user: User, filters: CaseFilters) -> dict:
+    """The figures over the requests' history, counted once per version of the data, day and set of
+    filters, and kept at most CACHE_DEFAULT_TIMEOUT seconds (a minute).
+
+    Every manager sees the same figures, so the first to open the overview after a change counts
+    them for all. The minute bounds how long a change can be missed when two commit out of the
+    order of their events' ids. Without the cache (Redis down) the figures are counted each time.
+    """
+    if not user.is_staff:
+        return _history_figures(user, filters)
+    arguments = json.dumps(sorted(filters.to_args().items()))
+    key = f"overview:{utcnow().date()}:{data_version()}:{hashlib.sha256(arguments.encode()).hexdigest()}"
+    try:
+        figures = cache.get(key)
+    except RedisError:
+        return _history_figures(user, filters)
+    if figures is None:
+        figures = _history_figures(user, filters)
+        with contextlib.suppress(RedisError):
+            cache.set(key, figures)
+    return figures
