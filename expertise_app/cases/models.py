@@ -38,6 +38,9 @@ class ExpertiseRequest(db.Model):
         sa.CheckConstraint("(state = 'closed') = (outcome IS NOT NULL)", name="closed_has_outcome"),
         sa.CheckConstraint("period_end >= period_start", name="period_order"),
         sa.Index("ix_expertise_requests_org_created", "organisation_id", "created_at"),
+        # The candidates of a request's similar requests: its field, and its organisation or its country.
+        sa.Index("ix_expertise_requests_field_org", "field", "organisation_id", "submitted_at"),
+        sa.Index("ix_expertise_requests_field_country", "field", "country", "submitted_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

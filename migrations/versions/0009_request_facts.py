@@ -1,4 +1,4 @@
-"""The overview's summary of each request (request_facts)
+"""The overview's summary of each request (request_facts), and indexes for similar requests
 
 Revision ID: 0009
 Revises: 0008
@@ -6,7 +6,9 @@ Create Date: 2026-12-03 14:00:00
 
 One narrow row per request: the columns the overview filters and groups by, and the working days
 of each step the request left, filled here from the requests and their steps. From then on the
-write path keeps it (cases/facts.py).
+write path keeps it (cases/facts.py). The similar requests of a case are found among those of its
+field and its organisation or country: one index for each pair (created without a batch, which
+on SQLite would copy the requests' table and lose its search triggers).
 """
 
 from alembic import op
@@ -53,6 +55,10 @@ def upgrade():
     )
     with op.batch_alter_table("request_facts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_request_facts_submitted_at"), ["submitted_at"], unique=False)
+    op.create_index(
+        "ix_expertise_requests_field_org", "expertise_requests", ["field", "organisation_id", "submitted_at"]
+    )
+    op.create_index("ix_expertise_requests_field_country", "expertise_requests", ["field", "country", "submitted_at"])
     days = ", ".join(f"{state}_days" for state in STEPS)
     op.execute(
         f"INSERT INTO request_facts (request_id, {COPIED}, {days}) "  # noqa: S608 (constants only)
@@ -61,6 +67,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_expertise_requests_field_country", table_name="expertise_requests")
+    op.drop_index("ix_expertise_requests_field_org", table_name="expertise_requests")
     with op.batch_alter_table("request_facts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_request_facts_submitted_at"))
     op.drop_table("request_facts")
