@@ -257,98 +257,86 @@ def feedback_of(ids: sa.Select) -> dict:
     return result
 
 
-def _open_ids(user: User, filters: CaseFilters) -> sa.Select:
-    """The open requests the filters select, read from the requests (the index on the state)."""
-    return filtered(sa.select(ExpertiseRequest.id), user, filters).where(OPEN_BY_STATE)
+def _open_requests(user: User, filters: CaseFilters, *columns) -> sa.Select:
+    """`columns` of the open requests the filters select, found through the index on the state."""
+    return filtered(sa.select(*columns).select_from(ExpertiseRequest), user, filters).where(OPEN_BY_STATE)
 
 
-def workload(user: User, filters: CaseFilters) -> list[tuple[User, int, int]]:
+@dataclass(frozen=True)
+class Expert:
+    """Who an overview figure names (kept with the figures, so not a database object)."""
+
+    id: int
+    name: str
+
+
+def workload(user: User, filters: CaseFilters) -> list[tuple[Expert, int, int]]:
     """The experts with the most open requests (leading, and confirmed on the team), largest first."""
-    open_ids = _open_ids(user, filters)
-    leading = sa.select(
-        ExpertiseRequest.lead_expert_id.label("expert"), sa.literal(1).label("lead"), sa.literal(0).label("team")
-    ).where(ExpertiseRequest.id.in_(open_ids), ExpertiseRequest.lead_expert_id.isnot(None))
-    on_team = sa.select(Assignment.expert_id, sa.literal(0), sa.literal(1)).where(
-        Assignment.request_id.in_(open_ids),
-        Assignment.status == TeamStatus.CONFIRMED,
-        Assignment.expert_id
-        != sa.func.coalesce(
-            sa.select(ExpertiseRequest.lead_expert_id)
-            .where(ExpertiseRequest.id == Assignment.request_id)
-            .scalar_subquery(),
-            0,
-        ),
+    leading = _open_requests(
+        user, filters, ExpertiseRequest.lead_expert_id.label("expert"), sa.literal(1).label("lead"), sa.literal(0)
+    ).where(ExpertiseRequest.lead_expert_id.isnot(None))
+    on_team = (
+        _open_requests(user, filters, Assignment.expert_id, sa.literal(0), sa.literal(1).label("team"))
+        .join(Assignment, Assignment.request_id == ExpertiseRequest.id)
+        .where(
+            Assignment.status == TeamStatus.CONFIRMED,
+            Assignment.expert_id != sa.func.coalesce(ExpertiseRequest.lead_expert_id, 0),
+        )
     )
     both = sa.union_all(leading, on_team).subquery()
-    totals_ = (
-        sa.select(both.c.expert, sa.func.sum(both.c.lead).label("lead"), sa.func.sum(both.c.team).label("team"))
-        .group_by(both.c.expert)
-        .subquery()
-    )
+    lead, team = sa.func.sum(both.c.lead), sa.func.sum(both.c[2])
+    totals_ = sa.select(both.c.expert, lead.label("lead"), team.label("team")).group_by(both.c.expert).subquery()
     query = (
-        sa.select(User, totals_.c.lead, totals_.c.team)
+        sa.select(User.id, User.name, totals_.c.lead, totals_.c.team)
         .join(totals_, totals_.c.expert == User.id)
         .order_by((totals_.c.lead + totals_.c.team).desc(), User.name)
         .limit(TOP_EXPERTS)
     )
-    return [(expert, int(lead), int(team)) for expert, lead, team in db.session.execute(query).tuples()]
+    rows = db.session.execute(query).tuples()
+    return [(Expert(expert_id, name), int(lead), int(team)) for expert_id, name, lead, team in rows]
 
 
-def _requested_languages(ids: sa.Select) -> sa.Subquery:
-    """(request id, language) for each working language of each request of `ids`."""
+def _requested_languages(user: User, filters: CaseFilters) -> sa.Subquery:
+    """(field, language) for each working language of each open request the filters select."""
     if db.session.get_bind().dialect.name == "sqlite":
         each = sa.func.json_each(ExpertiseRequest.working_languages).table_valued("value")
     else:
         each = sa.func.json_array_elements_text(ExpertiseRequest.working_languages).table_valued("value")
-    return (
-        sa.select(ExpertiseRequest.id.label("id"), each.c.value.label("language"))
-        .select_from(ExpertiseRequest)
-        .join(each, sa.true())
-        .where(ExpertiseRequest.id.in_(ids))
-        .subquery()
-    )
+    query = _open_requests(user, filters, ExpertiseRequest.field.label("field"), each.c.value.label("language"))
+    return query.join(each, sa.true()).subquery()
 
 
 def coverage_gaps(user: User, filters: CaseFilters) -> list[tuple[str, str, int]]:
     """(field, language, open requests asking for both) where no active expert has that field and
     speaks that language well enough: the mobilisations that will need someone from outside."""
-    languages = _requested_languages(_open_ids(user, filters))
+    languages = _requested_languages(user, filters)
     demand = (
-        sa.select(ExpertiseRequest.field, languages.c.language, sa.func.count())
-        .join(languages, languages.c.id == ExpertiseRequest.id)
-        .group_by(ExpertiseRequest.field, languages.c.language)
+        sa.select(languages.c.field, languages.c.language, sa.func.count().label("count"))
+        .group_by(languages.c.field, languages.c.language)
+        .subquery()
     )
+    # Checked once per (field, language) asked, not once per request.
     covered = (
         sa.select(ExpertField.user_id)
         .join(ExpertLanguage, ExpertLanguage.user_id == ExpertField.user_id)
         .join(ExpertProfile, ExpertProfile.user_id == ExpertField.user_id)
         .join(User, User.id == ExpertField.user_id)
         .where(
-            ExpertField.field == ExpertiseRequest.field,
-            ExpertLanguage.language == languages.c.language,
+            ExpertField.field == demand.c.field,
+            ExpertLanguage.language == demand.c.language,
             ExpertLanguage.level.in_(COVERING_LEVELS),
             ExpertProfile.active.is_(True),
             User.active.is_(True),
         )
     )
-    query = demand.where(~sa.exists(covered))
+    query = sa.select(demand.c.field, demand.c.language, demand.c.count).where(~sa.exists(covered))
     rows = db.session.execute(query).tuples()
     return sorted(
         ((field, language, count) for field, language, count in rows), key=lambda row: (-row[2], row[0], row[1])
     )
 
 
-def overview(user: User, filters: CaseFilters) -> dict:
-    """Every figure of the overview: those of the whole history as kept (`history_figures`), and the
-    expert workload and coverage gaps, counted now from the open requests and the roster."""
-    return {
-        **history_figures(user, filters),
-        "workload": workload(user, filters),
-        "gaps": coverage_gaps(user, filters),
-    }
-
-
-def _history_figures(user: User, filters: CaseFilters) -> dict:
+def _overview(user: User, filters: CaseFilters) -> dict:
     return {
         "totals": totals(user, filters),
         "states": state_counts(user, filters),
@@ -360,33 +348,39 @@ def _history_figures(user: User, filters: CaseFilters) -> dict:
         "continents": breakdown(user, filters, "continent"),
         "instruments": breakdown(user, filters, "instrument"),
         "feedback": feedback(user, filters),
+        "workload": workload(user, filters),
+        "gaps": coverage_gaps(user, filters),
     }
 
 
-def data_version() -> int:
-    """The newest history event's id: every change of a request appends one (the write path), so
-    a figure counted at one version holds until the next."""
-    return db.session.scalar(sa.select(sa.func.max(Event.id))) or 0
+def data_version() -> str:
+    """What the figures were counted on: the newest history event (every change of a request
+    appends one, by the write path) and the latest change of an expert's profile (workload and
+    coverage gaps read the roster)."""
+    newest_event = sa.select(sa.func.max(Event.id)).scalar_subquery()
+    newest_profile = sa.select(sa.func.max(ExpertProfile.updated_at)).scalar_subquery()
+    event, profile = db.session.execute(sa.select(newest_event, newest_profile)).one()
+    return f"{event or 0}:{profile.isoformat() if profile else ''}"
 
 
-def history_figures(user: User, filters: CaseFilters) -> dict:
-    """The figures over the requests' history, counted once per version of the data, day and set of
-    filters, and kept at most CACHE_DEFAULT_TIMEOUT seconds (a minute).
+def overview(user: User, filters: CaseFilters) -> dict:
+    """Every figure of the overview, counted once per version of the data, day and set of filters,
+    and kept at most CACHE_DEFAULT_TIMEOUT seconds (a minute).
 
     Every manager sees the same figures, so the first to open the overview after a change counts
     them for all. The minute bounds how long a change can be missed when two commit out of the
     order of their events' ids. Without the cache (Redis down) the figures are counted each time.
     """
     if not user.is_staff:
-        return _history_figures(user, filters)
-    arguments = json.dumps(sorted(filters.to_args().items()))
-    key = f"overview:{utcnow().date()}:{data_version()}:{hashlib.sha256(arguments.encode()).hexdigest()}"
+        return _overview(user, filters)
+    arguments = hashlib.sha256(json.dumps(sorted(filters.to_args().items())).encode()).hexdigest()
+    key = f"overview:{utcnow().date()}:{data_version()}:{arguments}"
     try:
         figures = cache.get(key)
     except RedisError:
-        return _history_figures(user, filters)
+        return _overview(user, filters)
     if figures is None:
-        figures = _history_figures(user, filters)
+        figures = _overview(user, filters)
         with contextlib.suppress(RedisError):
             cache.set(key, figures)
     return figures

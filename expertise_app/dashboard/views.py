@@ -28,6 +28,7 @@ from . import charts, queries
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
+GAPS_SHOWN = 15  # the largest coverage gaps on the page; the figures (CSV) have them all
 # The list filters the overview offers (the others, such as the queue's views, are not its own).
 OVERVIEW_FILTERS = ("from", "to", "field", "country", "continent", "instrument", "assistance_type", "outcome")
 
@@ -44,11 +45,19 @@ def _filters() -> CaseFilters:
     return CaseFilters.from_args(args)
 
 
-def list_url(filters: CaseFilters, **changes) -> str:
-    """The list of the requests a figure counts: the overview's filters, and the figure's own."""
-    args = {**filters.to_args(), "view": "all"}
-    args.update({key: str(value) for key, value in changes.items() if value is not None})
-    return url_for("cases.index") + "?" + urlencode(args)
+class ListLinks:
+    """The list of the requests a figure counts: the overview's filters, and the figure's own.
+
+    An overview links every figure, some hundreds of them: the filters are read once.
+    """
+
+    def __init__(self, filters: CaseFilters):
+        self.path = url_for("cases.index")
+        self.args = {**filters.to_args(), "view": "all"}
+
+    def __call__(self, **changes) -> str:
+        args = {**self.args, **{key: str(value) for key, value in changes.items() if value is not None}}
+        return self.path + "?" + urlencode(args)
 
 
 def month_range(month: str) -> dict[str, str]:
@@ -60,14 +69,16 @@ def month_range(month: str) -> dict[str, str]:
 def overview():
     filters = _filters()
     data = queries.overview(current_user, filters)
+    list_url = ListLinks(filters)
     locale = get_locale()
     rtl = bool(locale) and locale.text_direction == "rtl"
     return render_template(
         "dashboard/overview.html",
         data=data,
         filters=filters,
-        charts=_charts(data, filters, rtl),
-        list_url=lambda **changes: list_url(filters, **changes),
+        charts=_charts(data, list_url, rtl),
+        list_url=list_url,
+        gaps_shown=GAPS_SHOWN,
         month_range=month_range,
         figures_url=url_for("dashboard.figures") + ("?" + urlencode(_overview_args(filters)) if filters.active else ""),
     )
@@ -77,13 +88,10 @@ def _overview_args(filters: CaseFilters) -> dict[str, str]:
     return {key: value for key, value in filters.to_args().items() if key in OVERVIEW_FILTERS}
 
 
-def _charts(data: dict, filters: CaseFilters, rtl: bool) -> dict:
+def _charts(data: dict, list_url: ListLinks, rtl: bool) -> dict:
     def bars(rows, label_of, **url_of) -> charts.BarChart:
         return charts.bar_chart(
-            [
-                charts.Bar(str(label_of(code)), total, list_url(filters, **{url_of["key"]: code}))
-                for code, _o, total in rows
-            ],
+            [charts.Bar(str(label_of(code)), total, list_url(**{url_of["key"]: code})) for code, _o, total in rows],
             rtl,
         )
 
@@ -91,7 +99,7 @@ def _charts(data: dict, filters: CaseFilters, rtl: bool) -> dict:
     for month in data["monthly"]:
         for series in (queries.STILL_OPEN, *queries.OUTCOMES):
             extra = {"view": "open"} if series == queries.STILL_OPEN else {"outcome": series}
-            month_urls[(month, series)] = list_url(filters, **month_range(month), **extra)
+            month_urls[(month, series)] = list_url(**month_range(month), **extra)
     states = [(state, count, count) for state, count in data["states"].items()]
     funnel = [(stage, count, count) for stage, count in data["funnel"]]
     lead_bars = [
@@ -102,10 +110,7 @@ def _charts(data: dict, filters: CaseFilters, rtl: bool) -> dict:
     return {
         "states": bars(states, STATE_LABELS.label, key="state"),
         "funnel": charts.bar_chart(
-            [
-                charts.Bar(_stage_label(stage), count, list_url(filters, **_stage_filter(stage)))
-                for stage, count, _ in funnel
-            ],
+            [charts.Bar(_stage_label(stage), count, list_url(**_stage_filter(stage))) for stage, count, _ in funnel],
             rtl,
         ),
         "monthly": charts.stacked_columns(data["monthly"], [queries.STILL_OPEN, *queries.OUTCOMES], month_urls, rtl),

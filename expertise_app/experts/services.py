@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from .. import policy
 from ..auth.models import Role, User
 from ..cases.operations import InvalidData, NotFound, PermissionDenied, validated
-from ..db_types import MAX_ID
+from ..db_types import MAX_ID, utcnow
 from ..extensions import db
 from .forms import ProfileForm, UnavailabilityForm, profile_formdata
 from .models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
@@ -97,6 +97,7 @@ def apply_profile(profile: ExpertProfile, values: ProfileValues) -> bool:
     profile.seniority = values.seniority
     profile.max_concurrent_missions = values.max_concurrent_missions
     profile.biography = values.biography
+    profile.updated_at = utcnow()  # also when only its fields, languages or regions changed
     return True
 
 
