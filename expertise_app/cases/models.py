@@ -41,6 +41,8 @@ class ExpertiseRequest(db.Model):
         # The candidates of a request's similar requests: its field, and its organisation or its country.
         sa.Index("ix_expertise_requests_field_org", "field", "organisation_id", "submitted_at"),
         sa.Index("ix_expertise_requests_field_country", "field", "country", "submitted_at"),
+        # The queue narrowed to a state and a field, newest first (one state alone is a fifth of all).
+        sa.Index("ix_expertise_requests_state_field", "state", "field", "submitted_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

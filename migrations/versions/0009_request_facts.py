@@ -7,8 +7,9 @@ Create Date: 2026-12-03 14:00:00
 One narrow row per request: the columns the overview filters and groups by, and the working days
 of each step the request left, filled here from the requests and their steps. From then on the
 write path keeps it (cases/facts.py). The similar requests of a case are found among those of its
-field and its organisation or country: one index for each pair (created without a batch, which
-on SQLite would copy the requests' table and lose its search triggers).
+field and its organisation or country: one index for each pair; the queue narrowed to a state and
+a field has one too (created without a batch, which on SQLite would copy the requests' table and
+lose its search triggers).
 """
 
 from alembic import op
@@ -59,6 +60,7 @@ def upgrade():
         "ix_expertise_requests_field_org", "expertise_requests", ["field", "organisation_id", "submitted_at"]
     )
     op.create_index("ix_expertise_requests_field_country", "expertise_requests", ["field", "country", "submitted_at"])
+    op.create_index("ix_expertise_requests_state_field", "expertise_requests", ["state", "field", "submitted_at"])
     days = ", ".join(f"{state}_days" for state in STEPS)
     op.execute(
         f"INSERT INTO request_facts (request_id, {COPIED}, {days}) "  # noqa: S608 (constants only)
@@ -67,6 +69,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_expertise_requests_state_field", table_name="expertise_requests")
     op.drop_index("ix_expertise_requests_field_country", table_name="expertise_requests")
     op.drop_index("ix_expertise_requests_field_org", table_name="expertise_requests")
     with op.batch_alter_table("request_facts", schema=None) as batch_op:
