@@ -16,10 +16,16 @@ from tests.browser.test_journeys import assert_accessible, sign_in
 FILLER = "The collections need a plan before the new storage opens next year."
 
 
+def follow(page, selector: str) -> None:
+    """Click what leads to another page, and wait for that page (a loaded machine is slow to answer)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def choose(page, language: str) -> None:
     """Switch to `language` once signed in (kept as the person's preference)."""
     if language != "en":
-        page.click(f"button[name=lang][value={language}]")
+        follow(page, f"button[name=lang][value={language}]")
         assert page.locator("html").get_attribute("lang") == language
 
 
@@ -54,29 +60,29 @@ def test_an_expert_searches_saves_a_view_and_comes_back_to_it(page, live_server,
     assert_accessible(page, "queue, my open work")
     screenshot(page, f"{language}-queue-mine")
 
-    page.click("nav.tabs a[href*='view=open']")
+    follow(page, "nav.tabs a[href*='view=open']")
     page.fill("#filter-q", "musee")
-    page.click("form.filters button[type=submit]")
+    follow(page, "form.filters button[type=submit]")
     assert sorted(listed(page)) == sorted(case.reference for case in found)
     assert_accessible(page, "queue, searched")
     screenshot(page, f"{language}-queue-search")
 
     page.click(".save-view summary")
     page.fill("#save-view-name", "Musées")
-    page.click(".save-view button[type=submit]")
+    follow(page, ".save-view button[type=submit]")
     assert page.locator(".saved-views .chips a", has_text="Musées").count() == 1
 
     page.goto(f"{live_server}/cases")
-    page.click(".saved-views .chips a:has-text('Musées')")
+    follow(page, ".saved-views .chips a:has-text('Musées')")
     assert sorted(listed(page)) == sorted(case.reference for case in found)
     list_url = page.url
 
-    page.click(f"table.cases a:has-text('{listed(page)[0]}')")
+    follow(page, f"table.cases a:has-text('{listed(page)[0]}')")
     assert page.locator("a[rel=next]").count() == 1
     assert_accessible(page, "case opened from the list")
     screenshot(page, f"{language}-case-from-list")
-    page.click("a[rel=next]")
-    page.click(".case-nav .breadcrumb a")
+    follow(page, "a[rel=next]")
+    follow(page, ".case-nav .breadcrumb a")
     assert sorted(listed(page)) == sorted(case.reference for case in found)
     assert "q=musee" in page.url and "q=musee" in list_url
 
@@ -95,7 +101,8 @@ def test_a_manager_goes_from_a_bar_of_the_overview_to_its_list_and_exports_it(
 
     bar = page.locator("#by-field ~ svg a").filter(has=page.locator("text")).nth(0)
     label = bar.locator("text.label").text_content()
-    bar.click()
+    with page.expect_navigation():
+        bar.click()
     assert re.search(r"field=MUS", page.url), label  # the largest field comes first: museums
     assert sorted(listed(page)) == sorted(case.reference for case in found)
     screenshot(page, f"{language}-overview-field-list")
