@@ -503,6 +503,10 @@ def machine() -> str:
     )
 
 
+def _rate(rate: float) -> str:
+    return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
+
+
 def report(runs: list[Run], seconds: int, concurrency: int, command: str) -> str:
     lines = [
         "# Passerelle at scale, beside its ceiling",
@@ -542,7 +546,7 @@ def report(runs: list[Run], seconds: int, concurrency: int, command: str) -> str
                 verdict = f"≥ {target} and ≤ {MAX_GROWTH}×: {'met' if met else 'NOT met'}"
             lines.append(row + f" {growth:.2f}× | {verdict} |")
         lines += ["", "Ceilings (requests per second): " + "; ".join(
-            f"{run.size:,}: " + ", ".join(f"{m.page} {m.ceiling.rate:.{0 if m.ceiling.rate >= 10 else 1}f}" for m in run.measures if m.ceiling)
+            f"{run.size:,}: " + ", ".join(f"{m.page} {_rate(m.ceiling.rate)}" for m in run.measures if m.ceiling)
             for run in ours
         ), ""]  # fmt: skip
         lines += ["Export of every case as CSV, one download:", ""]
