@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import Babel
 from flask_caching import Cache
 from flask_login import LoginManager
 from flask_mailman import Mail
@@ -11,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .i18n import RequestBabel
 
 # Stable constraint names so Alembic diffs match on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -30,6 +31,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = RequestBabel()
 mail = Mail()
 cache = Cache()

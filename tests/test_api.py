@@ -247,6 +247,12 @@ def test_lists_filter_sort_and_page(api, cast, factory):
     client = api(cast.manager)
     page = client.get("/requests", query_string={"field": "MUS", "per_page": 2}).get_json()
     assert (page["total"], page["pages"], len(page["items"])) == (3, 2, 2)
+    # The last page, partly filled, and a first page holding them all tell the total without a count.
+    last = client.get("/requests", query_string={"field": "MUS", "per_page": 2, "page": 2}).get_json()
+    assert (last["total"], last["pages"], len(last["items"])) == (3, 2, 1)
+    every = client.get("/requests", query_string={"per_page": 3}).get_json()
+    assert (every["total"], every["pages"], len(every["items"])) == (4, 2, 3)
+    assert client.get("/requests", query_string={"per_page": 25}).get_json()["total"] == 4
     assert client.get("/requests", query_string={"state": "assessed"}).get_json()["total"] == 1
     beyond = client.get("/requests", query_string={"page": 9}).get_json()
     assert beyond["items"] == [] and beyond["total"] == 4

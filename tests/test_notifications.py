@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import sqlalchemy as sa
 
 from expertise_app.cases import operations
 from expertise_app.db_types import utcnow
@@ -298,3 +299,29 @@ def test_choosing_the_digest_starts_from_now_and_leaves_out_what_was_read(factor
 def test_a_page_number_out_of_range_shows_the_last_page_not_an_error(factory, cast, signed_in):
     visitor = signed_in(cast.partner)
     assert visitor.get("/notifications?page=922337203685477580").status_code == 200
+
+
+def _notify(user, case, how_many: int) -> None:
+    db.session.add_all(Notification(user_id=user.id, request_id=case.id, title="Hello") for _ in range(how_many))
+    db.session.commit()
+
+
+def test_the_header_counts_unread_notifications_and_says_99_plus_beyond(factory, cast, signed_in):
+    visitor = signed_in(cast.lead_expert)
+    case = factory.cast_case(cast, "assessed")
+    Notification.query.filter_by(user_id=cast.lead_expert.id).delete()
+    db.session.commit()
+    assert '<span class="count">' not in visitor.get("/notifications").get_data(as_text=True)
+    _notify(cast.lead_expert, case, 3)
+    header = visitor.get("/notifications").get_data(as_text=True)
+    assert '<span class="count">3</span>' in header and "3 unread" in header
+    _notify(cast.lead_expert, case, 97)
+    header = visitor.get("/notifications").get_data(as_text=True)
+    assert '<span class="count">99+</span>' in header and "more than 99 unread" in header
+    assert _unread_of(cast.lead_expert) == 100
+
+
+def _unread_of(user) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )

@@ -23,9 +23,9 @@ from ..cases.workflow import ACTIONS
 from ..documents import services as documents
 from ..documents.models import Document
 from ..documents.views import download_response
-from ..extensions import db
 from ..notifications import services as notifications
 from ..notifications.models import Notification
+from ..pagination import paginate
 from .schemas import (
     DocumentListSchema,
     MessageListSchema,
@@ -219,7 +219,7 @@ def list_notifications(page: int, per_page: int, unread: bool):
     query = notifications.of_user(user)
     if unread:
         query = query.where(Notification.read_at.is_(None))
-    result = db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False, count=True)
+    result = paginate(query, page, per_page)
     return {
         "items": [
             {

@@ -34,8 +34,9 @@ from ..experts import queries as expert_queries
 from ..experts import ranking
 from ..experts import services as expert_services
 from ..experts.forms import DirectoryFilters
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..forms import IdListField
+from ..pagination import paginate
 from .jsonschema import form_schema, unbound_fields
 from .schemas import (
     DashboardSchema,
@@ -371,7 +372,7 @@ def list_requests(page: int, per_page: int, **filters):
     user = caller()
     args = {key: str(value) for key, value in filters.items() if value is not None}
     query = visible_cases(user, CaseFilters.from_args(args).for_user(user, page=False))
-    result = db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False, count=True)
+    result = paginate(query, page, per_page)
     return {
         "items": [summary(case, user) for case in result.items],
         "total": result.total,

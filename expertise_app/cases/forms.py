@@ -10,7 +10,6 @@ from flask import g, has_request_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -31,6 +30,7 @@ from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..feedback.models import ExpertRating
 from ..forms import (
+    Form,
     IdListField,
     InputForm,
     VocabularyMultiSelect,
@@ -660,7 +660,7 @@ def unrated_team(case) -> list[int]:
     return [expert_id for expert_id in sorted(case.team_ids) if expert_id not in rated]
 
 
-class SaveViewForm(FlaskForm):
+class SaveViewForm(Form):
     """Save the list as filtered now under a name (the page's own POST, with its CSRF token)."""
 
     name = StringField(

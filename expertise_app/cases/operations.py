@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
@@ -164,9 +165,17 @@ def _document_files(form_class, files: MultiDict | None) -> MultiDict | None:
     return MultiDict((key, file) for key, file in files.items(multi=True) if key in names)
 
 
+# What the request's page, its permissions and every action read: loaded with it, in one query.
+CASE_LOADED = (
+    so.joinedload(ExpertiseRequest.organisation),
+    so.joinedload(ExpertiseRequest.mission),
+    so.joinedload(ExpertiseRequest.assignments),
+)
+
+
 def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:
     """The request if `user` may see it; NotFound otherwise (also for other organisations)."""
-    case = db.session.get(ExpertiseRequest, case_id) if 0 < case_id <= MAX_ID else None
+    case = db.session.get(ExpertiseRequest, case_id, options=CASE_LOADED) if 0 < case_id <= MAX_ID else None
     if case is None or not policy.can_view(user, case):
         raise NotFound(_("No such request."))
     return case

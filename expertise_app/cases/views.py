@@ -33,6 +33,7 @@ from ..extensions import db
 from ..feedback import queries as feedback_queries
 from ..i18n import choose_language
 from ..notifications import services as notifications
+from ..pagination import paginate
 from . import exports, operations, saved_views, service_levels
 from .forms import RequestForm, SaveViewForm
 from .presenters import follow_up_values, partner_status, timeline
@@ -69,13 +70,7 @@ def _per_page() -> int:
 @bp.route("")
 def index():
     filters = CaseFilters.from_args(request.args).for_user(current_user)
-    page = db.paginate(
-        visible_cases(current_user, filters),
-        page=_page_number(),
-        per_page=_per_page(),
-        max_per_page=MAX_PER_PAGE,
-        error_out=False,
-    )
+    page = paginate(visible_cases(current_user, filters), _page_number(), _per_page(), MAX_PER_PAGE)
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
     today = utcnow().date()
     proposals = expert_queries.proposals_waiting(current_user) if current_user.is_expert else []

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
+from ..forms import Form
 from .models import Delivery
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     email_notifications = RadioField(
         _l("Emails"),
         [InputRequired()],

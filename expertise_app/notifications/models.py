@@ -29,11 +29,13 @@ class Notification(db.Model):
     __table_args__ = (
         sa.Index("ix_notifications_user_read", "user_id", "read_at"),
         sa.Index("ix_notifications_user_created", "user_id", "created_at"),
+        # Opening a request reads its notifications: found by the request's few, not the reader's many.
+        sa.Index("ix_notifications_request_user", "request_id", "user_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
-    request_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("expertise_requests.id"), index=True)
+    request_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("expertise_requests.id"))
     event_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("events.id"), index=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(24), default="event")  # event, feedback_reminder
     title: so.Mapped[str] = so.mapped_column(sa.String(200))  # what happened, in the recipient's language

@@ -208,10 +208,13 @@ def of_user(user: User):
     )
 
 
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+def unread_count(user: User, at_most: int | None = None) -> int:
+    """How many of the user's notifications are unread; counting stops at `at_most` if given (the
+    header says "99+": a manager told of every filing has thousands, and the page should not count them)."""
+    unread = sa.select(Notification.id).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if at_most is not None:
+        unread = unread.limit(at_most)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(unread.subquery()))
 
 
 def mark_request_read(user: User, request_id: int) -> None:

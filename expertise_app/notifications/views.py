@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
+from ..pagination import paginate
 from ..urls import safe_next
 from . import services
 from .forms import PreferencesForm
@@ -23,11 +23,8 @@ def require_login():
 
 
 def _render(form: PreferencesForm, status: int = 200):
-    page = db.paginate(
-        services.of_user(current_user),
-        page=min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE),
-        per_page=PER_PAGE,
-        error_out=False,
+    page = paginate(
+        services.of_user(current_user), min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE), PER_PAGE
     )
     return (
         render_template("notifications/index.html", page=page, form=form, notification_title=services.title_of),
