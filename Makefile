@@ -57,6 +57,7 @@ run: db
 test: $(VENV)/.dev translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive expertise_app config.py wsgi.py
 	$(BIN)/python tools/catalogues.py check
 	PASSERELLE_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
 

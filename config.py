@@ -51,6 +51,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # How long a sign-in lasts, enforced by the server (auth/sessions.py): without "keep me signed in",
+    # SESSION_IDLE_MINUTES without a request or SESSION_LIFETIME_HOURS in all; with it, the remember-me
+    # cookie's duration in all.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+    SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", 12))
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -67,6 +72,18 @@ class Config:
     CACHE_REDIS_URL = REDIS_URL
     CACHE_KEY_PREFIX = "passerelle:"
     CACHE_DEFAULT_TIMEOUT = 60
+    # Sign-in attempts that fail (Flask-Limiter), counted in Redis when it is set (shared by every
+    # worker), else in each process; past either limit the login answers 429 with Retry-After, without
+    # checking any password, until the window has passed (auth/throttle.py).
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in the process rather than not at all
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "passerelle-limits"
+    # How many reverse proxies of ours stand in front of the app (0: none). Only then are the client's
+    # address and scheme taken from X-Forwarded-For / X-Forwarded-Proto.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
     # Email (Flask-Mailman): SMTP when MAIL_SERVER is set, else each email is written to instance/mail/*.eml.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
@@ -108,10 +125,11 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-only-not-a-secret"  # noqa: S105 (tests only)
+    SECRET_KEY = "testing-only-not-a-secret"  # noqa: S105 (tests only)  # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     # Tests choose their Redis and mail directory themselves (see tests/conftest.py).
     REDIS_URL = None
+    RATELIMIT_STORAGE_URI = "memory://"  # emptied after each test (tests/conftest.py)
     CACHE_TYPE = "SimpleCache"  # emptied after each test with the tables (tests/conftest.py)
     MAIL_SERVER = None
     MAIL_BACKEND = "expertise_app.notifications.eml.EmailBackend"

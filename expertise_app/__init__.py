@@ -28,6 +28,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
     register_blueprints(app)
     register_errorhandlers(app)
     register_security(app)
+    register_inbound_checks(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -38,7 +39,7 @@ def register_extensions(app: Flask) -> None:
     from .auth.passwords import init_password_hasher
     from .cases import search
     from .documents.storage import init_storage
-    from .extensions import babel, cache, csrf, db, login_manager, mail, migrate
+    from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
     from .i18n import select_locale
     from .transaction import init_transactions
 
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     init_storage(app)
     mail.init_app(app)
     cache.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -80,6 +82,12 @@ def register_security(app: Flask) -> None:
     from .security import init_security
 
     init_security(app)
+
+
+def register_inbound_checks(app: Flask) -> None:
+    from .inbound import init_inbound
+
+    init_inbound(app)
 
 
 def register_template_helpers(app: Flask) -> None:

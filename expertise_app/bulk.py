@@ -92,7 +92,7 @@ SEED = 2026
 YEARS = 10
 BATCH = 2500  # cases per batch of inserts
 DOMAIN = "bulk.passerelle.example"
-PASSWORD = "bulk-passerelle-2026"  # noqa: S105 (published, like the demo's: refused in production)
+PASSWORD = "bulk-passerelle-2026"  # noqa: S105 (published, like the demo's: refused in production)  # nosec B105
 GROWTH = 2.0  # the newest cases are filed (1 + GROWTH) times as often as the oldest
 MANAGERS = 4
 
@@ -1628,7 +1628,7 @@ def _move_sequences() -> None:
     for table in ("organisations", "users", "expertise_requests"):
         db.session.execute(
             sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our own table names)
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our own table names)  # nosec B608
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
         )
@@ -1662,7 +1662,7 @@ def _suspend_search_trigger() -> str | None:
 def _index_for_search(trigger_sql: str, first_id: int) -> None:
     connection = db.session.connection()
     connection.exec_driver_sql(
-        f"INSERT INTO {search.FTS_TABLE}(rowid, search_text) "  # noqa: S608 (our own table)
+        f"INSERT INTO {search.FTS_TABLE}(rowid, search_text) "  # noqa: S608 (our own table)  # nosec B608
         "SELECT id, search_text FROM expertise_requests WHERE id >= ?",
         (first_id,),
     )

@@ -22,7 +22,7 @@ from .notifications.services import emails_off
 
 @click.command("create-user")
 @click.option("--email", required=True, help="Login email (unique, case-insensitive).")
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--password", required=True, help="At least 12 characters, and not easy to guess.")
 @click.option("--role", required=True, type=click.Choice(Role.ALL), help="partner, expert or manager.")
 @click.option("--name", default=None, help="Display name (default: the email's local part).")
 @click.option("--organisation", default=None, help="Partner's organisation; created if it does not exist.")
@@ -191,7 +191,45 @@ def remind_feedback_command():
     click.echo(f"Reminded the partners of {count} request(s).")
 
 
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(destination: Path):
+    """Write a consistent copy of the SQLite database to DESTINATION, while the app runs."""
+    from .backup import BackupError, backup
+
+    try:
+        size = backup(destination)
+    except BackupError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Backed up to {destination} ({size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(source: Path, yes: bool):
+    """Replace the SQLite database with the backup in SOURCE (checked first)."""
+    from .backup import BackupError, check_backup, known_revisions, restore
+
+    try:
+        revision = check_backup(source)
+        if not yes:
+            click.confirm(
+                f"Replace everything in the database with {source} (made at migration {revision})?", abort=True
+            )
+        restore(source)
+    except BackupError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Restored {source} (migration {revision}).")
+    if revision != max(known_revisions()):
+        click.echo("Run `flask --app wsgi db upgrade` to bring it to this version's schema.")
+
+
 def init_commands(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(remind_feedback_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(send_mail_command)

@@ -309,7 +309,7 @@ ROSTER_SIZE = 60
 
 def _roster() -> dict[str, DemoExpert]:
     """The named experts and, drawn from a fixed seed, others up to ROSTER_SIZE with varied profiles."""
-    rng = random.Random(SEED + 1)  # noqa: S311 (reproducible demo data)
+    rng = random.Random(SEED + 1)  # noqa: S311 (reproducible demo data)  # nosec B311
     experts = dict(NAMED_EXPERTS)
     fields = list(FIELDS.codes)
     taken = {expert.name for expert in experts.values()}
@@ -1247,7 +1247,7 @@ STEP_BUILDERS: dict[str, Callable[..., tuple[Actor, dict]]] = {
 
 
 def _rng() -> random.Random:
-    return random.Random(SEED)  # noqa: S311 (reproducible demo data, not secrets)
+    return random.Random(SEED)  # noqa: S311 (reproducible demo data, not secrets)  # nosec B311
 
 
 def plan_all(today: date) -> list[Plan]:

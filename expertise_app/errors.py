@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as database_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import transaction
 from .documents.files import size_label
+from .extensions import limiter
+from .i18n import visitor_language
+
+log = logging.getLogger(__name__)
+
+# The database cannot be reached, or cannot serve now (a lost connection, no free connection in the
+# pool, SQLite locked): the request may succeed if sent again in a few seconds.
+DATABASE_UNAVAILABLE = (database_errors.OperationalError, database_errors.InterfaceError, database_errors.TimeoutError)
+RETRY_AFTER_SECONDS = 5
 
 # Titles and explanations people read, in their language; other codes fall back to werkzeug's.
 ERROR_TEXTS = {
@@ -21,6 +36,7 @@ ERROR_TEXTS = {
     413: (_l("Too large"), _l("What you sent is larger than the server accepts.")),
     415: (_l("Unsupported media type"), _l("Send JSON with Content-Type: application/json.")),
     422: (_l("Invalid data"), _l("Please correct the errors below.")),
+    429: (_l("Too many attempts"), _l("Too many attempts to sign in failed. Wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Please try again later.")),
 }
 
@@ -65,7 +81,9 @@ def handle_http_exception(error: HTTPException):
     field_errors = _field_errors(error)
     if field_errors and wants_problem_json():
         return problem(status, status_title(status), _("Please correct the errors below."), errors=field_errors)
-    detail = error.description if status in (400, 401, 403, 415) and _is_ours(error) else None
+    detail = error.description if status in (400, 401, 403, 415, 422) and _is_ours(error) else None
+    if status == 429:
+        detail = _too_many_attempts()
     if status == 413 and request.path.startswith("/api/") and request.endpoint != "api.upload_documents":
         detail = _("The body is larger than the API accepts (1 MB); files go to POST /api/v1/requests/{id}/documents.")
     elif status == 413:
@@ -77,6 +95,19 @@ def handle_http_exception(error: HTTPException):
     if status in ERROR_TEXTS:
         return error_response(status, detail=detail, headers=headers)
     return error_response(status, error.name, error.description, headers)
+
+
+def _too_many_attempts() -> str | None:
+    """How long to wait, in minutes, from the limit that was hit (Flask-Limiter also sends Retry-After)."""
+    hit = limiter.current_limit
+    if hit is None:
+        return None
+    minutes = max(round((hit.reset_at - time.time()) / 60), 1)
+    return ngettext(
+        "Too many attempts to sign in failed. Try again in %(num)d minute.",
+        "Too many attempts to sign in failed. Try again in %(num)d minutes.",
+        minutes,
+    )
 
 
 def _is_ours(error: HTTPException) -> bool:
@@ -106,10 +137,37 @@ def handle_csrf_error(error: CSRFError):
 
 def handle_unexpected_error(error: InternalServerError):
     # Flask has logged the traceback; the client only learns that it failed.
+    if isinstance(error.original_exception, DATABASE_UNAVAILABLE):  # raised while committing, after the view
+        return handle_database_unavailable(error.original_exception)
     return error_response(500)
+
+
+def handle_database_unavailable(error: Exception):
+    """503 with Retry-After, written without the database: not even the signed-in user is loaded
+    (their language is the visitor's cookie or browser's), so the page itself cannot fail."""
+    log.error("database unavailable: %s", type(error).__name__)
+    try:
+        transaction.rollback()
+    except Exception:  # the connection is gone; the pool replaces it once the database is back
+        log.debug("rollback after a database error failed", exc_info=True)
+    with force_locale(visitor_language()):
+        title = _("Temporarily unavailable")
+        detail = _("Passerelle cannot reach its database just now. Nothing you sent was saved: try again in a minute.")
+        if wants_problem_json():
+            response = problem(503, title, detail)
+        else:
+            locale = get_locale()
+            page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+                title=title, detail=detail, language=locale.language, direction=locale.text_direction
+            )
+            response = make_response(page, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def init_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, handle_database_unavailable)

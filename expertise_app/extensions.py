@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -34,3 +36,5 @@ csrf = CSRFProtect()
 babel = RequestBabel()
 mail = Mail()
 cache = Cache()
+# No limit by default: the routes that need one say so (auth/throttle.py).
+limiter = Limiter(key_func=get_remote_address)

@@ -6,7 +6,7 @@ from datetime import date
 
 from babel import support
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, SelectField, SelectMultipleField
@@ -47,10 +47,12 @@ class VocabularySelect(SelectField):
         return super().iter_choices()
 
     def pre_validate(self, form) -> None:
-        # Validation needs the codes only: labelling and sorting every choice is for display.
-        codes = self.vocabulary.codes
-        self.choices = [(code, code) for code in (["", *codes] if self.blank else codes)]
-        super().pre_validate(form)
+        # Validation needs the codes only: labelling and sorting every choice (250 countries) is for
+        # display, and WTForms' own check would do it, through iter_choices.
+        if self.process_errors:
+            return
+        if self.data not in self.vocabulary and not (self.blank and self.data == ""):
+            raise ValidationError(self.gettext("Not a valid choice."))
 
     def _vocabulary_choices(self) -> list[tuple[str, str]]:
         choices = self.vocabulary.choices()
@@ -81,9 +83,24 @@ class VocabularyMultiSelect(SelectMultipleField):
         self.choices = self.vocabulary.choices()
         return super().iter_choices()
 
+    def process_formdata(self, valuelist) -> None:
+        # A code sent twice is chosen once: the list stays as long as the vocabulary at most.
+        super().process_formdata(list(dict.fromkeys(valuelist)))
+
     def pre_validate(self, form) -> None:
-        self.choices = [(code, code) for code in self.vocabulary.codes]  # codes only, as above
-        super().pre_validate(form)
+        # The codes only, as above.
+        if self.process_errors or not self.data:
+            return
+        unknown = [str(code) for code in dict.fromkeys(self.data) if code not in self.vocabulary]
+        if unknown:
+            raise ValidationError(
+                ngettext(
+                    "“%(codes)s” is not one of the choices.",
+                    "“%(codes)s” are not among the choices.",
+                    len(unknown),
+                    codes="”, “".join(unknown),
+                )
+            )
 
 
 class IdListField(Field):

@@ -88,14 +88,19 @@ def select_locale() -> str:
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # command line, background jobs
         return default
-    supported = supported_languages()
     user = g.get("api_user") or current_user
-    if user and user.is_authenticated and user.locale in supported:
+    if user and user.is_authenticated and user.locale in supported_languages():
         return user.locale
+    return visitor_language()
+
+
+def visitor_language() -> str:
+    """The visitor's cookie, else Accept-Language, else the default: what is known without the database."""
+    supported = supported_languages()
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in supported:
         return cookie
-    return request.accept_languages.best_match(supported) or default
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def choose_language(language: str) -> bool:

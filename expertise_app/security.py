@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Everything is served by the app itself: no CDN, no inline script or style.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -24,12 +25,18 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if response.mimetype == "text/html":
+    if request.endpoint != "static":
+        # Pages, API answers, exports and downloads are someone's data: kept by no cache, shared or not.
         headers.setdefault("Cache-Control", "no-store")
     return response
 
 
 def init_security(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Behind that many proxies of ours, the client's address and scheme are the ones they report;
+        # otherwise a client's own X-Forwarded-For is ignored (sign-in limits count by address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.after_request(add_security_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(_strict_transport_security)

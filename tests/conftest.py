@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 from config import TestingConfig
 from expertise_app import create_app
 from expertise_app.auth.tokens import create_token
-from expertise_app.extensions import cache, db
+from expertise_app.extensions import cache, db, limiter
 
 from .factories import Cast, Factory
 
@@ -105,6 +105,7 @@ def _clean_database(app: Flask) -> Iterator[None]:
             for table in tables:
                 connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
         cache.clear()  # figures kept for data that are gone
+        limiter.reset()  # failed sign-ins counted in the process
 
 
 @pytest.fixture
@@ -156,7 +157,10 @@ class Visitor:
         data = dict(data or {})
         if with_csrf and "csrf_token" not in data:
             data["csrf_token"] = self.page_token or self.csrf_token(token_from or url)
-        return self._open("POST", url, data=data, **kwargs)
+        response = self._open("POST", url, data=data, **kwargs)
+        if url.startswith("/login") and response.status_code == 302:
+            self.page_token = None  # signing in starts a new session, with a CSRF token of its own
+        return response
 
     def login(self, email: str, password: str = Factory.PASSWORD):
         return self.post("/login", {"email": email, "password": password})

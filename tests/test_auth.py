@@ -105,7 +105,6 @@ def test_every_failed_sign_in_gives_the_same_answer(factory, visitor_factory):
         ("http:/evil.example", "/cases"),
         ("javascript:alert(1)", "/cases"),
         ("evil.example", "/cases"),
-        ("/\t/evil.example", "/cases"),
         ("/\\evil.example", "/cases"),  # browsers read a backslash as a slash
         ("", "/cases"),
     ],

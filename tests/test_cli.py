@@ -61,7 +61,7 @@ def test_create_partner_creates_their_organisation_once(create_user):
     ("options", "says"),
     [
         (["--email", "not-an-email", "--role", "expert"], "Invalid email address"),
-        (["--email", "short@culture.example", "--role", "expert", "--password", "too-short"], "at least 10"),
+        (["--email", "short@culture.example", "--role", "expert", "--password", "too-short-1"], "at least 12"),
         (["--email", "p@org.example", "--role", "partner"], "A partner needs an organisation and its country"),
         (["--email", "p@org.example", "--role", "partner", "--organisation", "Musée X"], "needs an organisation"),
         (

@@ -36,6 +36,7 @@ from ..experts import services as expert_services
 from ..experts.forms import DirectoryFilters
 from ..extensions import csrf
 from ..forms import IdListField
+from ..inbound import check_api_body
 from ..pagination import paginate
 from .jsonschema import form_schema, unbound_fields
 from .schemas import (
@@ -88,6 +89,10 @@ def authenticate() -> None:
         g.api_user = current_user._get_current_object()
         return
     raise _unauthorized(_("Send an API token: Authorization: Bearer <token>."))
+
+
+# Bodies are checked once the caller is known and the API's body limit is set (`authenticate`).
+blp.before_request(check_api_body)
 
 
 def caller() -> User:

@@ -9,13 +9,16 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..reference import COUNTRIES, ORGANISATION_KINDS
 from .models import Organisation, Role, User, normalise_email
+from .password_policy import password_problem
 from .passwords import check_password, set_password
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(Exception):
     pass
+
+
+class WrongPassword(AccountError):
+    """The current password given to change it is not the account's."""
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -32,6 +35,17 @@ def authenticate(email: str, password: str) -> User | None:
 
 def log_out_everywhere(user: User) -> None:
     user.rotate_session_token()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every session of the account ends (the
+    caller signs this one in again). Raises AccountError saying what is wrong. Does not commit."""
+    if not check_password(user, current):
+        raise WrongPassword(_("This is not your current password."))
+    problem = password_problem(new, email=user.email, name=user.name)
+    if problem:
+        raise AccountError(problem)
+    set_password(user, new)
 
 
 def get_or_create_organisation(name: str, country: str, kind: str = "other") -> Organisation:
@@ -62,8 +76,9 @@ def create_user(
         raise AccountError(_("Invalid email address: %(error)s", error=str(error))) from error
     if role not in Role.ALL:
         raise AccountError(_("Role must be one of: %(roles)s.", roles=", ".join(Role.ALL)))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    problem = password_problem(password, email=email, name=name or "")
+    if problem:
+        raise AccountError(problem)
     if find_user_by_email(email) is not None:
         raise AccountError(_("An account with the email %(email)s already exists.", email=email))
     user = User(email=email, name=(name or email.split("@")[0]).strip(), role=role)

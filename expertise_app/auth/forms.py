@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..forms import Form
 
@@ -13,6 +13,18 @@ class LoginForm(Form):
     email = EmailField(_l("Email"), [DataRequired(), Email(check_deliverability=False), Length(max=254)])
     password = PasswordField(_l("Password"), [DataRequired(), Length(max=1024)])
     remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class PasswordForm(Form):
+    current = PasswordField(_l("Current password"), [DataRequired(), Length(max=1024)])
+    new = PasswordField(
+        _l("New password"),
+        [DataRequired(), Length(max=1024)],
+        description=_l("At least 12 characters; a few unrelated words make a strong one."),
+    )
+    confirm = PasswordField(
+        _l("New password, again"), [DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))]
+    )
 
 
 class TokenForm(Form):

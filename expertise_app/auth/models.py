@@ -73,8 +73,11 @@ class User(UserMixin, db.Model):
         back_populates="expert", foreign_keys="Assignment.expert_id"
     )
 
+    # Set when this user signs in (auth/sessions.py): the session's name, with when it began.
+    sign_in_name = None
+
     def get_id(self) -> str:
-        return self.session_token
+        return self.sign_in_name or self.session_token
 
     @property
     def is_active(self) -> bool:

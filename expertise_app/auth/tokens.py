@@ -18,7 +18,7 @@ from ..db_types import MAX_ID, utcnow
 from ..extensions import db
 from .models import ApiToken, User
 
-TOKEN_PREFIX = "psl_"  # noqa: S105 (a public prefix, not a secret)
+TOKEN_PREFIX = "psl_"  # noqa: S105 (a public prefix, not a secret)  # nosec B105
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 

@@ -7,12 +7,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
 from ..urls import safe_next
+from . import accounts, sessions, throttle
 from .accounts import authenticate, log_out_everywhere
-from .forms import LoginForm, TokenForm
+from .forms import LoginForm, PasswordForm, TokenForm
 from .models import User
 from .tokens import TokenError, create_token, revoke_token, tokens_of
 
@@ -24,8 +25,14 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(session_token: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.active.is_(True)))
+def load_user(sign_in_name: str) -> User | None:
+    token = sessions.token_if_current(sign_in_name)
+    if token is None:
+        return None
+    return db.session.scalar(sa.select(User).where(User.session_token == token, User.active.is_(True)))
+
+
+bp.before_app_request(sessions.end_idle_session)
 
 
 def workspace_url(user: User) -> str:
@@ -42,6 +49,8 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.limit_failures_per_account
+@throttle.limit_failures_per_address
 def login():
     if current_user.is_authenticated:
         return redirect(workspace_url(current_user))
@@ -49,7 +58,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.sign_in(user, remember=form.remember.data)
             flash(_("You are signed in."), "success")
             return redirect(safe_next(request.args.get("next")) or workspace_url(user))
         form.password.errors.append(_("Wrong email or password, or the account is inactive."))
@@ -62,7 +71,7 @@ def login():
 @login_required
 def logout():
     log_out_everywhere(current_user)
-    logout_user()
+    sessions.sign_out()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -73,11 +82,39 @@ def account():
     return _render_account(TokenForm(formdata=None))
 
 
-def _render_account(form: TokenForm, new_secret: str | None = None, status: int = 200):
+def _render_account(
+    form: TokenForm, new_secret: str | None = None, status: int = 200, password_form: PasswordForm | None = None
+):
     return (
-        render_template("auth/account.html", form=form, tokens=tokens_of(current_user), new_secret=new_secret),
+        render_template(
+            "auth/account.html",
+            form=form,
+            password_form=password_form or PasswordForm(formdata=None),
+            tokens=tokens_of(current_user),
+            new_secret=new_secret,
+        ),
         status,
     )
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+@throttle.limit_password_change_failures
+def change_password():
+    """A new password; every other session and remember-me cookie of the account ends, this one goes on."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.WrongPassword as error:
+            form.current.errors.append(str(error))
+        except accounts.AccountError as error:
+            form.new.errors.append(str(error))
+        else:
+            sessions.sign_in(current_user._get_current_object(), remember=sessions.is_remembered())
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            return redirect(url_for("auth.account"))
+    return _render_account(TokenForm(formdata=None), password_form=form, status=422)
 
 
 @bp.route("/account/tokens", methods=["POST"])

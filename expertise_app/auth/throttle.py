@@ -1,0 +1,59 @@
+"""Sign-in attempts that fail are counted, per account and per address (Flask-Limiter).
+
+Past either limit the login answers 429 with Retry-After, without checking any password, until the
+window has passed: a guesser gets a few tries an hour per account, and a flood of wrong passwords
+no longer costs an argon2 hash each (which slowed every other page). Only failures count, so people
+signing in from one office behind one address are not locked out by each other's successes.
+
+The address is the connection's, or the one a trusted proxy reports (TRUSTED_PROXIES, applied by
+ProxyFix in the app factory): a client's own X-Forwarded-For changes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+from ..extensions import limiter
+from .models import normalise_email
+
+
+def failed(response) -> bool:
+    """A login that was refused for wrong credentials (401); a form error (400) or success counts not."""
+    return response.status_code == 401
+
+
+def account_key() -> str:
+    return "account:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+def address_key() -> str:
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+limit_failures_per_account = limiter.limit(
+    _limit("LOGIN_FAILURES_PER_ACCOUNT"), methods=["POST"], key_func=account_key, deduct_when=failed, scope="login"
+)
+limit_failures_per_address = limiter.limit(
+    _limit("LOGIN_FAILURES_PER_ADDRESS"), methods=["POST"], key_func=address_key, deduct_when=failed, scope="login"
+)
+
+
+def account_of_signed_in_user() -> str:
+    from flask_login import current_user
+
+    return f"password-change:{current_user.id}"
+
+
+# Changing a password asks for the current one: guessing it there is limited like signing in.
+limit_password_change_failures = limiter.limit(
+    _limit("LOGIN_FAILURES_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=account_of_signed_in_user,
+    deduct_when=lambda response: response.status_code == 422,
+    scope="password-change",
+)

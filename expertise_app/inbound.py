@@ -1,0 +1,121 @@
+"""What comes in, checked at one place before any view sees it.
+
+Every value of an address's query, of a form and of a JSON body passes `checked_text`: a control
+character (NUL first: PostgreSQL cannot store it) is refused, and so is a text longer than any
+field accepts, before anything is stored or shown back. The refusal is a 422 that says which
+value and why: an error page for people, a problem+json body for API clients.
+
+The pages' query and form values are checked by an app-wide hook; the API's bodies by a hook of
+the API's own, which runs after it has set the API's smaller body limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from flask import Flask, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from werkzeug.exceptions import UnprocessableEntity
+
+# In a body: every C0 control and DEL but tab, line feed and carriage return (a textarea sends CR LF).
+BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In an address nothing below the space belongs: a line break in `next=` is a header-splitting attempt.
+ADDRESS_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+# Characters: twice the longest text a field accepts (a message, 10,000), so no legitimate text is refused.
+MAX_TEXT = 20_000
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefusedInput(UnprocessableEntity):
+    """A value no field could accept, refused before any view sees it."""
+
+
+def checked_text(name: str, value: str, controls: re.Pattern = BODY_CONTROLS) -> str:
+    """`value` if it can be taken in; RefusedInput saying what is wrong with it otherwise."""
+    if len(value) > MAX_TEXT:
+        raise RefusedInput(
+            _(
+                "“%(name)s” is %(length)s characters long; no field accepts more than %(max)s. Go back and shorten it.",
+                name=_shown(name),
+                length=format_decimal(len(value)),
+                max=format_decimal(MAX_TEXT),
+            )
+        )
+    found = controls.search(value)
+    if found:
+        raise RefusedInput(
+            _(
+                "“%(name)s” holds a control character (U+%(code)04X) that a text cannot hold. "
+                "Go back, remove it (it often comes with pasted text) and send again.",
+                name=_shown(name),
+                code=ord(found.group()),
+            )
+        )
+    return value
+
+
+def _shown(name: str) -> str:
+    """A name as it may be quoted back: short, and without the characters it is refused for."""
+    return ADDRESS_CONTROLS.sub("", name)[:60]
+
+
+def check_address() -> None:
+    for name, value in request.args.items(multi=True):
+        checked_text(name, name, ADDRESS_CONTROLS)
+        checked_text(name, value, ADDRESS_CONTROLS)
+
+
+def check_form() -> None:
+    if request.mimetype not in FORM_TYPES:
+        return
+    for name, value in request.form.items(multi=True):
+        checked_text(name, name)
+        checked_text(name, value)
+    for name, upload in request.files.items(multi=True):
+        checked_text(name, upload.filename or "", ADDRESS_CONTROLS)
+
+
+def check_json() -> None:
+    if not request.is_json:
+        return
+    try:
+        document = request.get_json(silent=True)
+    except RecursionError:  # nested too deep to read: the API answers 400 when it reads the body
+        return
+    for name, value in _strings(document):
+        checked_text(name, value)
+
+
+def _strings(document) -> Iterator[tuple[str, str]]:
+    """(where, text) for every key and string in a JSON document (walked without recursion: a
+    document can be nested as deep as the parser allows)."""
+    pending = [("body", document)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, str):
+            yield path, item
+        elif isinstance(item, list):
+            pending.extend((f"{path}[{index}]", element) for index, element in enumerate(item))
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                yield path, key
+                pending.append((key, value))
+
+
+def check_page_request() -> None:
+    """The app-wide hook: the address of every request; the form of every page (the API's own hook
+    checks its bodies once it has set its body limit)."""
+    check_address()
+    if not request.path.startswith("/api/"):
+        check_form()
+
+
+def check_api_body() -> None:
+    check_form()
+    check_json()
+
+
+def init_inbound(app: Flask) -> None:
+    app.before_request(check_page_request)

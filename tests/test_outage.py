@@ -1,0 +1,139 @@
+"""With the database gone every answer is a 503 with Retry-After (a page, or problem+json for the
+API), never a 500 or a traceback; and the app serves again by itself once the database is back."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestingConfig
+from expertise_app import create_app
+
+from .conftest import PROBLEM
+
+NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"  # the discard port: nothing listens
+
+
+def _app(url: str, tmp_path):
+    return create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}},
+        MAIL_FILE_PATH=str(tmp_path),
+    )
+
+
+def _assert_unavailable(response, json: bool = False) -> None:
+    assert response.status_code == 503, response.get_data(as_text=True)[:500]
+    assert response.headers["Retry-After"] == "5"
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body and "psycopg" not in body and "SELECT" not in body
+    if json:
+        assert response.mimetype == PROBLEM and response.get_json()["status"] == 503
+
+
+def test_without_its_database_every_channel_answers_503(tmp_path):
+    client = _app(NOWHERE, tmp_path).test_client()
+    with client.session_transaction() as session:
+        session.update(_user_id=f"a-session-token.{int(time.time())}.0", seen_at=int(time.time()))
+    page = client.get("/cases")
+    _assert_unavailable(page)
+    assert "Temporarily unavailable" in page.get_data(as_text=True)
+    _assert_unavailable(client.get("/api/v1/requests", headers={"Authorization": "Bearer secret"}), json=True)
+    _assert_unavailable(client.get("/cases/1", headers={"Accept": PROBLEM}), json=True)
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/healthz").status_code == 200
+
+
+def test_the_outage_page_is_in_the_visitor_s_language(tmp_path):
+    client = _app(NOWHERE, tmp_path).test_client()
+    client.set_cookie("lang", "ar")
+    with client.session_transaction() as session:
+        session.update(_user_id=f"a-session-token.{int(time.time())}.0", seen_at=int(time.time()))
+    page = client.get("/cases")
+    _assert_unavailable(page)
+    html = page.get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in html and "Temporarily unavailable" not in html
+
+
+class Forwarder:
+    """A TCP relay to the database that can be cut and restored, as a network outage would."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.open:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.open = False
+        for connection in self.sockets:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self.sockets.clear()
+
+    def restore(self) -> None:
+        self.open = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.mark.postgres
+def test_the_app_serves_again_by_itself_when_the_database_returns(cast, tmp_path):
+    url = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
+    forwarder = Forwarder((url.host or "127.0.0.1", url.port or 5432))
+    try:
+        client = _app(url.set(port=forwarder.port).render_as_string(hide_password=False), tmp_path).test_client()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text).group(1)
+        signed = client.post(
+            "/login", data={"email": cast.manager.email, "password": "correct-horse-battery", "csrf_token": token}
+        )
+        assert signed.status_code == 302
+        assert client.get("/cases").status_code == 200
+        forwarder.cut()
+        for _ in range(3):
+            _assert_unavailable(client.get("/cases"))
+        _assert_unavailable(client.get("/api/v1/requests", headers={"Accept": "application/json"}), json=True)
+        assert client.get("/readyz").status_code == 503
+        forwarder.restore()
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/cases").status_code == 200
+    finally:
+        forwarder.close()
