@@ -82,6 +82,11 @@ def can_deactivate_expert(user: User) -> bool:
     return user.is_manager
 
 
+def can_manage_accounts(user: User) -> bool:
+    """The list of accounts, and disabling or enabling one: managers only."""
+    return user.is_manager
+
+
 def actors_of(user: User, case: ExpertiseRequest) -> set[Actor]:
     """The relations `user` has to `case`, which the workflow's steps name."""
     actors: set[Actor] = set()

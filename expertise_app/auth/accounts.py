@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
@@ -46,6 +47,31 @@ def change_password(user: User, current: str, new: str) -> None:
     if problem:
         raise AccountError(problem)
     set_password(user, new)
+
+
+def set_account_active(actor: User, user: User, active: bool) -> None:
+    """Disable or enable `user`'s account. Disabling ends every session, remember-me cookie and
+    API token use at once; enabling again does not bring the old sessions back. Does not commit."""
+    if user.id == actor.id and not active:
+        raise AccountError(_("You cannot disable your own account: another manager can."))
+    if user.active != active:
+        user.active = active
+        user.rotate_session_token()
+
+
+def accounts_list(query: str | None, role: str | None) -> sa.Select:
+    """Every account, by role then name; narrowed to a role and to a name or email holding `query`."""
+    select = sa.select(User).options(so.joinedload(User.organisation)).order_by(User.role, User.name, User.id)
+    if role in Role.ALL:
+        select = select.where(User.role == role)
+    if query:
+        words = query.lower()
+        select = select.where(
+            sa.or_(
+                sa.func.lower(User.name).contains(words, autoescape=True), User.email.contains(words, autoescape=True)
+            )
+        )
+    return select
 
 
 def get_or_create_organisation(name: str, country: str, kind: str = "other") -> Organisation:

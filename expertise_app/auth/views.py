@@ -9,12 +9,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import policy
+from ..db_types import MAX_ID
 from ..extensions import db, login_manager
+from ..pagination import paginate
 from ..urls import safe_next
 from . import accounts, sessions, throttle
 from .accounts import authenticate, log_out_everywhere
 from .forms import LoginForm, PasswordForm, TokenForm
-from .models import User
+from .models import Role, User
 from .tokens import TokenError, create_token, revoke_token, tokens_of
 
 bp = Blueprint("auth", __name__)
@@ -140,3 +143,44 @@ def revoke_api_token(token_id: int):
         abort(404)
     flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("auth.account"))
+
+
+ACCOUNTS_PER_PAGE = 50
+
+
+def _managing_accounts() -> None:
+    """Managers only; anyone else is told there is nothing here (404), as for another's data."""
+    if not policy.can_manage_accounts(current_user):
+        abort(404)
+
+
+@bp.route("/accounts")
+@login_required
+def accounts_page():
+    _managing_accounts()
+    query = request.args.get("q", "").strip()[:100] or None
+    role = request.args.get("role") if request.args.get("role") in Role.ALL else None
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    page = paginate(accounts.accounts_list(query, role), number, ACCOUNTS_PER_PAGE)
+    return render_template("auth/accounts.html", page=page, q=query, role=role, roles=Role.ALL)
+
+
+@bp.route("/accounts/<int:user_id>/active", methods=["POST"])
+@login_required
+def set_account_active(user_id: int):
+    _managing_accounts()
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    if user is None:
+        abort(404)
+    active = request.form.get("active") == "1"
+    back = redirect(url_for("auth.accounts_page", q=user.email))
+    try:
+        accounts.set_account_active(current_user, user, active)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+        return back
+    if active:
+        flash(_("The account of %(name)s is enabled: they can sign in again.", name=user.name), "success")
+    else:
+        flash(_("The account of %(name)s is disabled: its sessions and tokens stop now.", name=user.name), "success")
+    return back
