@@ -98,14 +98,15 @@ def seed_bulk_command(count, seed, allow_production):
 @click.command("create-token")
 @click.argument("email")
 @click.option("--name", default="command line", show_default=True, help="What the token is for.")
-def create_token_command(email, name):
+@click.option("--days", type=int, default=None, help="Valid this many days (default: until revoked).")
+def create_token_command(email, name, days):
     """Create an API token for EMAIL and print it (last line; it is not stored, only its hash)."""
     user = find_user_by_email(email)
     if user is None:
         click.echo(f"Error: no account with the email {email}.", err=True)
         sys.exit(1)
     try:
-        token, secret = create_token(user, name)
+        token, secret = create_token(user, name, days)
     except TokenError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from expertise_app.auth.models import ApiToken
-from expertise_app.auth.tokens import user_for_token
+from expertise_app.auth.tokens import create_token, user_for_token
+from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 
 from .factories import count
@@ -60,3 +62,42 @@ def test_create_token_refuses_an_unknown_email(app):
     assert result.exit_code == 1
     assert "no account" in result.output
     assert count(ApiToken) == 0
+
+
+def test_a_token_made_on_the_account_page_lasts_90_days_by_default(signed_in, factory):
+    visitor = signed_in(factory.partner())
+    created = visitor.post("/account/tokens", {"name": "Reporting"}, token_from="/account")
+    assert created.status_code == 201
+    token = db.session.scalar(db.select(ApiToken))
+    assert timedelta(days=89, hours=23) < token.expires_at - utcnow() <= timedelta(days=90)
+    assert "Active until" in visitor.get("/account").get_data(as_text=True)
+    visitor.post("/account/tokens", {"name": "Sync", "lifetime": "never"}, token_from="/account")
+    assert db.session.scalar(db.select(ApiToken).where(ApiToken.name == "Sync")).expires_at is None
+    refused = visitor.post("/account/tokens", {"name": "Odd", "lifetime": "7"}, token_from="/account")
+    assert refused.status_code == 422 and count(ApiToken) == 2
+
+
+def test_an_expired_token_opens_nothing_and_says_so(signed_in, factory, app):
+    from .conftest import ApiClient
+
+    user = factory.partner()
+    _token, secret = create_token(user, "short", days=30)
+    db.session.commit()
+    client = ApiClient(app, secret)
+    assert client.get("/requests").status_code == 200
+    token = db.session.scalar(db.select(ApiToken))
+    token.expires_at = utcnow() - timedelta(seconds=1)  # 30 days later
+    db.session.commit()
+    answer = client.get("/requests")
+    assert answer.status_code == 401 and "expired" in answer.get_json()["detail"]
+    assert user_for_token(secret) is None
+    assert "Expired on" in signed_in(user).get("/account").get_data(as_text=True)
+
+
+def test_create_token_takes_a_lifetime(app, factory):
+    user = factory.manager()
+    result = app.test_cli_runner().invoke(args=["create-token", user.email, "--days", "7"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(db.select(ApiToken)).expires_at - utcnow() <= timedelta(days=7)
+    refused = app.test_cli_runner().invoke(args=["create-token", user.email, "--days", "0"])
+    assert refused.exit_code == 1 and "1 day to 10 years" in refused.output

@@ -80,7 +80,7 @@ def authenticate() -> None:
         scheme, _sep, secret = header.partition(" ")
         user = user_for_token(secret.strip()) if scheme.lower() == "bearer" else None
         if user is None:
-            raise _unauthorized(_("The token is missing, wrong or revoked."))
+            raise _unauthorized(_("The token is missing, wrong, expired or revoked."))
         g.api_user = user
         return
     if current_user.is_authenticated:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..forms import Form
@@ -33,3 +33,12 @@ class TokenForm(Form):
         [DataRequired(), Length(max=80)],
         description=_l("What the token is for, e.g. “Project tracker sync”."),
     )
+    lifetime = SelectField(
+        _l("Valid for"),
+        choices=[("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("A year")), ("never", _l("Until revoked"))],
+        default="90",
+    )
+
+    @property
+    def days(self) -> int | None:
+        return None if self.lifetime.data == "never" else int(self.lifetime.data)

@@ -123,9 +123,14 @@ class ApiToken(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # None: until revoked
 
     user: so.Mapped[User] = so.relationship()
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired

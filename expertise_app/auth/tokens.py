@@ -31,15 +31,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for `user`; returns the row and the secret, which is never stored. Does not commit."""
+LIFETIMES_IN_DAYS = (30, 90, 365)  # what the account page offers, and "until revoked"
+
+
+def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for `user`, valid `days` days (None: until revoked); returns the row and the
+    secret, which is never stored. Does not commit."""
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise TokenError(_("Give the token a name of 1 to 80 characters."))
+    if days is not None and not 1 <= days <= 3660:
+        raise TokenError(_("A token lasts from 1 day to 10 years."))
     if not user.active:
         raise TokenError(_("This account is inactive."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, token_hash=_digest(secret), prefix=secret[:10])
+    expires_at = utcnow() + timedelta(days=days) if days is not None else None
+    token = ApiToken(user=user, name=name, token_hash=_digest(secret), prefix=secret[:10], expires_at=expires_at)
     db.session.add(token)
     return token, secret
 

@@ -127,7 +127,7 @@ def create_api_token():
     if not form.validate_on_submit():
         return _render_account(form, status=422)
     try:
-        _token, secret = create_token(current_user, form.name.data)
+        _token, secret = create_token(current_user, form.name.data, form.days)
     except TokenError as error:
         form.name.errors.append(str(error))
         return _render_account(form, status=422)
