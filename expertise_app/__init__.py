@@ -36,6 +36,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model is known before migrations run)
+    from .audit.services import init_audit
     from .auth.passwords import init_password_hasher
     from .cases import search
     from .documents.storage import init_storage
@@ -45,6 +46,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     init_transactions(app)
+    init_audit(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), include_object=search.declared_by_models)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -58,6 +60,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import init_api
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
@@ -67,7 +70,17 @@ def register_blueprints(app: Flask) -> None:
     from .i18n import bp as i18n_bp
     from .notifications.views import bp as notifications_bp
 
-    for blueprint in (auth_bp, cases_bp, dashboard_bp, documents_bp, experts_bp, health_bp, i18n_bp, notifications_bp):
+    for blueprint in (
+        audit_bp,
+        auth_bp,
+        cases_bp,
+        dashboard_bp,
+        documents_bp,
+        experts_bp,
+        health_bp,
+        i18n_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
     init_api(app)
 

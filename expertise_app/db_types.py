@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import DateTime, Engine, Integer, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -87,3 +87,8 @@ def _day_span_sqlite(element, compiler, **kw) -> str:
 def _day_span_postgresql(element, compiler, **kw) -> str:
     start, end = (compiler.process(argument, **kw) for argument in element.clauses)
     return f"(({end}) - ({start}) + 1)"
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight UTC at the start of `day`: the bound of a period given in days."""
+    return datetime.combine(day, time.min, tzinfo=UTC)

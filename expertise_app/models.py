@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and the app see them all."""
 
+from .audit.models import AuditEntry
 from .auth.models import ApiToken, Organisation, Role, User
 from .cases.models import (
     Assignment,
@@ -18,6 +19,7 @@ from .notifications.models import Notification, OutboxEmail
 __all__ = [
     "ApiToken",
     "Assignment",
+    "AuditEntry",
     "Document",
     "Event",
     "ExpertCountry",

@@ -103,7 +103,10 @@ def _clean_database(app: Flask) -> Iterator[None]:
         with db.engine.begin() as connection:
             # DELETE, children first: on a handful of rows it is many times faster than TRUNCATE.
             for table in tables:
-                connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
+                if table == APPEND_ONLY and connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql(f"TRUNCATE {table}")  # its trigger refuses DELETE
+                else:
+                    connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
         cache.clear()  # figures kept for data that are gone
         limiter.reset()  # failed sign-ins counted in the process
 
@@ -113,6 +116,7 @@ def factory(app: Flask) -> Factory:
     return Factory()
 
 
+APPEND_ONLY = "audit_log"
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
+from ..audit import services as audit
 from ..extensions import limiter
 from .models import normalise_email
 
@@ -35,12 +36,19 @@ def _limit(name: str):
     return lambda: current_app.config[name]
 
 
-limit_failures_per_account = limiter.limit(
-    _limit("LOGIN_FAILURES_PER_ACCOUNT"), methods=["POST"], key_func=account_key, deduct_when=failed, scope="login"
-)
-limit_failures_per_address = limiter.limit(
-    _limit("LOGIN_FAILURES_PER_ADDRESS"), methods=["POST"], key_func=address_key, deduct_when=failed, scope="login"
-)
+def _logged(_limit_hit) -> None:
+    """A sign-in refused for too many failures, in the audit log (the answer stays Flask-Limiter's 429)."""
+    audit.record("sign_in", audit.REFUSED, detail="too many failed attempts", email=request.form.get("email", ""))
+
+
+def _failed_sign_ins(setting: str, key_func):
+    return limiter.limit(
+        _limit(setting), methods=["POST"], key_func=key_func, deduct_when=failed, scope="login", on_breach=_logged
+    )
+
+
+limit_failures_per_account = _failed_sign_ins("LOGIN_FAILURES_PER_ACCOUNT", account_key)
+limit_failures_per_address = _failed_sign_ins("LOGIN_FAILURES_PER_ADDRESS", address_key)
 
 
 def account_of_signed_in_user() -> str:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import policy
+from ..audit import services as audit
 from ..db_types import MAX_ID
 from ..extensions import db, login_manager
 from ..pagination import paginate
@@ -62,8 +63,10 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             sessions.sign_in(user, remember=form.remember.data)
+            audit.record("sign_in", actor=user)
             flash(_("You are signed in."), "success")
             return redirect(safe_next(request.args.get("next")) or workspace_url(user))
+        audit.record("sign_in", audit.FAILED, email=form.email.data)
         form.password.errors.append(_("Wrong email or password, or the account is inactive."))
         return render_template("auth/login.html", form=form), 401
     status = 400 if form.errors else 200
@@ -73,6 +76,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    audit.record("sign_out")
     log_out_everywhere(current_user)
     sessions.sign_out()
     flash(_("You are signed out."), "info")
@@ -110,10 +114,12 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
         except accounts.WrongPassword as error:
+            audit.record("password_changed", audit.FAILED, detail="wrong current password")
             form.current.errors.append(str(error))
         except accounts.AccountError as error:
             form.new.errors.append(str(error))
         else:
+            audit.record("password_changed")
             sessions.sign_in(current_user._get_current_object(), remember=sessions.is_remembered())
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.account"))
@@ -131,6 +137,7 @@ def create_api_token():
     except TokenError as error:
         form.name.errors.append(str(error))
         return _render_account(form, status=422)
+    audit.record("token_created", detail=form.name.data)
     # Shown on this page once, never stored in a flash message or anywhere else.
     return _render_account(TokenForm(formdata=None), new_secret=secret, status=201)
 
@@ -141,6 +148,7 @@ def revoke_api_token(token_id: int):
     token = revoke_token(current_user, token_id)
     if token is None:
         abort(404)
+    audit.record("token_revoked", target=f"token:{token.id}", detail=token.name)
     flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("auth.account"))
 
@@ -151,6 +159,7 @@ ACCOUNTS_PER_PAGE = 50
 def _managing_accounts() -> None:
     """Managers only; anyone else is told there is nothing here (404), as for another's data."""
     if not policy.can_manage_accounts(current_user):
+        audit.record("refused", audit.REFUSED, request.path, "managers only")
         abort(404)
 
 
@@ -179,6 +188,7 @@ def set_account_active(user_id: int):
     except accounts.AccountError as error:
         flash(str(error), "error")
         return back
+    audit.record("account_enabled" if active else "account_disabled", target=f"user:{user.id}", detail=user.email)
     if active:
         flash(_("The account of %(name)s is enabled: they can sign in again.", name=user.name), "success")
     else:

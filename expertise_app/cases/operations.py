@@ -27,6 +27,7 @@ from transitions import MachineError
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from .. import policy
+from ..audit import services as audit
 from ..auth.models import User
 from ..db_types import MAX_ID, insert_for_dialect, utcnow, without_nul
 from ..documents import services as documents
@@ -176,6 +177,8 @@ CASE_LOADED = (
 def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:
     """The request if `user` may see it; NotFound otherwise (also for other organisations)."""
     case = db.session.get(ExpertiseRequest, case_id, options=CASE_LOADED) if 0 < case_id <= MAX_ID else None
+    if case is not None and not policy.can_view(user, case):
+        audit.record("refused", audit.REFUSED, f"request:{case.id}", "not theirs to see")
     if case is None or not policy.can_view(user, case):
         raise NotFound(_("No such request."))
     return case
@@ -390,6 +393,7 @@ def _check_allowed(actor: User, case: ExpertiseRequest, action: Action) -> None:
     if refusal is None:
         return
     if refusal.kind == policy.Refusal.PERMISSION:
+        audit.record("refused", audit.REFUSED, f"request:{case.id}", f"action {action.name}")
         raise PermissionDenied(refusal.message)
     raise TransitionNotAllowed(refusal.message)
 
@@ -405,6 +409,7 @@ def _append_event(case, actor, name, from_state, to_state, data, at) -> Event:
         created_at=at,
     )
     db.session.add(event)
+    audit.change(actor, f"request:{case.id}", f"{name}: {from_state or '-'} -> {to_state}")
     return event
 
 

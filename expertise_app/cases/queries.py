@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..auth.models import User
-from ..db_types import utcnow, without_nul
+from ..db_types import start_of_day, utcnow, without_nul
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from . import search, service_levels
@@ -249,9 +249,9 @@ def narrowed(query: sa.Select, source, filters: CaseFilters) -> sa.Select:
         if value:
             query = query.where(getattr(source, name) == value)
     if filters.submitted_from:
-        query = query.where(source.submitted_at >= _start_of(filters.submitted_from))
+        query = query.where(source.submitted_at >= start_of_day(filters.submitted_from))
     if filters.submitted_to:
-        query = query.where(source.submitted_at < _start_of(filters.submitted_to + timedelta(days=1)))
+        query = query.where(source.submitted_at < start_of_day(filters.submitted_to + timedelta(days=1)))
     return query
 
 
@@ -283,10 +283,6 @@ def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
     if filters.assigned_to_me:
         query = query.where(policy.assigned_to_filter(user))
     return query
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _days_ago(days: int) -> datetime:

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy
+from ..audit import services as audit
 from ..db_types import utcnow
 from ..downloads import as_download, streamed
 from ..experts import queries as expert_queries
@@ -122,6 +123,7 @@ def export(kind: str):
     """The list as filtered, every page of it, as a spreadsheet (CSV or XLSX), in the user's language."""
     filters = CaseFilters.from_args(request.args).for_user(current_user)
     name = f"passerelle-cases-{utcnow():%Y-%m-%d}.{kind}"
+    audit.record("export", target=kind, detail=filters.query_string or "every request")
     if kind == "csv":
         csv_body = streamed(exports.csv_chunks(current_user, filters))
         return as_download(current_app.response_class(csv_body, mimetype="text/csv"), name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .. import policy
+from ..audit import services as audit
 from ..auth.models import User
 from ..db_types import MAX_ID
 from ..extensions import db
@@ -60,11 +61,17 @@ def get_visible_document(user: User, case, document_id: int) -> Document | None:
     """The document if `user` may see it on this case (which they may see); None otherwise."""
     if not 0 < document_id <= MAX_ID:
         return None
-    return db.session.scalar(
-        sa.select(Document).where(
-            Document.id == document_id, Document.request_id == case.id, visible_documents_filter(user)
-        )
-    )
+    visible = sa.case((visible_documents_filter(user), True), else_=False)
+    found = db.session.execute(
+        sa.select(Document, visible).where(Document.id == document_id, Document.request_id == case.id)
+    ).one_or_none()
+    if found is None:
+        return None
+    document, may_see = found
+    if not may_see:
+        audit.record("refused", audit.REFUSED, f"document:{document.id}", f"request:{case.id}")
+        return None
+    return document
 
 
 def content_of(document: Document) -> bytes:

@@ -7,6 +7,7 @@ import io
 from flask import Blueprint, abort, send_file
 from flask_login import current_user, login_required
 
+from ..audit import services as audit
 from ..cases import operations
 from ..downloads import as_download
 from . import services
@@ -15,7 +16,9 @@ bp = Blueprint("documents", __name__, url_prefix="/cases")
 
 
 def download_response(document):
-    """The file as a download that no browser renders or sniffs, with its SHA-256 for checking."""
+    """The file as a download that no browser renders or sniffs, with its SHA-256 for checking
+    (from a page or the API: both are logged)."""
+    audit.record("download", target=f"document:{document.id}", detail=f"request:{document.request_id}")
     response = send_file(
         io.BytesIO(services.content_of(document)),
         mimetype=document.content_type,
