@@ -175,10 +175,10 @@ def served(module: str, port: int, environment: dict[str, str]):
     server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
     try:
         for _ in range(200):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/nowhere", timeout=2)
+            try:  # a worker still booting (importing the app) may accept and answer late: wait for it
+                requests.get(f"http://127.0.0.1:{port}/nowhere", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         yield server
     finally:
