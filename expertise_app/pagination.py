@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import request
 from flask_sqlalchemy.pagination import SelectPagination
 
 from .extensions import db
+
+MAX_PAGE = 100_000
 
 
 class CountedPagination(SelectPagination):
@@ -29,3 +32,8 @@ def paginate(select: sa.Select, page: int, per_page: int, max_per_page: int = 10
     return CountedPagination(
         select=select, session=db.session(), page=page, per_page=per_page, max_per_page=max_per_page, error_out=False
     )
+
+
+def requested_page(max_page: int = MAX_PAGE) -> int:
+    """The page the address asks for (`?page=`): nonsense means the first, huge numbers stop at `max_page`."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), max_page)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, abort, g, has_request_context, request
 from flask_login import current_user
 
 from .. import transaction
@@ -73,6 +73,14 @@ def record(action: str, outcome: str = SUCCESS, target: str | None = None, detai
         db.session.add(AuditEntry(**entry))  # a command: saved with its own commit
         return
     g.setdefault(KEPT, []).append(entry)
+
+
+def not_found_unless(allowed: bool) -> None:
+    """A page for some people only: anyone else is told there is nothing here (404, as for another's
+    data), and the refusal is logged."""
+    if not allowed:
+        record("refused", REFUSED, request.path, "not for this role")
+        abort(404)
 
 
 def write_kept(error=None) -> None:

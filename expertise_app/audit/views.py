@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import policy
 from ..db_types import start_of_day
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from . import services
 from .models import AuditEntry
 
@@ -44,9 +44,7 @@ def _day(name: str) -> date | None:
 @bp.route("/audit")
 @login_required
 def index():
-    if not policy.can_manage_accounts(current_user):
-        services.record("refused", services.REFUSED, request.path, "managers only")
-        abort(404)
+    services.not_found_unless(policy.can_manage_accounts(current_user))
     action = request.args.get("action") if request.args.get("action") in ACTION_LABELS else None
     outcome = request.args.get("outcome") if request.args.get("outcome") in OUTCOME_LABELS else None
     who = request.args.get("who", "").strip()[:100] or None
@@ -62,10 +60,9 @@ def index():
         query = query.where(AuditEntry.at >= start_of_day(since))
     if until:
         query = query.where(AuditEntry.at < start_of_day(until + timedelta(days=1)))
-    number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     return render_template(
         "audit/index.html",
-        page=paginate(query, number, PER_PAGE),
+        page=paginate(query, requested_page(), PER_PAGE),
         actions=ACTION_LABELS,
         outcomes=OUTCOME_LABELS,
         filters={"action": action, "outcome": outcome, "who": who, "from": since, "to": until},

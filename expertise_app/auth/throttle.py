@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from ..audit import services as audit
 from ..extensions import limiter
@@ -52,8 +53,6 @@ limit_failures_per_address = _failed_sign_ins("LOGIN_FAILURES_PER_ADDRESS", addr
 
 
 def account_of_signed_in_user() -> str:
-    from flask_login import current_user
-
     return f"password-change:{current_user.id}"
 
 

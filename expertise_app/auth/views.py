@@ -13,7 +13,7 @@ from .. import policy
 from ..audit import services as audit
 from ..db_types import MAX_ID
 from ..extensions import db, login_manager
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from ..urls import safe_next
 from . import accounts, sessions, throttle
 from .accounts import authenticate, log_out_everywhere
@@ -156,28 +156,20 @@ def revoke_api_token(token_id: int):
 ACCOUNTS_PER_PAGE = 50
 
 
-def _managing_accounts() -> None:
-    """Managers only; anyone else is told there is nothing here (404), as for another's data."""
-    if not policy.can_manage_accounts(current_user):
-        audit.record("refused", audit.REFUSED, request.path, "managers only")
-        abort(404)
-
-
 @bp.route("/accounts")
 @login_required
 def accounts_page():
-    _managing_accounts()
+    audit.not_found_unless(policy.can_manage_accounts(current_user))
     query = request.args.get("q", "").strip()[:100] or None
     role = request.args.get("role") if request.args.get("role") in Role.ALL else None
-    number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    page = paginate(accounts.accounts_list(query, role), number, ACCOUNTS_PER_PAGE)
+    page = paginate(accounts.accounts_list(query, role), requested_page(), ACCOUNTS_PER_PAGE)
     return render_template("auth/accounts.html", page=page, q=query, role=role, roles=Role.ALL)
 
 
 @bp.route("/accounts/<int:user_id>/active", methods=["POST"])
 @login_required
 def set_account_active(user_id: int):
-    _managing_accounts()
+    audit.not_found_unless(policy.can_manage_accounts(current_user))
     user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
     if user is None:
         abort(404)

@@ -177,9 +177,10 @@ CASE_LOADED = (
 def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:
     """The request if `user` may see it; NotFound otherwise (also for other organisations)."""
     case = db.session.get(ExpertiseRequest, case_id, options=CASE_LOADED) if 0 < case_id <= MAX_ID else None
-    if case is not None and not policy.can_view(user, case):
+    if case is None:
+        raise NotFound(_("No such request."))
+    if not policy.can_view(user, case):
         audit.record("refused", audit.REFUSED, f"request:{case.id}", "not theirs to see")
-    if case is None or not policy.can_view(user, case):
         raise NotFound(_("No such request."))
     return case
 

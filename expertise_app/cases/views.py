@@ -34,7 +34,7 @@ from ..extensions import db
 from ..feedback import queries as feedback_queries
 from ..i18n import choose_language
 from ..notifications import services as notifications
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from . import exports, operations, saved_views, service_levels
 from .forms import RequestForm, SaveViewForm
 from .presenters import follow_up_values, partner_status, timeline
@@ -50,17 +50,11 @@ def require_login():
     """Every page here needs a signed-in user."""
 
 
-MAX_PAGE = 100_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # A form's language buttons post the form itself with this field, to come back in that language.
 SWITCH_LANGUAGE = "switch_language"
-
-
-def _page_number() -> int:
-    """The page asked for; nonsense means the first page, and huge numbers stop at MAX_PAGE."""
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def _per_page() -> int:
@@ -71,7 +65,7 @@ def _per_page() -> int:
 @bp.route("")
 def index():
     filters = CaseFilters.from_args(request.args).for_user(current_user)
-    page = paginate(visible_cases(current_user, filters), _page_number(), _per_page(), MAX_PER_PAGE)
+    page = paginate(visible_cases(current_user, filters), requested_page(), _per_page(), MAX_PER_PAGE)
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
     today = utcnow().date()
     proposals = expert_queries.proposals_waiting(current_user) if current_user.is_expert else []

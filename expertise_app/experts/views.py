@@ -20,6 +20,7 @@ from ..cases.workflow import ACTIONS
 from ..db_types import utcnow, without_nul
 from ..extensions import db
 from ..feedback import queries as feedback_queries
+from ..pagination import requested_page
 from ..reference import FIELDS, INSTITUTIONS, LANGUAGES, REGIONS
 from . import queries, ranking, services
 from .forms import DirectoryFilters, UnavailabilityForm, known_code
@@ -28,6 +29,7 @@ from .models import ExpertProfile
 bp = Blueprint("experts", __name__)
 
 PER_PAGE = 25
+MAX_PAGE = 10_000
 
 
 @bp.before_request
@@ -36,10 +38,6 @@ def require_staff():
     """The directory is for ministry staff; to anyone else it does not exist."""
     if not policy.can_view_experts(current_user):
         abort(404)
-
-
-def _page_number() -> int:
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
 
 
 def _load_expert(expert_id: int):
@@ -53,7 +51,7 @@ def _load_expert(expert_id: int):
 def directory():
     filters = DirectoryFilters(request.args)
     today = utcnow().date()
-    page = queries.paginate_rows(queries.directory(filters, today), _page_number(), PER_PAGE)
+    page = queries.paginate_rows(queries.directory(filters, today), requested_page(MAX_PAGE), PER_PAGE)
     return render_template("experts/directory.html", page=page, filters=filters, today=today)
 
 
@@ -188,7 +186,7 @@ def suggestions(case_id: int):
     propose, replace = ACTIONS["propose_experts"], ACTIONS["replace_expert"]
     may_propose = policy.refusal(current_user, case, propose) is None
     replacing = _replacing(case) if policy.refusal(current_user, case, replace) is None else None
-    result = ranking.suggest(case, suggestion_filters(), page=_page_number())
+    result = ranking.suggest(case, suggestion_filters(), page=requested_page(MAX_PAGE))
     profiles = _profiles_of([item.expert_id for item in result.items])
     for item in result.items:
         item.profile = profiles.get(item.expert_id)

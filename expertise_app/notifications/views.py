@@ -6,14 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from ..urls import safe_next
 from . import services
 from .forms import PreferencesForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
-MAX_PAGE = 100_000
 
 
 @bp.before_request
@@ -23,9 +22,7 @@ def require_login():
 
 
 def _render(form: PreferencesForm, status: int = 200):
-    page = paginate(
-        services.of_user(current_user), min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE), PER_PAGE
-    )
+    page = paginate(services.of_user(current_user), requested_page(), PER_PAGE)
     return (
         render_template("notifications/index.html", page=page, form=form, notification_title=services.title_of),
         status,
