@@ -7,7 +7,8 @@
 For each database and size it makes a fresh database (`flask db upgrade`, `flask seed-bulk N`),
 serves the app (`wsgi:app`, production settings, emails queued on Redis) and the ceiling
 (`bench/ceiling.py`: bare Flask and SQL) with gunicorn, two workers each, and loads each
-page with wrk at concurrency 4, the page and then its ceiling, one after the other:
+page with wrk at concurrency 4, the page and its ceiling alternated in five slices each
+(`--rounds`), so that both meet the same moments of a shared machine:
 
 | page                                   | its ceiling                                  |
 |----------------------------------------|----------------------------------------------|
@@ -91,6 +92,26 @@ class Load:
     p99_ms: float
     requests: int
     failures: int
+    seconds: float = 0.0
+
+
+def combined(slices: list[Load]) -> Load | None:
+    """The slices of one page as one load: its rate over their whole time, its mean over all requests.
+
+    The median of the slices' medians and the worst of their 99th percentiles stand for the whole.
+    """
+    if not slices:
+        return None
+    requests = sum(load.requests for load in slices)
+    return Load(
+        rate=requests / sum(load.seconds for load in slices),
+        mean_ms=sum(load.mean_ms * load.requests for load in slices) / max(requests, 1),
+        p50_ms=sorted(load.p50_ms for load in slices)[len(slices) // 2],
+        p99_ms=max(load.p99_ms for load in slices),
+        requests=requests,
+        failures=sum(load.failures for load in slices),
+        seconds=sum(load.seconds for load in slices),
+    )
 
 
 @dataclass
@@ -99,10 +120,11 @@ class Measure:
     app: Load
     ceiling: Load | None
     ceiling_name: str
+    round_ratios: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
-        return self.app.rate / self.ceiling.rate if self.ceiling else None
+        return self.app.rate / self.ceiling.rate if self.ceiling and self.ceiling.rate else None
 
 
 @dataclass
@@ -295,6 +317,7 @@ def wrk(base: str, requests_file: Path, seconds: int, concurrency: int) -> Load:
         p50_ms=milliseconds(r"50%"),
         p99_ms=milliseconds(r"99%"),
         requests=int(re.search(r"(\d+) requests in", output).group(1)),
+        seconds=_seconds(re.search(r"requests in ([\d.]+)(ms|s|m)\b", output).groups()),
         failures=(int(failures.group(1)) if failures else 0) + (sum(map(int, errors.groups())) if errors else 0),
     )
 
@@ -329,7 +352,7 @@ def _capture(path: Path) -> None:
     path.write_bytes(pickle.dumps(statements))
 
 
-def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse: bool) -> Run:
+def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse: bool, rounds: int) -> Run:
     url = database_url(database, size)
     run = Run(database, size)
     if not reuse:
@@ -347,18 +370,37 @@ def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse
         expert_cookie, _ = signed_in(facts["expert"])
         partner_cookie, partner_token = signed_in(facts["partner"])
 
-        def load(name: str, app_lines, ceiling_lines, ceiling_name: str, warm_up=None) -> Measure:
-            """Warm up (with `warm_up`'s lines when each request may be sent once), then measure."""
+        def load(
+            name: str, app_lines, ceiling_lines, ceiling_name: str, warm_up=None, consumed=False, slices=None
+        ) -> Measure:
+            """Warm both up, then alternate the page and its ceiling in `rounds` slices of equal length.
+
+            Alternating (the page first in one round, the ceiling first in the next) exposes both to
+            the same moments of a shared machine, whose load drifts within seconds. With `consumed`,
+            each request may be sent once (a filing's one-time key, a case to assess): every slice and
+            the warm-up get lines of their own, `warm_up`'s for the warm-up. A ceiling that answers in
+            seconds (the overview's raw aggregates at 100,000 cases) needs `slices=1`: a short slice
+            would end before its first answer.
+            """
+            count = slices or rounds
+            length = max(1, round(seconds / count))
             app_warm, ceiling_warm = warm_up or (app_lines, ceiling_lines)
             wrk(app_base, write_requests(WORK / "app-warm.tsv", app_warm), 2, concurrency)
-            app_load = wrk(app_base, write_requests(WORK / "app.tsv", app_lines), seconds, concurrency)
-            ceiling_load = None
             if ceiling_lines:
                 wrk(ceiling_base, write_requests(WORK / "ceiling-warm.tsv", ceiling_warm), 2, concurrency)
-                ceiling_load = wrk(
-                    ceiling_base, write_requests(WORK / "ceiling.tsv", ceiling_lines), seconds, concurrency
-                )
-            measure = Measure(name, app_load, ceiling_load, ceiling_name)
+            app_slices: list[Load] = []
+            ceiling_slices: list[Load] = []
+            for index in range(count):
+                turns = [
+                    ("app", app_base, app_lines, app_slices),
+                    ("ceiling", ceiling_base, ceiling_lines, ceiling_slices),
+                ]
+                for kind, base, lines, done in turns if index % 2 == 0 else reversed(turns):
+                    if lines:
+                        part = lines[index::count] if consumed else lines
+                        done.append(wrk(base, write_requests(WORK / f"{kind}.tsv", part), length, concurrency))
+            measure = Measure(name, combined(app_slices), combined(ceiling_slices), ceiling_name)
+            measure.round_ratios = [a.rate / c.rate for a, c in zip(app_slices, ceiling_slices, strict=False) if c.rate]
             run.measures.append(measure)
             print_measure(database, size, measure)
             return measure
@@ -373,17 +415,32 @@ def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse
         ceiling_cases = [("GET", f"/case/{case_id}", "", "") for case_id in facts["cases"]]
         load("case page", cases, ceiling_cases, "one-query page")
         aggregates_line = [("GET", "/aggregates", "", "")]
-        load("overview", [("GET", "/dashboard", manager_cookie, "")], aggregates_line, "raw aggregates")
+        load("overview", [("GET", "/dashboard", manager_cookie, "")], aggregates_line, "raw aggregates", slices=1)
         # Each request with a period of its own, never counted before: the figures are counted every time.
         periods = [("GET", f"/dashboard?from={OLDEST + timedelta(days=n)}", manager_cookie, "") for n in range(6000)]
-        load("overview counted", periods[:3000], aggregates_line, "raw aggregates", (periods[3000:], aggregates_line))
+        load(
+            "overview counted",
+            periods[:3000],
+            aggregates_line,
+            "raw aggregates",
+            (periods[3000:], aggregates_line),
+            consumed=True,
+            slices=1,
+        )
         run.export = measure_export(app_server, app_base, manager_cookie)
         print(f"{database} {size:>7}: export {run.export}")
         filings = [("POST", "/cases/new", partner_cookie, filing_body(partner_token, n)) for n in range(30000)]
         two_inserts = [
             ("POST", "/two-inserts", "", form_body({"reference": f"B-{n}", "title": "t"})) for n in range(30000)
         ]
-        load("filing", filings[:20000], two_inserts[:20000], "two INSERTs", (filings[20000:], two_inserts[20000:]))
+        load(
+            "filing",
+            filings[:20000],
+            two_inserts[:20000],
+            "two INSERTs",
+            (filings[20000:], two_inserts[20000:]),
+            consumed=True,
+        )
         submitted = pick_submitted(engine)  # those filed just now among them
         while len(submitted) < WARM_UP_CASES + ASSESSED_PER_SECOND * seconds:
             more = [("POST", "/cases/new", partner_cookie, filing_body(partner_token, n)) for n in range(2000)]
@@ -399,6 +456,7 @@ def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse
                 [assess_line(manager_cookie, manager_token, *case) for case in warm],
                 [("POST", f"/update-insert/{case[0]}", "", "note=x") for case in warm],
             ),
+            consumed=True,
         )
     engine.dispose()
     return run
@@ -471,9 +529,14 @@ def measure_export(server: subprocess.Popen, base: str, cookie: str) -> dict:
 # --- reporting -------------------------------------------------------------------------------
 
 
+def _seconds(value_and_unit: tuple[str, str]) -> float:
+    value, unit = value_and_unit
+    return float(value) * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+
+
 def print_measure(database: str, size: int, measure: Measure) -> None:
     ceiling = f"{measure.ceiling.rate:8.1f}/s" if measure.ceiling else "       -  "
-    ratio = f"{measure.ratio:5.2f}" if measure.ratio is not None else "   - "
+    ratio = f"{measure.ratio:5.2f} {_spread(measure)}" if measure.ratio is not None else "   - "
     failed = f"  ({measure.app.failures} failed)" if measure.app.failures else ""
     print(
         f"{database:<10} {size:>7} {measure.page:<15} {measure.app.rate:8.1f}/s "
@@ -503,22 +566,30 @@ def machine() -> str:
     )
 
 
+def _spread(measure: Measure) -> str:
+    """The lowest and highest ratio of the rounds: how much the shared machine moved it."""
+    ratios = measure.round_ratios
+    return f"({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
+
+
 def _rate(rate: float) -> str:
     return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
 
 
-def report(runs: list[Run], seconds: int, concurrency: int, command: str) -> str:
+def report(runs: list[Run], seconds: int, concurrency: int, rounds: int, command: str) -> str:
     lines = [
         "# Passerelle at scale, beside its ceiling",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
-        f"concurrency {concurrency}, {seconds} s per page after a 2 s warm-up.",
+        f"concurrency {concurrency}, {seconds} s per page and as much for its ceiling, in {rounds} alternated "
+        "slices each, after a 2 s warm-up.",
         "",
         f"Reproduce: `{command}` (see the docstring of `bench/scale.py`).",
         "",
-        "*Ratio* is the page's requests per second over its ceiling's, measured just after it under the",
-        "same gunicorn on the same database (`bench/ceiling.py`). *Growth* is the page's mean latency at",
-        "the largest size over the smallest, on the same database.",
+        "*Ratio* is the page's requests per second over its ceiling's (`bench/ceiling.py`), under the same",
+        "gunicorn on the same database, the two alternated in slices so that both meet the same moments of",
+        "a shared machine; in brackets, the lowest and highest ratio of the slices. *Growth* is the page's",
+        "mean latency at the largest size over the smallest, on the same database.",
         "",
     ]
     for database in dict.fromkeys(run.database for run in runs):
@@ -537,12 +608,12 @@ def report(runs: list[Run], seconds: int, concurrency: int, command: str) -> str
                 other = run.measures[index]
                 ratio = f"{other.ratio:.2f}" if other.ratio is not None else "–"
                 failed = f" ({other.app.failures} failed)" if other.app.failures else ""
-                row += f" {other.app.rate:.1f} · {other.app.mean_ms:.1f} · **{ratio}**{failed} |"
+                row += f" {other.app.rate:.1f} · {other.app.mean_ms:.1f} · **{ratio}** {_spread(other)}{failed} |"
             growth = largest.measures[index].app.mean_ms / smallest.measures[index].app.mean_ms
             target = TARGETS.get(measure.page)
             verdict = ""
             if database == "postgresql" and target is not None:
-                met = measure.ratio >= target and growth <= MAX_GROWTH
+                met = measure.ratio is not None and measure.ratio >= target and growth <= MAX_GROWTH
                 verdict = f"≥ {target} and ≤ {MAX_GROWTH}×: {'met' if met else 'NOT met'}"
             lines.append(row + f" {growth:.2f}× | {verdict} |")
         lines += ["", "Ceilings (requests per second): " + "; ".join(
@@ -569,6 +640,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5, help="Slices of each page, alternated with its ceiling's")
     parser.add_argument("--reuse", action="store_true", help="Keep the databases of an earlier run (no seeding).")
     parser.add_argument("--output", default=str(ROOT / "bench/RESULTS.md"))
     parser.add_argument("--capture", help=argparse.SUPPRESS)
@@ -580,12 +652,14 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = sorted(int(size) for size in arguments.sizes.split(","))
     runs = [
-        measure_size(database, size, arguments.seconds, arguments.concurrency, arguments.reuse)
+        measure_size(database, size, arguments.seconds, arguments.concurrency, arguments.reuse, arguments.rounds)
         for database in arguments.databases.split(",")
         for size in sizes
     ]
     command = "python bench/scale.py " + " ".join(sys.argv[1:])
-    Path(arguments.output).write_text(report(runs, arguments.seconds, arguments.concurrency, command.strip()))
+    Path(arguments.output).write_text(
+        report(runs, arguments.seconds, arguments.concurrency, arguments.rounds, command.strip())
+    )
     print(f"Written to {arguments.output}")
 
 
