@@ -356,4 +356,4 @@ def similar_requests(case: ExpertiseRequest, limit: int = SIMILAR_LIMIT) -> list
     score = search.closeness(search.similarity_terms(case))
     query = sa.select(ExpertiseRequest).where(ExpertiseRequest.id.in_(candidates.scalar_subquery()))
     query = query.options(so.joinedload(ExpertiseRequest.organisation))
-    return list(db.session.scalars(query.order_by(score.desc(), ExpertiseRequest.submitted_at.desc()).limit(limit)))
+    return list(db.session.scalars(query.order_by(sa.desc(score), ExpertiseRequest.submitted_at.desc()).limit(limit)))
