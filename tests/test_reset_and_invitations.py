@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from expertise_app.audit.models import AuditEntry
-from expertise_app.auth.accounts import authenticate
+from expertise_app.auth.accounts import authenticate, create_user
 from expertise_app.auth.models import Invitation, PasswordReset, User
 from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
@@ -473,3 +473,19 @@ def test_unknown_links_are_not_found(visitor_factory):
     visitor = visitor_factory()
     for path in ("/reset/not-a-token", "/join/not-a-token", "/reset/" + "x" * 500):
         assert visitor.get(path).status_code == 404
+
+
+def test_an_invitation_whose_email_got_an_account_otherwise_says_so_and_makes_none(
+    app, cast, signed_in, visitor_factory
+):
+    manager = signed_in(cast.manager)
+    _invite(manager, email="made-by-hand@example.org", role="expert")
+    path = _link(app, "made-by-hand@example.org")
+    create_user("made-by-hand@example.org", Factory.PASSWORD, "expert", name="Made By Hand")
+    db.session.commit()
+    answer = _join(visitor_factory(), path)
+    assert answer.status_code == 409 and "You already have an account" in answer.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).where(User.email == "made-by-hand@example.org")) == 1
+    assert _password_works(
+        db.session.scalar(sa.select(User).where(User.email == "made-by-hand@example.org")), Factory.PASSWORD
+    )

@@ -41,6 +41,10 @@ class AlreadyJoined(AccountError):
     """The invitation's email has an account by now (another invitation was accepted first)."""
 
 
+def _already_joined() -> AlreadyJoined:
+    return AlreadyJoined(_("An account already uses this email: sign in, or reset your password."))
+
+
 def invite(
     actor: User, email: str, role: str, organisation_id: int | None, language: str, name: str = ""
 ) -> Invitation:
@@ -184,7 +188,7 @@ def accept(invitation: Invitation, name: str, password: str, language: str) -> U
     spent, and any other still open for the same email is revoked. Raises AccountError (the password
     policy), or AlreadyJoined if the email has an account by now; nothing changes then."""
     if find_user_by_email(invitation.email) is not None:
-        raise AlreadyJoined(_("An account already uses this email: sign in, or reset your password."))
+        raise _already_joined()
     name = " ".join(name.split())
     problem = password_problem(password, email=invitation.email, name=name)
     if problem:
@@ -203,7 +207,7 @@ def accept(invitation: Invitation, name: str, password: str, language: str) -> U
         with db.session.begin_nested():  # another invitation of this email accepted at the same moment
             db.session.add(user)
     except sa.exc.IntegrityError as error:
-        raise AlreadyJoined(_("An account already uses this email: sign in, or reset your password.")) from error
+        raise _already_joined() from error
     now = utcnow()
     invitation.accepted_at, invitation.user_id = now, user.id
     db.session.execute(
