@@ -84,6 +84,14 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
+    # Emailed links (auth/recovery.py, auth/invitations.py): a password reset works once within the hour,
+    # an invitation once within 7 days. Asking for resets is limited per email and per address (every
+    # request counts, whether or not the account exists); sending invitations per inviter.
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", 60))
+    INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", 7))
+    PASSWORD_RESETS_PER_EMAIL = os.environ.get("PASSWORD_RESETS_PER_EMAIL", "3 per hour")
+    PASSWORD_RESETS_PER_ADDRESS = os.environ.get("PASSWORD_RESETS_PER_ADDRESS", "10 per hour")
+    INVITATIONS_PER_INVITER = os.environ.get("INVITATIONS_PER_INVITER", "30 per hour")
     # Email (Flask-Mailman): SMTP when MAIL_SERVER is set, else each email is written to instance/mail/*.eml.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))

@@ -97,12 +97,21 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, error.name, error.description, headers)
 
 
+SIGN_IN_ENDPOINTS = ("auth.login", "auth.change_password")  # their limits count failed passwords
+
+
 def _too_many_attempts() -> str | None:
     """How long to wait, in minutes, from the limit that was hit (Flask-Limiter also sends Retry-After)."""
     hit = limiter.current_limit
     if hit is None:
         return None
     minutes = max(round((hit.reset_at - time.time()) / 60), 1)
+    if request.endpoint not in SIGN_IN_ENDPOINTS:  # reset links asked for, invitations sent
+        return ngettext(
+            "Too many requests of this kind. Try again in %(num)d minute.",
+            "Too many requests of this kind. Try again in %(num)d minutes.",
+            minutes,
+        )
     return ngettext(
         "Too many attempts to sign in failed. Try again in %(num)d minute.",
         "Too many attempts to sign in failed. Try again in %(num)d minutes.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from .auth.models import User
+from .auth.models import Invitation, Role, User
 from .cases.models import Assignment, ExpertiseRequest, TeamStatus
 from .cases.states import STATE_LABELS, State
 from .cases.workflow import ACTIONS, Action, Actor
@@ -85,6 +85,48 @@ def can_deactivate_expert(user: User) -> bool:
 def can_manage_accounts(user: User) -> bool:
     """The list of accounts, and disabling or enabling one: managers only."""
     return user.is_manager
+
+
+def invitable_roles(user: User) -> tuple[str, ...]:
+    """Whom `user` may invite: a manager invites experts and partners (of any organisation); a
+    partner invites colleagues of its own organisation; an expert invites nobody."""
+    if user.is_manager:
+        return (Role.EXPERT, Role.PARTNER)
+    if user.is_partner and user.organisation_id is not None:
+        return (Role.PARTNER,)
+    return ()
+
+
+def can_invite(user: User) -> bool:
+    return bool(invitable_roles(user))
+
+
+def invitations_filter(user: User) -> sa.ColumnElement[bool]:
+    """The invitations `user` sees, resends and revokes: a manager's, all; a partner's, its organisation's."""
+    if user.is_manager:
+        return sa.true()
+    if user.is_partner and user.organisation_id is not None:
+        return sa.and_(Invitation.role == Role.PARTNER, Invitation.organisation_id == user.organisation_id)
+    return sa.false()
+
+
+def can_manage_invitation(user: User, invitation: Invitation) -> bool:
+    if user.is_manager:
+        return True
+    return (
+        user.is_partner
+        and user.organisation_id is not None
+        and invitation.role == Role.PARTNER
+        and invitation.organisation_id == user.organisation_id
+    )
+
+
+def may_know_account(user: User, account: User) -> bool:
+    """Whether `user` may be told that `account` exists: a manager knows every account; a partner
+    only its own organisation's (inviting anyone else's email gets the answer of any invitation)."""
+    if user.is_manager:
+        return True
+    return user.is_partner and account.is_partner and account.organisation_id == user.organisation_id
 
 
 def actors_of(user: User, case: ExpertiseRequest) -> set[Actor]:

@@ -7,9 +7,10 @@ import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from ..db_types import utcnow
 from ..extensions import db
 from ..reference import COUNTRIES, ORGANISATION_KINDS
-from .models import Organisation, Role, User, normalise_email
+from .models import Organisation, PasswordReset, Role, User, normalise_email
 from .password_policy import password_problem
 from .passwords import check_password, set_password
 
@@ -47,6 +48,16 @@ def change_password(user: User, current: str, new: str) -> None:
     if problem:
         raise AccountError(problem)
     set_password(user, new)
+    cancel_password_resets(user)  # a reset link emailed before no longer works
+
+
+def cancel_password_resets(user: User) -> None:
+    """End the account's reset links not yet used (a newer one is sent, or the password changed)."""
+    db.session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None), PasswordReset.cancelled_at.is_(None))
+        .values(cancelled_at=utcnow())
+    )
 
 
 def set_account_active(actor: User, user: User, active: bool) -> None:
@@ -57,6 +68,7 @@ def set_account_active(actor: User, user: User, active: bool) -> None:
     if user.active != active:
         user.active = active
         user.rotate_session_token()
+        cancel_password_resets(user)  # enabling it again does not revive a link emailed before
 
 
 def accounts_list(query: str | None, role: str | None) -> sa.Select:
@@ -87,6 +99,14 @@ def get_or_create_organisation(name: str, country: str, kind: str = "other") -> 
     return organisation
 
 
+def valid_email(email: str) -> str:
+    """`email` as stored (normalised, lower-cased), or AccountError saying why it is no address."""
+    try:
+        return normalise_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError as error:
+        raise AccountError(_("Invalid email address: %(error)s", error=str(error))) from error
+
+
 def create_user(
     email: str,
     password: str,
@@ -96,10 +116,7 @@ def create_user(
     country: str | None = None,
 ) -> User:
     """Create an account, or raise AccountError saying what is wrong. Does not commit."""
-    try:
-        email = normalise_email(validate_email(email, check_deliverability=False).normalized)
-    except EmailNotValidError as error:
-        raise AccountError(_("Invalid email address: %(error)s", error=str(error))) from error
+    email = valid_email(email)
     if role not in Role.ALL:
         raise AccountError(_("Role must be one of: %(roles)s.", roles=", ".join(Role.ALL)))
     problem = password_problem(password, email=email, name=name or "")

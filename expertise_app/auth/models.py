@@ -134,3 +134,69 @@ class ApiToken(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+class PasswordReset(db.Model):
+    """A link emailed to reset a password: only the SHA-256 of its secret is stored. It works once,
+    until `expires_at`, while no newer request, password change or spent link has ended it."""
+
+    __tablename__ = "password_resets"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # the password was set with it
+    cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # a newer link or a new password
+
+    user: so.Mapped[User] = so.relationship()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.cancelled_at is None and self.expires_at > utcnow() and self.user.active
+
+
+class Invitation(db.Model):
+    """An invitation to join: emailed as a link (only the SHA-256 of its secret is stored) where the
+    invitee chooses a name, a password and a language; the account is made then, not before."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('partner', 'expert')", name="role"),
+        sa.CheckConstraint("role != 'partner' OR organisation_id IS NOT NULL", name="partner_has_organisation"),
+        sa.Index("ix_invitations_organisation_created", "organisation_id", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)  # lower-cased (normalise_email)
+    name: so.Mapped[str] = so.mapped_column(
+        sa.String(120), default=""
+    )  # as the inviter wrote it; the invitee may change it
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    organisation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organisations.id"))
+    language: so.Mapped[str] = so.mapped_column(sa.String(8))  # of the email and, by default, of the account
+    invited_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)  # last sent (resending moves it)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    accepted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))  # the account it made
+
+    organisation: so.Mapped[Organisation | None] = so.relationship()
+    invited_by: so.Mapped[User] = so.relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked (it may have expired: it can be sent again)."""
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_usable(self) -> bool:
+        return self.is_open and not self.is_expired

@@ -64,3 +64,32 @@ limit_password_change_failures = limiter.limit(
     deduct_when=lambda response: response.status_code == 422,
     scope="password-change",
 )
+
+
+# Asking for a password reset: every request counts (whether or not the account exists, so the limit
+# says nothing about it), per email (nobody's inbox is flooded) and per address.
+def reset_email_key() -> str:
+    return "reset-email:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+limit_resets_per_email = limiter.limit(
+    _limit("PASSWORD_RESETS_PER_EMAIL"), methods=["POST"], key_func=reset_email_key, scope="reset"
+)
+limit_resets_per_address = limiter.limit(
+    _limit("PASSWORD_RESETS_PER_ADDRESS"), methods=["POST"], key_func=address_key, scope="reset"
+)
+
+
+def inviter_key() -> str:
+    """The signed-in inviter (limits are checked before the view asks for a sign-in)."""
+    return f"inviter:{current_user.id}" if current_user.is_authenticated else address_key()
+
+
+# Each invitation sent (or sent again) is an email to an address the inviter chose: limited per inviter.
+limit_invitations = limiter.shared_limit(
+    _limit("INVITATIONS_PER_INVITER"),
+    scope="invitations",
+    methods=["POST"],
+    key_func=inviter_key,
+    deduct_when=lambda response: response.status_code == 302,
+)

@@ -7,7 +7,6 @@ from its hash, and checking it on every API call must be cheap.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from flask_babel import gettext as _
 
 from ..db_types import MAX_ID, utcnow
 from ..extensions import db
+from .links import digest
 from .models import ApiToken, User
 
 TOKEN_PREFIX = "psl_"  # noqa: S105 (a public prefix, not a secret)  # nosec B105
@@ -25,10 +25,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 class TokenError(Exception):
     pass
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 LIFETIMES_IN_DAYS = (30, 90, 365)  # what the account page offers, and "until revoked"
@@ -46,7 +42,7 @@ def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiTok
         raise TokenError(_("This account is inactive."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=days) if days is not None else None
-    token = ApiToken(user=user, name=name, token_hash=_digest(secret), prefix=secret[:10], expires_at=expires_at)
+    token = ApiToken(user=user, name=name, token_hash=digest(secret), prefix=secret[:10], expires_at=expires_at)
     db.session.add(token)
     return token, secret
 
@@ -55,7 +51,7 @@ def user_for_token(secret: str) -> User | None:
     """The active user behind an active token, or None."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None or not token.is_active or not token.user.active:
         return None
     now = utcnow()

@@ -186,3 +186,6 @@ def set_account_active(user_id: int):
     else:
         flash(_("The account of %(name)s is disabled: its sessions and tokens stop now.", name=user.name), "success")
     return back
+
+
+from . import link_views  # noqa: E402, F401  (its routes are this blueprint's)

@@ -20,8 +20,13 @@ MAX_SUBJECT = 250
 
 def language_of(user: User) -> str:
     """The language the person chose; else the app's default."""
+    return spoken(user.locale)
+
+
+def spoken(language: str | None) -> str:
+    """`language` if the app speaks it; else the app's default."""
     languages = current_app.config["LANGUAGES"]
-    return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return language if language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def public_url(endpoint: str, _anchor: str | None = None, **values) -> str:
@@ -39,8 +44,13 @@ def one_line(text: str) -> str:
 
 def render(user: User, template: str, **context) -> tuple[str, str]:
     """(subject, body) of `template` (emails/<name>.txt, its first line the subject) in the user's language."""
-    with force_locale(language_of(user)):
-        text = render_template(f"emails/{template}.txt", user=user, **context)
+    return render_in(language_of(user), template, user=user, **context)
+
+
+def render_in(language: str, template: str, **context) -> tuple[str, str]:
+    """(subject, body) of `template` in `language` (for someone who has no account yet)."""
+    with force_locale(spoken(language)):
+        text = render_template(f"emails/{template}.txt", **context)
     subject, _sep, body = text.strip().partition("\n")
     return one_line(subject), body.strip() + "\n"
 

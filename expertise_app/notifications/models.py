@@ -63,7 +63,8 @@ class OutboxEmail(db.Model):
     __table_args__ = (sa.Index("ix_outbox_emails_status_next", "status", "next_attempt_at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # None for an invitation: its recipient has no account yet.
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
     subject: so.Mapped[str] = so.mapped_column(sa.String(250))
     body: so.Mapped[str] = so.mapped_column(sa.Text)
@@ -75,4 +76,4 @@ class OutboxEmail(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
-    user: so.Mapped[User] = so.relationship()
+    user: so.Mapped[User | None] = so.relationship()

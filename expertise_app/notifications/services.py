@@ -64,7 +64,7 @@ def notify(case: ExpertiseRequest, event: Event, people: list[User]) -> list[Not
         elif person.email_notifications == Delivery.EACH:
             notification.emailed_at = event.created_at
             emails.append(_email_of_event(person, case, event, title, details, attached))
-    _send_after_commit(emails)
+    send_after_commit(emails)
     return notifications
 
 
@@ -85,14 +85,24 @@ def _email_of_event(person: User, case, event: Event, title: str, details, attac
 
 
 def queue_email(person: User, subject: str, body: str) -> OutboxEmail:
+    return queue_email_to(person.email, mail.language_of(person), subject, body, person)
+
+
+def queue_email_to(address: str, language: str, subject: str, body: str, person: User | None = None) -> OutboxEmail:
+    """An email in the outbox, to an address that may be nobody's account yet (an invitation)."""
     email = OutboxEmail(
-        user_id=person.id, to_address=person.email, subject=subject, body=body, language=mail.language_of(person)
+        user_id=person.id if person is not None else None,
+        to_address=address,
+        subject=subject,
+        body=body,
+        language=language,
     )
     db.session.add(email)
     return email
 
 
-def _send_after_commit(emails: list[OutboxEmail]) -> None:
+def send_after_commit(emails: list[OutboxEmail]) -> None:
+    """Send these emails of the outbox once the transaction is committed (none if it is rolled back)."""
     if not emails:
         return
     db.session.flush()
@@ -129,7 +139,7 @@ def send_digests(now: datetime | None = None) -> int:
         emails.append(queue_email(person, subject, body))
         for notification in notifications:
             notification.emailed_at = now
-    _send_after_commit(emails)
+    send_after_commit(emails)
     return len(emails)
 
 
@@ -183,7 +193,7 @@ def remind_feedback(now: datetime | None = None) -> int:
                     link=mail.public_url("cases.detail", case_id=case.id, _anchor="action-give_feedback"),
                 )
                 emails.append(queue_email(person, subject, body))
-    _send_after_commit(emails)
+    send_after_commit(emails)
     return len(cases)
 
 

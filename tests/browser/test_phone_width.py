@@ -10,6 +10,8 @@ from pprint import pformat
 import pytest
 
 from expertise_app import transaction
+from expertise_app.auth import invitations
+from expertise_app.auth.models import Role
 from expertise_app.auth.tokens import create_token
 from expertise_app.cases import saved_views
 from tests.browser.test_journeys import assert_accessible
@@ -158,6 +160,8 @@ def world(factory):
         saved_views.save(
             user, "Demandes urgentes de Tunisie en attente du partenaire", saved_views.filters_of("pause=waiting")
         )
+    colleague = "sonia.ben-ammar.direction-du-patrimoine@culture-tunisie.example"
+    invitations.invite(partner, colleague, Role.PARTNER, None, "fr", name="Sonia Ben Ammar-Trabelsi")
     transaction.commit()
     return partner, expert, manager, cases
 
@@ -169,6 +173,8 @@ def test_the_partner_s_pages_fit_a_phone(page, live_server, world, screenshot, l
     page.goto(f"{live_server}/login")
     page.click(f"button[name=lang][value={language}]")
     pages.visit("/login", "login")
+    pages.visit("/forgot-password", "forgot-password")
+    assert_accessible(page, f"{language} forgotten password on a phone")
     sign_in(page, live_server, partner.email, language)
     pages.visit("/cases", "requests", rows=CASES)
     assert_accessible(page, f"{language} partner's requests on a phone")
@@ -176,6 +182,8 @@ def test_the_partner_s_pages_fit_a_phone(page, live_server, world, screenshot, l
     pages.visit(f"/cases/{cases[3].id}", "case-closed")
     pages.visit("/cases/new", "new-request")
     pages.visit("/account", "account")
+    pages.visit("/invitations", "invitations")
+    assert_accessible(page, f"{language} partner's invitations on a phone")
     pages.visit("/notifications", "notifications")
     assert not pages.problems, pformat(pages.problems, width=110)
 
@@ -210,4 +218,6 @@ def test_a_manager_s_pages_fit_a_phone(page, live_server, world, screenshot, lan
     pages.visit("/experts", "directory", rows=EXPERTS)
     pages.visit(f"/experts/{expert.id}", "profile", rows=CASES)
     pages.visit(f"/cases/{cases[1].id}", "case")
+    pages.visit("/invitations", "invitations")
+    assert_accessible(page, f"{language} manager's invitations on a phone")
     assert not pages.problems, pformat(pages.problems, width=110)
