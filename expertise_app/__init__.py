@@ -42,9 +42,12 @@ def register_extensions(app: Flask) -> None:
     from .documents.storage import init_storage
     from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
     from .i18n import select_locale
+    from .pool import ping_after_idle
     from .transaction import init_transactions
 
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["DATABASE_IDLE_PING_SECONDS"])
     init_transactions(app)
     init_audit(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), include_object=search.declared_by_models)

@@ -21,11 +21,12 @@ from .conftest import PROBLEM
 NOWHERE = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"  # the discard port: nothing listens
 
 
-def _app(url: str, tmp_path):
+def _app(url: str, tmp_path, idle_ping_seconds: float = 1.0):
     return create_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}},
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
+        DATABASE_IDLE_PING_SECONDS=idle_ping_seconds,
         MAIL_FILE_PATH=str(tmp_path),
     )
 
@@ -134,6 +135,51 @@ def test_the_app_serves_again_by_itself_when_the_database_returns(cast, tmp_path
         assert client.get("/readyz").status_code == 503
         forwarder.restore()
         assert client.get("/readyz").status_code == 200
+        assert client.get("/cases").status_code == 200
+    finally:
+        forwarder.close()
+
+
+def _signed_in_manager(client, cast) -> None:
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text).group(1)
+    signed = client.post(
+        "/login", data={"email": cast.manager.email, "password": "correct-horse-battery", "csrf_token": token}
+    )
+    assert signed.status_code == 302
+
+
+@pytest.mark.postgres
+def test_a_connection_cut_while_idle_is_replaced_before_anyone_notices(cast, tmp_path):
+    """The database restarted (or a proxy dropped the connection) while nobody used the app: the
+    next visitor is served, because a connection that waited in the pool is pinged first."""
+    url = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
+    forwarder = Forwarder((url.host or "127.0.0.1", url.port or 5432))
+    try:
+        app = _app(url.set(port=forwarder.port).render_as_string(hide_password=False), tmp_path, 0.2)
+        client = app.test_client()
+        _signed_in_manager(client, cast)
+        assert client.get("/cases").status_code == 200
+        forwarder.cut()  # every open connection is dead, new ones get through
+        forwarder.restore()
+        time.sleep(0.3)
+        assert client.get("/cases").status_code == 200
+    finally:
+        forwarder.close()
+
+
+@pytest.mark.postgres
+def test_a_connection_cut_while_busy_fails_one_request_and_the_next_is_served(cast, tmp_path):
+    """Under load connections are not pinged (a round trip per request): one cut mid-flight answers
+    503 with Retry-After, and the pool starts afresh for the next request."""
+    url = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
+    forwarder = Forwarder((url.host or "127.0.0.1", url.port or 5432))
+    try:
+        client = _app(url.set(port=forwarder.port).render_as_string(hide_password=False), tmp_path, 60).test_client()
+        _signed_in_manager(client, cast)
+        assert client.get("/cases").status_code == 200
+        forwarder.cut()
+        forwarder.restore()
+        _assert_unavailable(client.get("/cases"))
         assert client.get("/cases").status_code == 200
     finally:
         forwarder.close()
