@@ -21,12 +21,60 @@ from expertise_app.experts.models import Unavailability
 from expertise_app.extensions import db
 from expertise_app.notifications.models import Notification
 
-from .factories import Cast, Factory
+from .factories import Cast, Factory, request_data
 from .files import PDF
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The audit log is append-only and records refusals on purpose: it is read on its own where it matters.
 NOT_COMPARED = frozenset({"audit_log"})
+
+NEW_PASSWORD = "plums in the icebox"
+SOON = date.today() + timedelta(days=120)
+
+# endpoint -> (who sends the form, its data): people allowed to do it, so that only the token is missing.
+PAGE_FORMS = {
+    "auth.login": (None, lambda w: {"email": w.cast.manager.email, "password": Factory.PASSWORD}),
+    "auth.logout": ("manager", lambda w: {}),
+    "auth.change_password": (
+        "manager",
+        lambda w: {"current": Factory.PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    ),
+    "auth.create_api_token": ("manager", lambda w: {"name": "Forged", "lifetime": "90"}),
+    "auth.revoke_api_token": ("manager", lambda w: {}),
+    "auth.set_account_active": ("manager", lambda w: {"active": "0"}),
+    "cases.new": ("partner", lambda w: request_data()),
+    "cases.perform_action": ("partner", lambda w: {"reason": "Our budget was cut.", "version": w.case.version}),
+    "cases.save_view": ("manager", lambda w: {"name": "Forged view", "query": "state=assessed"}),
+    "cases.delete_view": ("manager", lambda w: {}),
+    "experts.edit": ("unrelated_expert", None),  # the profile form as its page fills it, biography changed
+    "experts.add_unavailability": (
+        "manager",
+        lambda w: {"starts_on": SOON.isoformat(), "ends_on": (SOON + timedelta(days=2)).isoformat(), "reason": "x"},
+    ),
+    "experts.remove_unavailability": ("manager", lambda w: {}),
+    "experts.set_active": ("manager", lambda w: {"active": "0"}),
+    "i18n.switch_language": ("manager", lambda w: {"lang": "fr", "next": "/cases"}),
+    "notifications.mark_read": ("manager", lambda w: {}),
+    "notifications.mark_all_read": ("manager", lambda w: {}),
+    "notifications.preferences": ("manager", lambda w: {"email_notifications": "none"}),
+}
+
+# The API's changes, sent by a signed-in browser with its session cookie: (who, body, sent as).
+API_CALLS = {
+    "api.create_request": ("partner", lambda w: request_data(), "json"),
+    "api.perform_action": (
+        "partner",
+        lambda w: {"action": "withdraw", "version": w.case.version, "reason": "Our budget was cut."},
+        "json",
+    ),
+    "api.fire_transition": (
+        "partner",
+        lambda w: {"trigger": "withdraw", "version": w.case.version, "reason": "Our budget was cut."},
+        "json",
+    ),
+    "api.post_message": ("partner", lambda w: {"body": "Forged message"}, "json"),
+    "api.upload_documents": ("partner", lambda w: {"file": (io.BytesIO(PDF), "forged.pdf")}, "multipart"),
+}
 
 
 @dataclass(frozen=True)

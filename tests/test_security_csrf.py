@@ -6,62 +6,10 @@ another site's page)."""
 
 from __future__ import annotations
 
-import io
-from datetime import date, timedelta
-
 import pytest
 
-from .factories import Factory, request_data
-from .files import PDF
-from .security import address, build_world, changed_tables, database_rows, unsafe_rules
-
-NEW_PASSWORD = "plums in the icebox"
-SOON = date.today() + timedelta(days=120)
-
-# endpoint -> (who sends the form, its data): people allowed to do it, so that only the token is missing.
-PAGE_FORMS = {
-    "auth.login": (None, lambda w: {"email": w.cast.manager.email, "password": Factory.PASSWORD}),
-    "auth.logout": ("manager", lambda w: {}),
-    "auth.change_password": (
-        "manager",
-        lambda w: {"current": Factory.PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-    ),
-    "auth.create_api_token": ("manager", lambda w: {"name": "Forged", "lifetime": "90"}),
-    "auth.revoke_api_token": ("manager", lambda w: {}),
-    "auth.set_account_active": ("manager", lambda w: {"active": "0"}),
-    "cases.new": ("partner", lambda w: request_data()),
-    "cases.perform_action": ("partner", lambda w: {"reason": "Our budget was cut.", "version": w.case.version}),
-    "cases.save_view": ("manager", lambda w: {"name": "Forged view", "query": "state=assessed"}),
-    "cases.delete_view": ("manager", lambda w: {}),
-    "experts.edit": ("unrelated_expert", None),  # the profile form as its page fills it, biography changed
-    "experts.add_unavailability": (
-        "manager",
-        lambda w: {"starts_on": SOON.isoformat(), "ends_on": (SOON + timedelta(days=2)).isoformat(), "reason": "x"},
-    ),
-    "experts.remove_unavailability": ("manager", lambda w: {}),
-    "experts.set_active": ("manager", lambda w: {"active": "0"}),
-    "i18n.switch_language": ("manager", lambda w: {"lang": "fr", "next": "/cases"}),
-    "notifications.mark_read": ("manager", lambda w: {}),
-    "notifications.mark_all_read": ("manager", lambda w: {}),
-    "notifications.preferences": ("manager", lambda w: {"email_notifications": "none"}),
-}
-
-# The API's changes, sent by a signed-in browser with its session cookie: (who, body, sent as).
-API_CALLS = {
-    "api.create_request": ("partner", lambda w: request_data(), "json"),
-    "api.perform_action": (
-        "partner",
-        lambda w: {"action": "withdraw", "version": w.case.version, "reason": "Our budget was cut."},
-        "json",
-    ),
-    "api.fire_transition": (
-        "partner",
-        lambda w: {"trigger": "withdraw", "version": w.case.version, "reason": "Our budget was cut."},
-        "json",
-    ),
-    "api.post_message": ("partner", lambda w: {"body": "Forged message"}, "json"),
-    "api.upload_documents": ("partner", lambda w: {"file": (io.BytesIO(PDF), "forged.pdf")}, "multipart"),
-}
+from .pages import form_posting_to
+from .security import API_CALLS, PAGE_FORMS, address, build_world, changed_tables, database_rows, unsafe_rules
 
 # Routes that change something and take no CSRF token, each with the reason. None today: even the
 # sign-in form has one (a forged sign-in would put the victim in the attacker's account).
@@ -78,8 +26,6 @@ def test_every_route_that_changes_something_is_in_the_tables_below(app):
 
 
 def _profile_form(visitor, url: str) -> dict:
-    from .pages import form_posting_to
-
     form = form_posting_to(visitor.get(url).get_data(as_text=True), "")
     data = {name: values if len(values) > 1 else values[0] for name, values in form.values.items() if values}
     data.pop("csrf_token", None)
