@@ -301,11 +301,12 @@ def test_account_forms_change_only_their_own_person(factory, cast, signed_in):
     visitor.post("/notifications/preferences", {"email_notifications": "none", **smuggled}, token_from="/account")
     visitor.post("/cases/saved-views", {"name": "Mine", "query": "", **smuggled}, token_from="/cases")
     new = "plums in the icebox"
-    visitor.post(
+    changed = visitor.post(
         "/account/password",
         {"current": Factory.PASSWORD, "new": new, "confirm": new, **smuggled},
         token_from="/account",
     )
+    assert changed.status_code == 302
     db.session.expire_all()
     partner = db.session.get(User, cast.partner.id)
     assert (partner.role, partner.active, partner.organisation_id, partner.email_notifications) == (
