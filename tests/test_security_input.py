@@ -489,3 +489,76 @@ def test_a_body_over_the_limit_is_413_and_changes_nothing(app, cast, signed_in, 
         assert answer.status_code == 413
         assert "too large" in answer.get_data(as_text=True).lower() or "larger than" in answer.get_data(as_text=True)
     assert changed_tables(before, database_rows()) == []
+
+
+def test_malformed_input_is_refused_or_read_as_nothing_never_a_crash(app, factory, signed_in, api):
+    world = build_world(factory)
+    manager, partner = signed_in(world.cast.manager), signed_in(world.cast.partner)
+    staff_api, partner_api = api(world.cast.manager), api(world.cast.partner)
+    token = partner.csrf_token("/cases/new")
+    form = "application/x-www-form-urlencoded"
+    actions = f"/requests/{world.case.id}/actions"
+    staff_api.get("/requests"), partner_api.get("/requests")  # noting when each token was last used: done, before
+    before = database_rows()
+    answers = {
+        "query not UTF-8": (manager.get("/cases?q=%ff%fe"), 200),
+        "query badly escaped": (manager.get("/cases?q=%zz&state=%"), 200),
+        "form not UTF-8": (
+            partner.client.post("/cases/new", data=b"title=%ff%fe&csrf_token=" + token.encode(), content_type=form),
+            422,
+        ),
+        "form of raw bytes": (
+            partner.client.post("/cases/new", data=b"title=\xff\xfe&csrf_token=" + token.encode(), content_type=form),
+            400,
+        ),
+        "multipart without boundary": (
+            partner.client.post("/cases/new", data=b"xx", content_type="multipart/form-data"),
+            400,
+        ),
+        "multipart cut short": (
+            partner.client.post(
+                "/cases/new",
+                data=b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nabc',
+                content_type="multipart/form-data; boundary=b",
+                headers={"X-CSRFToken": token},
+            ),
+            422,
+        ),
+        "JSON not UTF-8": (
+            partner_api.call("POST", "/requests", data=b'{"title": "\xff"}', content_type="application/json"),
+            400,
+        ),
+        "JSON NaN": (
+            partner_api.call(
+                "POST",
+                actions,
+                data=b'{"action": "withdraw", "version": NaN, "reason": "Budget cut."}',
+                content_type="application/json",
+            ),
+            422,
+        ),
+        "JSON version as a fraction": (partner_api.fire(world.case.id, "withdraw", 1.5, reason="Budget cut."), 422),
+        "JSON version past any integer": (
+            partner_api.fire(world.case.id, "withdraw", 10**30, reason="Budget cut."),
+            409,
+        ),
+        "form version past any float": (
+            partner.post(
+                f"/cases/{world.case.id}/actions/withdraw",
+                {"version": "1e309", "reason": "Budget cut."},
+                token_from="/cases",
+            ),
+            409,
+        ),
+        "id past any integer": (manager.get("/cases/99999999999999999999999"), 404),
+        "API id past any integer": (staff_api.get("/requests/99999999999999999999999"), 404),
+        "page past the last": (staff_api.get("/requests?page=99999999999"), 422),
+        "days far apart": (manager.get("/audit?from=0001-01-01&to=9999-12-31"), 200),
+        "days reversed": (manager.get("/cases?view=all&from=9999-12-31&to=0001-01-01"), 200),
+        "period far apart": (manager.get("/experts?free_from=0001-01-01&free_to=9999-12-31"), 200),
+        "5,000 parameters": (manager.get("/cases?" + "&".join(f"p{number}=1" for number in range(5000))), 200),
+    }
+    assert {name: answer.status_code for name, (answer, _status) in answers.items()} == {
+        name: status for name, (_answer, status) in answers.items()
+    }
+    assert changed_tables(before, database_rows()) == []
