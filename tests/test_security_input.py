@@ -18,7 +18,7 @@ from expertise_app.notifications.models import Notification
 from .conftest import assert_problem
 from .factories import Factory, count, request_data, snapshot, step_data
 from .files import PDF
-from .pages import forms, references
+from .pages import form_posting_to, forms, references
 from .security import (
     API_CALLS,
     PAGE_FORMS,
@@ -326,8 +326,6 @@ def test_account_forms_change_only_their_own_person(factory, cast, signed_in):
 
 
 def test_an_expert_s_own_profile_form_cannot_change_their_account(factory, cast, signed_in):
-    from .pages import form_posting_to
-
     expert = cast.unrelated_expert
     visitor = signed_in(expert)
     url = f"/experts/{expert.id}/edit"
@@ -462,7 +460,8 @@ def test_a_field_longer_than_it_takes_is_refused_with_its_limit(cast, signed_in)
     partner = signed_in(cast.partner)
     response = partner.post("/cases/new", request_data(title="T" * 5000), token_from="/cases/new")
     assert response.status_code == 422
-    assert "150" in response.get_data(as_text=True)  # the title's limit, said next to it
+    errors = form_posting_to(response.get_data(as_text=True), "").errors
+    assert list(errors) == ["title"] and "150" in errors["title"]  # the title's limit, said next to it
     assert count(ExpertiseRequest) == 0
 
 
