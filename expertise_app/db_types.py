@@ -89,6 +89,16 @@ def _day_span_postgresql(element, compiler, **kw) -> str:
     return f"(({end}) - ({start}) + 1)"
 
 
+def day_in_address(value: str | None) -> date | None:
+    """A date an address asks for (`?from=2026-01-31`), within the years a list can hold (1900 to 2999,
+    so that a day before or after it is a date too); anything else is no date."""
+    try:
+        day = date.fromisoformat((value or "").strip()[:10])
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 2999 else None
+
+
 def start_of_day(day: date) -> datetime:
     """Midnight UTC at the start of `day`: the bound of a period given in days."""
     return datetime.combine(day, time.min, tzinfo=UTC)

@@ -16,6 +16,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def add_security_headers(response: Response) -> Response:
@@ -28,6 +29,10 @@ def add_security_headers(response: Response) -> Response:
     if request.endpoint != "static":
         # Pages, API answers, exports and downloads are someone's data: kept by no cache, shared or not.
         headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        # Served over HTTPS (directly, or behind TRUSTED_PROXIES that say so in X-Forwarded-Proto): the
+        # browser keeps to HTTPS from now on. Over plain HTTP browsers ignore the header: it is not sent.
+        headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
@@ -38,10 +43,3 @@ def init_security(app: Flask) -> None:
         # otherwise a client's own X-Forwarded-For is ignored (sign-in limits count by address).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.after_request(add_security_headers)
-    if app.config.get("SESSION_COOKIE_SECURE"):
-        app.after_request(_strict_transport_security)
-
-
-def _strict_transport_security(response: Response) -> Response:
-    response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    return response

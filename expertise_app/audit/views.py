@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import policy
-from ..db_types import start_of_day
+from ..db_types import day_in_address, start_of_day
 from ..pagination import paginate, requested_page
 from . import services
 from .models import AuditEntry
@@ -39,13 +39,6 @@ ACTION_LABELS = {
 OUTCOME_LABELS = {services.SUCCESS: _l("Done"), services.REFUSED: _l("Refused"), services.FAILED: _l("Failed")}
 
 
-def _day(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.route("/audit")
 @login_required
 def index():
@@ -53,7 +46,7 @@ def index():
     action = request.args.get("action") if request.args.get("action") in ACTION_LABELS else None
     outcome = request.args.get("outcome") if request.args.get("outcome") in OUTCOME_LABELS else None
     who = request.args.get("who", "").strip()[:100] or None
-    since, until = _day("from"), _day("to")
+    since, until = day_in_address(request.args.get("from")), day_in_address(request.args.get("to"))
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action == action)

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..auth.models import User
-from ..db_types import start_of_day, utcnow, without_nul
+from ..db_types import day_in_address, start_of_day, utcnow, without_nul
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from . import search, service_levels
@@ -76,15 +76,6 @@ def pause_filter(pause: str, today: date) -> sa.ColumnElement[bool]:
     return ExpertiseRequest.on_hold_since.isnot(None)
 
 
-def _date(value: str | None) -> date | None:
-    """A date written YYYY-MM-DD, within years a list can hold; anything else is no date."""
-    try:
-        day = date.fromisoformat((value or "").strip()[:10])
-    except ValueError:
-        return None
-    return day if 1900 <= day.year <= 2999 else None
-
-
 def _positive(value: str | None, allowed) -> int | None:
     number = int(value) if value and value.isdigit() and len(value) < 10 else None
     return number if number in allowed else None
@@ -132,8 +123,8 @@ class CaseFilters:
             instrument=known("instrument", INSTRUMENTS),
             assistance_type=known("assistance_type", ASSISTANCE_TYPES),
             outcome=known("outcome", {str(outcome) for outcome in Outcome}),
-            submitted_from=_date(args.get("from")),
-            submitted_to=_date(args.get("to")),
+            submitted_from=day_in_address(args.get("from")),
+            submitted_to=day_in_address(args.get("to")),
             priority=known("priority", PRIORITIES),
             lead=lead if lead == UNASSIGNED or (lead.isdigit() and len(lead) < 10) else None,
             older_than=_positive(args.get("older_than"), AGES),

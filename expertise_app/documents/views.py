@@ -28,7 +28,7 @@ def download_response(document):
         max_age=0,
     )
     as_download(response)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     return response
 
 

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..db_types import without_nul
+from ..db_types import day_in_address, without_nul
 from ..forms import InputForm, VocabularyMultiSelect, VocabularyRadio, VocabularySelect, end_not_before
 from ..reference import COUNTRIES, FIELDS, INSTITUTIONS, LANGUAGE_LEVELS, LANGUAGES, REGIONS, SENIORITY
 
@@ -108,13 +108,6 @@ def known_code(args: MultiDict, name: str, vocabulary) -> str | None:
     return value if value in vocabulary else None
 
 
-def _date(args: MultiDict, name: str) -> date | None:
-    try:
-        return date.fromisoformat((args.get(name) or "").strip())
-    except ValueError:
-        return None
-
-
 DIRECTORY_SORTS = ("name", "workload", "institution")
 
 
@@ -127,8 +120,8 @@ class DirectoryFilters:
         self.country = known_code(args, "country", COUNTRIES)
         self.region = known_code(args, "region", REGIONS)
         self.institution = known_code(args, "institution", INSTITUTIONS)
-        self.free_from = _date(args, "free_from")
-        self.free_to = _date(args, "free_to")
+        self.free_from = day_in_address(args.get("free_from"))
+        self.free_to = day_in_address(args.get("free_to"))
         if self.free_from and self.free_to and self.free_to < self.free_from:
             self.free_from, self.free_to = self.free_to, self.free_from
         self.q = without_nul(args.get("q") or "").strip()[:100] or None

@@ -236,6 +236,14 @@ def mark_request_read(user: User, request_id: int) -> None:
         mark_read(user, request_id=request_id)
 
 
+def is_own(user: User, notification_id: int) -> bool:
+    """Whether `notification_id` is one of `user`'s notifications (another person's is not found)."""
+    if not 0 < notification_id <= MAX_ID:
+        return False
+    query = sa.select(Notification.id).where(Notification.id == notification_id, Notification.user_id == user.id)
+    return db.session.scalar(query) is not None
+
+
 def mark_read(user: User, notification_id: int | None = None, request_id: int | None = None) -> int:
     """Mark the user's notifications read: one, those of one request, or all. Another person's: nothing."""
     query = sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -36,6 +36,8 @@ def index():
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 def mark_read(notification_id: int):
+    if not services.is_own(current_user, notification_id):
+        abort(404)  # another person's notification does not exist for this one
     services.mark_read(current_user, notification_id=notification_id)
     return redirect(safe_next(request.form.get("next")) or url_for("notifications.index"))
 
