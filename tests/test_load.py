@@ -20,10 +20,13 @@ What happened is then counted in the database, not taken from the answers.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from expertise_app.auth.tokens import create_token
@@ -32,6 +35,7 @@ from expertise_app.extensions import db
 
 from .factories import Factory, request_data
 from .servers import browser, gunicorn, new_session
+from .test_outage import Forwarder
 
 CLIENTS = 20
 ROUNDS = 50
@@ -181,3 +185,105 @@ def test_twenty_clients_on_two_processes_lose_and_double_nothing(app, factory: F
 
 def message(round_: int, index: int) -> str:
     return f"Round {round_}: a message from manager {index}."
+
+
+LOADED_CLIENTS = 6
+UP_SECONDS, DOWN_SECONDS, BACK_SECONDS = 1.5, 4.0, 7.0
+RECOVERED_WITHIN = 5.0  # seconds after the database returns, every answer is a 200 again
+ANSWERED_WITHIN = 10.0  # no answer takes longer, the outage included
+
+
+@dataclass
+class Answer:
+    started: float
+    ended: float
+    what: str
+    status: int  # 0: no answer (the connection failed or timed out)
+    retry_after: str | None
+
+
+@pytest.mark.postgres
+def test_under_load_a_lost_database_gets_503s_and_the_app_serves_again_without_a_restart(app, factory, tmp_path):
+    """Six clients read pages, read the API and post messages through two worker processes; the
+    database's connection is cut (as PostgreSQL stopping would) and restored, the server untouched."""
+    manager = factory.manager()
+    partner = factory.partner()
+    case_ids = [factory.case("submitted", author=partner).id for _ in range(LOADED_CLIENTS)]
+    secret = create_token(manager, "load")[1]
+    db.session.commit()
+    email = manager.email
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    relay = Forwarder((url.host or "127.0.0.1", url.port or 5432))
+    answers: list[Answer] = []
+    stop = threading.Event()
+    try:
+        through_relay = url.set(port=relay.port).render_as_string(hide_password=False)
+        with gunicorn(through_relay, tmp_path, workers=2) as base:
+            page_sessions = [browser(base, email, Factory.PASSWORD)[0] for _ in range(LOADED_CLIENTS)]
+
+            def client(index: int) -> None:
+                session, api = page_sessions[index], new_session()
+                api.headers["Authorization"] = f"Bearer {secret}"
+                case_url = f"{base}/api/v1/requests/{case_ids[index]}"
+                calls = [
+                    ("queue page", lambda: session.get(f"{base}/cases", timeout=20)),
+                    ("case page", lambda: session.get(f"{base}/cases/{case_ids[index]}", timeout=20)),
+                    ("API list", lambda: api.get(f"{base}/api/v1/requests", timeout=20)),
+                    ("API message", lambda: post_message(api, case_url)),
+                ]
+                while not stop.is_set():
+                    for what, call in calls:
+                        started = time.monotonic()
+                        try:
+                            answer = call()
+                            status, retry_after = answer.status_code, answer.headers.get("Retry-After")
+                        except requests.RequestException:
+                            status, retry_after = 0, None
+                        answers.append(Answer(started, time.monotonic(), what, status, retry_after))
+
+            threads = [threading.Thread(target=client, args=(index,)) for index in range(LOADED_CLIENTS)]
+            for thread in threads:
+                thread.start()
+            time.sleep(UP_SECONDS)
+            cut = time.monotonic()
+            relay.cut()
+            time.sleep(DOWN_SECONDS)
+            restored = time.monotonic()
+            relay.restore()
+            time.sleep(BACK_SECONDS)
+            stop.set()
+            for thread in threads:
+                thread.join()
+    finally:
+        stop.set()
+        relay.close()
+
+    def summary(selected: list[Answer]) -> Counter:
+        return Counter((answer.what, answer.status) for answer in selected)
+
+    assert all(answer.ended - answer.started < ANSWERED_WITHIN for answer in answers), max(
+        answers, key=lambda answer: answer.ended - answer.started
+    )
+    before = [answer for answer in answers if answer.ended < cut]
+    assert before and {answer.status for answer in before} == {200}, summary(before)
+    # Every answer to a request sent while the database was away: 503 with Retry-After.
+    down = [answer for answer in answers if cut < answer.started and answer.ended < restored]
+    assert len(down) >= LOADED_CLIENTS, summary(down)
+    assert {(answer.status, answer.retry_after) for answer in down} == {(503, "5")}, summary(down)
+    # A request under way when the database went: answered, either way, never a 500.
+    assert {answer.status for answer in answers} <= {200, 503}, summary(answers)
+    # Back within seconds, without a restart: from then on every answer is a 200.
+    late = [answer for answer in answers if answer.started > restored and answer.status != 200]
+    back = max((answer.ended for answer in late), default=restored) - restored
+    assert back < RECOVERED_WITHIN, summary(late)
+    after = [answer for answer in answers if answer.started > restored + RECOVERED_WITHIN]
+    assert after and {answer.status for answer in after} == {200}, summary(after)
+
+
+def post_message(api, case_url: str):
+    """A message posted on the version just read; the read's answer if the read failed."""
+    read = api.get(case_url, timeout=20)
+    if read.status_code != 200:
+        return read
+    body = {"action": "post_message", "version": read.json()["version"], "body": "Still there?"}
+    return api.post(f"{case_url}/actions", json=body, timeout=20)
