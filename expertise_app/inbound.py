@@ -15,9 +15,8 @@ with it: past the limit it is refused with 413, never cut at the limit and read 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
 import typing as t
+from collections.abc import Iterator
 
 from flask import Flask, Request, request
 from flask_babel import format_decimal
