@@ -111,6 +111,9 @@ class Config:
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 4))
+    # Password checks running at once on a host, all workers together (auth/passwords.py): one more
+    # sign-in is answered 503 "try again in a moment" rather than taking a worker from the pages.
+    PASSWORD_CHECKS_AT_ONCE = int(os.environ.get("PASSWORD_CHECKS_AT_ONCE", 1))
 
 
 class DevelopmentConfig(Config):
