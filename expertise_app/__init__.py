@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     from .i18n import select_locale
     from .transaction import init_transactions
 
+    bound_connection_time(app)
     db.init_app(app)
     init_transactions(app)
     init_audit(app)
@@ -56,6 +57,21 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+
+
+def bound_connection_time(app: Flask) -> None:
+    """PostgreSQL connections made in at most DATABASE_CONNECT_TIMEOUT seconds (unless the engine
+    options already say how long)."""
+    import sqlalchemy as sa
+
+    if sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        return
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {
+        "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"],
+        **options.get("connect_args", {}),
+    }
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_blueprints(app: Flask) -> None:

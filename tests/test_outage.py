@@ -63,6 +63,40 @@ def test_the_outage_page_is_in_the_visitor_s_language(tmp_path):
     assert 'lang="ar" dir="rtl"' in html and "Temporarily unavailable" not in html
 
 
+def test_a_database_server_that_does_not_answer_gets_503_within_the_connect_timeout(tmp_path):
+    """A PostgreSQL address where connections are taken and never answered (a host gone silent, a
+    network cut without a reset): each request ends in a 503 after DATABASE_CONNECT_TIMEOUT, none
+    waits for TCP's own time-out. No PostgreSQL is needed: nothing here ever answers."""
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)  # the kernel completes connections; no one reads
+    try:
+        app = create_app(
+            TestingConfig,
+            SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/silent",
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+            DATABASE_CONNECT_TIMEOUT=2,
+            MAIL_FILE_PATH=str(tmp_path),
+        )
+        answers: list = []
+
+        def ask() -> None:
+            client = app.test_client()
+            started = time.monotonic()
+            answers.append((client.get("/readyz").status_code, time.monotonic() - started))
+            with client.session_transaction() as session:  # someone signed in: the page loads them first
+                session.update(_user_id=f"a-session-token.{int(time.time())}.0", seen_at=int(time.time()))
+            started = time.monotonic()
+            answers.append((client.get("/cases").status_code, time.monotonic() - started))
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        asking.join(20)
+        assert not asking.is_alive(), "a request is still waiting for the database"
+        assert [status for status, _ in answers] == [503, 503]
+        assert all(1.5 < seconds < 10 for _, seconds in answers), answers
+    finally:
+        silent.close()
+
+
 class Forwarder:
     """A TCP relay to the database that can be cut and restored, as a network outage would."""
 
