@@ -117,14 +117,19 @@ class CheckPlaces:
     def __init__(self, count: int):
         self.count = max(count, 1)
         checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:12]
-        folder = Path(tempfile.gettempdir())
-        self.paths = [folder / f"passerelle-{checkout}-password-check-{n}.lock" for n in range(self.count)]
+        # A folder of this user's own: no other account of the host can hold (or plant) the places.
+        self.folder = Path(tempfile.gettempdir()) / f"passerelle-{os.getuid()}-{checkout}"
+        self.paths = [self.folder / f"password-check-{n}.lock" for n in range(self.count)]
         self.threads = [threading.Lock() for _ in range(self.count)]  # flock does not tell threads apart
         self.files: dict[int, list] = {}  # by process id: a fork's files are its own, not its parent's
 
     def _file(self, index: int):
         files = self.files.setdefault(os.getpid(), [None] * self.count)
         if files[index] is None:
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            owner = self.folder.lstat()
+            if self.folder.is_symlink() or owner.st_uid != os.getuid() or owner.st_mode & 0o077:
+                raise RuntimeError(f"{self.folder} must be a folder of this user's only (mode 700)")
             files[index] = open(self.paths[index], "a+b")  # noqa: SIM115 (kept open by the process)
         return files[index]
 
