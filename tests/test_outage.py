@@ -106,6 +106,7 @@ class Forwarder:
         self.port = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
         self.open = True
+        self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -114,11 +115,12 @@ class Forwarder:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            if not self.open:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            self.sockets += [client, upstream]
+            with self.lock:  # a connection is either cut with the others or made after the restore
+                if not self.open:
+                    client.close()
+                    continue
+                upstream = socket.create_connection(self.target)
+                self.sockets += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
@@ -135,14 +137,16 @@ class Forwarder:
                     end.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
-        self.open = False
-        for connection in self.sockets:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        self.sockets.clear()
+        with self.lock:
+            self.open = False
+            for connection in self.sockets:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self.sockets.clear()
 
     def restore(self) -> None:
-        self.open = True
+        with self.lock:
+            self.open = True
 
     def close(self) -> None:
         self.cut()
