@@ -245,6 +245,7 @@ def test_under_load_a_lost_database_gets_503s_and_the_app_serves_again_without_a
             for thread in threads:
                 thread.start()
             time.sleep(UP_SECONDS)
+            cutting = time.monotonic()
             relay.cut()
             cut = time.monotonic()  # every connection to the database is gone by now
             time.sleep(DOWN_SECONDS)
@@ -264,7 +265,7 @@ def test_under_load_a_lost_database_gets_503s_and_the_app_serves_again_without_a
     assert all(answer.ended - answer.started < ANSWERED_WITHIN for answer in answers), max(
         answers, key=lambda answer: answer.ended - answer.started
     )
-    before = [answer for answer in answers if answer.ended < cut]
+    before = [answer for answer in answers if answer.ended < cutting]
     assert before and {answer.status for answer in before} == {200}, summary(before)
     # Every answer to a request sent while the database was away: 503 with Retry-After.
     down = [answer for answer in answers if cut < answer.started and answer.ended < restored]
