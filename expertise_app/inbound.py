@@ -76,11 +76,12 @@ def check_address() -> None:
 def check_form() -> None:
     if request.mimetype not in FORM_TYPES:
         return
+    # A part whose name werkzeug cannot read (a line break in it) comes with the name None.
     for name, value in request.form.items(multi=True):
-        checked_text(name, name)
-        checked_text(name, value)
+        checked_text(name or "", name or "")
+        checked_text(name or "", value)
     for name, upload in request.files.items(multi=True):
-        checked_text(name, upload.filename or "", ADDRESS_CONTROLS)
+        checked_text(name or "", upload.filename or "", ADDRESS_CONTROLS)
 
 
 def check_json() -> None:
