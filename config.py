@@ -47,6 +47,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A pooled connection idle this long is pinged before use (expertise_app/pool.py), not every one.
     DATABASE_IDLE_PING_SECONDS = float(os.environ.get("DATABASE_IDLE_PING_SECONDS", 1))
+    # Seconds a new PostgreSQL connection may take (libpq's connect_timeout; its least is 2): a
+    # server that does not answer (a host down, a network cut without a reset) gets a 503 in that
+    # time rather than a request waiting for TCP's own time-out, minutes later.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5))
     SECRET_KEY = os.environ.get("SECRET_KEY")
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -121,6 +125,9 @@ class Config:
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 4))
+    # Password checks running at once on a host, all workers together (auth/passwords.py): one more
+    # sign-in is answered 503 "try again in a moment" rather than taking a worker from the pages.
+    PASSWORD_CHECKS_AT_ONCE = int(os.environ.get("PASSWORD_CHECKS_AT_ONCE", 1))
 
 
 class DevelopmentConfig(Config):

@@ -31,7 +31,7 @@ An export of every case (CSV) is then downloaded once, timed, with the peak memo
 the worker that served it.
 
 Each page is printed as its rate over its ceiling's, and the growth of its mean latency from
-the smallest size to the largest; the whole is written to `bench/RESULTS.md` (`--output`).
+the smallest size to the largest; the whole is written to its section of `bench/RESULTS.md` (`--output`).
 Needs PostgreSQL (`BENCH_POSTGRES_URL`, default the local server) and Redis (`BENCH_REDIS_URL`).
 """
 
@@ -61,6 +61,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.ceiling import prepare_tables  # noqa: E402
+from bench.results import write_section  # noqa: E402
 
 WORK = Path(os.environ.get("BENCH_WORK", "/tmp/passerelle-bench"))
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -81,6 +82,7 @@ TARGETS = {  # at the largest size on PostgreSQL (issue 10)
     "overview counted": 1.0,
 }
 MAX_GROWTH = 1.3
+TITLE = "Passerelle at scale, beside its ceiling"  # its section of RESULTS.md (the others are kept)
 OLDEST = date(2000, 1, 1)  # before any bulk case: a period from then on counts them all
 
 
@@ -578,7 +580,7 @@ def _rate(rate: float) -> str:
 
 def report(runs: list[Run], seconds: int, concurrency: int, rounds: int, command: str) -> str:
     lines = [
-        "# Passerelle at scale, beside its ceiling",
+        f"# {TITLE}",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
         f"concurrency {concurrency}, {seconds} s per page and as much for its ceiling, in {rounds} alternated "
@@ -657,8 +659,10 @@ def main() -> None:
         for size in sizes
     ]
     command = "python bench/scale.py " + " ".join(sys.argv[1:])
-    Path(arguments.output).write_text(
-        report(runs, arguments.seconds, arguments.concurrency, arguments.rounds, command.strip())
+    write_section(
+        Path(arguments.output),
+        TITLE,
+        report(runs, arguments.seconds, arguments.concurrency, arguments.rounds, command.strip()),
     )
     print(f"Written to {arguments.output}")
 

@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     from .pool import ping_after_idle
     from .transaction import init_transactions
 
+    bound_connection_time(app)
     db.init_app(app)
     with app.app_context():
         ping_after_idle(db.engine, app.config["DATABASE_IDLE_PING_SECONDS"])
@@ -59,6 +60,21 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+
+
+def bound_connection_time(app: Flask) -> None:
+    """PostgreSQL connections made in at most DATABASE_CONNECT_TIMEOUT seconds (unless the engine
+    options already say how long)."""
+    import sqlalchemy as sa
+
+    if sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        return
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {
+        "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"],
+        **options.get("connect_args", {}),
+    }
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import exc as database_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import transaction
+from .auth.passwords import ChecksBusy
 from .documents.files import size_label
 from .extensions import limiter
 from .i18n import visitor_language
@@ -174,8 +175,20 @@ def handle_database_unavailable(error: Exception):
     return response
 
 
+def handle_checks_busy(error: ChecksBusy):
+    """Every place for a password check is taken (auth/passwords.py): nothing was checked, try again."""
+    transaction.rollback()
+    return error_response(
+        503,
+        _("Busy"),
+        _("Many sign-ins are being checked at this moment. Wait a few seconds and try again."),
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
 def init_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(ChecksBusy, handle_checks_busy)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     for error in DATABASE_UNAVAILABLE:

@@ -7,17 +7,23 @@ value and why: an error page for people, a problem+json body for API clients.
 
 The pages' query and form values are checked by an app-wide hook; the API's bodies by a hook of
 the API's own, which runs after it has set the API's smaller body limit.
+
+A body sent without Content-Length (Transfer-Encoding: chunked) is held to the same limit as one
+with it: past the limit it is refused with 413, never cut at the limit and read as if complete.
 """
 
 from __future__ import annotations
 
 import re
+import typing as t
 from collections.abc import Iterator
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from werkzeug.exceptions import UnprocessableEntity
+from werkzeug.exceptions import RequestEntityTooLarge, UnprocessableEntity
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 # In a body: every C0 control and DEL but tab, line feed and carriage return (a textarea sends CR LF).
 BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -70,11 +76,12 @@ def check_address() -> None:
 def check_form() -> None:
     if request.mimetype not in FORM_TYPES:
         return
+    # A part whose name werkzeug cannot read (a line break in it) comes with the name None.
     for name, value in request.form.items(multi=True):
-        checked_text(name, name)
-        checked_text(name, value)
+        checked_text(name or "", name or "")
+        checked_text(name or "", value)
     for name, upload in request.files.items(multi=True):
-        checked_text(name, upload.filename or "", ADDRESS_CONTROLS)
+        checked_text(name or "", upload.filename or "", ADDRESS_CONTROLS)
 
 
 def check_json() -> None:
@@ -117,5 +124,29 @@ def check_api_body() -> None:
     check_json()
 
 
+class BoundedBody(LimitedStream):
+    """A body of unknown length read up to the largest accepted: one byte more is a 413.
+
+    werkzeug's own stream raises only when read again past the limit; read whole (a urlencoded
+    form, JSON), a body longer than the limit came back cut at the limit, without error, and was
+    taken for the whole (a 422 or a 400 for text that was never sent so)."""
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
+
+
+class BoundedRequest(Request):
+    @cached_property
+    def stream(self) -> t.IO[bytes]:
+        limit = self.max_content_length
+        if self.content_length is None and limit is not None and "wsgi.input_terminated" in self.environ:
+            return t.cast(t.IO[bytes], BoundedBody(self.environ["wsgi.input"], limit, is_max=True))
+        return get_input_stream(self.environ, max_content_length=limit)
+
+
 def init_inbound(app: Flask) -> None:
+    app.request_class = BoundedRequest
     app.before_request(check_page_request)

@@ -124,3 +124,17 @@ def test_the_same_working_language_sent_many_times_is_kept_once(cast, signed_in)
     db.session.expire_all()
     case = db.session.query(ExpertiseRequest).order_by(ExpertiseRequest.id.desc()).first()
     assert case.working_languages == ["fr", "ar"]
+
+
+@pytest.mark.parametrize("name", [b'"\r"', b"\r"])
+def test_a_multipart_part_whose_name_cannot_be_read_is_no_500(factory, cast, api, name):
+    """A line break in a part's name: werkzeug gives the part no name; the upload says what it needs."""
+    case = factory.case("submitted", author=cast.partner)
+    body = b"--XX\r\nContent-Disposition: form-data; name=" + name + b"\r\n\r\nnull\r\n--XX--\r\n"
+    response = api(cast.partner).call(
+        "POST",
+        f"/requests/{case.id}/documents",
+        data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=XX"},
+    )
+    assert "file" in assert_problem(response, 422)["errors"]

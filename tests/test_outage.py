@@ -64,6 +64,40 @@ def test_the_outage_page_is_in_the_visitor_s_language(tmp_path):
     assert 'lang="ar" dir="rtl"' in html and "Temporarily unavailable" not in html
 
 
+def test_a_database_server_that_does_not_answer_gets_503_within_the_connect_timeout(tmp_path):
+    """A PostgreSQL address where connections are taken and never answered (a host gone silent, a
+    network cut without a reset): each request ends in a 503 after DATABASE_CONNECT_TIMEOUT, none
+    waits for TCP's own time-out. No PostgreSQL is needed: nothing here ever answers."""
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)  # the kernel completes connections; no one reads
+    try:
+        app = create_app(
+            TestingConfig,
+            SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/silent",
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+            DATABASE_CONNECT_TIMEOUT=2,
+            MAIL_FILE_PATH=str(tmp_path),
+        )
+        answers: list = []
+
+        def ask() -> None:
+            client = app.test_client()
+            started = time.monotonic()
+            answers.append((client.get("/readyz").status_code, time.monotonic() - started))
+            with client.session_transaction() as session:  # someone signed in: the page loads them first
+                session.update(_user_id=f"a-session-token.{int(time.time())}.0", seen_at=int(time.time()))
+            started = time.monotonic()
+            answers.append((client.get("/cases").status_code, time.monotonic() - started))
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        asking.join(20)
+        assert not asking.is_alive(), "a request is still waiting for the database"
+        assert [status for status, _ in answers] == [503, 503]
+        assert all(1.5 < seconds < 10 for _, seconds in answers), answers
+    finally:
+        silent.close()
+
+
 class Forwarder:
     """A TCP relay to the database that can be cut and restored, as a network outage would."""
 
@@ -73,6 +107,7 @@ class Forwarder:
         self.port = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
         self.open = True
+        self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -81,11 +116,12 @@ class Forwarder:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            if not self.open:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            self.sockets += [client, upstream]
+            with self.lock:  # a connection is either cut with the others or made after the restore
+                if not self.open:
+                    client.close()
+                    continue
+                upstream = socket.create_connection(self.target)
+                self.sockets += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
@@ -102,14 +138,16 @@ class Forwarder:
                     end.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
-        self.open = False
-        for connection in self.sockets:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        self.sockets.clear()
+        with self.lock:
+            self.open = False
+            for connection in self.sockets:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self.sockets.clear()
 
     def restore(self) -> None:
-        self.open = True
+        with self.lock:
+            self.open = True
 
     def close(self) -> None:
         self.cut()
