@@ -31,6 +31,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
     register_inbound_checks(app)
     register_template_helpers(app)
     register_commands(app)
+    register_transactions(app)
     return app
 
 
@@ -43,13 +44,11 @@ def register_extensions(app: Flask) -> None:
     from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
     from .i18n import select_locale
     from .pool import ping_after_idle
-    from .transaction import init_transactions
 
     bound_connection_time(app)
     db.init_app(app)
     with app.app_context():
         ping_after_idle(db.engine, app.config["DATABASE_IDLE_PING_SECONDS"])
-    init_transactions(app)
     init_audit(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), include_object=search.declared_by_models)
     login_manager.init_app(app)
@@ -75,6 +74,14 @@ def bound_connection_time(app: Flask) -> None:
         **options.get("connect_args", {}),
     }
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_transactions(app: Flask) -> None:
+    """Registered last, so that the commit runs before every other after-request hook: an answer
+    that replaces the view's (a 503 when the commit itself fails) still gets the security headers."""
+    from .transaction import init_transactions
+
+    init_transactions(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -84,11 +84,20 @@ def _drop_pending_work(session, previous_transaction) -> None:
 
 
 def finish_request(response: Response) -> Response:
-    """Commit a successful request; roll back one that answers with an error."""
-    if response.status_code < 400:
-        commit()
-    else:
+    """Commit a successful request; roll back one that answers with an error.
+
+    A database lost at the commit itself makes the answer the 503 of any other moment: nothing was
+    saved, and the view's answer (a redirect saying it was done) must not reach the client.
+    """
+    from .errors import DATABASE_UNAVAILABLE, handle_database_unavailable
+
+    if response.status_code >= 400:
         rollback()
+        return response
+    try:
+        commit()
+    except DATABASE_UNAVAILABLE as error:
+        return handle_database_unavailable(error)
     return response
 
 

@@ -12,9 +12,11 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from flask import redirect
 
 from config import TestingConfig
 from expertise_app import create_app
+from expertise_app.extensions import db
 
 from .conftest import PROBLEM
 
@@ -221,3 +223,24 @@ def test_a_connection_cut_while_busy_fails_one_request_and_the_next_is_served(ca
         assert client.get("/cases").status_code == 200
     finally:
         forwarder.close()
+
+
+@pytest.mark.postgres
+def test_a_database_lost_at_the_commit_answers_503_with_the_security_headers(tmp_path):
+    """The view has done its work and answers "done"; then the commit fails because the database
+    connection died: the client must get the 503 (nothing was saved), not the view's redirect and
+    not a 500, with the headers every answer carries."""
+    app = _app(os.environ["TEST_DATABASE_URL"], tmp_path)
+
+    def killed_before_the_commit():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return redirect("/")
+
+    app.add_url_rule("/test-only/killed-before-the-commit", view_func=killed_before_the_commit)
+    answer = app.test_client().get("/test-only/killed-before-the-commit")
+    _assert_unavailable(answer)
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "default-src" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
