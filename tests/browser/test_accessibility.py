@@ -236,8 +236,8 @@ def test_a_manager_s_pages(scan, world, language):
     pages.visit("/cases", "queue")
     pages.tabs("queue")
     pages.case(world.unassigned, "case-unassigned")  # assess, decline, redirect, assign a lead…
-    pages.visit(f"/cases/{world.unassigned}/actions/decline", "decline")
-    pages.submit("#action-form", "decline-errors")
+    pages.page.goto(f"{pages.base}/cases/{world.unassigned}/actions/decline")  # scanned above
+    pages.submit("#action-form", "case-unassigned-decline-errors")
     pages.case(world.waiting, "case-question")  # cancel the question
     pages.case(world.assessed, "case-assessed")
     pages.case(world.mobilised, "case-mobilised")
