@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from babel import dates
 from babel.lists import format_list
 from flask import Flask, request, url_for
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -187,6 +187,7 @@ def init_templating(app: Flask) -> None:
         as_datetime=as_datetime,
         as_list=as_list,
         as_number=format_decimal,
+        as_percent=format_percent,  # the locale's sign and spacing: 12 %, 12%…
         linkify=linkify,
         options=options,
         file_size=size_label,

@@ -98,17 +98,22 @@ def _clean_database(app: Flask) -> Iterator[None]:
     """Each test starts with empty tables and an app context of its own."""
     with app.app_context():
         yield
-        db.session.remove()
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            # DELETE, children first: on a handful of rows it is many times faster than TRUNCATE.
-            for table in tables:
-                if table == APPEND_ONLY and connection.dialect.name == "postgresql":
-                    connection.exec_driver_sql(f"TRUNCATE {table}")  # its trigger refuses DELETE
-                else:
-                    connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
-        cache.clear()  # figures kept for data that are gone
-        limiter.reset()  # failed sign-ins counted in the process
+        empty_database()
+
+
+def empty_database() -> None:
+    """Delete every row (in the current app context), and what the process kept about them."""
+    db.session.remove()
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        # DELETE, children first: on a handful of rows it is many times faster than TRUNCATE.
+        for table in tables:
+            if table == APPEND_ONLY and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"TRUNCATE {table}")  # its trigger refuses DELETE
+            else:
+                connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
+    cache.clear()  # figures kept for data that are gone
+    limiter.reset()  # failed sign-ins counted in the process
 
 
 @pytest.fixture

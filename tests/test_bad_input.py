@@ -85,7 +85,7 @@ def test_bad_input_to_the_new_request_form(factory, signed_in, data, bad_fields,
     assert all(form.errors.values())
     for name, value in kept.items():
         assert form.value(name) == value, name
-    assert "Please correct the errors below." in text(html)
+    assert text(html).count("Please correct the errors below.") == 1  # said once, above the list of errors
     assert (count(ExpertiseRequest), count(Event)) == (0, 0)
 
 
@@ -218,6 +218,8 @@ def test_bad_input_to_each_action_form(factory, cast, signed_in, trigger):
         assert form.value(name) == value, name
     assert form.value("version") == str(before.version)
     assert "Please correct the errors below." in text(html)
+    if f'<details class="action" id="action-{trigger}"' in html:  # the form is one of the request page's
+        assert f'<a href="#action-{trigger}">' in html  # the alert at the top of the page leads to it
     assert snapshot(case.id) == before
 
 

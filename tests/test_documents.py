@@ -249,3 +249,21 @@ def test_a_json_body_over_the_api_limit_is_told_the_api_s_limit(factory, cast, a
     case = factory.cast_case(cast, "submitted")
     problem = assert_problem(api(cast.partner).post(f"/requests/{case.id}/messages", {"body": "x" * 1_100_000}), 413)
     assert "1 MB" in problem["detail"] and "/documents" in problem["detail"]
+
+
+def test_a_message_a_note_and_an_answer_ask_for_the_words_first_then_the_documents(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    factory.fire(case, "ask_partner", actor=cast.manager)
+    pages = {
+        "partner": signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True),
+        "lead": signed_in(cast.lead_expert).get(f"/cases/{case.id}").get_data(as_text=True),
+    }
+    for who, action, words in (
+        ("partner", "answer", "answer"),
+        ("partner", "post_message", "body"),
+        ("lead", "post_message", "body"),
+        ("lead", "post_note", "body"),
+    ):
+        page = pages[who]
+        words_at, documents_at = page.find(f'id="{action}-{words}"'), page.find(f'id="{action}-attachments"')
+        assert 0 < words_at < documents_at, (who, action)

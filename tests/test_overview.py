@@ -138,7 +138,9 @@ def test_each_bar_of_a_chart_links_to_the_list_it_counts(spec_cases, factory, si
     visitor = signed_in(factory.manager())
     page = visitor.get("/dashboard?continent=asia").get_data(as_text=True)
     chart = re.search(r'<h2 id="by-field">.*?</svg>', page, re.S).group(0)
-    link = re.search(r'<a href="([^"]+)">\s*<text[^>]*>Monuments and sites</text>', chart)
+    link = re.search(
+        r'<a href="([^"]+)">\s*<rect[^>]*class="target"></rect>\s*<text[^>]*>Monuments and sites</text>', chart
+    )
 
     assert link, "the field's bar is a link"
     listing = visitor.get(unescape(link.group(1))).get_data(as_text=True)
@@ -158,12 +160,14 @@ def test_the_overview_reads_right_to_left_in_arabic(spec_cases, factory, signed_
     visitor = signed_in(factory.manager())
     visitor.post("/language", {"lang": "ar"}, token_from="/dashboard")
     html = visitor.get("/dashboard").get_data(as_text=True)
-    first_bar = re.search(r'<svg class="chart bars".*?<rect x="([\d.]+)"[^>]*width="([\d.]+)"', html, re.S)
-    label = re.search(r'<svg class="chart bars".*?<text x="([\d.]+)"[^>]*text-anchor="start"', html, re.S)
+    chart = re.search(r'<svg class="chart bars" viewBox="0 0 (\d+) .*?</svg>', html, re.S)
+    first_bar = re.search(r'<rect x="([\d.]+)"[^>]*width="([\d.]+)"[^>]*class="bar"', chart.group(0))
+    label = re.search(r'<text x="([\d.]+)"[^>]*text-anchor="(\w+)" class="label"', chart.group(0))
 
     assert 'dir="rtl"' in html
-    assert float(first_bar.group(1)) + float(first_bar.group(2)) == pytest.approx(640 - 210)  # bars end at the labels
-    assert float(label.group(1)) > 640 - 210  # the labels are on the right
+    assert chart.group(1) == "400"
+    assert float(first_bar.group(1)) + float(first_bar.group(2)) == pytest.approx(400)  # bars start on the right
+    assert (float(label.group(1)), label.group(2)) == (400, "end")  # and so do their labels, above them
 
 
 def at(day: str) -> datetime:

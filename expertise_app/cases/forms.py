@@ -543,9 +543,14 @@ class AskPartnerForm(ActionForm):
             raise ValidationError(_l("Give a date within six months."))
 
 
+def attachments_field() -> DocumentsField:
+    """Documents to attach: declared after the words in each form, so that they come after them on the page."""
+    return DocumentsField(_l("Attach documents"), description=ATTACHMENTS_HELP)
+
+
 class AnswerForm(ActionForm):
     answer = TextAreaField(_l("Your answer"), [DataRequired(), Length(max=10000)])
-    attachments = DocumentsField(_l("Attach documents"), description=ATTACHMENTS_HELP)
+    attachments = attachments_field()
 
 
 class TakeForm(ActionForm):
@@ -576,7 +581,7 @@ MAX_MESSAGE = 10000
 class WritingForm(ActionForm):
     """Words, files, or both: a message or a note with nothing in it is refused."""
 
-    attachments = DocumentsField(_l("Attach documents"), description=ATTACHMENTS_HELP)
+    attachments: DocumentsField
 
     def validate_body(self, field: TextAreaField) -> None:
         if not (field.data or "").strip() and not any(file for file in self.attachments.data or [] if file):
@@ -589,6 +594,7 @@ class MessageForm(WritingForm):
         [Length(max=MAX_MESSAGE)],
         description=_l("Seen by the requesting organisation and the ministry."),
     )
+    attachments = attachments_field()
 
 
 class NoteForm(WritingForm):
@@ -597,6 +603,7 @@ class NoteForm(WritingForm):
         [Length(max=MAX_MESSAGE)],
         description=_l("Seen by the ministry's staff only, never by the partner, nor are its documents."),
     )
+    attachments = attachments_field()
 
 
 class EditRequestForm(RequestFields, ActionForm):

@@ -153,8 +153,7 @@ def new():
                 current_user, request.form, idempotency_key=submission_key, files=request.files
             )
         except operations.InvalidData as error:
-            form, status = error.form, 422
-            flash(error.message, "error")
+            form, status = error.form, 422  # the error summary above the form says it, with the list
         except operations.CaseError as error:
             form, status = RequestForm(formdata=request.form), error.status
             submission_key = secrets.token_urlsafe(24)

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 640
-LABEL_WIDTH = 210
-VALUE_ROOM = 64
-ROW_HEIGHT = 26
+# Drawn in a narrow box, so that on a phone (about 360 px for the chart) the text is still
+# drawn at about its size in the stylesheet: each bar's label sits on a line of its own above it.
+WIDTH = 400
+VALUE_ROOM = 56
+LABEL_HEIGHT = 20  # the line of a bar's label, above the bar (14 px text: app.css)
 BAR_HEIGHT = 16
-LABEL_CHARACTERS = 32
-COLUMN_CHART_HEIGHT = 220
-AXIS_ROOM = 28
+ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + 8
+LABEL_CHARACTERS = 50
+COLUMN_CHART_HEIGHT = 180
+AXIS_ROOM = 24
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,14 @@ class Bar:
 @dataclass(frozen=True)
 class DrawnBar:
     bar: Bar
+    top: float  # of its row (label and bar): the whole row is the link's target
     x: float
     y: float
     width: float
     inner_x: float | None
     inner_width: float | None
     label_x: float
+    label_y: float
     label_anchor: str
     value_x: float
     value_anchor: str
@@ -51,6 +55,7 @@ class BarChart:
     height: int
     bars: list[DrawnBar]
     bar_height: int = BAR_HEIGHT
+    row_height: int = LABEL_HEIGHT + BAR_HEIGHT
 
 
 def _short(text: str) -> str:
@@ -58,26 +63,27 @@ def _short(text: str) -> str:
 
 
 def bar_chart(bars: list[Bar], rtl: bool = False) -> BarChart:
-    """Horizontal bars, longest for the largest value; labels on the reading side."""
-    room = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    """Horizontal bars, longest for the largest value, each under its label; all start on the
+    reading side (the right in RTL), the value just after the bar's end."""
+    room = WIDTH - VALUE_ROOM
     top = max((bar.value for bar in bars), default=0) or 1
     drawn = []
     for index, bar in enumerate(bars):
         length = room * bar.value / top
         inner = room * bar.inner / top if bar.inner is not None else None
-        y = index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2
+        row = index * ROW_HEIGHT
+        label_y, y = row + LABEL_HEIGHT - 4, row + LABEL_HEIGHT
         if rtl:
-            start = WIDTH - LABEL_WIDTH
             drawn.append(
-                DrawnBar(bar, start - length, y, length, start - inner if inner is not None else None, inner,
-                         start + 8, "start", start - length - 6, "end", _short(bar.label))
+                DrawnBar(bar, row, WIDTH - length, y, length, WIDTH - inner if inner is not None else None, inner,
+                         WIDTH, label_y, "end", WIDTH - length - 6, "end", _short(bar.label))
             )  # fmt: skip
         else:
             drawn.append(
-                DrawnBar(bar, LABEL_WIDTH, y, length, LABEL_WIDTH if inner is not None else None, inner,
-                         LABEL_WIDTH - 8, "end", LABEL_WIDTH + length + 6, "start", _short(bar.label))
+                DrawnBar(bar, row, 0, y, length, 0 if inner is not None else None, inner,
+                         0, label_y, "start", length + 6, "start", _short(bar.label))
             )  # fmt: skip
-    return BarChart(WIDTH, max(len(bars), 1) * ROW_HEIGHT, drawn)
+    return BarChart(WIDTH, max(len(bars), 1) * ROW_HEIGHT - 8, drawn)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """The case actions as people use them, in a real browser: an expert asks the partner for
 the official letter, the partner answers, the expert goes on; a manager holds, resumes,
-declines with a reason code and redirects to TAIEX. Every page on the way is checked with
-axe (no serious or critical violation) and photographed, at desktop and phone width."""
+declines with a reason code and redirects to TAIEX; an expert takes a request nobody leads
+from the queue and assesses it; a manager names a lead, records the mission and closes the
+request. Pages on the way are checked with axe (no serious or critical violation) and
+photographed, at desktop and phone width (every page, in English and Arabic:
+test_accessibility.py)."""
 
 from __future__ import annotations
 
@@ -121,3 +124,66 @@ def test_the_partner_s_pages_in_arabic_on_a_phone(page, live_server, factory, ca
     page.goto(f"{live_server}/cases/{case.id}/actions/edit")
     assert_accessible(page, "Arabic edit page")
     screenshot(page, "ar-partner-edit-phone")
+
+
+def test_an_expert_takes_a_request_from_the_queue_and_assesses_it(page, live_server, factory, screenshot):
+    expert = factory.expert(name="Camille Laurent")
+    case = factory.case("submitted", title="Inventory of a regional museum's storage")
+    sign_in(page, live_server, expert.email)
+    page.goto(f"{live_server}/cases?view=unassigned")
+    row = page.locator("table.cases tbody tr", has_text=case.reference)
+    with page.expect_navigation():
+        row.locator("form button[type=submit]").click()
+    assert page.locator(".flash-success").count() == 1
+    page.goto(f"{live_server}/cases/{case.id}")
+    assert "Camille Laurent" in page.locator("#assessment-title + dl").inner_text()  # the lead now
+    page.click("#action-assess summary")
+    page.fill("#assess-eligibility_notes", "A public museum; storage is within our fields.")
+    with page.expect_navigation():
+        page.click("#action-assess button[type=submit]")
+    assert page.locator(".flash-success").count() == 1
+    assert page.locator(".badge").first.inner_text() == "Assessed"
+    assert_accessible(page, "the assessed request")
+    screenshot(page, "en-expert-took-and-assessed")
+
+
+def test_a_manager_names_a_lead_records_the_mission_and_closes_the_request(
+    page, live_server, factory, cast, screenshot
+):
+    submitted = factory.case("submitted", author=cast.partner)
+    mobilised = factory.cast_case(cast, "skills_mobilised")
+    sign_in(page, live_server, cast.manager.email)
+
+    page.goto(f"{live_server}/cases/{submitted.id}")
+    page.click("#action-assign_lead summary")
+    page.select_option("#assign_lead-lead_expert", str(cast.lead_expert.id))
+    with page.expect_navigation():
+        page.click("#action-assign_lead button[type=submit]")
+    assert page.locator(".flash-success").count() == 1
+    assert cast.lead_expert.name in page.locator("#assessment-title + dl").inner_text()
+
+    page.goto(f"{live_server}/cases/{mobilised.id}")
+    page.click("#action-deliver summary")
+    page.fill("#deliver-actual_start", (date.today() - timedelta(days=6)).isoformat())
+    page.fill("#deliver-actual_end", (date.today() - timedelta(days=2)).isoformat())
+    page.fill("#deliver-report", "Five days on site; the visitor-flow plan is agreed with the site team.")
+    page.fill("#deliver-participants_reached", "14")
+    with page.expect_navigation():
+        page.click("#action-deliver button[type=submit]")
+    assert page.locator(".flash-success").count() == 1
+    assert page.locator(".badge").first.inner_text() == "Mission delivered"
+
+    page.click("#action-close summary")
+    page.fill("#close-closing_summary", "Delivered as planned; a training would consolidate it.")
+    page.select_option("#close-follow_up", "training")
+    with page.expect_navigation():
+        page.click("#action-close button[type=submit]")
+    assert page.locator(".flash-success").count() == 1
+    assert page.locator(".badge").first.inner_text() == "Closed · Completed"
+    assert page.locator("#closing-title").count() == 1
+    assert_accessible(page, "the closed request")
+    screenshot(page, "en-manager-closed")
+
+    sign_in(page, live_server, cast.partner.email)
+    page.goto(f"{live_server}/cases/{mobilised.id}")
+    assert page.locator("#action-give_feedback").count() == 1  # the partner is asked for feedback next
