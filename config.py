@@ -98,6 +98,8 @@ class Config:
     PASSWORD_RESETS_PER_EMAIL = os.environ.get("PASSWORD_RESETS_PER_EMAIL", "3 per hour")
     PASSWORD_RESETS_PER_ADDRESS = os.environ.get("PASSWORD_RESETS_PER_ADDRESS", "10 per hour")
     INVITATIONS_PER_INVITER = os.environ.get("INVITATIONS_PER_INVITER", "30 per hour")
+    # What one person (or API token) may write on cases, pages and API together (auth/throttle.py).
+    WRITES_PER_PERSON = os.environ.get("WRITES_PER_PERSON", "30 per minute;500 per hour")
     # Email (Flask-Mailman): SMTP when MAIL_SERVER is set, else each email is written to instance/mail/*.eml.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))

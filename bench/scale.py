@@ -169,6 +169,9 @@ def app_environment(url: str) -> dict[str, str]:
         "MAIL_FILE_PATH": str(WORK / "mail"),
         "SESSION_COOKIE_SECURE": "0",
         "PUBLIC_URL": f"http://127.0.0.1:{APP_PORT}",
+        # One partner files tens of thousands of requests and one manager assesses thousands: the
+        # writing limit is checked on each (its cost is measured), set so that it is never reached.
+        "WRITES_PER_PERSON": "1000000 per minute",
     }
 
 

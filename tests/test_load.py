@@ -41,6 +41,9 @@ CLIENTS = 20
 ROUNDS = 50
 DECLINE = {"decline_reason": "out_of_scope", "reason": "Outside the ministry's fields of expertise."}
 
+# Load, not the writing limit (tests/test_writing_limits.py), is what these tests are about.
+UNLIMITED_WRITING = {"WRITES_PER_PERSON": "1000000 per minute"}
+
 
 @pytest.mark.postgres
 def test_twenty_clients_on_two_processes_lose_and_double_nothing(app, factory: Factory, tmp_path):
@@ -54,7 +57,8 @@ def test_twenty_clients_on_two_processes_lose_and_double_nothing(app, factory: F
     prepared = {case.id: case.version for case in declined + written_to}
     versions = [case.version for case in written_to]  # each manager's own request, as they last read it
 
-    with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=2, threads=4) as base:
+    # Each manager writes a hundred times in a minute or so: far past a person's writing limit.
+    with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=2, threads=4, **UNLIMITED_WRITING) as base:
         sessions = [browser(base, manager.email, Factory.PASSWORD) for manager in managers[::2]]
         partner_sessions = [browser(base, partner.email, Factory.PASSWORD) for _ in range(2)]
         api = new_session()
@@ -218,7 +222,7 @@ def test_under_load_a_lost_database_gets_503s_and_the_app_serves_again_without_a
     stop = threading.Event()
     try:
         through_relay = url.set(port=relay.port).render_as_string(hide_password=False)
-        with gunicorn(through_relay, tmp_path, workers=2) as base:
+        with gunicorn(through_relay, tmp_path, workers=2, **UNLIMITED_WRITING) as base:
             page_sessions = [browser(base, email, Factory.PASSWORD)[0] for _ in range(LOADED_CLIENTS)]
 
             def client(index: int) -> None:

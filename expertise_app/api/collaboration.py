@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
+from ..auth import throttle
 from ..cases import operations
 from ..cases.models import Event
 from ..cases.presenters import WRITING, visible_data, visible_history
@@ -103,6 +104,7 @@ def list_messages(request_id: int):
 
 
 @blp.route("/requests/<int:request_id>/messages", methods=["POST"])
+@throttle.limit_writing
 @blp.doc(
     operationId="post_message",
     requestBody={
@@ -155,6 +157,7 @@ def list_documents(request_id: int):
 
 
 @blp.route("/requests/<int:request_id>/documents", methods=["POST"])
+@throttle.limit_writing
 @blp.doc(
     operationId="upload_documents",
     requestBody={

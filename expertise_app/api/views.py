@@ -18,6 +18,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized, Unsupported
 from wtforms import BooleanField, SelectMultipleField
 
 from .. import policy, reference
+from ..auth import throttle
 from ..auth.models import User
 from ..auth.tokens import user_for_token
 from ..cases import operations
@@ -388,6 +389,7 @@ def list_requests(page: int, per_page: int, **filters):
 
 
 @blp.route("/requests", methods=["POST"])
+@throttle.limit_writing
 @blp.doc(
     operationId="file_request",
     parameters=[
@@ -465,6 +467,7 @@ def _with_action_responses(view):
 
 
 @blp.route("/requests/<int:request_id>/actions", methods=["POST"])
+@throttle.limit_writing
 @blp.doc(
     operationId="perform_action",
     requestBody={
@@ -479,6 +482,7 @@ def perform_action(request_id: int):
 
 
 @blp.route("/requests/<int:request_id>/transitions", methods=["POST"])
+@throttle.limit_writing
 @blp.doc(
     operationId="fire_transition",
     deprecated=True,

@@ -11,6 +11,8 @@ ProxyFix in the app factory): a client's own X-Forwarded-For changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -92,4 +94,26 @@ limit_invitations = limiter.shared_limit(
     methods=["POST"],
     key_func=inviter_key,
     deduct_when=lambda response: response.status_code == 302,
+)
+
+
+def writer_key() -> str:
+    """Who is writing: the bearer token (limits are checked before the API reads it, so the token
+    stands for its owner) or the signed-in person; an anonymous post counts against its address."""
+    scheme, _separator, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return "writer:token:" + hashlib.sha256(secret.strip().encode()).hexdigest()[:32]
+    return f"writer:{current_user.id}" if current_user.is_authenticated else address_key()
+
+
+# What people write on a case (filings, actions, messages, notes, answers, documents) reaches other
+# people's inboxes: a flood from one account (forty messages a minute made forty emails to each
+# person concerned) is cut off per signed-in person (pages, and the API from the session) and per API
+# token. Only what was done counts (an answer under 400), so fixing a form's errors costs nothing.
+limit_writing = limiter.shared_limit(
+    _limit("WRITES_PER_PERSON"),
+    scope="writing",
+    methods=["POST"],
+    key_func=writer_key,
+    deduct_when=lambda response: response.status_code < 400,
 )

@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 
 from .. import policy
 from ..audit import services as audit
+from ..auth import throttle
 from ..db_types import utcnow
 from ..downloads import as_download, streamed
 from ..experts import queries as expert_queries
@@ -137,6 +138,7 @@ def _switching_language() -> bool:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@throttle.limit_writing
 def new():
     if not policy.can_file_request(current_user):
         abort(403)
@@ -300,6 +302,7 @@ def _list_context(case) -> dict | None:
 
 
 @bp.route("/<int:case_id>/actions/<name>", methods=["GET", "POST"])
+@throttle.limit_writing
 def perform_action(case_id: int, name: str):
     """Any declared action: its page (GET), or performing it (POST).
 
