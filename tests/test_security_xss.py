@@ -19,6 +19,7 @@ import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from expertise_app import transaction
+from expertise_app.auth.models import Invitation
 from expertise_app.auth.tokens import create_token
 from expertise_app.cases import operations
 from expertise_app.cases.models import SavedView
@@ -259,6 +260,8 @@ def invited(factory, app, signed_in, visitor_factory):
         "manager, invited": staff.post("/invitations", expert, token_from="/invitations", follow_redirects=True),
         "partner, invited": colleague.post("/invitations", fellow, token_from="/invitations", follow_redirects=True),
     }
+    waiting = db.session.scalar(db.select(Invitation.id).where(Invitation.email == WAITS))
+    answers["partner, sent again"] = colleague.post(f"/invitations/{waiting}/resend", follow_redirects=True)
     invitee = visitor_factory()
     join = link_sent_to(app, JOINS)
     answers["join (manager's)"] = invitee.get(join)
@@ -290,6 +293,7 @@ INVITATION_PAGES = [
 ANSWERS = {
     "manager, invited": ({"MANAGER NAME", "INVITATION NAME", "ORGANISATION"}, {JOINS}, None),  # (to choose from)
     "partner, invited": ({"PARTNER NAME", "ORGANISATION", "COLLEAGUE NAME"}, {WAITS}, None),
+    "partner, sent again": ({"PARTNER NAME", "ORGANISATION", "COLLEAGUE NAME"}, {WAITS}, None),
     "join (manager's)": ({"MANAGER NAME"}, set(), typed("invitation name")),
     "join (partner's)": ({"PARTNER NAME", "ORGANISATION"}, set(), typed("colleague name")),
     "forgot, sent": (set(), {JOINS}, None),
@@ -325,6 +329,7 @@ def test_every_page_of_invitations_and_links_shows_typed_markup_as_text(invited)
 # The emails of invitations and resets, in the order sent, and the fields whose typed text each holds, as typed.
 INVITATION_EMAILS = [
     ("Invitation", JOINS, ["INVITATION NAME", "MANAGER NAME"]),
+    ("Invitation", WAITS, ["COLLEAGUE NAME", "ORGANISATION", "PARTNER NAME"]),
     ("Invitation", WAITS, ["COLLEAGUE NAME", "ORGANISATION", "PARTNER NAME"]),
     ("Reset", JOINS, ["JOINED NAME"]),
 ]
