@@ -13,9 +13,13 @@ from flask import Flask, url_for
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from expertise_app import transaction
+from expertise_app.auth.accounts import authenticate
+from expertise_app.auth.links import new_secret
+from expertise_app.auth.models import Invitation, PasswordReset, Role
 from expertise_app.auth.tokens import create_token
 from expertise_app.cases import operations
 from expertise_app.cases.models import ExpertiseRequest, SavedView
+from expertise_app.db_types import utcnow
 from expertise_app.documents.models import Document
 from expertise_app.experts.models import Unavailability
 from expertise_app.extensions import db
@@ -30,10 +34,24 @@ NOT_COMPARED = frozenset({"audit_log"})
 
 NEW_PASSWORD = "plums in the icebox"
 SOON = date.today() + timedelta(days=120)
+COLLEAGUE = "colleague@agency.example"  # invited by the world's partner, into its own organisation
+EXPERT_TO_BE = "expert-to-be@example.org"  # invited by the manager
 
 # endpoint -> (who sends the form, its data): people allowed to do it, so that only the token is missing.
 PAGE_FORMS = {
     "auth.login": (None, lambda w: {"email": w.cast.manager.email, "password": Factory.PASSWORD}),
+    "auth.forgot_password": (None, lambda w: {"email": w.cast.partner.email}),
+    "auth.reset_password": (None, lambda w: {"new": NEW_PASSWORD, "confirm": NEW_PASSWORD}),  # the partner's link
+    "auth.accept_invitation": (
+        None,
+        lambda w: {"name": "Amina Ben Salah", "new": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "en"},
+    ),
+    "auth.invitations_page": (
+        "partner",
+        lambda w: {"email": "another@agency.example", "name": "Sami", "language": "en"},
+    ),
+    "auth.resend_invitation": ("partner", lambda w: {}),
+    "auth.revoke_invitation": ("partner", lambda w: {}),
     "auth.logout": ("manager", lambda w: {}),
     "auth.change_password": (
         "manager",
@@ -81,7 +99,8 @@ API_CALLS = {
 class World:
     """A request of `cast.partner`'s organisation with a message, an internal note and a document of
     each kind; the manager's API token, saved view and notification; an unavailable period of
-    `cast.unrelated_expert`."""
+    `cast.unrelated_expert`; a password reset link of `cast.partner`, its invitation of a colleague
+    and the manager's invitation of an expert (with the secrets their emails would carry)."""
 
     cast: Cast
     case: ExpertiseRequest
@@ -92,6 +111,16 @@ class World:
     notification_id: int
     public_document_id: int
     internal_document_id: int
+    reset_secret: str
+    invitation_id: int
+    invitation_secret: str
+    staff_invitation_id: int
+    staff_invitation_secret: str
+
+    @property
+    def link_secrets(self) -> dict[str, str]:
+        """endpoint -> the secret of the emailed link its address holds (`token`)."""
+        return {"auth.reset_password": self.reset_secret, "auth.accept_invitation": self.invitation_secret}
 
     def arguments(self) -> dict[str, object]:
         """A value for each variable part of an address, by its name in the URL map."""
@@ -107,6 +136,7 @@ class World:
             "notification_id": self.notification_id,
             "document_id": self.public_document_id,
             "notification": self.notification_id,
+            "invitation_id": self.invitation_id,
             "filename": "css/app.css",
             "kind": "csv",
         }
@@ -114,6 +144,32 @@ class World:
 
 def _pdf(name: str) -> MultiDict:
     return MultiDict([("attachments", FileStorage(io.BytesIO(PDF), filename=name, content_type="application/pdf"))])
+
+
+def reset_link(user) -> str:
+    """A usable password reset link of `user`, as recovery.request_reset makes it: its secret (not committed)."""
+    secret, token_hash = new_secret()
+    db.session.add(PasswordReset(user=user, token_hash=token_hash, expires_at=utcnow() + timedelta(hours=1)))
+    return secret
+
+
+def invitation(inviter, email: str, role: str = Role.PARTNER, name: str = "") -> tuple[Invitation, str]:
+    """An open invitation by `inviter` (a partner: into its own organisation) and its link's secret (not committed)."""
+    secret, token_hash = new_secret()
+    now = utcnow()
+    made = Invitation(
+        email=email,
+        name=name,
+        role=role,
+        organisation_id=inviter.organisation_id if role == Role.PARTNER else None,
+        language="en",
+        invited_by=inviter,
+        token_hash=token_hash,
+        sent_at=now,
+        expires_at=now + timedelta(days=7),
+    )
+    db.session.add(made)
+    return made, secret
 
 
 def build_world(factory: Factory, cast: Cast | None = None) -> World:
@@ -131,6 +187,9 @@ def build_world(factory: Factory, cast: Cast | None = None) -> World:
     period = Unavailability(starts_on=start, ends_on=start + timedelta(days=3), reason="Leave")
     cast.unrelated_expert.profile.unavailability.append(period)
     db.session.add(view)
+    reset_secret = reset_link(cast.partner)
+    colleague, colleague_secret = invitation(cast.partner, COLLEAGUE)
+    expert_to_be, expert_secret = invitation(cast.manager, EXPERT_TO_BE, Role.EXPERT)
     transaction.commit()
     public, internal = db.session.scalars(sa.select(Document).order_by(Document.id)).all()
     notification = db.session.scalar(
@@ -147,6 +206,11 @@ def build_world(factory: Factory, cast: Cast | None = None) -> World:
         notification_id=notification.id,
         public_document_id=public.id,
         internal_document_id=internal.id,
+        reset_secret=reset_secret,
+        invitation_id=colleague.id,
+        invitation_secret=colleague_secret,
+        staff_invitation_id=expert_to_be.id,
+        staff_invitation_secret=expert_secret,
     )
 
 
@@ -168,7 +232,8 @@ def safe_rules(app: Flask) -> dict[str, str]:
 def address(app: Flask, endpoint: str, world: World, **overrides) -> str:
     """The address of `endpoint` with the world's objects in it (a new variable part fails here, loudly)."""
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
-    values = world.arguments() | overrides
+    secret = {"token": world.link_secrets[endpoint]} if endpoint in world.link_secrets else {}
+    values = world.arguments() | secret | overrides
     missing = set(rule.arguments) - set(values)
     assert not missing, f"tests/security.py: say which object fills {sorted(missing)} of {rule.rule}"
     with app.test_request_context():
@@ -189,6 +254,12 @@ def database_rows() -> dict[str, list[tuple]]:
 
 def changed_tables(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
     return sorted(name for name in before if before[name] != after[name])
+
+
+def password_works(user, password: str) -> bool:
+    """Whether `user` signs in with `password` now (as committed)."""
+    db.session.expire_all()
+    return authenticate(user.email, password) is not None
 
 
 def requests_count() -> int:

@@ -9,26 +9,25 @@ a password and a language and is signed in. Every link is read from the email ac
 
 from __future__ import annotations
 
-import email
 import re
 from datetime import timedelta
-from email import policy as email_policy
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from expertise_app.audit.models import AuditEntry
-from expertise_app.auth.accounts import authenticate, create_user
+from expertise_app.auth.accounts import create_user
 from expertise_app.auth.models import Invitation, PasswordReset, User
 from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 
 from .factories import Factory
+from .mailbox import LINK, link_sent_to, sent_to
 from .pages import forms
+from .security import password_works
 
 NEW_PASSWORD = "plums in the icebox"
-LINK = re.compile(r"http://passerelle\.test(/(?:reset|join)/[A-Za-z0-9_-]+)")
 CSRF_VALUE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="[^"]+"')
 
 # Who may invite whom, and who sees the invitations page (pinned here, not read from the policy).
@@ -46,25 +45,6 @@ def _empty_mail_directory(app):
         path.unlink()
 
 
-def _emails(app, to: str) -> list[email.message.EmailMessage]:
-    """The emails written (sent) to `to`, oldest first."""
-    directory = Path(app.config["MAIL_FILE_PATH"])
-    messages = [
-        email.message_from_bytes(path.read_bytes(), policy=email_policy.default)
-        for path in sorted(directory.glob("*.eml"))
-    ]
-    return [message for message in messages if message["To"] == to]
-
-
-def _link(app, to: str) -> str:
-    """The path of the link in the last email sent to `to`."""
-    sent = _emails(app, to)
-    assert sent, f"no email to {to}"
-    match = LINK.search(sent[-1].get_body().get_content())
-    assert match, sent[-1].get_body().get_content()
-    return match.group(1)
-
-
 def _ask_reset(visitor, address: str):
     visitor.get("/forgot-password")
     return visitor.post("/forgot-password", {"email": address})
@@ -79,11 +59,6 @@ def _log(action: str) -> list[tuple]:
     db.session.expire_all()
     rows = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
     return [(row.outcome, row.actor_email, row.target) for row in rows]
-
-
-def _password_works(user: User, password: str) -> bool:
-    db.session.expire_all()
-    return authenticate(user.email, password) is not None
 
 
 # -- password reset ---------------------------------------------------------------------------------
@@ -103,9 +78,9 @@ def test_the_reset_journey_ends_every_session_and_asks_to_sign_in(app, cast, vis
     answer = _ask_reset(stranger, user.email.upper())
     assert answer.status_code == 200
     assert f"If an active account uses {user.email.upper()}" in answer.get_data(as_text=True)
-    path = _link(app, user.email)
+    path = link_sent_to(app, user.email)
     assert path.startswith("/reset/")
-    body = _emails(app, user.email)[-1].get_body().get_content()
+    body = sent_to(app, user.email)[-1].get_body().get_content()
     assert "works once, for 60 minutes" in body
 
     page = stranger.get(path)
@@ -118,8 +93,8 @@ def test_the_reset_journey_ends_every_session_and_asks_to_sign_in(app, cast, vis
     returning = visitor_factory()
     returning.client.set_cookie("remember_token", remember_cookie)
     assert returning.get("/cases").status_code == 302  # and the remember-me cookie
-    assert not _password_works(user, Factory.PASSWORD)
-    assert _password_works(user, NEW_PASSWORD)
+    assert not password_works(user, Factory.PASSWORD)
+    assert password_works(user, NEW_PASSWORD)
     assert visitor_factory().login(user.email, NEW_PASSWORD).status_code == 302
     assert _log("password_reset_requested") == [("success", user.email.upper(), f"user:{user.id}")]
     assert _log("password_reset") == [("success", user.email, f"user:{user.id}")]
@@ -127,7 +102,7 @@ def test_the_reset_journey_ends_every_session_and_asks_to_sign_in(app, cast, vis
 
 def test_a_link_works_once(app, cast, visitor_factory):
     _ask_reset(visitor_factory(), cast.lead_expert.email)
-    path = _link(app, cast.lead_expert.email)
+    path = link_sent_to(app, cast.lead_expert.email)
     assert _set_password(visitor_factory(), path).status_code == 302
     again = visitor_factory()
     gone = again.get(path)
@@ -136,12 +111,12 @@ def test_a_link_works_once(app, cast, visitor_factory):
     assert 'href="/forgot-password"' in gone.get_data(as_text=True)
     again.get("/login")
     assert again.post(path, {"new": "another long passphrase", "confirm": "another long passphrase"}).status_code == 404
-    assert _password_works(cast.lead_expert, NEW_PASSWORD)
+    assert password_works(cast.lead_expert, NEW_PASSWORD)
 
 
 def test_an_expired_link_changes_nothing(app, cast, visitor_factory):
     _ask_reset(visitor_factory(), cast.manager.email)
-    path = _link(app, cast.manager.email)
+    path = link_sent_to(app, cast.manager.email)
     reset = db.session.scalar(sa.select(PasswordReset).where(PasswordReset.user_id == cast.manager.id))
     assert timedelta(minutes=59) < reset.expires_at - reset.created_at <= timedelta(minutes=60)
     reset.expires_at = utcnow() - timedelta(seconds=1)
@@ -150,30 +125,30 @@ def test_an_expired_link_changes_nothing(app, cast, visitor_factory):
     assert visitor.get(path).status_code == 404
     visitor.get("/login")
     assert visitor.post(path, {"new": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 404
-    assert _password_works(cast.manager, Factory.PASSWORD)
+    assert password_works(cast.manager, Factory.PASSWORD)
 
 
-def test_a_new_request_ends_the_older_link(app, cast, visitor_factory):
+def test_a_new_request_ends_the_olderlink_sent_to(app, cast, visitor_factory):
     _ask_reset(visitor_factory(), cast.team_expert.email)
-    first = _link(app, cast.team_expert.email)
+    first = link_sent_to(app, cast.team_expert.email)
     _ask_reset(visitor_factory(), cast.team_expert.email)
-    second = _link(app, cast.team_expert.email)
+    second = link_sent_to(app, cast.team_expert.email)
     assert first != second
     assert visitor_factory().get(first).status_code == 404
     assert _set_password(visitor_factory(), second).status_code == 302
-    assert _password_works(cast.team_expert, NEW_PASSWORD)
+    assert password_works(cast.team_expert, NEW_PASSWORD)
 
 
-def test_changing_the_password_or_disabling_the_account_ends_a_link(app, cast, visitor_factory, signed_in):
+def test_changing_the_password_or_disabling_the_account_ends_alink_sent_to(app, cast, visitor_factory, signed_in):
     _ask_reset(visitor_factory(), cast.proposed_expert.email)
-    path = _link(app, cast.proposed_expert.email)
+    path = link_sent_to(app, cast.proposed_expert.email)
     owner = signed_in(cast.proposed_expert)
     owner.get("/account")
     owner.post("/account/password", {"current": Factory.PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert visitor_factory().get(path).status_code == 404
 
     _ask_reset(visitor_factory(), cast.other_partner.email)
-    path = _link(app, cast.other_partner.email)
+    path = link_sent_to(app, cast.other_partner.email)
     manager = signed_in(cast.manager)
     manager.get("/accounts")
     manager.post(f"/accounts/{cast.other_partner.id}/active", {"active": "0"})
@@ -195,8 +170,8 @@ def test_unknown_disabled_and_active_emails_get_the_same_answer(app, cast, visit
         for typed in ("nobody@example.org", cast.other_partner.email, cast.partner.email)
     }
     assert len(set(answers.values())) == 1
-    assert _emails(app, "nobody@example.org") == [] and _emails(app, cast.other_partner.email) == []
-    assert len(_emails(app, cast.partner.email)) == 1
+    assert sent_to(app, "nobody@example.org") == [] and sent_to(app, cast.other_partner.email) == []
+    assert len(sent_to(app, cast.partner.email)) == 1
     assert _log("password_reset_requested") == [
         ("failed", "nobody@example.org", None),
         ("failed", cast.other_partner.email, None),
@@ -208,7 +183,7 @@ def test_the_email_is_in_the_account_s_language(app, cast, visitor_factory):
     cast.partner.locale = "fr"
     db.session.commit()
     _ask_reset(visitor_factory(), cast.partner.email)
-    sent = _emails(app, cast.partner.email)[-1]
+    sent = sent_to(app, cast.partner.email)[-1]
     assert sent["Subject"] == "Passerelle : choisir un nouveau mot de passe"
     assert sent.get_body().get_content().startswith(f"Bonjour {cast.partner.name},")
 
@@ -223,7 +198,7 @@ def test_asking_too_often_is_answered_429_whether_or_not_the_account_exists(app,
         refused = _ask_reset(asker, typed)
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
         assert "Too many requests of this kind" in refused.get_data(as_text=True)
-    assert len(_emails(app, cast.partner.email)) == per_email
+    assert len(sent_to(app, cast.partner.email)) == per_email
 
     flooder = visitor_factory()
     flooder.client.environ_base["REMOTE_ADDR"] = "198.51.100.9"
@@ -234,7 +209,7 @@ def test_asking_too_often_is_answered_429_whether_or_not_the_account_exists(app,
 
 def test_the_new_password_follows_the_policy_and_a_refusal_changes_nothing(app, cast, visitor_factory):
     _ask_reset(visitor_factory(), cast.partner.email)
-    path = _link(app, cast.partner.email)
+    path = link_sent_to(app, cast.partner.email)
     visitor = visitor_factory()
     for password, confirm, message in [
         ("short", None, "at least 12 characters"),
@@ -243,7 +218,7 @@ def test_the_new_password_follows_the_policy_and_a_refusal_changes_nothing(app, 
     ]:
         refused = _set_password(visitor, path, password, confirm)
         assert refused.status_code == 422 and message in refused.get_data(as_text=True)
-    assert _password_works(cast.partner, Factory.PASSWORD)
+    assert password_works(cast.partner, Factory.PASSWORD)
     assert _set_password(visitor, path).status_code == 302  # the link still works after refusals
 
 
@@ -286,9 +261,9 @@ def test_a_manager_invites_an_expert_who_joins_and_is_signed_in(app, cast, signe
     sent = _invite(manager, email="New.Expert@Example.org", name="Amina", role="expert", language="fr")
     assert sent.status_code == 302
     assert "new.expert@example.org is invited" in manager.get("/invitations").get_data(as_text=True)
-    mail = _emails(app, "new.expert@example.org")[-1]
+    mail = sent_to(app, "new.expert@example.org")[-1]
     assert mail["Subject"] == f"{cast.manager.name} vous invite sur Passerelle"  # the language the manager chose
-    path = _link(app, "new.expert@example.org")
+    path = link_sent_to(app, "new.expert@example.org")
     assert path.startswith("/join/")
 
     invitee = visitor_factory()
@@ -310,7 +285,7 @@ def test_a_manager_invites_an_expert_who_joins_and_is_signed_in(app, cast, signe
         True,
     )
     assert user.profile is not None and user.profile.active
-    assert _password_works(user, NEW_PASSWORD)
+    assert password_works(user, NEW_PASSWORD)
     assert visitor_factory().get(path).status_code == 404  # once
     invitation_id = _invitation_of(user.email).id
     assert f"/invitations/{invitation_id}/resend" not in manager.get("/invitations").get_data(as_text=True)
@@ -325,7 +300,7 @@ def test_a_manager_invites_a_partner_of_the_organisation_chosen(app, cast, signe
     organisation = cast.other_partner.organisation_id
     invited = _invite(manager, email="someone@museum.example", role="partner", organisation=organisation)
     assert invited.status_code == 302
-    _join(visitor_factory(), _link(app, "someone@museum.example"))
+    _join(visitor_factory(), link_sent_to(app, "someone@museum.example"))
     user = db.session.scalar(sa.select(User).where(User.email == "someone@museum.example"))
     assert (user.role, user.organisation_id) == ("partner", organisation)
 
@@ -349,7 +324,7 @@ def test_a_partner_invites_into_its_own_organisation_whatever_it_forges(app, cas
     assert forged.status_code == 302
     invitation = _invitation_of("colleague@agency.example")
     assert (invitation.role, invitation.organisation_id) == ("partner", cast.partner.organisation_id)
-    _join(visitor_factory(), _link(app, "colleague@agency.example"))
+    _join(visitor_factory(), link_sent_to(app, "colleague@agency.example"))
     user = db.session.scalar(sa.select(User).where(User.email == "colleague@agency.example"))
     assert (user.role, user.organisation_id) == ("partner", cast.partner.organisation_id)
 
@@ -369,10 +344,10 @@ def test_a_partner_learns_nothing_of_another_organisation_s_accounts(app, cast, 
 
     # The owners of those accounts are told they have one; no link is sent that could be used.
     for person in (cast.other_partner, cast.lead_expert):
-        notice = _emails(app, person.email)[-1]
+        notice = sent_to(app, person.email)[-1]
         assert notice["Subject"] == "Passerelle: you already have an account"
         assert not LINK.search(notice.get_body().get_content())
-    assert LINK.search(_emails(app, "stranger@example.org")[-1].get_body().get_content())
+    assert LINK.search(sent_to(app, "stranger@example.org")[-1].get_body().get_content())
     # A manager may know why those two cannot be accepted.
     manager_view = signed_in(cast.manager).get("/invitations").get_data(as_text=True)
     assert manager_view.count("This email already has an account") == 2
@@ -401,7 +376,7 @@ def test_a_partner_manages_only_its_organisation_s_invitations(app, cast, signed
 def test_a_manager_resends_and_revokes(app, cast, signed_in, visitor_factory):
     manager = signed_in(cast.manager)
     _invite(manager, email="late@example.org", role="expert")
-    first = _link(app, "late@example.org")
+    first = link_sent_to(app, "late@example.org")
     invitation = _invitation_of("late@example.org")
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
@@ -409,7 +384,7 @@ def test_a_manager_resends_and_revokes(app, cast, signed_in, visitor_factory):
     assert "Expired on" in manager.get("/invitations").get_data(as_text=True)
 
     assert manager.post(f"/invitations/{invitation.id}/resend", token_from="/invitations").status_code == 302
-    second = _link(app, "late@example.org")
+    second = link_sent_to(app, "late@example.org")
     assert second != first and visitor_factory().get(first).status_code == 404
     assert visitor_factory().get(second).status_code == 200
     assert _invitation_of("late@example.org").expires_at > utcnow() + timedelta(days=6)
@@ -424,9 +399,9 @@ def test_a_manager_resends_and_revokes(app, cast, signed_in, visitor_factory):
 def test_an_invitation_to_an_email_that_joined_meanwhile_makes_no_second_account(app, cast, signed_in, visitor_factory):
     manager, partner = signed_in(cast.manager), signed_in(cast.partner)
     _invite(partner, email="twice@example.org")
-    by_partner = _link(app, "twice@example.org")
+    by_partner = link_sent_to(app, "twice@example.org")
     _invite(manager, email="twice@example.org", role="expert")
-    by_manager = _link(app, "twice@example.org")
+    by_manager = link_sent_to(app, "twice@example.org")
     assert _join(visitor_factory(), by_manager).status_code == 302
     assert _join(visitor_factory(), by_partner).status_code == 404  # revoked when the other was accepted
     assert db.session.scalar(sa.select(sa.func.count()).where(User.email == "twice@example.org")) == 1
@@ -447,11 +422,11 @@ def test_the_new_forms_need_their_csrf_token(app, cast, signed_in, visitor_facto
     anonymous = visitor_factory()
     anonymous.get("/forgot-password")
     assert anonymous.post("/forgot-password", {"email": cast.partner.email}, with_csrf=False).status_code == 400
-    assert _emails(app, cast.partner.email) == []
+    assert sent_to(app, cast.partner.email) == []
     _ask_reset(anonymous, cast.partner.email)
-    reset = _link(app, cast.partner.email)
+    reset = link_sent_to(app, cast.partner.email)
     assert anonymous.post(reset, {"new": NEW_PASSWORD, "confirm": NEW_PASSWORD}, with_csrf=False).status_code == 400
-    assert _password_works(cast.partner, Factory.PASSWORD)
+    assert password_works(cast.partner, Factory.PASSWORD)
 
     manager = signed_in(cast.manager)
     manager.get("/invitations")
@@ -463,7 +438,7 @@ def test_the_new_forms_need_their_csrf_token(app, cast, signed_in, visitor_facto
     invitation = _invitation_of("y@example.org")
     for action in ("resend", "revoke"):
         assert manager.post(f"/invitations/{invitation.id}/{action}", with_csrf=False).status_code == 400
-    join = _link(app, "y@example.org")
+    join = link_sent_to(app, "y@example.org")
     fields = {"name": "Y", "new": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "en"}
     assert anonymous.post(join, fields, with_csrf=False).status_code == 400
     assert _invitation_of("y@example.org").is_usable
@@ -480,12 +455,12 @@ def test_an_invitation_whose_email_got_an_account_otherwise_says_so_and_makes_no
 ):
     manager = signed_in(cast.manager)
     _invite(manager, email="made-by-hand@example.org", role="expert")
-    path = _link(app, "made-by-hand@example.org")
+    path = link_sent_to(app, "made-by-hand@example.org")
     create_user("made-by-hand@example.org", Factory.PASSWORD, "expert", name="Made By Hand")
     db.session.commit()
     answer = _join(visitor_factory(), path)
     assert answer.status_code == 409 and "You already have an account" in answer.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).where(User.email == "made-by-hand@example.org")) == 1
-    assert _password_works(
+    assert password_works(
         db.session.scalar(sa.select(User).where(User.email == "made-by-hand@example.org")), Factory.PASSWORD
     )

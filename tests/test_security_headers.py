@@ -1,6 +1,7 @@
 """Security headers on every kind of answer — a page, a form sent back, an API answer, an API
-problem, an error page, a download, an export, a static file, a crash — and HSTS exactly when
-the request came over HTTPS (directly, or through a proxy of ours that says so)."""
+problem, an error page, a download, an export, a static file, a crash, the page of an emailed
+link, a request refused as too frequent — and HSTS exactly when the request came over HTTPS
+(directly, or through a proxy of ours that says so)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def assert_protected(response, *, private: bool = True) -> None:
     assert "Strict-Transport-Security" not in headers  # these tests speak plain HTTP
 
 
+def _asked_too_often(visitor, email: str):
+    """The answer once a password reset is asked for `email` once too often (config: 3 per hour)."""
+    for _ in range(3):
+        assert visitor.post("/forgot-password", {"email": email}, token_from="/forgot-password").status_code == 200
+    return visitor.post("/forgot-password", {"email": email})
+
+
 def test_every_kind_of_answer_carries_the_headers(app, factory, signed_in, visitor, api):
     world = build_world(factory)
     manager, partner = signed_in(world.cast.manager), signed_in(world.cast.partner)
@@ -58,6 +66,13 @@ def test_every_kind_of_answer_carries_the_headers(app, factory, signed_in, visit
         "api without token": (visitor.get("/api/v1/requests"), 401),
         "api documentation": (visitor.get("/api/docs"), 200),
         "probe": (visitor.get("/healthz"), 200),
+        # The pages of emailed links hold their secret in the address: never cached, never a referrer elsewhere.
+        "forgotten password page": (visitor.get("/forgot-password"), 200),
+        "reset link page": (visitor.get(f"/reset/{world.reset_secret}"), 200),
+        "invitation link page": (visitor.get(f"/join/{world.invitation_secret}"), 200),
+        "spent link": (visitor.get("/join/spent-or-unknown"), 404),
+        "invitations page": (partner.get("/invitations"), 200),
+        "too many requests": (_asked_too_often(visitor, world.cast.partner.email), 429),
     }
     assert {name: response.status_code for name, (response, _status) in answers.items()} == {
         name: status for name, (_response, status) in answers.items()

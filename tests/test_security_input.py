@@ -1,17 +1,20 @@
 """Hostile input: SQL through every filter and sort of every list (pages, API, exports, audit log,
-directory, accounts), fields that a form does not have (mass assignment), `next=` addresses leading
+directory, accounts, invitations), fields that a form does not have (mass assignment: on requests,
+accounts, profiles, invitations and the account made from one), `next=` addresses leading
 elsewhere, NUL and control characters in every route's form and every API body, and what is too
 long or too large. Each is refused or ignored, says so when refused, and changes nothing."""
 
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 
-from expertise_app.auth.models import ApiToken, User
+from expertise_app.auth.models import ApiToken, Invitation, User
 from expertise_app.cases.models import ExpertiseRequest, SavedView
+from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 from expertise_app.notifications.models import Notification
 
@@ -21,11 +24,13 @@ from .files import PDF
 from .pages import form_posting_to, forms, references
 from .security import (
     API_CALLS,
+    NEW_PASSWORD,
     PAGE_FORMS,
     address,
     build_world,
     changed_tables,
     database_rows,
+    invitation,
     safe_rules,
 )
 
@@ -82,6 +87,7 @@ LIST_PARAMETERS = {
     "/audit": ["action", "outcome", "who", "from", "to", "page"],
     "/accounts": ["q", "role", "page"],
     "/notifications": ["page"],
+    "/invitations": ["page"],
     "/cases/{assessed}/suggestions": [
         "field",
         "language",
@@ -345,6 +351,98 @@ def test_an_expert_s_own_profile_form_cannot_change_their_account(factory, cast,
     )
 
 
+def _invitation(email: str) -> Invitation:
+    db.session.expire_all()
+    return db.session.scalars(db.select(Invitation).where(Invitation.email == email)).one()
+
+
+def test_an_invitation_is_what_the_inviter_may_send_whatever_the_form_says(cast, signed_in):
+    """A partner always invites a partner of its own organisation, as itself, for the usual time; a
+    manager's expert belongs to no organisation; nothing else sent is read."""
+    forged = {
+        **SMUGGLED,
+        "organisation": cast.other_partner.organisation_id,
+        "organisation_id": cast.other_partner.organisation_id,
+        "invited_by_id": cast.other_partner.id,
+        "user_id": cast.other_partner.id,
+        "accepted_at": "2001-01-01T00:00:00",
+        "revoked_at": "2001-01-01T00:00:00",
+        "expires_at": "2999-01-01T00:00:00",
+        "token_hash": "0" * 64,
+    }
+    partner, manager = signed_in(cast.partner), signed_in(cast.manager)
+    for role in ("manager", "expert"):
+        sent = partner.post(
+            "/invitations",
+            forged | {"email": f"as-{role}@agency.example", "role": role, "language": "en"},
+            token_from="/invitations",
+        )
+        assert sent.status_code == 302, sent.get_data(as_text=True)[:2000]
+    sent = manager.post(
+        "/invitations",
+        forged | {"email": "expert@example.org", "role": "expert", "language": "en"},
+        token_from="/invitations",
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:2000]
+
+    expected = {
+        "as-manager@agency.example": ("partner", cast.partner.organisation_id, cast.partner.id),
+        "as-expert@agency.example": ("partner", cast.partner.organisation_id, cast.partner.id),
+        "expert@example.org": ("expert", None, cast.manager.id),
+    }
+    for email, (role, organisation, inviter) in expected.items():
+        made = _invitation(email)
+        assert (made.role, made.organisation_id, made.invited_by_id, made.user_id) == (
+            role,
+            organisation,
+            inviter,
+            None,
+        )
+        assert (made.accepted_at, made.revoked_at, made.token_hash != "0" * 64) == (None, None, True)
+        assert timedelta(days=6) < made.expires_at - utcnow() <= timedelta(days=7)
+
+
+def test_accepting_an_invitation_makes_the_account_it_names_whatever_the_form_says(app, cast, signed_in, visitor):
+    """The invitee chooses a name, a password and a language, nothing else: not the email, role,
+    organisation, nor anything of an account."""
+    _made, secret = invitation(cast.partner, "colleague@agency.example")
+    db.session.commit()
+    forged = {
+        **SMUGGLED,
+        "email": cast.other_partner.email,
+        "username": "boss@example.org",
+        "organisation": cast.other_partner.organisation_id,
+        "organisation_id": cast.other_partner.organisation_id,
+        "user_id": cast.other_partner.id,
+        "email_notifications": "none",
+        "password_hash": "forged",
+        "session_token": "forged",
+    }
+    data = forged | {"name": "Amina Ben Salah", "new": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "ar"}
+    joined = visitor.post(f"/join/{secret}", data, token_from="/login")
+    assert joined.status_code == 302, joined.get_data(as_text=True)[:2000]
+
+    db.session.expire_all()
+    user = db.session.scalars(db.select(User).where(User.email == "colleague@agency.example")).one()
+    assert (user.name, user.role, user.organisation_id, user.locale, user.active, user.email_notifications) == (
+        "Amina Ben Salah",
+        "partner",
+        cast.partner.organisation_id,
+        "ar",
+        True,
+        User.email_notifications.default.arg,
+    )
+    assert user.session_token != "forged" and user.password_hash != "forged"
+    other = db.session.get(User, cast.other_partner.id)
+    assert (other.email, other.role, other.organisation_id) == (
+        cast.other_partner.email,
+        "partner",
+        other.organisation_id,
+    )
+    assert db.session.scalar(db.select(User.id).where(User.email == "boss@example.org")) is None
+    assert _invitation("colleague@agency.example").user_id == user.id
+
+
 # --- next= addresses ------------------------------------------------------------------------------
 
 ELSEWHERE = [
@@ -463,6 +561,49 @@ def test_a_field_longer_than_it_takes_is_refused_with_its_limit(cast, signed_in)
     errors = form_posting_to(response.get_data(as_text=True), "").errors
     assert list(errors) == ["title"] and "150" in errors["title"]  # the title's limit, said next to it
     assert count(ExpertiseRequest) == 0
+
+
+# A valid address but for its length (a 64-character name at a 203-character domain): 268 characters.
+LONG_EMAIL = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".example.org"
+PASSPHRASE_OVER = "plums in the icebox " * 52  # 1,040 characters: the limit is 1,024
+
+# The forms of emailed links and invitations, a field over its limit in each: name -> (who, page, data).
+LINK_FORMS_OVER = {
+    "forgot, email": (None, "/forgot-password", {"email": LONG_EMAIL}),
+    "reset, password": (None, "/reset/{reset}", {"new": PASSPHRASE_OVER, "confirm": PASSPHRASE_OVER}),
+    "invite, email": ("partner", "/invitations", {"email": LONG_EMAIL}),
+    "invite, name": ("manager", "/invitations", {"email": "x@example.org", "name": "N" * 121, "role": "expert"}),
+    "accept, name": (None, "/join/{join}", {"name": "N" * 121, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+    "accept, password": (None, "/join/{join}", {"name": "Amina", "new": PASSPHRASE_OVER, "confirm": PASSPHRASE_OVER}),
+}
+# The answer, the one field said to be wrong and the limit said next to it (a signed-out form's error
+# is a 400 on the forgotten-password page, as on the sign-in page).
+LINK_FORMS_REFUSED = {
+    "forgot, email": (400, ["email"], ["254"]),
+    "reset, password": (422, ["new"], ["1024"]),
+    "invite, email": (422, ["email"], ["254"]),
+    "invite, name": (422, ["name"], ["120"]),
+    "accept, name": (422, ["name"], ["120"]),
+    "accept, password": (422, ["new"], ["1024"]),
+}
+
+
+def test_a_field_of_the_link_and_invitation_forms_longer_than_it_takes_is_refused_with_its_limit(
+    factory, visitor, signed_in
+):
+    world = build_world(factory)
+    senders = {None: visitor, "partner": signed_in(world.cast.partner), "manager": signed_in(world.cast.manager)}
+    visitor.get("/login")
+    before = database_rows()
+    refused = {}
+    for name, (who, page, data) in LINK_FORMS_OVER.items():
+        url = page.format(reset=world.reset_secret, join=world.invitation_secret)
+        response = senders[who].post(url, data | {"language": "en"})
+        errors = form_posting_to(response.get_data(as_text=True), "/invitations" if who else "").errors
+        limits = [limit for limit in ("120", "254", "1024") if limit in str(errors)]
+        refused[name] = (response.status_code, list(errors), limits)
+    assert refused == LINK_FORMS_REFUSED
+    assert changed_tables(before, database_rows()) == []
 
 
 @pytest.mark.parametrize("kind", ["form", "multipart", "json"])

@@ -1,16 +1,17 @@
 """What the session tests (test_auth, test_sessions, test_passwords, test_throttle) show for pages,
-shown for the API's session-cookie channel too; and that an unknown email costs the same password
-check as a known one (the time of the answer tells nothing)."""
+shown for the API's session-cookie channel too (a password reset ends its sessions as well); joining
+by an invitation starts a new session as signing in does; and an unknown email costs the same
+password check as a known one (the time of the answer tells nothing)."""
 
 from __future__ import annotations
 
 import pytest
 
+from expertise_app import transaction
 from expertise_app.auth import passwords, sessions
 
 from .factories import Factory
-
-NEW_PASSWORD = "plums in the icebox"
+from .security import NEW_PASSWORD, invitation, reset_link
 
 
 def _copied_cookie(visitor_factory, user):
@@ -23,17 +24,22 @@ def _copied_cookie(visitor_factory, user):
     return owner, thief
 
 
-@pytest.mark.parametrize("ending", ["sign-out", "password change"])
+@pytest.mark.parametrize("ending", ["sign-out", "password change", "password reset"])
 def test_a_copied_cookie_no_longer_opens_the_api_once_the_owner_signs_out_or_changes_password(
     cast, visitor_factory, ending
 ):
     owner, thief = _copied_cookie(visitor_factory, cast.partner)
     if ending == "sign-out":
         assert owner.logout().status_code == 302
-    else:
+    elif ending == "password change":
         owner.get("/account")
         form = {"current": Factory.PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
         assert owner.post("/account/password", form).status_code == 302
+    else:  # through an emailed link, on another device
+        secret = reset_link(cast.partner)
+        transaction.commit()
+        form = {"new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        assert visitor_factory().post(f"/reset/{secret}", form, token_from="/login").status_code == 302
     answer = thief.get("/api/v1/requests")
     assert answer.status_code == 401 and answer.mimetype == "application/problem+json"
     assert thief.get("/cases").status_code == 302
@@ -58,3 +64,17 @@ def test_an_unknown_email_costs_one_password_check_like_a_known_one(cast, visito
         checks.clear()
         assert visitor.post("/login", {"email": email, "password": "not the password"}).status_code == 401
         assert len(checks) == 1, email
+
+
+def test_joining_by_an_invitation_starts_a_new_session(cast, visitor_factory):
+    """As signing in does: the session (and CSRF token) planted before the invitee follows the link is not kept."""
+    _made, secret = invitation(cast.partner, "colleague@agency.example")
+    transaction.commit()
+    visitor = visitor_factory()
+    visitor.get(f"/join/{secret}")
+    before, planted = visitor.client.get_cookie("session").value, visitor.page_token
+    form = {"name": "Amina Ben Salah", "new": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "en"}
+    assert visitor.post(f"/join/{secret}", form).status_code == 302
+    assert visitor.client.get_cookie("session").value != before
+    visitor.get("/cases")
+    assert visitor.post("/logout", {"csrf_token": planted}).status_code == 400

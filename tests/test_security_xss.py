@@ -1,6 +1,7 @@
 """Stored cross-site scripting: markup typed into any text a person writes is shown as text on every
 page that shows it (lists, the request page, the overview, the directory, notifications, accounts,
-audit log), kept as data in the API's JSON and the exports, and sent as plain text in emails;
+audit log, invitations, the pages of emailed links), kept as data in the API's JSON and the exports,
+and sent as plain text in emails (of requests, invitations and password resets);
 a spreadsheet formula typed into a text is written to the exports as text."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import email
 import io
 import re
 from datetime import date, timedelta
+from email import policy as email_policy
 from pathlib import Path
 
 import openpyxl
@@ -17,6 +19,7 @@ import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from expertise_app import transaction
+from expertise_app.auth.models import Invitation
 from expertise_app.auth.tokens import create_token
 from expertise_app.cases import operations
 from expertise_app.cases.models import SavedView
@@ -25,7 +28,9 @@ from expertise_app.extensions import db
 
 from .factories import expert_profile, step_data
 from .files import PDF
-from .pages import text
+from .mailbox import link_sent_to
+from .pages import form_posting_to, text
+from .security import NEW_PASSWORD
 
 ATTACK = "<script>alert(1)</script>\"'><img src=x onerror=alert(1)>"
 # What a browser would run if any of it came through unescaped (in text, or breaking out of an attribute).
@@ -229,6 +234,117 @@ def test_emails_are_plain_text_with_one_line_subjects(hostile):
         email.message_from_bytes(path.read_bytes()).get_payload(decode=True).decode() for path in hostile["emails"]
     )
     assert typed("edited title") in bodies  # as the text it is, in a message no client renders as HTML
+
+
+# --- invitations and emailed links ---------------------------------------------------------------
+
+# Addresses that email accepts and that markup would break on: an apostrophe, an ampersand, a backtick.
+JOINS = "joins'&`{x}@example.org"  # invited by the manager as an expert, who joins
+WAITS = "waits'&`{x}@example.org"  # invited by the partner, still waiting
+JOIN_FORM = {"new": NEW_PASSWORD, "confirm": NEW_PASSWORD, "language": "en"}
+
+
+@pytest.fixture
+def invited(factory, app, signed_in, visitor_factory):
+    """Every text of an invitation holds the attack: the inviters' names, the organisation, the name
+    each inviter typed for the invitee, the name the invitee chose on joining; the one who joined then
+    asks for a new password. The pages of the links are kept as the invitees saw them."""
+    mail_before = set(Path(app.config["MAIL_FILE_PATH"]).iterdir())
+    organisation = factory.organisation(name=typed("organisation"))
+    partner = factory.partner(organisation=organisation, name=typed("partner name"))
+    manager = factory.manager(name=typed("manager name"))
+    staff, colleague = signed_in(manager), signed_in(partner)
+    expert = {"email": JOINS, "name": typed("invitation name"), "role": "expert", "language": "en"}
+    fellow = {"email": WAITS, "name": typed("colleague name"), "language": "en"}
+    answers = {  # the list, with what was just done said above it
+        "manager, invited": staff.post("/invitations", expert, token_from="/invitations", follow_redirects=True),
+        "partner, invited": colleague.post("/invitations", fellow, token_from="/invitations", follow_redirects=True),
+    }
+    waiting = db.session.scalar(db.select(Invitation.id).where(Invitation.email == WAITS))
+    answers["partner, sent again"] = colleague.post(f"/invitations/{waiting}/resend", follow_redirects=True)
+    invitee = visitor_factory()
+    join = link_sent_to(app, JOINS)
+    answers["join (manager's)"] = invitee.get(join)
+    answers["join (partner's)"] = visitor_factory().get(link_sent_to(app, WAITS))
+    assert invitee.post(join, JOIN_FORM | {"name": typed("joined name")}).status_code == 302
+    asker = visitor_factory()
+    asker.get("/forgot-password")
+    answers["forgot, sent"] = asker.post("/forgot-password", {"email": JOINS})
+    answers["reset"] = asker.get(link_sent_to(app, JOINS))
+    return {
+        "manager": staff,
+        "partner": colleague,
+        "joined": invitee,
+        "answers": answers,
+        "emails": sorted(set(Path(app.config["MAIL_FILE_PATH"]).iterdir()) - mail_before),
+    }
+
+
+# Each page, the fields whose typed text it shows, the addresses it shows (as text, never as written).
+INVITATION_PAGES = [
+    ("manager", "/invitations", {"MANAGER NAME", "PARTNER NAME", "ORGANISATION", "COLLEAGUE NAME"}, {WAITS}),
+    ("partner", "/invitations", {"PARTNER NAME", "ORGANISATION", "COLLEAGUE NAME"}, {WAITS}),
+    ("manager", "/accounts", {"MANAGER NAME", "PARTNER NAME", "ORGANISATION", "JOINED NAME"}, {JOINS}),
+    ("manager", "/audit", {"MANAGER NAME"}, {JOINS, WAITS}),
+    ("joined", "/account", {"JOINED NAME"}, {JOINS}),
+]
+# The answers seen on the way: the list after inviting; the pages of the links, seen signed out
+# (the name the inviter typed fills the name field).
+ANSWERS = {
+    "manager, invited": ({"MANAGER NAME", "INVITATION NAME", "ORGANISATION"}, {JOINS}, None),  # (to choose from)
+    "partner, invited": ({"PARTNER NAME", "ORGANISATION", "COLLEAGUE NAME"}, {WAITS}, None),
+    "partner, sent again": ({"PARTNER NAME", "ORGANISATION", "COLLEAGUE NAME"}, {WAITS}, None),
+    "join (manager's)": ({"MANAGER NAME"}, set(), typed("invitation name")),
+    "join (partner's)": ({"PARTNER NAME", "ORGANISATION"}, set(), typed("colleague name")),
+    "forgot, sent": (set(), {JOINS}, None),
+    "reset": (set(), {JOINS}, None),
+}
+
+
+def _addresses(html: str) -> set[str]:
+    """The invitees' addresses the page shows as text."""
+    return {address for address in (JOINS, WAITS) if address in text(html)}
+
+
+def test_every_page_of_invitations_and_links_shows_typed_markup_as_text(invited):
+    seen = {}
+    for who, url, _fields, _addresses_shown in INVITATION_PAGES:
+        response = invited[who].get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        seen[(who, url)] = (sorted(shown(html)), _addresses(html), runnable(html), JOINS in html or WAITS in html)
+    for name, response in invited["answers"].items():
+        assert response.status_code == 200, name
+        html = response.get_data(as_text=True)
+        prefilled = form_posting_to(html, "").value("name") if name.startswith("join") else None
+        seen[name] = (sorted(shown(html)), _addresses(html), runnable(html), JOINS in html or WAITS in html, prefilled)
+    expected = {(who, url): (sorted(fields), addresses, [], False) for who, url, fields, addresses in INVITATION_PAGES}
+    expected |= {
+        name: (sorted(fields), addresses, [], False, prefilled)
+        for name, (fields, addresses, prefilled) in ANSWERS.items()
+    }
+    assert seen == expected
+
+
+# The emails of invitations and resets, in the order sent, and the fields whose typed text each holds, as typed.
+INVITATION_EMAILS = [
+    ("Invitation", JOINS, ["INVITATION NAME", "MANAGER NAME"]),
+    ("Invitation", WAITS, ["COLLEAGUE NAME", "ORGANISATION", "PARTNER NAME"]),
+    ("Invitation", WAITS, ["COLLEAGUE NAME", "ORGANISATION", "PARTNER NAME"]),
+    ("Reset", JOINS, ["JOINED NAME"]),
+]
+
+
+def test_emails_of_invitations_and_resets_are_plain_text_with_what_was_typed(invited):
+    found = []
+    for path in invited["emails"]:
+        message = email.message_from_bytes(path.read_bytes(), policy=email_policy.default)
+        assert [part.get_content_type() for part in message.walk()] == ["text/plain"], path.name
+        assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+        kind = "Reset" if "new password" in message["Subject"] else "Invitation"
+        whole = message["Subject"] + "\n" + message.get_content()
+        found.append((kind, message["To"], sorted(set(re.findall(r"([A-Z][A-Z ]+) " + re.escape(ATTACK), whole)))))
+    assert found == INVITATION_EMAILS
 
 
 FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB=1+1"]
