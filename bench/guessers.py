@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -47,7 +46,16 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.results import write_section  # noqa: E402
-from bench.scale import MANAGER, PASSWORD, POSTGRES_URL, WORK, csrf_token, machine, served  # noqa: E402
+from bench.scale import (  # noqa: E402
+    MANAGER,
+    PASSWORD,
+    POSTGRES_URL,
+    WORK,
+    app_environment,
+    csrf_token,
+    machine,
+    served,
+)
 
 REDIS_URL = os.environ.get("BENCH_GUESSERS_REDIS_URL", "redis://127.0.0.1:6379/12")
 PORT = 8111
@@ -74,14 +82,10 @@ def seed(name: str, environment: dict[str, str]) -> None:
 
 
 def environment_for(url: str) -> dict[str, str]:
+    """The settings of bench/scale.py's app, with a Redis of its own, behind one trusted proxy."""
     return {
-        **os.environ,
-        "PASSERELLE_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "DATABASE_URL": url,
+        **app_environment(url),
         "REDIS_URL": REDIS_URL,
-        "MAIL_FILE_PATH": str(WORK / "mail"),
-        "SESSION_COOKIE_SECURE": "0",
         "TRUSTED_PROXIES": "1",  # the guessers' addresses come in X-Forwarded-For, as behind a proxy
         "PUBLIC_URL": f"http://127.0.0.1:{PORT}",
     }

@@ -82,9 +82,13 @@ limit_resets_per_address = limiter.limit(
 )
 
 
+def signed_in_or_address(kind: str) -> str:
+    """The signed-in person (limits are checked before a view asks for a sign-in), else the address."""
+    return f"{kind}:{current_user.id}" if current_user.is_authenticated else address_key()
+
+
 def inviter_key() -> str:
-    """The signed-in inviter (limits are checked before the view asks for a sign-in)."""
-    return f"inviter:{current_user.id}" if current_user.is_authenticated else address_key()
+    return signed_in_or_address("inviter")
 
 
 # Each invitation sent (or sent again) is an email to an address the inviter chose: limited per inviter.
@@ -103,7 +107,7 @@ def writer_key() -> str:
     scheme, _separator, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         return "writer:token:" + hashlib.sha256(secret.strip().encode()).hexdigest()[:32]
-    return f"writer:{current_user.id}" if current_user.is_authenticated else address_key()
+    return signed_in_or_address("writer")
 
 
 # What people write on a case (filings, actions, messages, notes, answers, documents) reaches other
