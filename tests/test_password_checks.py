@@ -77,6 +77,17 @@ def test_a_sign_in_finding_every_place_taken_is_answered_503_at_once(cast, visit
     assert visitor.get("/cases").status_code == 302  # not signed in: sent to the login page
 
 
+def test_the_busy_answer_keeps_each_visitor_s_own_session(cast, visitor_factory, every_place_taken):
+    """The busy page is made once and served to everyone: it must not hand them all one session
+    (one CSRF token an attacker could read, a login forged into the attacker's account)."""
+    first, second = visitor_factory(), visitor_factory()
+    for visitor in (first, second):
+        busy = _login(visitor, cast.manager.email, Factory.PASSWORD)
+        assert busy.status_code == 503
+        assert "Set-Cookie" not in busy.headers
+    assert first.client.get_cookie("session").value != second.client.get_cookie("session").value
+
+
 def test_the_busy_answer_is_in_the_visitor_s_language(cast, visitor, every_place_taken):
     visitor.client.set_cookie("lang", "fr")
     busy = _login(visitor, cast.manager.email, Factory.PASSWORD)

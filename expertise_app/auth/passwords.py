@@ -199,7 +199,9 @@ class SignInGate:
 
             with self.app.test_request_context(self.login_path, method="POST", headers={"Accept-Language": language}):
                 response = self.app.process_response(handle_checks_busy(ChecksBusy()))
-                self.busy_pages[language] = (response.status, list(response.headers.items()), response.get_data())
+                # Served to everyone: not the session made while rendering it (one CSRF token for all).
+                headers = [(name, value) for name, value in response.headers.items() if name.lower() != "set-cookie"]
+                self.busy_pages[language] = (response.status, headers, response.get_data())
         return self.busy_pages[language]
 
 
