@@ -396,6 +396,19 @@ def test_a_manager_resends_and_revokes(app, cast, signed_in, visitor_factory):
     assert [row[2] for row in _log("invitation_revoked")] == [f"invitation:{invitation.id}"]
 
 
+def test_disabling_an_inviter_s_account_revokes_the_invitations_it_sent(app, cast, signed_in, visitor_factory):
+    """A partner who leaves (or is found untrustworthy) is disabled: colleagues it invited and who have
+    not joined yet cannot come in by its links."""
+    _invite(signed_in(cast.partner), email="colleague@example.org", name="A colleague")
+    link = link_sent_to(app, "colleague@example.org")
+    manager = signed_in(cast.manager)
+    manager.get("/accounts")
+    assert manager.post(f"/accounts/{cast.partner.id}/active", {"active": "0"}).status_code == 302
+
+    assert visitor_factory().get(link).status_code == 404
+    assert _invitation_of("colleague@example.org").revoked_at is not None
+
+
 def test_an_invitation_to_an_email_that_joined_meanwhile_makes_no_second_account(app, cast, signed_in, visitor_factory):
     manager, partner = signed_in(cast.manager), signed_in(cast.partner)
     _invite(partner, email="twice@example.org")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..db_types import utcnow
 from ..extensions import db
 from ..reference import COUNTRIES, ORGANISATION_KINDS
-from .models import Organisation, PasswordReset, Role, User, normalise_email
+from .models import Invitation, Organisation, PasswordReset, Role, User, normalise_email
 from .password_policy import password_problem
 from .passwords import check_password, set_password
 
@@ -69,6 +69,17 @@ def set_account_active(actor: User, user: User, active: bool) -> None:
         user.active = active
         user.rotate_session_token()
         cancel_password_resets(user)  # enabling it again does not revive a link emailed before
+        if not active:
+            revoke_invitations_sent_by(user)
+
+
+def revoke_invitations_sent_by(user: User) -> None:
+    """Nobody joins any more by the links of an account that was disabled (not yet accepted ones)."""
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.invited_by_id == user.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def accounts_list(query: str | None, role: str | None) -> sa.Select:
