@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,3 +104,47 @@ def browser(base: str, email: str, password: str) -> tuple[requests.Session, str
     assert answer.status_code == 302, f"{email} could not sign in: {answer.status_code}"
     # Signing in starts a new session with a CSRF token of its own: read it from a page.
     return session, csrf_token(session.get(f"{base}/account", timeout=30).text)
+
+
+class PrivatePostgreSQL:
+    """A PostgreSQL server of the test's own (initdb in a temporary folder, on a free port), which the
+    test may stop and start as an administrator would, without touching the machine's server."""
+
+    def __init__(self) -> None:
+        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)  # noqa: S607
+        self.bin = Path(found.stdout.strip()) if found.returncode == 0 else None
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="passerelle-pg-"))
+        self.data = self.folder / "data"
+        # PostgreSQL refuses to run as root: as root, the server runs as the system's postgres user.
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def available(self) -> bool:
+        return self.bin is not None and (self.bin / "initdb").exists()
+
+    def _run(self, *command: str) -> None:
+        subprocess.run([*self.as_owner, *command], check=True, capture_output=True, timeout=60)  # noqa: S603
+
+    def create(self) -> None:
+        if self.as_owner:
+            shutil.chown(self.folder, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        self.start()
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.folder / "server.log")  # the server's output, not our pipes (pg_ctl would wait on them)
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        """As `pg_ctl stop` does by default: connections are ended, new ones refused."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        subprocess.run(  # noqa: S603
+            [*self.as_owner, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -28,13 +28,16 @@ from dataclasses import dataclass
 import pytest
 import requests
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from config import TestingConfig
+from expertise_app import create_app
 from expertise_app.auth.tokens import create_token
 from expertise_app.cases.models import Event, ExpertiseRequest, IdempotencyKey
 from expertise_app.extensions import db
 
 from .factories import Factory, request_data
-from .servers import browser, gunicorn, new_session
+from .servers import PrivatePostgreSQL, browser, gunicorn, new_session
 from .test_outage import Forwarder
 
 CLIENTS = 20
@@ -206,32 +209,79 @@ class Answer:
     retry_after: str | None
 
 
-@pytest.mark.postgres
-def test_under_load_a_lost_database_gets_503s_and_the_app_serves_again_without_a_restart(app, factory, tmp_path):
-    """Six clients read pages, read the API and post messages through two worker processes; the
-    database's connection is cut (as PostgreSQL stopping would) and restored, the server untouched."""
+@dataclass
+class Seeded:
+    """What the loaded clients need: a manager to sign in as, a case each, an API token."""
+
+    email: str
+    case_ids: list[int]
+    secret: str
+
+
+def seed_for_outage(factory: Factory) -> Seeded:
     manager = factory.manager()
     partner = factory.partner()
     case_ids = [factory.case("submitted", author=partner).id for _ in range(LOADED_CLIENTS)]
     secret = create_token(manager, "load")[1]
     db.session.commit()
-    email = manager.email
+    return Seeded(manager.email, case_ids, secret)
+
+
+@pytest.mark.postgres
+def test_under_load_a_lost_database_gets_503s_and_the_app_serves_again_without_a_restart(app, factory, tmp_path):
+    """The database's connection is cut (a network gone) and restored, the server untouched."""
+    seeded = seed_for_outage(factory)
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     relay = Forwarder((url.host or "127.0.0.1", url.port or 5432))
+    try:
+        through_relay = url.set(port=relay.port).render_as_string(hide_password=False)
+        load_through_an_outage(through_relay, seeded, tmp_path, go_down=relay.cut, come_back=relay.restore)
+    finally:
+        relay.close()
+
+
+@pytest.mark.postgres
+def test_under_load_postgresql_stopped_gets_503s_and_the_app_serves_again_once_it_starts(tmp_path):
+    """PostgreSQL itself is stopped (`pg_ctl stop`: connections ended, new ones refused) and started
+    again: a server of the test's own, so that the machine's is left alone."""
+    server = PrivatePostgreSQL()
+    if not server.available():
+        pytest.fail("PostgreSQL's server programs (initdb, pg_ctl) are needed: pg_config --bindir names none")
+    try:
+        server.create()
+        private = create_app(
+            TestingConfig,
+            SQLALCHEMY_DATABASE_URI=server.url,
+            SQLALCHEMY_ENGINE_OPTIONS={},
+            MAIL_FILE_PATH=str(tmp_path),
+        )
+        with private.app_context():
+            upgrade()
+            seeded = seed_for_outage(Factory())
+            db.engine.dispose()
+        load_through_an_outage(server.url, seeded, tmp_path, go_down=server.stop, come_back=server.start)
+    finally:
+        server.remove()
+
+
+def load_through_an_outage(database_url: str, seeded: Seeded, tmp_path, go_down, come_back) -> None:
+    """Six clients read pages, read the API and post messages through two worker processes while the
+    database goes (`go_down`) and comes back (`come_back`): only 200s before, only 503s with
+    Retry-After while it is away, never a 500 nor an answer slower than ANSWERED_WITHIN, and only
+    200s again within RECOVERED_WITHIN of its return."""
     answers: list[Answer] = []
     stop = threading.Event()
     try:
-        through_relay = url.set(port=relay.port).render_as_string(hide_password=False)
-        with gunicorn(through_relay, tmp_path, workers=2, **UNLIMITED_WRITING) as base:
-            page_sessions = [browser(base, email, Factory.PASSWORD)[0] for _ in range(LOADED_CLIENTS)]
+        with gunicorn(database_url, tmp_path, workers=2, **UNLIMITED_WRITING) as base:
+            page_sessions = [browser(base, seeded.email, Factory.PASSWORD)[0] for _ in range(LOADED_CLIENTS)]
 
             def client(index: int) -> None:
                 session, api = page_sessions[index], new_session()
-                api.headers["Authorization"] = f"Bearer {secret}"
-                case_url = f"{base}/api/v1/requests/{case_ids[index]}"
+                api.headers["Authorization"] = f"Bearer {seeded.secret}"
+                case_url = f"{base}/api/v1/requests/{seeded.case_ids[index]}"
                 calls = [
                     ("queue page", lambda: session.get(f"{base}/cases", timeout=20)),
-                    ("case page", lambda: session.get(f"{base}/cases/{case_ids[index]}", timeout=20)),
+                    ("case page", lambda: session.get(f"{base}/cases/{seeded.case_ids[index]}", timeout=20)),
                     ("API list", lambda: api.get(f"{base}/api/v1/requests", timeout=20)),
                     ("API message", lambda: post_message(api, case_url)),
                 ]
@@ -250,18 +300,17 @@ def test_under_load_a_lost_database_gets_503s_and_the_app_serves_again_without_a
                 thread.start()
             time.sleep(UP_SECONDS)
             cutting = time.monotonic()
-            relay.cut()
+            go_down()
             cut = time.monotonic()  # every connection to the database is gone by now
             time.sleep(DOWN_SECONDS)
             restored = time.monotonic()
-            relay.restore()
+            come_back()
             time.sleep(BACK_SECONDS)
             stop.set()
             for thread in threads:
                 thread.join()
     finally:
         stop.set()
-        relay.close()
 
     def summary(selected: list[Answer]) -> Counter:
         return Counter((answer.what, answer.status) for answer in selected)
