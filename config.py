@@ -76,15 +76,19 @@ class Config:
     # (dashboard/queries.py): in Redis when it is set, shared by every worker, else in each process.
     CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
     CACHE_REDIS_URL = REDIS_URL
-    CACHE_KEY_PREFIX = "passerelle:"
     CACHE_DEFAULT_TIMEOUT = 60
     # Sign-in attempts that fail (Flask-Limiter), counted in Redis when it is set (shared by every
     # worker), else in each process; past either limit the login answers 429 with Retry-After, without
     # checking any password, until the window has passed (auth/throttle.py).
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in the process rather than not at all
-    RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_KEY_PREFIX = "passerelle-limits"
+    # No X-RateLimit-* headers (they told anyone the per-address counter) nor a Retry-After on every
+    # answer of a limited page (a wrong password's 401 said "Retry-After: 900"): a 429 says it itself.
+    RATELIMIT_HEADERS_ENABLED = False
+    # What this installation's keys in Redis start with (limits, the overview's figures, the mail
+    # queue); by default a name made from its database, so that two installations sharing one Redis
+    # (two checkouts, staging beside production) never count, cache or send for each other.
+    REDIS_NAMESPACE = os.environ.get("REDIS_NAMESPACE") or None
     # How many reverse proxies of ours stand in front of the app (0: none). Only then are the client's
     # address and scheme taken from X-Forwarded-For / X-Forwarded-Proto.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))

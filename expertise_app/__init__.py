@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Flask
@@ -24,6 +25,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    name_shared_state(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,6 +35,16 @@ def create_app(config_class: type[Config] | None = None, **overrides: Any) -> Fl
     register_commands(app)
     register_transactions(app)
     return app
+
+
+def name_shared_state(app: Flask) -> None:
+    """The names this installation's keys take in a Redis it may share with others: REDIS_NAMESPACE,
+    else one made from its database (the RQ worker, started with the same settings, finds the same)."""
+    database = app.config["SQLALCHEMY_DATABASE_URI"].encode()
+    namespace = app.config.get("REDIS_NAMESPACE") or "passerelle-" + hashlib.sha256(database).hexdigest()[:10]
+    app.config.update(
+        RATELIMIT_KEY_PREFIX=f"{namespace}-limits", CACHE_KEY_PREFIX=f"{namespace}:", MAIL_QUEUE=f"{namespace}-mail"
+    )
 
 
 def register_extensions(app: Flask) -> None:

@@ -83,8 +83,9 @@ def handle_http_exception(error: HTTPException):
     if field_errors and wants_problem_json():
         return problem(status, status_title(status), _("Please correct the errors below."), errors=field_errors)
     detail = error.description if status in (400, 401, 403, 415, 422) and _is_ours(error) else None
-    if status == 429:
-        detail = _too_many_attempts()
+    if status == 429 and limiter.current_limit is not None:
+        detail = _too_many_attempts(limiter.current_limit.reset_at)
+        headers["Retry-After"] = str(max(int(limiter.current_limit.reset_at - time.time()), 1))
     if status == 413 and request.path.startswith("/api/") and request.endpoint != "api.upload_documents":
         detail = _("The body is larger than the API accepts (1 MB); files go to POST /api/v1/requests/{id}/documents.")
     elif status == 413:
@@ -101,12 +102,9 @@ def handle_http_exception(error: HTTPException):
 SIGN_IN_ENDPOINTS = ("auth.login", "auth.change_password")  # their limits count failed passwords
 
 
-def _too_many_attempts() -> str | None:
-    """How long to wait, in minutes, from the limit that was hit (Flask-Limiter also sends Retry-After)."""
-    hit = limiter.current_limit
-    if hit is None:
-        return None
-    minutes = max(round((hit.reset_at - time.time()) / 60), 1)
+def _too_many_attempts(reset_at: float) -> str:
+    """How long to wait, in minutes, until the limit that was hit lets go (Retry-After says it in seconds)."""
+    minutes = max(round((reset_at - time.time()) / 60), 1)
     if request.endpoint not in SIGN_IN_ENDPOINTS:  # reset links asked for, invitations sent
         return ngettext(
             "Too many requests of this kind. Try again in %(num)d minute.",

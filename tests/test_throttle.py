@@ -76,3 +76,11 @@ def test_behind_a_trusted_proxy_the_client_s_address_is_the_one_it_reports(tmp_p
         app.add_url_rule("/address", "address", lambda: request.remote_addr)
         answer = app.test_client().get("/address", headers={"X-Forwarded-For": "203.0.113.9"})
         assert answer.get_data(as_text=True) == seen
+
+
+def test_a_wrong_password_is_not_told_to_retry_later_nor_shown_the_counter(cast, visitor_factory):
+    """Only a 429 says when to come back; no answer shows how many attempts an address has left."""
+    answer = _login(visitor_factory(), cast.partner.email, "a-wrong-password")
+    assert answer.status_code == 401
+    assert "Retry-After" not in answer.headers
+    assert not [name for name in answer.headers.keys() if name.lower().startswith("x-ratelimit")]

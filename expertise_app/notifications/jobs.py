@@ -24,7 +24,6 @@ from .models import OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "passerelle-mail"
 BACK_OFF = (60, 300, 1800, 7200, 21600)  # seconds before attempt 2, 3, …; then it is abandoned
 MAX_ATTEMPTS = len(BACK_OFF) + 1
 
@@ -35,7 +34,7 @@ def redis_connection() -> redis.Redis | None:
 
 
 def mail_queue(connection: redis.Redis) -> Queue:
-    return Queue(current_app.config.get("MAIL_QUEUE", QUEUE_NAME), connection=connection)
+    return Queue(current_app.config["MAIL_QUEUE"], connection=connection)  # named per installation
 
 
 def dispatch(outbox_ids: list[int]) -> None:
