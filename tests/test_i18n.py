@@ -60,6 +60,17 @@ def test_a_users_saved_preference_wins_over_cookie_and_browser(visitor, factory)
     assert html_attributes(page) == ("fr", "ltr")
 
 
+def test_signing_in_is_confirmed_in_the_person_s_own_language(visitor_factory, factory):
+    """The visitor's browser speaks English; the person chose Arabic: the message after signing in is
+    already theirs (it was written before the request knew who was signing in)."""
+    partner = factory.partner(locale="ar")
+    visitor = visitor_factory()
+    answer = visitor.login(partner.email)
+    page = visitor.get(answer.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert html_attributes(page) == ("ar", "rtl")
+    assert "تم تسجيل الدخول بنجاح." in page and "You are signed in." not in page
+
+
 def test_the_switcher_needs_a_csrf_token(visitor):
     response = visitor.client.post("/language", data={"lang": "fr"})
     assert response.status_code == 400

@@ -15,6 +15,7 @@ import time
 
 from flask import current_app, flash, session
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import login_user, logout_user
 
 from .models import User
@@ -33,6 +34,7 @@ def sign_in(user: User, remember: bool) -> None:
     user.sign_in_name = f"{user.session_token}.{now()}.{int(remember)}"
     login_user(user, remember=remember)
     session[SEEN_KEY] = now()
+    refresh()  # from here on, this request speaks the person's own language (their "signed in" message too)
 
 
 def sign_out() -> None:
