@@ -358,6 +358,19 @@ def test_a_partner_learns_nothing_of_another_organisation_s_accounts(app, cast, 
     assert refused.status_code == 422 and "already has an account" in refused.get_data(as_text=True)
 
 
+def test_a_partner_does_not_learn_that_its_invitee_joined_another_organisation(app, cast, signed_in, visitor_factory):
+    """Invited by two organisations, the person joins one: the other's invitation stays listed as
+    pending, as an invitation to any account does, rather than vanishing and telling where they went."""
+    _invite(signed_in(cast.other_partner), email="sought-after@example.org")
+    _invite(signed_in(cast.partner), email="sought-after@example.org")
+    assert _join(visitor_factory(), link_sent_to(app, "sought-after@example.org")).status_code == 302
+    joined = db.session.scalar(sa.select(User).where(User.email == "sought-after@example.org"))
+    assert joined.organisation_id == cast.partner.organisation_id
+
+    listed = signed_in(cast.other_partner).get("/invitations").get_data(as_text=True)
+    assert "sought-after@example.org" in listed and "already has an account" not in listed
+
+
 def test_a_partner_manages_only_its_organisation_s_invitations(app, cast, signed_in):
     manager, partner, other = signed_in(cast.manager), signed_in(cast.partner), signed_in(cast.other_partner)
     _invite(other, email="theirs@example.org")

@@ -185,8 +185,10 @@ def usable_invitation(secret: str) -> Invitation | None:
 
 def accept(invitation: Invitation, name: str, password: str, language: str) -> User:
     """Make the invitee's account (an expert gets an expert profile to fill in); the invitation is
-    spent, and any other still open for the same email is revoked. Raises AccountError (the password
-    policy), or AlreadyJoined if the email has an account by now; nothing changes then."""
+    spent, and the others still open for the same email into the same place (organisation, or the
+    ministry's experts) are revoked; another organisation's stays as it is, like an invitation to any
+    existing account, so that its inviter does not learn where the person went. Raises AccountError
+    (the password policy), or AlreadyJoined if the email has an account by now; nothing changes then."""
     if find_user_by_email(invitation.email) is not None:
         raise _already_joined()
     name = " ".join(name.split())
@@ -215,6 +217,7 @@ def accept(invitation: Invitation, name: str, password: str, language: str) -> U
         .where(
             Invitation.email == invitation.email,
             Invitation.id != invitation.id,
+            Invitation.organisation_id.is_not_distinct_from(invitation.organisation_id),
             Invitation.accepted_at.is_(None),
             Invitation.revoked_at.is_(None),
         )
