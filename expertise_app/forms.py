@@ -9,7 +9,16 @@ from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectField, SelectMultipleField
+from wtforms import (
+    DateField,
+    Field,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.core import UnboundField
 from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
@@ -142,10 +151,29 @@ def wtforms_translations() -> support.Translations:
     return _WTFORMS_TRANSLATIONS[language]
 
 
+def one_line(value):
+    """A one-line field's text as one line: no line breaks or tabs, single spaces, no space at either
+    end (a name with a line break in it shaped lines of an email sent under the ministry's name)."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def is_one_line(field_class: type) -> bool:
+    """A text input of one line: not a text area, nor a password or a hidden value (kept as sent)."""
+    return issubclass(field_class, StringField) and not issubclass(
+        field_class, TextAreaField | PasswordField | HiddenField
+    )
+
+
 class Form(FlaskForm):
-    """Every form of the app: Flask-WTF's, with WTForms' messages read once per language."""
+    """Every form of the app: Flask-WTF's, with WTForms' messages read once per language, and every
+    one-line text field kept to one line."""
 
     class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if is_one_line(unbound_field.field_class):
+                options = {**options, "filters": (*unbound_field.kwargs.get("filters", ()), one_line)}
+            return unbound_field.bind(form=form, **options)
+
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)

@@ -12,6 +12,7 @@ from expertise_app.cases.operations import InvalidData, perform
 from expertise_app.extensions import db
 
 from .factories import count, request_data, snapshot, step_data
+from .mailbox import sent_to
 from .pages import form_posting_to, text
 
 TODAY = date.today()
@@ -305,3 +306,31 @@ def test_bad_input_to_the_login_form(factory, visitor, email, password, bad_fiel
     assert visitor.get("/cases").status_code == 302  # not signed in
     db.session.refresh(user)
     assert user.session_token == token_before
+
+
+def test_a_one_line_field_is_kept_to_one_line(app, factory, signed_in):
+    """A title or a name is one line: line breaks, tabs and runs of spaces become single spaces, and
+    none is kept at either end; a text area keeps its lines."""
+    partner = factory.partner()
+    visitor = signed_in(partner)
+    typed = {
+        "title": "  Inventory\r\nof   the\tmuseum's  storage ",
+        "context": "The storage rooms hold 20,000 objects.\r\nNone of them was ever inventoried.",
+        "submission_key": "one-line",
+    }
+    assert visitor.post("/cases/new", {**request_data(), **typed}).status_code == 302
+    case = db.session.query(ExpertiseRequest).filter_by(author_id=partner.id).one()
+    assert case.title == "Inventory of the museum's storage"
+    assert case.context == "The storage rooms hold 20,000 objects.\r\nNone of them was ever inventoried."
+
+
+def test_an_invitee_s_name_cannot_shape_lines_of_the_email(app, cast, signed_in):
+    partner = signed_in(cast.partner)
+    partner.get("/invitations")
+    sent = partner.post(
+        "/invitations", {"email": "newcomer@example.org", "name": "Bob\r\nBcc: evil@evil.example", "language": "en"}
+    )
+    assert sent.status_code == 302
+    body = sent_to(app, "newcomer@example.org")[-1].get_body().get_content()
+    assert "Bob Bcc: evil@evil.example" in body
+    assert not [line for line in body.splitlines() if line.startswith("Bcc:")]

@@ -348,6 +348,15 @@ def test_emails_of_invitations_and_resets_are_plain_text_with_what_was_typed(inv
 
 
 FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB=1+1"]
+# The request's title as the exports show it: a title is one line, so a tab before it is not kept
+# (forms.one_line); the names below, written without a form, keep it and are escaped.
+TITLE_CELLS = {
+    "=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0 title of the request",
+    "+SUM(1,2)": "'+SUM(1,2) title of the request",
+    "-2+3": "'-2+3 title of the request",
+    "@SUM(A1)": "'@SUM(A1) title of the request",
+    "\tTAB=1+1": "TAB=1+1 title of the request",
+}
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
@@ -360,5 +369,5 @@ def test_a_formula_typed_anywhere_is_written_to_the_exports_as_text(factory, sig
         visitor = signed_in(who)
         for rows in (_csv_rows(visitor.get("/cases/export.csv")), _xlsx_rows(visitor.get("/cases/export.xlsx"))):
             cells = [cell for row in rows[1:] for cell in row]
-            assert f"'{formula} title of the request" in cells
+            assert TITLE_CELLS[formula] in cells
             assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
