@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale
 
 from expertise_app.auth.models import User
+from expertise_app.documents.files import size_label
 from expertise_app.extensions import db
 
+from .mailbox import sent_to
 from .translations import translated
 
 
@@ -102,3 +105,25 @@ def test_form_errors_are_translated(app, visitor, factory):
     page = visitor.post("/cases/new", {"title": ""}).get_data(as_text=True)
     assert translated(app, "fr", "Please correct the errors below.") in page
     assert "This field is required." not in page  # WTForms' own messages come translated too
+
+
+@pytest.mark.parametrize(
+    ("language", "size", "expected"),
+    [("en", 20 * 1024 * 1024, "20 MB"), ("fr", 20 * 1024 * 1024, "20 Mo"), ("fr", 3 * 1024, "3 Ko"),
+     ("ar", 20 * 1024 * 1024, "20 ميغابايت")],
+)  # fmt: skip
+def test_file_sizes_are_written_in_the_language_s_units(app, language, size, expected):
+    with app.test_request_context(), force_locale(language):
+        assert size_label(size) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "(7 days)."), ("fr", "(7 jours)."), ("ar", "(7 أيام).")],
+)
+def test_an_invitation_says_its_days_in_the_grammar_of_its_language(app, cast, signed_in, language, expected):
+    manager = signed_in(cast.manager)
+    manager.get("/invitations")
+    sent = manager.post("/invitations", {"email": "someone@example.org", "role": "expert", "language": language})
+    assert sent.status_code == 302
+    assert expected in sent_to(app, "someone@example.org")[-1].get_body().get_content()

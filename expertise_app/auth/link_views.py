@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import policy
@@ -112,10 +113,11 @@ def invitations_page():
         "invitation_sent", target=f"invitation:{invitation.id}", detail=f"{invitation.email} ({invitation.role})"
     )
     flash(
-        _(
-            "%(email)s is invited: the link in the email works once, for %(days)d days.",
+        ngettext(
+            "%(email)s is invited: the link in the email works once, for %(num)d day.",
+            "%(email)s is invited: the link in the email works once, for %(num)d days.",
+            invitations.lifetime_in_days(),
             email=invitation.email,
-            days=invitations.lifetime_in_days(),
         ),
         "success",
     )

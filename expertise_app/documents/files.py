@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import magic
 from flask import current_app
 from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms.validators import StopValidation, ValidationError
@@ -66,12 +67,12 @@ def max_bytes() -> int:
 
 
 def size_label(size: int) -> str:
-    """1234567 → "1.2 MB", in the locale's digits."""
+    """1234567 → "1.2 MB", in the locale's digits and units ("1,2 Mo")."""
     if size < 1024:
-        return f"{format_decimal(size)} B"
+        return _("%(size)s B", size=format_decimal(size))
     if size < 1024 * 1024:
-        return f"{format_decimal(round(size / 1024))} KB"
-    return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+        return _("%(size)s KB", size=format_decimal(round(size / 1024)))
+    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 def clean_name(name: str) -> str:
