@@ -80,11 +80,11 @@ def record(action: str, outcome: str = SUCCESS, target: str | None = None, detai
     g.setdefault(KEPT, []).append(entry)
 
 
-def not_found_unless(allowed: bool) -> None:
-    """A page for some people only: anyone else is told there is nothing here (404, as for another's
-    data), and the refusal is logged."""
+def not_found_unless(allowed: bool, reason: str = "not for this role") -> None:
+    """A page (or an object) for some people only: anyone else is told there is nothing here (404,
+    as for another's data), and the refusal is logged with `reason`."""
     if not allowed:
-        record("refused", REFUSED, request.path, "not for this role")
+        record("refused", REFUSED, request.path, reason)
         abort(404)
 
 

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..notifications import mail
 from ..notifications.services import queue_email, queue_email_to, send_after_commit
 from .accounts import AccountError, find_user_by_email, valid_email
-from .links import digest_of_link, new_secret
+from .links import new_secret, usable_by_link
 from .models import Invitation, Organisation, Role, User
 from .password_policy import password_problem
 from .passwords import set_password
@@ -176,11 +176,7 @@ def emails_with_accounts(emails: list[str]) -> set[str]:
 
 def usable_invitation(secret: str) -> Invitation | None:
     """The invitation a link names, if it may still be accepted."""
-    token_hash = digest_of_link(secret)
-    if token_hash is None:
-        return None
-    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == token_hash))
-    return invitation if invitation is not None and invitation.is_usable else None
+    return usable_by_link(Invitation, secret)
 
 
 def accept(invitation: Invitation, name: str, password: str, language: str) -> User:

@@ -7,7 +7,7 @@ The routes are the `auth` blueprint's (auth/views.py imports this module).
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -127,9 +127,7 @@ def invitations_page():
 def _managed_invitation(invitation_id: int):
     audit.not_found_unless(policy.can_invite(current_user))
     invitation = invitations.visible_invitation(current_user, invitation_id)
-    if invitation is None:
-        audit.record("refused", audit.REFUSED, request.path, "not this person's invitation")
-        abort(404)
+    audit.not_found_unless(invitation is not None, "not this person's invitation")
     return invitation
 
 

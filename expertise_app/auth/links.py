@@ -10,6 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+import sqlalchemy as sa
+
+from ..extensions import db
+
 MAX_SECRET_LENGTH = 100  # anything longer in a link's address is nobody's
 
 
@@ -23,8 +27,10 @@ def new_secret() -> tuple[str, str]:
     return secret, digest(secret)
 
 
-def digest_of_link(secret: str) -> str | None:
-    """The hash to look a link's secret up by, or None for something that cannot be one."""
+def usable_by_link(model, secret: str):
+    """The row of `model` (a reset, an invitation) that a link's secret names, if it may still be
+    used (its `is_usable`); None otherwise, or for something that cannot be a secret."""
     if not secret or len(secret) > MAX_SECRET_LENGTH:
         return None
-    return digest(secret)
+    found = db.session.scalar(sa.select(model).where(model.token_hash == digest(secret)))
+    return found if found is not None and found.is_usable else None

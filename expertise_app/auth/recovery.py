@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 
 from ..db_types import utcnow
@@ -18,7 +17,7 @@ from ..extensions import db
 from ..notifications import mail
 from ..notifications.services import queue_email, send_after_commit
 from .accounts import AccountError, cancel_password_resets, find_user_by_email
-from .links import digest_of_link, new_secret
+from .links import new_secret, usable_by_link
 from .models import PasswordReset, User
 from .password_policy import password_problem
 from .passwords import set_password
@@ -47,11 +46,7 @@ def request_reset(email: str) -> User | None:
 
 def usable_reset(secret: str) -> PasswordReset | None:
     """The reset a link names, if it may still be used (not spent, replaced, expired, nor of a disabled account)."""
-    token_hash = digest_of_link(secret)
-    if token_hash is None:
-        return None
-    reset = db.session.scalar(sa.select(PasswordReset).where(PasswordReset.token_hash == token_hash))
-    return reset if reset is not None and reset.is_usable else None
+    return usable_by_link(PasswordReset, secret)
 
 
 def reset_password(reset: PasswordReset, password: str) -> User:

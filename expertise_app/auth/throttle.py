@@ -11,14 +11,13 @@ ProxyFix in the app factory): a client's own X-Forwarded-For changes nothing.
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..audit import services as audit
 from ..extensions import limiter
+from .links import digest
 from .models import normalise_email
 
 
@@ -106,7 +105,7 @@ def writer_key() -> str:
     stands for its owner) or the signed-in person; an anonymous post counts against its address."""
     scheme, _separator, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        return "writer:token:" + hashlib.sha256(secret.strip().encode()).hexdigest()[:32]
+        return "writer:token:" + digest(secret.strip())[:32]
     return signed_in_or_address("writer")
 
 
