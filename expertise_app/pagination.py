@@ -17,20 +17,39 @@ class CountedPagination(SelectPagination):
     A page with fewer rows than it can hold is the last: the total is the rows before it and on it,
     so an expert's short list of their own work runs one query rather than two. The count, when it
     runs, reads the matching rows' ids alone, not every column of them.
+
+    With `count_limit`, it stops there: `total` is then `count_limit` and `more` says that there are
+    more matches than that (a search for a common word, whose count would read thousands of rows).
     """
+
+    more = False
 
     def _query_count(self) -> int:
         if len(self.items) < self.per_page and (self.items or self.page == 1):
             return self._query_offset + len(self.items)
-        select = self._query_args["select"]
-        ids = select.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None).subquery()
-        return self._query_args["session"].execute(sa.select(sa.func.count()).select_from(ids)).scalar_one()
+        limit = self._query_args.get("count_limit")
+        select = self._query_args["select"].with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+        ids = select.order_by(None).limit(limit + 1 if limit is not None else None).subquery()
+        total = self._query_args["session"].execute(sa.select(sa.func.count()).select_from(ids)).scalar_one()
+        if limit is not None and total > limit:
+            self.more = True
+            return limit
+        return total
 
 
-def paginate(select: sa.Select, page: int, per_page: int, max_per_page: int = 100) -> CountedPagination:
-    """The `page`-th page of `select`'s rows (a page past the end is empty, not an error)."""
+def paginate(
+    select: sa.Select, page: int, per_page: int, max_per_page: int = 100, count_limit: int | None = None
+) -> CountedPagination:
+    """The `page`-th page of `select`'s rows (a page past the end is empty, not an error), counted up
+    to `count_limit` matches when one is given."""
     return CountedPagination(
-        select=select, session=db.session(), page=page, per_page=per_page, max_per_page=max_per_page, error_out=False
+        select=select,
+        session=db.session(),
+        count_limit=count_limit,
+        page=page,
+        per_page=per_page,
+        max_per_page=max_per_page,
+        error_out=False,
     )
 
 

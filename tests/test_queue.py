@@ -236,6 +236,30 @@ def test_search_never_reaches_another_organisation_s_requests(searchable, factor
     assert listed(html) == []
 
 
+def test_a_search_matching_more_than_it_counts_says_so_and_a_list_without_words_counts_all(
+    factory, signed_in, monkeypatch
+):
+    """A search stops counting at its limit (3 here, 1,000 in use) and says "more than"; the same
+    requests listed without a search are counted exactly."""
+    from expertise_app.cases import views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_LIMIT", 3)
+    for number in range(5):
+        factory.case(title=f"Musée régional {number}")
+    manager = signed_in(factory.manager())
+
+    searched = text(main_content(manager.get("/cases?view=all&q=musee&per_page=2").get_data(as_text=True)))
+    assert "More than 3 requests match: add a word to narrow the search." in searched
+    assert "Page 1 of more than 2" in searched
+    second = manager.get("/cases?view=all&q=musee&per_page=2&page=2").get_data(as_text=True)
+    assert len(listed(second)) == 2
+
+    listed_all = text(main_content(manager.get("/cases?view=all&per_page=2").get_data(as_text=True)))
+    assert "5 requests" in listed_all and "requests match" not in listed_all and "Page 1 of 3" in listed_all
+    few = text(main_content(manager.get("/cases?view=all&q=musee+regional+4").get_data(as_text=True)))
+    assert "1 request" in few and "requests match" not in few
+
+
 # --- saved views -----------------------------------------------------------------------------
 
 
