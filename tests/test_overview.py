@@ -230,6 +230,36 @@ def test_figures_are_counted_once_for_each_version_of_the_data_and_again_after_a
     assert after[("Requests", "requests in all")] == ("7", "2")
 
 
+def test_the_overview_page_is_written_once_per_language_and_version_of_the_data(spec_cases, factory, signed_in):
+    """The charts and tables are kept once written, for each language apart, and written again after a change."""
+    client = signed_in(factory.manager())
+    statements = []
+
+    def record(*_args):
+        statements.append(1)
+
+    client.get("/dashboard")  # with the "you are signed in" message
+    first = client.get("/dashboard").get_data(as_text=True)
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        again = client.get("/dashboard").get_data(as_text=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert again == first
+    assert len(statements) <= 4  # the user, the header's count, the version of the data: no aggregate again
+
+    client.post("/language", {"lang": "fr"}, token_from="/dashboard")
+    french = client.get("/dashboard").get_data(as_text=True)
+    assert "Télécharger les chiffres (CSV)" in french and "Download the figures (CSV)" not in french
+
+    client.post("/language", {"lang": "en"}, token_from="/dashboard")
+    assert "<title>Submitted: 1</title>" in client.get("/dashboard").get_data(as_text=True)  # the state's bar
+    submitted = spec_cases[0]  # MUS, TN, still submitted
+    operations.perform(submitted, "withdraw", submitted.author, step_data("withdraw", submitted), submitted.version)
+    transaction.commit()
+    assert "<title>Submitted: 0</title>" in client.get("/dashboard").get_data(as_text=True)
+
+
 GAPS = "Coverage gaps (no available expert)"
 WORKLOAD = "Expert workload (open requests)"
 

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import sqlalchemy as sa
 from redis.exceptions import RedisError
@@ -31,6 +32,8 @@ from ..experts.models import ExpertField, ExpertLanguage, ExpertProfile
 from ..extensions import cache, db
 from ..feedback.models import MissionFeedback
 from ..reference import FEEDBACK_ITEMS
+
+T = TypeVar("T")
 
 CLOSED = str(State.CLOSED)
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
@@ -363,24 +366,37 @@ def data_version() -> str:
     return f"{event or 0}:{profile.isoformat() if profile else ''}"
 
 
-def overview(user: User, filters: CaseFilters) -> dict:
-    """Every figure of the overview, counted once per version of the data, day and set of filters,
-    and kept at most CACHE_DEFAULT_TIMEOUT seconds (a minute).
+def figures_key(user: User, filters: CaseFilters) -> str | None:
+    """Where the overview's figures for `filters` are kept: one key per version of the data, day and
+    set of filters (None for whoever is not staff: their figures are never kept)."""
+    if not user.is_staff:
+        return None
+    arguments = hashlib.sha256(json.dumps(sorted(filters.to_args().items())).encode()).hexdigest()
+    return f"overview:{utcnow().date()}:{data_version()}:{arguments}"
+
+
+def remembered(key: str | None, compute: Callable[[], T]) -> T:
+    """`compute()`'s value, kept under `key` at most CACHE_DEFAULT_TIMEOUT seconds (a minute) and
+    computed again after; with no key, or without the cache (Redis down), computed each time."""
+    if key is None:
+        return compute()
+    try:
+        value = cache.get(key)
+    except RedisError:
+        return compute()
+    if value is None:
+        value = compute()
+        with contextlib.suppress(RedisError):
+            cache.set(key, value)
+    return value
+
+
+def overview(user: User, filters: CaseFilters, key: str | None = None) -> dict:
+    """Every figure of the overview, counted once per version of the data, day and set of filters
+    (`key`, else `figures_key`).
 
     Every manager sees the same figures, so the first to open the overview after a change counts
-    them for all. The minute bounds how long a change can be missed when two commit out of the
-    order of their events' ids. Without the cache (Redis down) the figures are counted each time.
+    them for all. The minute the cache keeps them bounds how long a change can be missed when two
+    commit out of the order of their events' ids.
     """
-    if not user.is_staff:
-        return _overview(user, filters)
-    arguments = hashlib.sha256(json.dumps(sorted(filters.to_args().items())).encode()).hexdigest()
-    key = f"overview:{utcnow().date()}:{data_version()}:{arguments}"
-    try:
-        figures = cache.get(key)
-    except RedisError:
-        return _overview(user, filters)
-    if figures is None:
-        figures = _overview(user, filters)
-        with contextlib.suppress(RedisError):
-            cache.set(key, figures)
-    return figures
+    return remembered(key or figures_key(user, filters), lambda: _overview(user, filters))

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import policy
 from ..cases.queries import CaseFilters
@@ -67,13 +68,21 @@ def month_range(month: str) -> dict[str, str]:
 
 @bp.route("")
 def overview():
+    """The figures' charts and tables are the same for every manager: written once per language and
+    version of the figures, and kept with them (some hundreds of links and bars, most of the page's time)."""
     filters = _filters()
-    data = queries.overview(current_user, filters)
+    key = queries.figures_key(current_user, filters)
+    body = queries.remembered(key and f"{key}:page:{get_locale()}", lambda: _overview_body(filters, key))
+    return render_template("dashboard/overview.html", body=Markup(body))  # noqa: S704 (our template's output)  # nosec B704
+
+
+def _overview_body(filters: CaseFilters, key: str | None) -> str:
+    data = queries.overview(current_user, filters, key)
     list_url = ListLinks(filters)
     locale = get_locale()
     rtl = bool(locale) and locale.text_direction == "rtl"
     return render_template(
-        "dashboard/overview.html",
+        "dashboard/_overview_body.html",
         data=data,
         filters=filters,
         charts=_charts(data, list_url, rtl),
