@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import g, has_request_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -33,6 +32,7 @@ from ..forms import (
     Form,
     IdListField,
     InputForm,
+    Select,
     VocabularyMultiSelect,
     VocabularyRadio,
     VocabularySelect,
@@ -70,14 +70,13 @@ def expert_choices() -> list[tuple[int, str]]:
     """
     if has_request_context() and "expert_choices" in g:
         return g.expert_choices
-    experts = db.session.scalars(
-        sa.select(User)
+    experts = db.session.execute(
+        sa.select(User.id, User.name, ExpertProfile.department)
         .join(User.profile)
         .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True))
-        .options(so.contains_eager(User.profile))
         .order_by(User.name)
     )
-    choices = [(expert.id, _expert_label(expert)) for expert in experts]
+    choices = [(expert_id, f"{name} — {department}" if department else name) for expert_id, name, department in experts]
     if has_request_context():
         g.expert_choices = choices
     return choices
@@ -99,6 +98,8 @@ class ExpertSelect(SelectField):
     checking a sent choice reads that one expert, so that performing an action does not load them all.
     """
 
+    widget = Select()
+
     def __init__(self, label=None, validators=None, blank_label=None, **kwargs):
         super().__init__(label, validators, coerce=_optional_int, **kwargs)
         self.blank_label = blank_label
@@ -116,12 +117,6 @@ class ExpertSelect(SelectField):
             return
         if (self.among is not None and self.data not in self.among) or not _is_active_expert(self.data):
             raise ValidationError(self.gettext("Not a valid choice."))
-
-
-def _expert_label(expert: User) -> str:
-    if expert.profile and expert.profile.department:
-        return f"{expert.name} — {expert.profile.department}"
-    return expert.name
 
 
 def not_in_past(form, field: DateField) -> None:
