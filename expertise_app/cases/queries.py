@@ -204,7 +204,12 @@ def _not_paused() -> sa.ColumnElement[bool]:
 
 
 def view_filter(view: str, user: User) -> sa.ColumnElement[bool]:
-    """The requests of one of the queue's VIEWS, for `user`."""
+    """The requests of one of the queue's VIEWS, for `user`.
+
+    A person's own views start from their few requests (OPEN); the others find the open requests by
+    the index on their state (OPEN_BY_STATE): with OPEN, "unassigned" read the ten years of closed
+    requests that never had a lead (a count of 18 ms at 100,000 requests, against 0.5).
+    """
     if view == "mine":
         return sa.and_(OPEN, policy.assigned_to_filter(user))
     if view == "waiting_for_me":
@@ -215,20 +220,20 @@ def view_filter(view: str, user: User) -> sa.ColumnElement[bool]:
             led_or_asked = policy.assigned_to_filter(user, statuses=(TeamStatus.PROPOSED,))
             return sa.and_(OPEN, _not_paused(), led_or_asked)
         return sa.and_(
-            OPEN,
+            OPEN_BY_STATE,
             ExpertiseRequest.waiting_since.is_(None),
             sa.or_(ExpertiseRequest.lead_expert_id.is_(None), ExpertiseRequest.on_hold_since.isnot(None)),
         )
     if view == "late":
         # Past their service level or due within SOON_WORKING_DAYS; a paused request's clock is stopped.
         soon = service_levels.due_soon_until(utcnow().date())
-        return sa.and_(OPEN, _not_paused(), ExpertiseRequest.due_on <= soon)
+        return sa.and_(OPEN_BY_STATE, _not_paused(), ExpertiseRequest.due_on <= soon)
     if view == "unassigned":
-        return sa.and_(OPEN, ExpertiseRequest.lead_expert_id.is_(None))
+        return sa.and_(OPEN_BY_STATE, ExpertiseRequest.lead_expert_id.is_(None))
     if view == "waiting_for_partner":
-        return sa.and_(OPEN, ExpertiseRequest.waiting_since.isnot(None))
+        return sa.and_(OPEN_BY_STATE, ExpertiseRequest.waiting_since.isnot(None))
     if view == "open":
-        return OPEN
+        return OPEN_BY_STATE
     return sa.true()
 
 
