@@ -20,6 +20,11 @@ class CountedPagination(SelectPagination):
 
     With `count_limit`, it stops there: `total` is then `count_limit` and `more` says that there are
     more matches than that (a search for a common word, whose count would read thousands of rows).
+    On PostgreSQL such a count keeps the list's order, so that the planner may find its first matches
+    the way it finds the page's: a common word's along the index of that order, stopping at the
+    limit whatever the size of the table (the GIN index would hand over every match first: 6 ms for
+    one word at 100,000 requests, 0.4 at 10,000), a rare word's from the search index. SQLite would
+    sort every match instead: its count stays unordered.
     """
 
     more = False
@@ -29,8 +34,11 @@ class CountedPagination(SelectPagination):
             return self._query_offset + len(self.items)
         limit = self._query_args.get("count_limit")
         select = self._query_args["select"].with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
-        ids = select.order_by(None).limit(limit + 1 if limit is not None else None).subquery()
-        total = self._query_args["session"].execute(sa.select(sa.func.count()).select_from(ids)).scalar_one()
+        session = self._query_args["session"]
+        if limit is None or session.get_bind().dialect.name != "postgresql":
+            select = select.order_by(None)
+        ids = select.limit(limit + 1 if limit is not None else None).subquery()
+        total = session.execute(sa.select(sa.func.count()).select_from(ids)).scalar_one()
         if limit is not None and total > limit:
             self.more = True
             return limit

@@ -209,6 +209,29 @@ def test_search_ignores_case_and_accents_in_french_english_and_arabic(searchable
     assert sorted(listed(html)) == sorted(searchable[key].reference for key in expected)
 
 
+@pytest.mark.parametrize("common_from", [1, 1000], ids=["as-common-words", "as-rare-words"])
+def test_a_search_finds_the_same_requests_in_the_list_s_order_whether_its_words_are_common_or_rare(
+    factory, signed_in, monkeypatch, common_from
+):
+    """SQLite looks a common word's matches up another way (along the list's order) than a rare
+    word's: the list is the same, newest first, on the first page and the second."""
+    from expertise_app.cases import search
+
+    monkeypatch.setattr(search, "SQLITE_COMMON_MATCHES", common_from)
+    musees = [factory.case(title=f"Musée régional {number}") for number in range(5)]
+    factory.case(title="Archives of the State")
+    manager = signed_in(factory.manager())
+
+    first = manager.get("/cases?view=all&q=musee&per_page=3&sort=newest").get_data(as_text=True)
+    second = manager.get("/cases?view=all&q=musee&per_page=3&sort=newest&page=2").get_data(as_text=True)
+
+    newest_first = [
+        case.reference for case in sorted(musees, key=lambda case: (case.submitted_at, case.id), reverse=True)
+    ]
+    assert listed(first) + listed(second) == newest_first
+    assert "5 requests" in text(main_content(first))
+
+
 def test_search_finds_a_request_by_its_reference(searchable, factory, signed_in):
     case = searchable["archives"]
     html = signed_in(factory.manager()).get("/cases", query_string={"q": case.reference}).get_data(as_text=True)

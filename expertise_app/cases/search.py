@@ -53,6 +53,26 @@ def _fts_match(expression: str) -> sa.Select:
     return sa.select(table.c.rowid).where(sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=expression))
 
 
+# From this many matches, SQLite finds a list's first page faster along the index of its order.
+SQLITE_COMMON_MATCHES = 1000
+
+
+def _sqlite_matching(expression: str) -> sa.ColumnElement[bool]:
+    """The requests matching an FTS5 expression, written for the plan that suits how many there are.
+
+    SQLite takes the matches from FTS5 and sorts them all for a page: 90 ms for a word found in
+    17,000 requests of 100,000. A word that common is found as fast by walking the list's order and
+    keeping the matches (`+id` keeps SQLite from looking the ids up by key), while a rare word walked
+    that way would read the whole table; a count of the matches up to the threshold (a few hundred
+    µs) chooses between the two.
+    """
+    matches = _fts_match(expression)
+    probe = sa.select(sa.func.count()).select_from(matches.limit(SQLITE_COMMON_MATCHES).subquery())
+    if db.session.scalar(probe) < SQLITE_COMMON_MATCHES:
+        return ExpertiseRequest.id.in_(matches)
+    return sa.literal_column(f"+{ExpertiseRequest.__tablename__}.id").in_(matches)
+
+
 def _tsvector() -> sa.ColumnElement:
     return sa.literal_column(f"{ExpertiseRequest.__tablename__}.{SEARCH_VECTOR}")
 
@@ -66,7 +86,7 @@ def matching(query: str) -> sa.ColumnElement[bool]:
     if not terms:
         return sa.false()
     if _is_sqlite():
-        return ExpertiseRequest.id.in_(_fts_match(" AND ".join(f'"{term}"*' for term in terms)))
+        return _sqlite_matching(" AND ".join(f'"{term}"*' for term in terms))
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms))
     return _tsvector().op("@@")(tsquery)
 

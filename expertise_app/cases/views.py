@@ -56,7 +56,8 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # A search is counted up to this many matches: a common word's count would read them all (thousands at
 # 100,000 requests) for a figure nobody pages through; the list says "more than" and asks for more words.
-SEARCH_COUNT_LIMIT = 1000
+# Ten pages of twenty: reaching them reads about a thousand requests for a word in one of five.
+SEARCH_COUNT_LIMIT = 200
 # A form's language buttons post the form itself with this field, to come back in that language.
 SWITCH_LANGUAGE = "switch_language"
 
