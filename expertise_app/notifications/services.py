@@ -218,21 +218,29 @@ def of_user(user: User):
     )
 
 
+# The statements every page runs (the header's count, the check when a request is opened), built once
+# with their parameters as bound values: making them anew cost about 0.1 ms a page.
+_UNREAD = sa.select(Notification.id).where(
+    Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None)
+)
+_UNREAD_COUNT = sa.select(sa.func.count()).select_from(_UNREAD.subquery())
+_UNREAD_COUNT_UP_TO = sa.select(sa.func.count()).select_from(
+    _UNREAD.limit(sa.bindparam("at_most", type_=sa.Integer)).subquery()
+)
+_UNREAD_OF_REQUEST = _UNREAD.where(Notification.request_id == sa.bindparam("request_id")).limit(1)
+
+
 def unread_count(user: User, at_most: int | None = None) -> int:
     """How many of the user's notifications are unread; counting stops at `at_most` if given (the
     header says "99+": a manager told of every filing has thousands, and the page should not count them)."""
-    unread = sa.select(Notification.id).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    if at_most is not None:
-        unread = unread.limit(at_most)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(unread.subquery()))
+    if at_most is None:
+        return db.session.scalar(_UNREAD_COUNT, {"user_id": user.id})
+    return db.session.scalar(_UNREAD_COUNT_UP_TO, {"user_id": user.id, "at_most": at_most})
 
 
 def mark_request_read(user: User, request_id: int) -> None:
     """Opening a request reads its notifications; a page with none unread writes nothing (no write lock)."""
-    unread = sa.select(Notification.id).where(
-        Notification.user_id == user.id, Notification.request_id == request_id, Notification.read_at.is_(None)
-    )
-    if db.session.scalar(unread.limit(1)) is not None:
+    if db.session.scalar(_UNREAD_OF_REQUEST, {"user_id": user.id, "request_id": request_id}) is not None:
         mark_read(user, request_id=request_id)
 
 
