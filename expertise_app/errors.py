@@ -6,9 +6,7 @@ import logging
 import time
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
-from flask_babel import force_locale, get_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as database_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -18,6 +16,9 @@ from .auth.passwords import ChecksBusy
 from .documents.files import size_label
 from .extensions import limiter
 from .i18n import visitor_language
+from .translation import gettext as _
+from .translation import lazy_gettext as _l
+from .translation import ngettext
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,7 @@ from datetime import date
 
 from babel import support
 from flask import current_app
-from flask_babel import get_locale, ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -28,6 +27,8 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, RadioInput
 
 from .documents.files import DocumentsField, Upload
 from .reference import Vocabulary
+from .translation import lazy_gettext as _l
+from .translation import ngettext
 
 
 def declared_fields(form_class) -> list[tuple[str, UnboundField]]:

@@ -20,10 +20,11 @@ from collections.abc import Iterator
 
 from flask import Flask, Request, request
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge, UnprocessableEntity
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
+
+from .translation import gettext as _
 
 # In a body: every C0 control and DEL but tab, line feed and carriage return (a textarea sends CR LF).
 BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

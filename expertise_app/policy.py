@@ -8,12 +8,12 @@ exist (404), never 403.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from .auth.models import Invitation, Role, User
 from .cases.models import Assignment, ExpertiseRequest, TeamStatus
 from .cases.states import STATE_LABELS, State
 from .cases.workflow import ACTIONS, Action, Actor
+from .translation import gettext as _
 
 
 def visible_requests_filter(user: User) -> sa.ColumnElement[bool]:

@@ -12,7 +12,8 @@ from functools import cached_property
 
 import pycountry
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+
+from .translation import lazy_gettext as _l
 
 
 class Vocabulary:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, url_for
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
@@ -27,6 +26,7 @@ from ..documents.views import download_response
 from ..notifications import services as notifications
 from ..notifications.models import Notification
 from ..pagination import paginate
+from ..translation import gettext as _
 from .schemas import (
     DocumentListSchema,
     MessageListSchema,

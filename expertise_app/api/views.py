@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from flask import current_app, g, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
@@ -39,6 +38,7 @@ from ..extensions import csrf
 from ..forms import IdListField
 from ..inbound import check_api_body
 from ..pagination import paginate
+from ..translation import gettext as _
 from .jsonschema import form_schema, unbound_fields
 from .schemas import (
     DashboardSchema,

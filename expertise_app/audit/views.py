@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import policy
 from ..db_types import day_in_address, start_of_day
 from ..pagination import paginate, requested_page
+from ..translation import lazy_gettext as _l
 from . import services
 from .models import AuditEntry
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 
 from ..db_types import utcnow
 from ..extensions import db
 from ..reference import COUNTRIES, ORGANISATION_KINDS
+from ..translation import gettext as _
 from .models import Invitation, Organisation, PasswordReset, Role, User, normalise_email
 from .password_policy import password_problem
 from .passwords import check_password, set_password

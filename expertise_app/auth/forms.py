@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import Form
 from ..i18n import LANGUAGE_NAMES
+from ..translation import lazy_gettext as _l
 
 
 class LoginForm(Form):

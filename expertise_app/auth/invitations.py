@@ -18,7 +18,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
 from .. import policy
 from ..db_types import MAX_ID, utcnow
@@ -26,6 +25,7 @@ from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..notifications import mail
 from ..notifications.services import queue_email, queue_email_to, send_after_commit
+from ..translation import gettext as _
 from .accounts import AccountError, find_user_by_email, valid_email
 from .links import new_secret, usable_by_link
 from .models import Invitation, Organisation, Role, User

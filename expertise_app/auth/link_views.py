@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import policy
 from ..audit import services as audit
 from ..extensions import db
 from ..pagination import paginate, requested_page
+from ..translation import gettext as _
+from ..translation import ngettext
 from . import invitations, recovery, sessions, throttle
 from .accounts import AccountError
 from .forms import AcceptInvitationForm, ColleagueInvitationForm, ForgotPasswordForm, InvitationForm, NewPasswordForm

@@ -8,8 +8,9 @@ their variants ("password1234"), keyboard walks ("azertyuiopqs"), or the person'
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from zxcvbn import zxcvbn
+
+from ..translation import gettext as _
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # hashing cost grows with the length; zxcvbn reads the first 100 characters

@@ -14,10 +14,10 @@ from __future__ import annotations
 import time
 
 from flask import current_app, flash, session
-from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import login_user, logout_user
 
+from ..translation import gettext as _
 from .models import User
 
 SEEN_KEY = "seen_at"

@@ -11,10 +11,10 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from ..db_types import MAX_ID, utcnow
 from ..extensions import db
+from ..translation import gettext as _
 from .links import digest
 from .models import ApiToken, User
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import policy
@@ -14,6 +12,8 @@ from ..audit import services as audit
 from ..db_types import MAX_ID
 from ..extensions import db, login_manager
 from ..pagination import paginate, requested_page
+from ..translation import gettext as _
+from ..translation import lazy_gettext as _l
 from ..urls import safe_next
 from . import accounts, sessions, throttle
 from .accounts import authenticate, log_out_everywhere

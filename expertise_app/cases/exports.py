@@ -18,7 +18,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 
 from .. import policy
@@ -27,6 +26,7 @@ from ..downloads import csv_stream
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from ..templating import as_date
+from ..translation import lazy_gettext as _l
 from .models import ExpertiseRequest
 from .queries import CaseFilters, filtered, sort_clauses
 from .states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS

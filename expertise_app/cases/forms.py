@@ -7,8 +7,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import g, has_request_context
 from flask_babel import LazyString
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -55,6 +53,8 @@ from ..reference import (
     REDIRECT_DESTINATIONS,
     SCORES,
 )
+from ..translation import gettext as _
+from ..translation import lazy_gettext as _l
 
 
 def _optional_int(value) -> int | None:

@@ -21,7 +21,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -35,6 +34,7 @@ from ..extensions import db
 from ..forms import document_fields
 from ..notifications import recipients
 from ..notifications import services as notifications
+from ..translation import gettext as _
 from . import service_levels
 from .forms import RequestForm
 from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter

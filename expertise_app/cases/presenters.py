@@ -9,8 +9,6 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, StringField
 
 from .. import policy
@@ -21,6 +19,8 @@ from ..extensions import db
 from ..forms import VocabularyMultiSelect, VocabularySelect
 from ..reference import REDIRECT_DESTINATIONS
 from ..templating import as_date, as_list
+from ..translation import gettext as _
+from ..translation import lazy_gettext as _l
 from .forms import CHECKLIST_FIELDS, EditRequestForm, RequestForm
 from .models import Event, ExpertiseRequest
 from .states import STATE_LABELS, Outcome, State

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
-
 from ..reference import Vocabulary
+from ..translation import lazy_gettext as _l
 
 
 class State(StrEnum):

@@ -22,7 +22,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy
@@ -36,6 +35,7 @@ from ..feedback import queries as feedback_queries
 from ..i18n import choose_language
 from ..notifications import services as notifications
 from ..pagination import paginate, requested_page
+from ..translation import gettext as _
 from . import exports, operations, saved_views, service_levels
 from .forms import RequestForm, SaveViewForm
 from .presenters import follow_up_values, partner_status, timeline

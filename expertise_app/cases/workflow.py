@@ -25,11 +25,11 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from transitions import Machine
 
 from ..extensions import db
 from ..feedback.models import MissionFeedback
+from ..translation import lazy_gettext as _l
 from . import effects
 from .forms import (
     FEEDBACK_FIELDS,

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -25,6 +24,7 @@ from ..reference import (
     LANGUAGES,
     REDIRECT_DESTINATIONS,
 )
+from ..translation import gettext as _
 from . import charts, queries
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 import magic
 from flask import current_app
-from flask_babel import format_decimal, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal
 from flask_wtf.file import MultipleFileField
 from wtforms.validators import StopValidation, ValidationError
+
+from ..translation import gettext as _
+from ..translation import lazy_gettext as _l
+from ..translation import ngettext
 
 OLE = {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/cdfv2",
        "application/x-ole-storage", "application/vnd.ms-office"}  # fmt: skip

@@ -17,12 +17,12 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import format_date
-from flask_babel import gettext as _
 
 from ..auth.models import User
 from ..cases.models import Assignment, ExpertiseRequest, Mission, TeamStatus
 from ..cases.states import Outcome, State
 from ..extensions import db
+from ..translation import gettext as _
 from .models import ExpertProfile, Unavailability
 
 # Instruments that engage public officials only (DOMAIN.md: TAIEX; a freelancer's complaint failed).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..db_types import day_in_address, without_nul
 from ..forms import InputForm, VocabularyMultiSelect, VocabularyRadio, VocabularySelect, end_not_before
 from ..reference import COUNTRIES, FIELDS, INSTITUTIONS, LANGUAGE_LEVELS, LANGUAGES, REGIONS, SENIORITY
+from ..translation import lazy_gettext as _l
 
 LANGUAGE_ROWS = 6  # rows of the languages table on the profile page
 

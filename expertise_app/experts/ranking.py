@@ -29,13 +29,13 @@ from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import gettext as _
 
 from ..auth.models import Role, User
 from ..cases.models import Assignment, ExpertiseRequest, TeamStatus
 from ..extensions import db
 from ..feedback.models import ExpertRating
 from ..reference import FIELDS, LANGUAGE_LEVELS, LANGUAGES, MISSION_LANGUAGE_LEVELS, REGIONS
+from ..translation import gettext as _
 from . import availability
 from .availability import public_officials_only
 from .models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion

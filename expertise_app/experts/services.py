@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
-
 from .. import policy
 from ..auth.models import Role, User
 from ..cases.operations import InvalidData, NotFound, PermissionDenied, validated
 from ..db_types import MAX_ID, utcnow
 from ..extensions import db
+from ..translation import gettext as _
 from .forms import ProfileForm, UnavailabilityForm, profile_formdata
 from .models import ExpertCountry, ExpertField, ExpertLanguage, ExpertProfile, ExpertRegion, Unavailability
 

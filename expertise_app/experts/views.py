@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy
@@ -22,6 +21,7 @@ from ..extensions import db
 from ..feedback import queries as feedback_queries
 from ..pagination import requested_page
 from ..reference import FIELDS, INSTITUTIONS, LANGUAGES, REGIONS
+from ..translation import gettext as _
 from . import queries, ranking, services
 from .forms import DirectoryFilters, UnavailabilityForm, known_code
 from .models import ExpertProfile

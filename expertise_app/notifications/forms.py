@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from ..forms import Form
+from ..translation import lazy_gettext as _l
 from .models import Delivery
 
 

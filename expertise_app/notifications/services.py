@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from .. import policy
 from ..auth.models import Role, User
@@ -27,6 +26,7 @@ from ..documents.models import Document
 from ..extensions import db
 from ..feedback.models import MissionFeedback
 from ..transaction import after_commit
+from ..translation import gettext as _
 from . import jobs, mail
 from .models import Delivery, Notification, OutboxEmail
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..pagination import paginate, requested_page
+from ..translation import gettext as _
 from ..urls import safe_next
 from . import services
 from .forms import PreferencesForm
