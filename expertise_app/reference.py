@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from functools import cached_property
 
 import pycountry
-from flask_babel import get_locale
 
+from .translation import current_locale
 from .translation import lazy_gettext as _l
 
 
@@ -42,7 +42,7 @@ class Vocabulary:
 
     def choices(self) -> list[tuple[str, str]]:
         """(code, label) in the user's language, made once per language (lists show them on every page)."""
-        language = str(get_locale())
+        language = str(current_locale())
         if language not in self._choices:
             self._choices[language] = tuple(self._labelled())
         return list(self._choices[language])
@@ -83,7 +83,7 @@ class LocaleDataVocabulary(Vocabulary):
     def label(self, code: str | None) -> str:
         if code is None:
             return ""
-        names = getattr(get_locale(), self._locale_attribute)
+        names = getattr(current_locale(), self._locale_attribute)
         return names.get(code) or self._extra_names.get(code) or code
 
     def _labelled(self) -> list[tuple[str, str]]:
