@@ -7,6 +7,8 @@ exist (404), never 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from .auth.models import Invitation, Role, User
@@ -155,9 +157,17 @@ class Refusal:
     PERMISSION = "permission"
     GUARD = "guard"
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str | Callable[[], str]):
         self.kind = kind
-        self.message = message
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        """Written when first read: a page asks of each of some thirty actions whether it is allowed,
+        and wants to know why not for a few at most."""
+        if callable(self._message):
+            self._message = self._message()
+        return self._message
 
     def __repr__(self) -> str:
         return f"<Refusal {self.kind}: {self.message}>"
@@ -169,16 +179,17 @@ def refusal(user: User, case: ExpertiseRequest, action: Action) -> Refusal | Non
     The state is checked first, then who asks, then the action's guards.
     """
     if case.state not in action.sources:
+        state = case.state
         return Refusal(
             Refusal.STATE,
-            _(
+            lambda: _(
                 "“%(action)s” is not possible while the request is “%(state)s”.",
                 action=action.label,
-                state=STATE_LABELS.label(case.state),
+                state=STATE_LABELS.label(state),
             ),
         )
     if not actors_of(user, case) & set(action.actors):
-        return Refusal(Refusal.PERMISSION, permission_message(action))
+        return Refusal(Refusal.PERMISSION, lambda: permission_message(action))
     for guard in action.guards:
         reason = guard(case)
         if reason:
