@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -179,8 +180,9 @@ class CaseFilters:
         }
         return {key: str(value) for key, value in args.items() if value}
 
-    @property
+    @cached_property
     def query_string(self) -> str:
+        """Kept once written: every row of a list links to its case with it (`?list=`)."""
         return urlencode(self.to_args())
 
 
