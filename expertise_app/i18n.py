@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import Babel, Domain, refresh
 from flask_login import current_user
 
+from .translation import kept
 from .urls import safe_next
 
 LANGUAGE_COOKIE = "lang"
@@ -45,13 +46,11 @@ class RequestDomain(Domain):
     """
 
     def get_translations(self) -> support.NullTranslations:
-        if not has_app_context():
-            return super().get_translations()
-        state = getattr(g, "_flask_babel", None)
-        translations = getattr(state, "babel_translations", None)
+        translations = kept("babel_translations")
         if translations is None:
             translations = super().get_translations()
-            g._flask_babel.babel_translations = translations
+            if has_app_context():
+                g._flask_babel.babel_translations = translations
         return translations
 
 

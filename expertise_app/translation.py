@@ -18,21 +18,23 @@ from flask import g, has_app_context
 from flask_babel import LazyString, get_locale, get_translations
 
 
+def kept(name: str):
+    """What Flask-Babel keeps for this request under `name` (`babel_locale`, `babel_translations`),
+    or None: outside a request, before it is first found, after the language changed."""
+    if not has_app_context():
+        return None
+    return getattr(g.get("_flask_babel"), name, None)
+
+
 def current_locale() -> Locale | None:
     """Flask-Babel's `get_locale()`, read from its slot when the request already has it."""
-    if has_app_context():
-        found = getattr(g.get("_flask_babel"), "babel_locale", None)
-        if found is not None:
-            return found
-    return get_locale()
+    locale = kept("babel_locale")
+    return locale if locale is not None else get_locale()
 
 
 def _translations() -> support.NullTranslations:
-    if has_app_context():
-        found = getattr(g.get("_flask_babel"), "babel_translations", None)
-        if found is not None:
-            return found
-    return get_translations()
+    translations = kept("babel_translations")
+    return translations if translations is not None else get_translations()
 
 
 def gettext(string: str, **variables) -> str:
