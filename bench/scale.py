@@ -31,6 +31,10 @@ ceiling is what the figures cost in SQL alone without a summary table.
 An export of every case (CSV) is then downloaded once, timed, with the peak memory (VmHWM) of
 the worker that served it.
 
+Then, for the growth, the smallest and the largest size are served at once (two gunicorns, two
+workers each) and each page is loaded at one size and the other in turns, in as many slices: the
+two sizes meet the same moments of the machine, as a page and its ceiling do.
+
 Each page is printed as its rate over its ceiling's, and the growth of its mean latency from
 the smallest size to the largest; the whole is written to its section of `bench/RESULTS.md` (`--output`).
 Needs PostgreSQL (`BENCH_POSTGRES_URL`, default the local server) and Redis (`BENCH_REDIS_URL`).
@@ -69,7 +73,7 @@ WORK = Path(os.environ.get("BENCH_WORK", "/tmp/passerelle-bench"))
 RAW_AGGREGATES = "raw aggregates"  # the overview's ceiling: its figures from the base tables
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-APP_PORT, CEILING_PORT = 8101, 8102
+APP_PORT, CEILING_PORT, GROWTH_PORT = 8101, 8102, 8103
 PASSWORD = "bulk-passerelle-2026"  # noqa: S105 (the bulk data's published demo password)
 MANAGER = "manager1@bulk.passerelle.example"
 WRK_THREADS = 2
@@ -234,10 +238,9 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
-def signed_in(email: str) -> tuple[str, str]:
-    """The Cookie header and the CSRF token of a fresh session of `email`."""
+def signed_in(base: str, email: str) -> tuple[str, str]:
+    """The Cookie header and the CSRF token of a fresh session of `email` on the server at `base`."""
     session = requests.Session()
-    base = f"http://127.0.0.1:{APP_PORT}"
     token = csrf_token(session.get(f"{base}/login").text)
     answer = session.post(
         f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
@@ -369,6 +372,99 @@ def _capture(path: Path) -> None:
     path.write_bytes(pickle.dumps(statements))
 
 
+@dataclass
+class Visitors:
+    """Who the bench signs in on one server, and the facts of its database they are picked from."""
+
+    facts: dict
+    manager_cookie: str
+    manager_token: str
+    expert_cookie: str
+    partner_cookie: str
+    partner_token: str
+
+
+def visitors(base: str, engine: sa.Engine) -> Visitors:
+    facts = pick(engine)
+    manager_cookie, manager_token = signed_in(base, MANAGER)
+    expert_cookie, _ = signed_in(base, facts["expert"])
+    partner_cookie, partner_token = signed_in(base, facts["partner"])
+    return Visitors(facts, manager_cookie, manager_token, expert_cookie, partner_cookie, partner_token)
+
+
+@dataclass
+class Page:
+    """A page's requests; with `consumed`, each may be sent once, and `warm` holds the warm-up's own."""
+
+    name: str
+    lines: list
+    warm: list | None = None
+    consumed: bool = False
+
+
+def read_pages(people: Visitors, oldest: date = OLDEST) -> list[Page]:
+    # The most common field's open requests: full pages, counted, at 10,000 cases as at 100,000 (with a
+    # state as well, a page held 9 rows at 10,000 and 20 at 100,000: a growth of what it showed).
+    filtered = f"/cases?view=open&field={people.facts['field']}"
+    # "overview counted": each request with a period of its own, from `oldest` on (before every case),
+    # never counted before, so that the figures are counted every time.
+    periods = [("GET", f"/dashboard?from={oldest + timedelta(days=n)}", people.manager_cookie, "") for n in range(6000)]
+    return [
+        Page("queue", [("GET", "/cases", people.expert_cookie, "")]),
+        Page("queue filtered", [("GET", filtered, people.manager_cookie, "")]),
+        Page("search", [("GET", "/cases?view=all&q=musee", people.manager_cookie, "")]),
+        Page(
+            "case page", [("GET", f"/cases/{case_id}", people.manager_cookie, "") for case_id in people.facts["cases"]]
+        ),
+        Page("overview", [("GET", "/dashboard", people.manager_cookie, "")]),
+        Page("overview counted", periods[:3000], periods[3000:], consumed=True),
+    ]
+
+
+def filing_page(people: Visitors) -> Page:
+    filings = [
+        ("POST", "/cases/new", people.partner_cookie, filing_body(people.partner_token, n)) for n in range(30000)
+    ]
+    return Page("filing", filings[:20000], filings[20000:], consumed=True)
+
+
+def assessable(engine: sa.Engine, base: str, people: Visitors, seconds: int, concurrency: int) -> list:
+    """Submitted cases enough for a warm-up and `seconds` of assessing, filing more until there are."""
+    submitted = pick_submitted(engine)
+    while len(submitted) < WARM_UP_CASES + ASSESSED_PER_SECOND * seconds:
+        more = [
+            ("POST", "/cases/new", people.partner_cookie, filing_body(people.partner_token, n)) for n in range(2000)
+        ]
+        wrk(base, write_requests(WORK / "app-more.tsv", more), 5, concurrency)
+        submitted = pick_submitted(engine)
+    return submitted
+
+
+def assess_page(people: Visitors, submitted: list) -> Page:
+    lines = [assess_line(people.manager_cookie, people.manager_token, *case) for case in submitted]
+    return Page("assess", lines[WARM_UP_CASES:], lines[:WARM_UP_CASES], consumed=True)
+
+
+def alternated(servers: list[tuple[str, str, Page]], seconds: int, concurrency: int, rounds: int) -> list[list[Load]]:
+    """Warm each (label, base, page) up, then load them in turn in `rounds` slices of equal length.
+
+    Taking turns (in one order in one round, the reverse in the next) exposes each to the same
+    moments of a shared machine, whose load drifts within seconds. A consumed page gives every
+    slice, and its warm-up, lines of its own.
+    """
+    length = max(1, round(seconds / rounds))
+    for label, base, page in servers:
+        wrk(base, write_requests(WORK / f"{label}-warm.tsv", page.warm or page.lines), 2, concurrency)
+    slices: list[list[Load]] = [[] for _ in servers]
+    for index in range(rounds):
+        order = list(range(len(servers))) if index % 2 == 0 else list(reversed(range(len(servers))))
+        for position in order:
+            label, base, page = servers[position]
+            part = page.lines[index::rounds] if page.consumed else page.lines
+            slices[position].append(wrk(base, write_requests(WORK / f"{label}.tsv", part), length, concurrency))
+    return slices
+
+
 def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse: bool, rounds: int) -> Run:
     url = database_url(database, size)
     run = Run(database, size)
@@ -382,103 +478,93 @@ def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse
     app_base, ceiling_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{CEILING_PORT}"
     ceiling = served("bench.ceiling:from_environment()", CEILING_PORT, ceiling_env)
     with served("wsgi:app", APP_PORT, app_env) as app_server, ceiling:
-        facts = pick(engine)
-        manager_cookie, manager_token = signed_in(MANAGER)
-        expert_cookie, _ = signed_in(facts["expert"])
-        partner_cookie, partner_token = signed_in(facts["partner"])
+        people = visitors(app_base, engine)
 
-        def load(
-            name: str, app_lines, ceiling_lines, ceiling_name: str, warm_up=None, consumed=False, slices=None
-        ) -> Measure:
-            """Warm both up, then alternate the page and its ceiling in `rounds` slices of equal length.
-
-            Alternating (the page first in one round, the ceiling first in the next) exposes both to
-            the same moments of a shared machine, whose load drifts within seconds. With `consumed`,
-            each request may be sent once (a filing's one-time key, a case to assess): every slice and
-            the warm-up get lines of their own, `warm_up`'s for the warm-up. A ceiling that answers in
-            seconds (the overview's raw aggregates at 100,000 cases) needs `slices=1`: a short slice
-            would end before its first answer.
-            """
-            count = slices or rounds
-            length = max(1, round(seconds / count))
-            app_warm, ceiling_warm = warm_up or (app_lines, ceiling_lines)
-            wrk(app_base, write_requests(WORK / "app-warm.tsv", app_warm), 2, concurrency)
-            if ceiling_lines:
-                wrk(ceiling_base, write_requests(WORK / "ceiling-warm.tsv", ceiling_warm), 2, concurrency)
-            app_slices: list[Load] = []
-            ceiling_slices: list[Load] = []
-            for index in range(count):
-                turns = [
-                    ("app", app_base, app_lines, app_slices),
-                    ("ceiling", ceiling_base, ceiling_lines, ceiling_slices),
-                ]
-                for kind, base, lines, done in turns if index % 2 == 0 else reversed(turns):
-                    if lines:
-                        part = lines[index::count] if consumed else lines
-                        done.append(wrk(base, write_requests(WORK / f"{kind}.tsv", part), length, concurrency))
-            measure = Measure(name, combined(app_slices), combined(ceiling_slices), ceiling_name)
-            measure.round_ratios = [a.rate / c.rate for a, c in zip(app_slices, ceiling_slices, strict=False) if c.rate]
+        def load(page: Page, ceiling_page: Page, ceiling_name: str, slices: int | None = None) -> None:
+            """The page and its ceiling in turns. A ceiling that answers in seconds (the overview's
+            raw aggregates at 100,000 cases) needs `slices=1`: a short slice would end before its
+            first answer."""
+            pair = [("app", app_base, page), ("ceiling", ceiling_base, ceiling_page)]
+            app_slices, ceiling_slices = alternated(pair, seconds, concurrency, slices or rounds)
+            measure = Measure(page.name, combined(app_slices), combined(ceiling_slices), ceiling_name)
+            measure.round_ratios = [a.rate / c.rate for a, c in zip(app_slices, ceiling_slices, strict=True) if c.rate]
             run.measures.append(measure)
             print_measure(database, size, measure)
-            return measure
 
-        organisation = facts["organisation"]
-        list_ceiling = [("GET", f"/list/{organisation}", "", "")]
-        load("queue", [("GET", "/cases", expert_cookie, "")], list_ceiling, "25-row list")
-        # The most common field's open requests: full pages, counted, at 10,000 cases as at 100,000 (with a
-        # state as well, a page held 9 rows at 10,000 and 20 at 100,000: a growth of what it showed).
-        filtered = f"/cases?view=open&field={facts['field']}"
-        load("queue filtered", [("GET", filtered, manager_cookie, "")], list_ceiling, "25-row list")
-        load("search", [("GET", "/cases?view=all&q=musee", manager_cookie, "")], list_ceiling, "25-row list")
-        cases = [("GET", f"/cases/{case_id}", manager_cookie, "") for case_id in facts["cases"]]
-        ceiling_cases = [("GET", f"/case/{case_id}", "", "") for case_id in facts["cases"]]
-        load("case page", cases, ceiling_cases, "one-query page")
-        aggregates_line = [("GET", "/aggregates", "", "")]
-        load("overview", [("GET", "/dashboard", manager_cookie, "")], aggregates_line, RAW_AGGREGATES, slices=1)
-        # Each request with a period of its own, never counted before: the figures are counted every time.
-        periods = [("GET", f"/dashboard?from={OLDEST + timedelta(days=n)}", manager_cookie, "") for n in range(6000)]
-        load(
-            "overview counted",
-            periods[:3000],
-            aggregates_line,
-            RAW_AGGREGATES,
-            (periods[3000:], aggregates_line),
-            consumed=True,
-            slices=1,
+        list_ceiling = Page("25-row list", [("GET", f"/list/{people.facts['organisation']}", "", "")])
+        aggregates_ceiling = Page(RAW_AGGREGATES, [("GET", "/aggregates", "", "")])
+        case_ceiling = Page(
+            "one-query page", [("GET", f"/case/{case_id}", "", "") for case_id in people.facts["cases"]]
         )
-        run.export = measure_export(app_server, app_base, manager_cookie)
+        ceilings = {
+            "queue": list_ceiling,
+            "queue filtered": list_ceiling,
+            "search": list_ceiling,
+            "case page": case_ceiling,
+            "overview": aggregates_ceiling,
+            "overview counted": aggregates_ceiling,
+        }
+        for page in read_pages(people):
+            ceiling_page = ceilings[page.name]
+            load(page, ceiling_page, ceiling_page.name, slices=1 if ceiling_page is aggregates_ceiling else None)
+        run.export = measure_export(app_server, app_base, people.manager_cookie)
         print(f"{database} {size:>7}: export {run.export}")
-        filings = [("POST", "/cases/new", partner_cookie, filing_body(partner_token, n)) for n in range(30000)]
         two_inserts = [
             ("POST", "/two-inserts", "", form_body({"reference": f"B-{n}", "title": "t"})) for n in range(30000)
         ]
-        load(
-            "filing",
-            filings[:20000],
-            two_inserts[:20000],
-            "two INSERTs",
-            (filings[20000:], two_inserts[20000:]),
-            consumed=True,
-        )
-        submitted = pick_submitted(engine)  # those filed just now among them
-        while len(submitted) < WARM_UP_CASES + ASSESSED_PER_SECOND * seconds:
-            more = [("POST", "/cases/new", partner_cookie, filing_body(partner_token, n)) for n in range(2000)]
-            wrk(app_base, write_requests(WORK / "app-more.tsv", more), 5, concurrency)
-            submitted = pick_submitted(engine)
-        warm, measured = submitted[:WARM_UP_CASES], submitted[WARM_UP_CASES:]
-        load(
-            "assess",
-            [assess_line(manager_cookie, manager_token, *case) for case in measured],
-            [("POST", f"/update-insert/{case[0]}", "", "note=x") for case in measured],
-            "UPDATE + INSERT",
-            (
-                [assess_line(manager_cookie, manager_token, *case) for case in warm],
-                [("POST", f"/update-insert/{case[0]}", "", "note=x") for case in warm],
-            ),
-            consumed=True,
-        )
+        load(filing_page(people), Page("", two_inserts[:20000], two_inserts[20000:], consumed=True), "two INSERTs")
+        submitted = assessable(engine, app_base, people, seconds, concurrency)
+        update_insert = [("POST", f"/update-insert/{case[0]}", "", "note=x") for case in submitted]
+        ceiling_page = Page("", update_insert[WARM_UP_CASES:], update_insert[:WARM_UP_CASES], consumed=True)
+        load(assess_page(people, submitted), ceiling_page, "UPDATE + INSERT")
     engine.dispose()
     return run
+
+
+def measure_growth(database: str, sizes: tuple[int, int], seconds: int, concurrency: int, rounds: int) -> dict:
+    """Each page's mean latency at both sizes, the two served at once and loaded in turns.
+
+    Measured apart, minutes from each other, the two sizes met a different machine: a page that
+    runs the same statements at both sizes grew 0.65 times in one run and 1.38 in the next. Taking
+    turns in short slices, as a page does with its ceiling, both sizes meet the same moments.
+    Returns {page: (load at the smaller size, load at the larger)}.
+    """
+    engines = [sa.create_engine(database_url(database, size)) for size in sizes]
+    bases = [f"http://127.0.0.1:{port}" for port in (APP_PORT, GROWTH_PORT)]
+    growth = {}
+    with (
+        served("wsgi:app", APP_PORT, app_environment(database_url(database, sizes[0]))),
+        served("wsgi:app", GROWTH_PORT, app_environment(database_url(database, sizes[1]))),
+    ):
+        people = [visitors(base, engine) for base, engine in zip(bases, engines, strict=True)]
+        # Periods of their own for "overview counted", other than those just counted beside the ceiling.
+        earlier = OLDEST - timedelta(days=6000)
+        pages = [[*read_pages(person, earlier), filing_page(person)] for person in people]
+
+        def in_turns(both: tuple[Page, Page]) -> None:
+            pair = [(f"size-{size}", base, page) for size, base, page in zip(sizes, bases, both, strict=True)]
+            small, large = map(combined, alternated(pair, seconds, concurrency, rounds))
+            growth[both[0].name] = (small, large)
+            print_growth(database, sizes, both[0].name, small, large)
+
+        for both in zip(*pages, strict=True):
+            in_turns(both)
+        submitted = [
+            assessable(engine, base, person, seconds, concurrency)
+            for engine, base, person in zip(engines, bases, people, strict=True)
+        ]
+        in_turns(tuple(assess_page(person, cases) for person, cases in zip(people, submitted, strict=True)))
+    for engine in engines:
+        engine.dispose()
+    return growth
+
+
+def print_growth(database: str, sizes: tuple[int, int], page: str, small: Load, large: Load) -> None:
+    print(
+        f"{database:<10} growth {page:<17} {sizes[0]:>7}: {small.mean_ms:7.1f} ms   {sizes[1]:>7}: "
+        f"{large.mean_ms:7.1f} ms   {large.mean_ms / small.mean_ms:.2f}×",
+        flush=True,
+    )
 
 
 def pick(engine: sa.Engine) -> dict:
@@ -591,18 +677,19 @@ def _spread(measure: Measure) -> str:
     return f"({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
 
 
-def _growth_beside_ceiling(smallest: Measure, largest: Measure, growth: float) -> str:
-    """The page's growth over its ceiling's, when the ceiling does the same work at both sizes."""
-    if smallest.ceiling_name == RAW_AGGREGATES or not (smallest.ceiling and largest.ceiling):
+def _growth(in_turns: tuple[Load, Load] | None) -> str:
+    """The growth measured with the sizes in turns, and the two mean latencies it compares."""
+    if not in_turns:
         return "–"
-    return f"{growth / (largest.ceiling.mean_ms / smallest.ceiling.mean_ms):.2f}×"
+    small, large = in_turns
+    return f"{large.mean_ms / small.mean_ms:.2f}× ({small.mean_ms:.1f} → {large.mean_ms:.1f} ms)"
 
 
 def _rate(rate: float) -> str:
     return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
 
 
-def report(runs: list[Run], seconds: int, concurrency: int, rounds: int, command: str) -> str:
+def report(runs: list[Run], growths: dict, seconds: int, concurrency: int, rounds: int, command: str) -> str:
     lines = [
         f"# {TITLE}",
         "",
@@ -615,10 +702,10 @@ def report(runs: list[Run], seconds: int, concurrency: int, rounds: int, command
         "*Ratio* is the page's requests per second over its ceiling's (`bench/ceiling.py`), under the same",
         "gunicorn on the same database, the two alternated in slices so that both meet the same moments of",
         "a shared machine; in brackets, the lowest and highest ratio of the slices. *Growth* is the page's",
-        "mean latency at the largest size over the smallest, on the same database (the targets are",
-        "checked on it); *beside its ceiling*, that growth over its fixed ceiling's own in the same",
-        "slices, which takes out how much the shared machine itself moved between the two sizes (the",
-        "overview's ceiling, its raw aggregates, grows with the data: no such column). The ceiling's pages",
+        "mean latency at the largest size over the smallest, on the same database, the two sizes served at",
+        "once and loaded in turns, in as many slices as the ratios, after the sizes were measured one by one",
+        "(the targets are checked on it); *sizes apart*, the same from the two sizes' measures beside their",
+        "ceilings, minutes apart, when the shared machine itself may have sped up or slowed down. The ceiling's pages",
         "render a template compiled once, as a Flask app keeps its templates; until 2026-12-06 they",
         "compiled it on every request (70% of their time), and the ratios recorded before were about",
         "twice what they would have been.",
@@ -633,7 +720,7 @@ def report(runs: list[Run], seconds: int, concurrency: int, rounds: int, command
         for run in ours:
             header += f" {run.size:,} cases: req/s · mean ms · ratio |"
             rule += "---|"
-        lines += [header + " growth | beside its ceiling | target |", rule + "---|---|---|"]
+        lines += [header + " growth | sizes apart | target |", rule + "---|---|---|"]
         for index, measure in enumerate(largest.measures):
             row = f"| {measure.page} | {measure.ceiling_name} |"
             for run in ours:
@@ -641,14 +728,15 @@ def report(runs: list[Run], seconds: int, concurrency: int, rounds: int, command
                 ratio = f"{other.ratio:.2f}" if other.ratio is not None else "–"
                 failed = f" ({other.app.failures} failed)" if other.app.failures else ""
                 row += f" {other.app.rate:.1f} · {other.app.mean_ms:.1f} · **{ratio}** {_spread(other)}{failed} |"
-            growth = largest.measures[index].app.mean_ms / smallest.measures[index].app.mean_ms
-            beside = _growth_beside_ceiling(smallest.measures[index], largest.measures[index], growth)
+            apart = largest.measures[index].app.mean_ms / smallest.measures[index].app.mean_ms
+            in_turns = growths.get(database, {}).get(measure.page)
+            growth = in_turns[1].mean_ms / in_turns[0].mean_ms if in_turns else apart
             target = TARGETS.get(measure.page)
             verdict = ""
             if database == "postgresql" and target is not None:
                 met = measure.ratio is not None and measure.ratio >= target and growth <= MAX_GROWTH
                 verdict = f"≥ {target} and ≤ {MAX_GROWTH}×: {'met' if met else 'NOT met'}"
-            lines.append(row + f" {growth:.2f}× | {beside} | {verdict} |")
+            lines.append(row + f" {_growth(in_turns)} | {apart:.2f}× | {verdict} |")
         lines += ["", "Ceilings (requests per second): " + "; ".join(
             f"{run.size:,}: " + ", ".join(f"{m.page} {_rate(m.ceiling.rate)}" for m in run.measures if m.ceiling)
             for run in ours
@@ -684,16 +772,22 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = sorted(int(size) for size in arguments.sizes.split(","))
-    runs = [
-        measure_size(database, size, arguments.seconds, arguments.concurrency, arguments.reuse, arguments.rounds)
-        for database in arguments.databases.split(",")
-        for size in sizes
-    ]
+    runs, growths = [], {}
+    for database in arguments.databases.split(","):
+        runs += [
+            measure_size(database, size, arguments.seconds, arguments.concurrency, arguments.reuse, arguments.rounds)
+            for size in sizes
+        ]
+        if len(sizes) > 1:
+            extremes = (sizes[0], sizes[-1])
+            growths[database] = measure_growth(
+                database, extremes, arguments.seconds, arguments.concurrency, arguments.rounds
+            )
     command = "python bench/scale.py " + " ".join(sys.argv[1:])
     write_section(
         Path(arguments.output),
         TITLE,
-        report(runs, arguments.seconds, arguments.concurrency, arguments.rounds, command.strip()),
+        report(runs, growths, arguments.seconds, arguments.concurrency, arguments.rounds, command.strip()),
     )
     print(f"Written to {arguments.output}")
 
