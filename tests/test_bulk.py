@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
@@ -551,3 +553,36 @@ def test_service_levels_are_kept_as_the_write_path_keeps_them(seed_bulk):
             entered = step.left_at
         assert case.state_entered_at == entered, case.reference
         assert (case.due_on is None) == (case.state == "closed"), case.reference
+
+
+# The monthly chart's series as the overview's CSV names them.
+MONTHLY_SERIES = {
+    None: "Still open",
+    "completed": "Completed",
+    "declined": "Declined",
+    "redirected": "Redirected",
+    "withdrawn": "Withdrawn",
+}
+
+
+def test_the_overview_counts_the_requests_submitted_in_each_month_by_outcome(seed_bulk, bulk_visitor):
+    seed_bulk(str(N))
+    first_year = utcnow().year - 4  # two whole years in the middle of ten years of history
+    period = {"from": f"{first_year}-01-01", "to": f"{first_year + 1}-12-31"}
+    expected = Counter(
+        (f"{case.submitted_at:%Y-%m}", case.outcome)
+        for case in all_cases()
+        if first_year <= case.submitted_at.year <= first_year + 1
+    )
+    assert sum(expected.values()) >= 20  # enough to spread over the months
+
+    answer = bulk_visitor(bulk_user(f"manager1@{bulk.DOMAIN}")).get("/dashboard/figures.csv", query_string=period)
+    assert answer.status_code == 200
+    rows = csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff")))
+    shown = {item: int(value) for section, item, value, _open in rows if section == "New requests by month"}
+    months = [f"{year}-{month:02d}" for year in (first_year, first_year + 1) for month in range(1, 13)]
+    assert shown == {
+        f"{month} · {label}": expected[(month, outcome)]
+        for month in months
+        for outcome, label in MONTHLY_SERIES.items()
+    }
