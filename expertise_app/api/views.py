@@ -624,10 +624,11 @@ def get_dashboard():
     user = caller()
     require(policy.can_view_dashboard(user))
     everything = CaseFilters()
-    totals = dashboard_queries.totals(user, everything)
-    outcomes = dashboard_queries.closures(user, everything)["outcomes"]
-    fields = dashboard_queries.breakdown(user, everything, "field")
-    states = dashboard_queries.state_counts(user, everything)
+    counts = dashboard_queries.fact_counts(user, everything)
+    totals = dashboard_queries.totals(user, everything, counts)
+    outcomes = dashboard_queries.closures(counts)["outcomes"]
+    fields = dashboard_queries.breakdown(counts, "field")
+    states = dashboard_queries.state_counts(counts)
     return {
         "total": totals["total"],
         "open": totals["open"],
