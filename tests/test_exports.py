@@ -86,3 +86,22 @@ def test_the_overview_s_figures_download_as_csv_for_managers_only(factory, cast,
     assert ["Requests by state", "Assessed", "1", ""] in rows and ["Outcome", "Completed", "1", ""] in rows
     assert signed_in(cast.lead_expert).get("/dashboard/figures.csv").status_code == 403
     assert signed_in(cast.partner).get("/dashboard/figures.csv").status_code == 403
+
+
+def test_exported_days_are_dates_a_spreadsheet_sorts_and_the_arabic_workbook_reads_right_to_left(
+    factory, cast, signed_in
+):
+    case = factory.case(author=cast.partner)
+    cast.partner.locale = "ar"
+    db.session.commit()
+    visitor = signed_in(cast.partner)
+    header, row = _csv(visitor.get("/cases/export.csv"))
+    submitted = case.submitted_at.date()
+    assert row[header.index("مُقدَّم")] == submitted.isoformat()
+
+    workbook = openpyxl.load_workbook(io.BytesIO(visitor.get("/cases/export.xlsx").data))
+    sheet = workbook.active
+    assert sheet.title == "الطلبات"
+    assert sheet.sheet_view.rightToLeft
+    cells = dict(zip([cell.value for cell in sheet[1]], [cell.value for cell in sheet[2]], strict=True))
+    assert cells["مُقدَّم"].date() == submitted  # a date cell, not words

@@ -127,3 +127,13 @@ def test_an_invitation_says_its_days_in_the_grammar_of_its_language(app, cast, s
     sent = manager.post("/invitations", {"email": "someone@example.org", "role": "expert", "language": language})
     assert sent.status_code == 302
     assert expected in sent_to(app, "someone@example.org")[-1].get_body().get_content()
+
+
+def test_a_period_s_two_days_are_each_kept_whole_in_a_right_to_left_page(visitor, factory):
+    partner = factory.partner(locale="ar")
+    case = factory.case(author=partner)
+    visitor.login(partner.email)
+    page = visitor.get(f"/cases/{case.id}").get_data(as_text=True)
+    period = re.search(r"<dd><bdi>([^<]+)</bdi> – <bdi>([^<]+)</bdi></dd>", page)
+    assert period, "the desired period's days are not isolated from the text around them"
+    assert re.search(r"\d", period.group(1)) and re.search(r"\d", period.group(2))

@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -15,11 +15,12 @@ import sqlalchemy as sa
 
 from expertise_app import transaction
 from expertise_app.cases import operations
+from expertise_app.cases.models import ExpertiseRequest, RequestFacts
 from expertise_app.experts.services import apply_profile
 from expertise_app.extensions import db
 
 from .factories import expert_profile, request_data, step_data
-from .pages import references
+from .pages import references, text
 
 # The requests of the overview's tests: what each is, and the steps it reached (written out by hand).
 KEYS = ("field", "country", "instrument", "assistance_type", "end")
@@ -294,3 +295,59 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
     transaction.commit()
 
     assert section(GAPS) == {}  # the overview seen a moment ago counts again after the change
+
+
+# The overview's figures that count requests, each with the link to its list: the charts' bars and
+# segments (their <title> says the figure) and the tables' numbers.
+CHART_BAR = re.compile(r'<g class="bar-row">\s*<title>[^<]*: ([\d,]+)</title>\s*<a href="([^"]+)">')
+CHART_SEGMENT = re.compile(r'<a href="([^"]+)">\s*<rect [^>]*class="segment[^"]*"><title>[^<]*: ([\d,]+)</title>')
+TABLE_FIGURE = re.compile(r'<td class="num"><a href="([^"]+)">([\d,]+)</a></td>')
+COUNTED_CHARTS = ("by-state", "funnel-title", "monthly-title", "by-field", "by-continent", "by-instrument")
+
+
+def linked_figures(html: str) -> list[tuple[int, str]]:
+    sections = re.findall(r'<section aria-labelledby="([\w-]+)">(.*?)</section>', html, re.S)
+    figures_found = []
+    for section_id, section in sections:
+        if section_id not in COUNTED_CHARTS:
+            continue
+        figures_found += [(int(value.replace(",", "")), url) for value, url in CHART_BAR.findall(section)]
+        figures_found += [(int(value.replace(",", "")), url) for url, value in CHART_SEGMENT.findall(section)]
+        figures_found += [(int(value.replace(",", "")), url) for url, value in TABLE_FIGURE.findall(section)]
+    return figures_found
+
+
+def _today_only_with_a_request_filed_another_day_of_the_month(cases) -> dict[str, str]:
+    """Moves the first request to another day of this month, and asks for today only: the month's
+    figures then count the others, and their lists must not hold the one moved."""
+    today = datetime.now(UTC).date()
+    other_day = today - timedelta(days=1) if today.day > 1 else today + timedelta(days=1)
+    moved = datetime.combine(other_day, datetime.min.time(), UTC) + timedelta(hours=12)
+    for model, key in ((ExpertiseRequest, ExpertiseRequest.id), (RequestFacts, RequestFacts.request_id)):
+        db.session.execute(sa.update(model).where(key == cases[0].id).values(submitted_at=moved))
+    db.session.commit()
+    return {"from": today.isoformat(), "to": today.isoformat()}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"outcome": "completed"}, {"continent": "asia", "field": "HER"}, "today, one request filed another day"],
+    ids=lambda filters: combination_id(filters) if isinstance(filters, dict) else filters,
+)
+def test_every_figure_of_the_overview_links_to_a_list_of_as_many_requests(spec_cases, factory, signed_in, filters):
+    if not isinstance(filters, dict):
+        filters = _today_only_with_a_request_filed_another_day_of_the_month(spec_cases)
+    visitor = signed_in(factory.manager())
+    html = visitor.get("/dashboard", query_string=filters).get_data(as_text=True)
+    found = linked_figures(html)
+    assert found
+    for figure, url in found:
+        listing = text(visitor.get(unescape(url)).get_data(as_text=True))
+        shown = re.search(r"(\d+) requests?\b", listing)
+        assert int(shown.group(1)) == figure, (url, figure)
+
+
+def test_a_figure_the_overview_s_filters_rule_out_has_no_list(spec_cases, factory, signed_in):
+    html = signed_in(factory.manager()).get("/dashboard?outcome=completed").get_data(as_text=True)
+    closures = re.search(r'<section aria-labelledby="closures-title">.*?</section>', html, re.S).group(0)
+    assert "outcome=withdrawn" not in closures and "outcome=completed" in closures

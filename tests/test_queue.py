@@ -13,7 +13,7 @@ from expertise_app.cases.models import ExpertiseRequest, SavedView
 from expertise_app.extensions import db
 
 from .factories import Factory, snapshot
-from .pages import main_content, references, text
+from .pages import forms, main_content, references, text
 
 
 @pytest.fixture
@@ -439,3 +439,60 @@ def test_a_partner_never_sees_similar_requests(factory, signed_in):
     own = factory.case(author=partner, title="Museum inventory")
     html = main_content(signed_in(partner).get(f"/cases/{own.id}").get_data(as_text=True))
     assert "similar-title" not in html
+
+
+def test_a_case_opened_from_a_later_page_of_its_list_leads_back_to_that_page(factory, signed_in):
+    cases = [factory.case(field="MUS") for _ in range(3)]
+    visitor = signed_in(factory.manager())
+    second_page = visitor.get("/cases?field=MUS&sort=oldest&per_page=2&page=2").get_data(as_text=True)
+    link = re.search(rf'<a href="([^"]+)">{cases[2].reference}</a>', second_page).group(1)
+
+    links = _links(visitor.get(unescape(link)).get_data(as_text=True))
+
+    assert links["back"] == "/cases?view=all&field=MUS&sort=oldest&page=2"
+    assert links["prev"].startswith(f"/cases/{cases[1].id}?")
+    assert _links(visitor.get(links["prev"]).get_data(as_text=True))["back"] == links["back"]
+
+
+# --- filters the list's form has no field for ------------------------------------------------
+
+
+def test_filters_of_an_overview_link_are_shown_kept_when_the_list_is_sorted_and_removable(factory, signed_in):
+    asian = factory.case(country="JO", field="MUS")
+    factory.case(country="TN", field="MUS")
+    visitor = signed_in(factory.manager())
+    html = visitor.get("/cases?view=all&continent=asia&field=MUS").get_data(as_text=True)
+    assert references(html) == [asian.reference]
+    chips = re.search(r'<div class="carried-filters">.*?</div>', html, re.S).group(0)
+    assert "Continent: Asia" in text(chips)
+
+    form = next(form for form in forms(html) if "q" in form.values)
+    assert form.value("continent") == "asia" and form.value("field") == "MUS"
+    form.values["sort"] = ["oldest"]  # the user sorts the list otherwise and applies
+    resorted = visitor.get("/cases", query_string=form.values).get_data(as_text=True)
+    assert references(resorted) == [asian.reference]
+
+    removed = re.search(r'<a href="([^"]+)" class="remove-filter">', chips).group(1)
+    assert unescape(removed) == "/cases?view=all&field=MUS"
+
+
+def test_a_partner_s_list_keeps_the_filters_its_form_does_not_show(factory, signed_in):
+    partner = factory.partner()
+    museum = factory.case(author=partner, field="MUS")
+    factory.case(author=partner, field="HER")
+    html = signed_in(partner).get("/cases?field=MUS").get_data(as_text=True)
+    assert references(html) == [museum.reference]
+    assert "Field: Museums and collections" in text(html)
+    form = next(form for form in forms(html) if "q" in form.values)
+    assert form.value("field") == "MUS"
+
+
+def test_a_search_that_finds_nothing_in_the_expert_s_own_work_offers_to_look_in_every_request(factory, signed_in):
+    expert = factory.expert()
+    factory.case(title="Musée des beaux-arts")  # not the expert's
+    html = signed_in(expert).get("/cases?view=mine&q=musee").get_data(as_text=True)
+    assert references(html) == []
+    assert "No request of “My open work” matches these filters." in text(html)
+    assert re.search(r'<a href="[^"]+" aria-current="true">My open work</a>', html)
+    wider = re.search(r'<a href="([^"]+)">Look in all requests, closed included</a>', html).group(1)
+    assert len(references(signed_in(expert).get(unescape(wider)).get_data(as_text=True))) == 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,13 +26,14 @@ from ..auth.models import Organisation, User
 from ..downloads import csv_stream
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
-from ..templating import as_date
+from ..translation import current_locale
 from ..translation import lazy_gettext as _l
 from .models import ExpertiseRequest
 from .queries import CaseFilters, filtered, sort_clauses
 from .states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
 
 BATCH = 1000
+MAX_SHEET_TITLE = 31  # Excel's limit
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 lead = so.aliased(User)
 
@@ -55,6 +57,12 @@ def _coded(vocabulary) -> Callable[[str | None], str]:
     return label
 
 
+def _day(value: date | datetime | None) -> date | None:
+    """A day as a date, not as words: a spreadsheet sorts and filters it as one (an XLSX date cell;
+    in CSV, 2026-09-22, which every spreadsheet reads as a date whatever its language)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 def columns(user: User) -> list[Column]:
     staff = policy.can_see_internal(user)
     state_labels = STATE_LABELS if staff else PARTNER_STATE_LABELS
@@ -70,10 +78,10 @@ def columns(user: User) -> list[Column]:
         Column(_l("Outcome"), ExpertiseRequest.outcome, _coded(OUTCOME_LABELS)),
         Column(_l("Priority"), ExpertiseRequest.priority, _coded(PRIORITIES), internal=True),
         Column(_l("Lead expert"), lead.name, internal=True),
-        Column(_l("Submitted"), ExpertiseRequest.submitted_at, as_date),
-        Column(_l("Desired period: from"), ExpertiseRequest.period_start, as_date),
-        Column(_l("Desired period: to"), ExpertiseRequest.period_end, as_date),
-        Column(_l("Closed"), ExpertiseRequest.closed_at, as_date),
+        Column(_l("Submitted"), ExpertiseRequest.submitted_at, _day),
+        Column(_l("Desired period: from"), ExpertiseRequest.period_start, _day),
+        Column(_l("Desired period: to"), ExpertiseRequest.period_end, _day),
+        Column(_l("Closed"), ExpertiseRequest.closed_at, _day),
     ]
     return [column for column in every if staff or not column.internal]
 
@@ -111,7 +119,9 @@ def csv_chunks(user: User, filters: CaseFilters) -> Iterator[str]:
 def xlsx_file(user: User, filters: CaseFilters):
     """The workbook in a temporary file (write-only: rows are not kept in memory), rewound."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
+    sheet = workbook.create_sheet(str(_l("Requests"))[:MAX_SHEET_TITLE])
+    locale = current_locale()
+    sheet.sheet_view.rightToLeft = locale is not None and locale.text_direction == "rtl"
     for row in rows(user, filters):
         sheet.append(row)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response streams it, then closes it)

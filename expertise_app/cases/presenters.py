@@ -9,6 +9,7 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import url_for
 from wtforms import BooleanField, DateField, StringField
 
 from .. import policy
@@ -17,13 +18,14 @@ from ..documents.models import Document
 from ..documents.services import documents_of
 from ..extensions import db
 from ..forms import VocabularyMultiSelect, VocabularySelect
-from ..reference import REDIRECT_DESTINATIONS
+from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, REDIRECT_DESTINATIONS
 from ..templating import as_date, as_list
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
 from .forms import CHECKLIST_FIELDS, EditRequestForm, RequestForm
 from .models import Event, ExpertiseRequest
-from .states import STATE_LABELS, Outcome, State
+from .queries import CaseFilters
+from .states import OUTCOME_LABELS, STATE_LABELS, Outcome, State
 from .workflow import ACTIONS
 
 # The history entry that is not an action on an existing case: filing it.
@@ -310,3 +312,55 @@ def follow_up_values(origin: ExpertiseRequest) -> dict:
         "expected_results": origin.expected_results,
         "working_languages": list(origin.working_languages or []),
     }
+
+
+@dataclass(frozen=True)
+class CarriedFilter:
+    """A filter of the list that its form has no field for (one of the overview's links asks it,
+    say): the form keeps it as a hidden field, and the list shows it with a link that removes it."""
+
+    name: str  # its name in the address
+    value: str
+    text: str  # what it says, in the user's language
+    without: str  # the list's address without it
+
+
+# The filters the list's form has a field for: the ministry's and a partner's.
+FORM_FILTERS = {
+    True: frozenset(
+        {"view", "q", "state", "pause", "field", "country", "priority", "lead", "older_than"}
+        | {"in_state_for", "assigned", "sort"}
+    ),
+    False: frozenset({"q", "state", "pause", "sort"}),
+}
+_AGES = {7: _l("a week"), 30: _l("a month"), 90: _l("three months"), 365: _l("a year")}
+
+
+def carried_filters(filters: CaseFilters, staff: bool) -> list[CarriedFilter]:
+    """The filters `filters` holds that the list's form (the ministry's if `staff`) does not show."""
+    args = filters.to_args()
+    carried = []
+    for name, value in args.items():
+        if name in FORM_FILTERS[staff]:
+            continue
+        rest = {other: kept for other, kept in args.items() if other != name}
+        carried.append(CarriedFilter(name, value, _filter_text(name, value), url_for("cases.index", **rest)))
+    return carried
+
+
+def _filter_text(name: str, value: str) -> str:
+    titles = {
+        "continent": (_l("Continent"), CONTINENTS.label),
+        "instrument": (_l("Instrument"), INSTRUMENTS.label),
+        "assistance_type": (_l("Type of assistance"), ASSISTANCE_TYPES.label),
+        "outcome": (_l("Outcome"), OUTCOME_LABELS.label),
+        "reached": (_l("Reached"), STATE_LABELS.label),
+        "from": (_l("Submitted from"), as_date),
+        "to": (_l("Submitted until"), as_date),
+        "field": (_l("Field"), FIELDS.label),
+        "country": (_l("Country"), COUNTRIES.label),
+        "older_than": (_l("Submitted more than"), lambda days: _AGES[int(days)]),
+        "in_state_for": (_l("In its state for more than"), lambda days: _AGES[int(days)]),
+    }
+    title, shown = titles[name]
+    return _("%(filter)s: %(value)s", filter=title, value=shown(value))

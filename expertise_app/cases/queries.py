@@ -17,7 +17,7 @@ from ..db_types import day_in_address, start_of_day, utcnow, without_nul
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from . import search, service_levels
-from .models import ExpertiseRequest, TeamStatus
+from .models import FACT_STEPS, ExpertiseRequest, RequestFacts, TeamStatus
 from .states import OPEN_STATES, Outcome, State
 
 # Each sort: the columns it orders by, each ascending (True) or descending, ending on a unique one
@@ -97,6 +97,7 @@ class CaseFilters:
     instrument: str | None = None
     assistance_type: str | None = None
     outcome: str | None = None
+    reached: str | None = None  # a step the request reached: in it now or past it (the overview's funnel)
     submitted_from: date | None = None
     submitted_to: date | None = None
     priority: str | None = None
@@ -124,6 +125,7 @@ class CaseFilters:
             instrument=known("instrument", INSTRUMENTS),
             assistance_type=known("assistance_type", ASSISTANCE_TYPES),
             outcome=known("outcome", {str(outcome) for outcome in Outcome}),
+            reached=known("reached", {str(step) for step in FACT_STEPS}),
             submitted_from=day_in_address(args.get("from")),
             submitted_to=day_in_address(args.get("to")),
             priority=known("priority", PRIORITIES),
@@ -168,6 +170,7 @@ class CaseFilters:
             "instrument": self.instrument,
             "assistance_type": self.assistance_type,
             "outcome": self.outcome,
+            "reached": self.reached,
             "from": self.submitted_from.isoformat() if self.submitted_from else None,
             "to": self.submitted_to.isoformat() if self.submitted_to else None,
             "priority": self.priority,
@@ -184,6 +187,13 @@ class CaseFilters:
     def query_string(self) -> str:
         """Kept once written: every row of a list links to its case with it (`?list=`)."""
         return urlencode(self.to_args())
+
+    def listed_on(self, page: int) -> str:
+        """What a case's `?list=` carries: these filters, and the page of the list it was shown on
+        (the way back leads there)."""
+        if page <= 1:
+            return self.query_string
+        return f"{self.query_string}&page={page}" if self.query_string else f"page={page}"
 
 
 def visible_cases(user: User, filters: CaseFilters) -> sa.Select:
@@ -246,11 +256,22 @@ def narrowed(query: sa.Select, source, filters: CaseFilters) -> sa.Select:
         value = getattr(filters, name)
         if value:
             query = query.where(getattr(source, name) == value)
+    if filters.reached:
+        query = query.where(reached_filter(source, filters.reached))
     if filters.submitted_from:
         query = query.where(source.submitted_at >= start_of_day(filters.submitted_from))
     if filters.submitted_to:
         query = query.where(source.submitted_at < start_of_day(filters.submitted_to + timedelta(days=1)))
     return query
+
+
+def reached_filter(source, step: str) -> sa.ColumnElement[bool]:
+    """The requests that reached `step`: in it now, or past it (their facts keep the working days of
+    each step they left). What the overview's funnel counts, and the list it links to shows."""
+    left = getattr(RequestFacts, RequestFacts.days_column(step)).isnot(None)
+    if source is not RequestFacts:
+        left = sa.exists().where(RequestFacts.request_id == source.id, left)
+    return sa.or_(source.state == step, left)
 
 
 def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..auth.models import User
 from ..extensions import db
+from ..pagination import MAX_PAGE
 from .models import SavedView
 from .queries import CaseFilters
 
@@ -30,6 +31,12 @@ def views_of(user: User) -> list[SavedView]:
 def filters_of(query: str) -> CaseFilters:
     """The filters a list's query string asks for, known ones only (a saved view, a case's list)."""
     return CaseFilters.from_args(MultiDict(parse_qsl(query or "", keep_blank_values=False)))
+
+
+def page_of(query: str) -> int:
+    """The page of the list a case's `?list=` says it was shown on (the first if it says nothing sensible)."""
+    asked = MultiDict(parse_qsl(query or "")).get("page", 1, type=int) or 1
+    return min(max(asked, 1), MAX_PAGE)
 
 
 def save(user: User, name: str, filters: CaseFilters) -> SavedView:

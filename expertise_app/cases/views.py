@@ -38,7 +38,7 @@ from ..pagination import paginate, requested_page
 from ..translation import gettext as _
 from . import exports, operations, saved_views, service_levels
 from .forms import RequestForm, SaveViewForm
-from .presenters import follow_up_values, partner_status, timeline
+from .presenters import carried_filters, follow_up_values, partner_status, timeline
 from .queries import COLUMN_SORTS, CaseFilters, follow_ups_of, neighbours, similar_requests, visible_cases
 from .workflow import ACTIONS, AFTER_DELIVERY, Action
 
@@ -85,6 +85,7 @@ def index():
         proposals=proposals,
         saved_views=saved_views.views_of(current_user),
         save_form=SaveViewForm(formdata=None, query=filters.query_string),
+        carried=carried_filters(filters, staff=policy.can_view_queue(current_user)),
     )
 
 
@@ -296,14 +297,16 @@ def _list_context(case) -> dict | None:
     filters, and the cases before and after this one in it."""
     if "list" not in request.args:
         return None
-    filters = saved_views.filters_of(request.args["list"]).for_user(current_user)
+    listed = request.args["list"]
+    filters = saved_views.filters_of(listed).for_user(current_user)
     previous, following = neighbours(current_user, filters, case)
-    query = filters.query_string
+    query = filters.listed_on(saved_views.page_of(listed))
 
     def case_url(other: int | None) -> str | None:
         return url_for("cases.detail", case_id=other, list=query) if other else None
 
-    return {"back": _list_url(filters), "previous": case_url(previous), "next": case_url(following)}
+    back = url_for("cases.index") + (f"?{query}" if query else "")
+    return {"back": back, "previous": case_url(previous), "next": case_url(following)}
 
 
 @bp.route("/<int:case_id>/actions/<name>", methods=["GET", "POST"])

@@ -25,7 +25,16 @@ from ..auth.models import User
 from ..cases.models import FACT_STEPS as STEPS
 from ..cases.models import Assignment, Event, ExpertiseRequest, TeamStatus
 from ..cases.models import RequestFacts as Facts
-from ..cases.queries import OPEN_BY_STATE, PAUSES, CaseFilters, filtered, narrowed, pause_filter, view_filter
+from ..cases.queries import (
+    OPEN_BY_STATE,
+    PAUSES,
+    CaseFilters,
+    filtered,
+    narrowed,
+    pause_filter,
+    reached_filter,
+    view_filter,
+)
 from ..cases.states import Outcome, State
 from ..db_types import utcnow
 from ..experts.models import ExpertField, ExpertLanguage, ExpertProfile
@@ -137,7 +146,7 @@ def funnel(user: User, filters: CaseFilters) -> list[tuple[str, int]]:
 
     The last stage counts the requests closed as completed.
     """
-    reached = [sa.func.count().filter(sa.or_(Facts.state == str(state), _days(state).isnot(None))) for state in STEPS]
+    reached = [sa.func.count().filter(reached_filter(Facts, str(state))) for state in STEPS]
     completed = sa.func.count().filter(Facts.outcome == str(Outcome.COMPLETED))
     row = db.session.execute(_facts(sa.select(*reached, completed), user, filters)).one()
     return list(zip([*(str(state) for state in STEPS), "completed"], row, strict=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from calendar import monthrange
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -54,16 +55,32 @@ class ListLinks:
 
     def __init__(self, filters: CaseFilters):
         self.path = url_for("cases.index")
+        self.filters = filters
         self.args = {**filters.to_args(), "view": "all"}
 
-    def __call__(self, **changes) -> str:
-        args = {**self.args, **{key: str(value) for key, value in changes.items() if value is not None}}
-        return self.path + "?" + urlencode(args)
+    def __call__(self, **changes) -> str | None:
+        """The list of a figure narrowed by `changes` as well; None if one of them contradicts a
+        filter of the overview (the outcome "withdrawn" under the filter "completed"): such a figure
+        counts nothing, and no list holds what it counts."""
+        asked = {key: str(value) for key, value in changes.items() if value is not None}
+        if any(key != "view" and self.args.get(key, value) != value for key, value in asked.items()):
+            return None
+        return self._url(asked)
 
+    def month(self, month: str, **changes) -> str | None:
+        """The list of a figure of `month`: the requests submitted in that month, within the
+        overview's period when it has one (a period from the 30th of June counts one day of June)."""
+        year, number = (int(part) for part in month.split("-"))
+        start, end = date(year, number, 1), date(year, number, monthrange(year, number)[1])
+        start = max(start, self.filters.submitted_from or start)
+        end = min(end, self.filters.submitted_to or end)
+        if start > end or self(**changes) is None:
+            return None
+        return self._url({key: str(value) for key, value in changes.items() if value is not None}, start, end)
 
-def month_range(month: str) -> dict[str, str]:
-    year, number = (int(part) for part in month.split("-"))
-    return {"from": f"{month}-01", "to": f"{month}-{monthrange(year, number)[1]:02d}"}
+    def _url(self, asked: dict[str, str], start: date | None = None, end: date | None = None) -> str:
+        period = {"from": start.isoformat(), "to": end.isoformat()} if start and end else {}
+        return self.path + "?" + urlencode({**self.args, **asked, **period})
 
 
 @bp.route("")
@@ -88,7 +105,7 @@ def _overview_body(filters: CaseFilters, key: str | None) -> str:
         charts=_charts(data, list_url, rtl),
         list_url=list_url,
         gaps_shown=GAPS_SHOWN,
-        month_range=month_range,
+        series_filter=_series_filter,
         figures_url=url_for("dashboard.figures") + ("?" + urlencode(_overview_args(filters)) if filters.active else ""),
     )
 
@@ -107,8 +124,7 @@ def _charts(data: dict, list_url: ListLinks, rtl: bool) -> dict:
     month_urls = {}
     for month in data["monthly"]:
         for series in (queries.STILL_OPEN, *queries.OUTCOMES):
-            extra = {"view": "open"} if series == queries.STILL_OPEN else {"outcome": series}
-            month_urls[(month, series)] = list_url(**month_range(month), **extra)
+            month_urls[(month, series)] = list_url.month(month, **_series_filter(series))
     states = [(state, count, count) for state, count in data["states"].items()]
     funnel = [(stage, count, count) for stage, count in data["funnel"]]
     lead_bars = [
@@ -130,12 +146,17 @@ def _charts(data: dict, list_url: ListLinks, rtl: bool) -> dict:
     }
 
 
+def _series_filter(series: str) -> dict[str, str]:
+    """What the list of a series of the monthly chart is narrowed by: the open requests, or an outcome."""
+    return {"view": "open"} if series == queries.STILL_OPEN else {"outcome": series}
+
+
 def _stage_label(stage: str) -> str:
     return OUTCOME_LABELS.label("completed") if stage == "completed" else STATE_LABELS.label(stage)
 
 
 def _stage_filter(stage: str) -> dict[str, str]:
-    return {"outcome": "completed"} if stage == "completed" else {"state": stage}
+    return {"outcome": "completed"} if stage == "completed" else {"reached": stage}
 
 
 def _step_label(step: str) -> str:
