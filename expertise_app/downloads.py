@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, stream_with_context
@@ -14,6 +15,7 @@ from flask_login import current_user
 from .extensions import db
 
 CHUNK_ROWS = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def as_download(response: Response, filename: str | None = None) -> Response:
@@ -25,13 +27,23 @@ def as_download(response: Response, filename: str | None = None) -> Response:
     return response
 
 
+def safe_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+1`, `@SUM`) is kept as text
+    (OWASP's advice: a leading apostrophe). Whoever wrote it (a title, a person's name), every
+    spreadsheet we write goes through here."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_stream(rows: Iterable[list]) -> Iterator[str]:
-    """CSV text in chunks of CHUNK_ROWS rows, a byte-order mark first (so that Excel reads UTF-8)."""
+    """CSV text in chunks of CHUNK_ROWS rows, a byte-order mark first (so that Excel reads UTF-8),
+    no cell a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     for number, row in enumerate(rows, start=1):
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(["" if value is None else safe_cell(value) for value in row])
         if number % CHUNK_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -148,6 +148,12 @@ def handle_unexpected_error(error: InternalServerError):
     # Flask has logged the traceback; the client only learns that it failed.
     if isinstance(error.original_exception, DATABASE_UNAVAILABLE):  # raised while committing, after the view
         return handle_database_unavailable(error.original_exception)
+    # A statement that failed leaves the session unusable until rolled back: the error page itself reads
+    # the signed-in user, and would fail in turn. Nothing of the failed request is kept either way.
+    try:
+        transaction.rollback()
+    except Exception:
+        log.debug("rollback after an unexpected error failed", exc_info=True)
     return error_response(500)
 
 

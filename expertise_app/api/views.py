@@ -376,7 +376,8 @@ def get_workflow():
 def list_requests(page: int, per_page: int, **filters):
     """The requests the caller may see, filtered, sorted and paged."""
     user = caller()
-    args = {key: str(value) for key, value in filters.items() if value is not None}
+    names = {"submitted_from": "from", "submitted_to": "to"}  # as the list's address names them
+    args = {names.get(key, key): str(value) for key, value in filters.items() if value is not None}
     query = visible_cases(user, CaseFilters.from_args(args).for_user(user, page=False))
     result = paginate(query, page, per_page)
     return {

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 
 from .. import policy
 from ..auth.models import Organisation, User
-from ..downloads import csv_stream
+from ..downloads import csv_stream, safe_cell
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from ..translation import current_locale
@@ -34,7 +34,6 @@ from .states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
 
 BATCH = 1000
 MAX_SHEET_TITLE = 31  # Excel's limit
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 lead = so.aliased(User)
 
 
@@ -94,13 +93,6 @@ def _query(user: User, filters: CaseFilters, chosen: list[Column]) -> sa.Select:
         .outerjoin(lead, lead.id == ExpertiseRequest.lead_expert_id)
     )
     return filtered(query, user, filters).order_by(*sort_clauses(filters.sort))
-
-
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+1`, `@SUM`) is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def rows(user: User, filters: CaseFilters) -> Iterator[list[Any]]:

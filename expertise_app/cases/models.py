@@ -361,6 +361,11 @@ class IdempotencyKey(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
+# The longest query string a list can be asked with: a search of 100 characters of 4 bytes each, written
+# %XX byte by byte (1,200), and every filter besides it (some 400).
+QUERY_LENGTH = 2000
+
+
 class SavedView(db.Model):
     """A filtered list of requests a person saved under a name, to open it again.
 
@@ -374,5 +379,5 @@ class SavedView(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(80))
-    query: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    query: so.Mapped[str] = so.mapped_column(sa.String(QUERY_LENGTH))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -42,7 +42,7 @@ SORTS: dict[str, tuple[tuple[sa.ColumnElement, bool], ...]] = {
     "due": ((sa.func.coalesce(ExpertiseRequest.due_on, date.max), True), (_ID, True)),
 }
 DEFAULT_SORT = "newest"
-STAFF_SORTS = frozenset({"priority", "-priority"})  # partners never see a request's priority
+STAFF_SORTS = frozenset({"priority", "-priority", "due"})  # partners never see a request's priority or due date
 # A list's sortable columns: (the sort its header asks first, the one it asks when already sorted so).
 COLUMN_SORTS = {
     "reference": ("reference", "-reference"),

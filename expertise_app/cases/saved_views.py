@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from ..auth.models import User
+from ..db_types import MAX_ID
 from ..extensions import db
 from ..pagination import MAX_PAGE
 from .models import SavedView
@@ -40,20 +41,31 @@ def page_of(query: str) -> int:
 
 
 def save(user: User, name: str, filters: CaseFilters) -> SavedView:
-    """Keep `filters` under `name`; saving a name again replaces what it held (sent twice: saved once)."""
-    view = db.session.scalar(sa.select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name))
+    """Keep `filters` under `name`; saving a name again replaces what it held (sent twice, even at the
+    same moment: saved once)."""
+    view = _named(user, name)
     if view is None:
         if db.session.scalar(sa.select(sa.func.count()).where(SavedView.user_id == user.id)) >= MAX_VIEWS:
             raise TooManyViews
-        view = SavedView(user_id=user.id, name=name)
-        db.session.add(view)
+        try:
+            with db.session.begin_nested():
+                view = SavedView(user_id=user.id, name=name, query=filters.query_string)
+                db.session.add(view)
+        except sa.exc.IntegrityError:  # the same form, sent again at once, saved it first
+            view = _named(user, name)
     view.query = filters.query_string
     db.session.flush()
     return view
 
 
+def _named(user: User, name: str) -> SavedView | None:
+    return db.session.scalar(sa.select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name))
+
+
 def delete(user: User, view_id: int) -> bool:
-    """Forget one of `user`'s views; another person's is not found."""
+    """Forget one of `user`'s views; another person's, or a number no view can have, is not found."""
+    if not 0 < view_id <= MAX_ID:
+        return False
     view = db.session.scalar(sa.select(SavedView).where(SavedView.id == view_id, SavedView.user_id == user.id))
     if view is None:
         return False
