@@ -522,3 +522,16 @@ def test_a_search_that_finds_nothing_in_the_expert_s_own_work_offers_to_look_in_
     assert re.search(r'<a href="[^"]+" aria-current="true">My open work</a>', html)
     wider = re.search(r'<a href="([^"]+)">Look in all requests, closed included</a>', html).group(1)
     assert len(references(signed_in(expert).get(unescape(wider)).get_data(as_text=True))) == 1
+
+
+def test_the_ministry_s_less_used_filters_fold_away_until_one_is_in_use(factory, signed_in):
+    visitor = signed_in(factory.manager())
+
+    def folded(url: str) -> str:
+        html = visitor.get(url).get_data(as_text=True)
+        return re.search(r'<details class="more-filters"[^>]*>\s*<summary>([^<]+)</summary>', html).group(0)
+
+    closed = folded("/cases?view=open")
+    assert " open>" not in closed and "More filters</summary>" in closed
+    in_use = folded("/cases?view=open&field=MUS&priority=urgent")
+    assert " open>" in in_use and "More filters · in use: 2" in in_use
