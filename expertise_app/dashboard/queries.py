@@ -87,11 +87,7 @@ def fact_counts(user: User, filters: CaseFilters) -> FactCounts:
     statement (UNION ALL).
     """
     columns = [getattr(Facts, name) for name in COUNTED_BY]
-    counts = (
-        sa.func.count(),
-        sa.func.count().filter(Facts.state != CLOSED),
-        sa.func.count().filter(Facts.state == CLOSED),
-    )
+    counts = (sa.func.count(), sa.func.count().filter(Facts.state != CLOSED))  # the closed: all but the open
     if db.session.get_bind().dialect.name == "postgresql":
         name = sa.case(
             *((sa.func.grouping(column) == 0, name) for name, column in zip(COUNTED_BY, columns, strict=True)),
@@ -110,11 +106,12 @@ def fact_counts(user: User, filters: CaseFilters) -> FactCounts:
         )
     by: dict[str, dict] = {}
     everything = (0, 0, 0)
-    for name, value, *row in db.session.execute(query).tuples():
+    for name, value, total, open_count in db.session.execute(query).tuples():
+        row = (total, open_count, total - open_count)
         if name is None:
-            everything = tuple(row)
+            everything = row
         else:
-            by.setdefault(name, {})[value] = tuple(row)
+            by.setdefault(name, {})[value] = row
     return FactCounts(by, everything)
 
 
