@@ -563,8 +563,18 @@ def measure_growth(database: str, sizes: tuple[int, int], seconds: int, concurre
     return growth
 
 
+def growth_of(in_turns: tuple[Load, Load] | None) -> float | None:
+    """The larger size's mean latency over the smaller's; None if not measured, or if either size
+    gave no answer within its slices."""
+    if not in_turns or not (in_turns[0].requests and in_turns[1].requests):
+        return None
+    small, large = in_turns
+    return large.mean_ms / small.mean_ms
+
+
 def print_growth(database: str, sizes: tuple[int, int], page: str, small: Load, large: Load) -> None:
-    growth = f"{large.mean_ms / small.mean_ms:.2f}×" if small.requests and large.requests else "no answer"
+    growth = growth_of((small, large))
+    growth = f"{growth:.2f}×" if growth is not None else "no answer"
     print(
         f"{database:<10} growth {page:<17} {sizes[0]:>7}: {small.mean_ms:7.1f} ms   {sizes[1]:>7}: "
         f"{large.mean_ms:7.1f} ms   {growth}",
@@ -684,10 +694,11 @@ def _spread(measure: Measure) -> str:
 
 def _growth(in_turns: tuple[Load, Load] | None) -> str:
     """The growth measured with the sizes in turns, and the two mean latencies it compares."""
-    if not in_turns or not (in_turns[0].requests and in_turns[1].requests):
-        return "–"  # not measured, or no answer within its slices
+    growth = growth_of(in_turns)
+    if growth is None:
+        return "–"
     small, large = in_turns
-    return f"{large.mean_ms / small.mean_ms:.2f}× ({small.mean_ms:.1f} → {large.mean_ms:.1f} ms)"
+    return f"{growth:.2f}× ({small.mean_ms:.1f} → {large.mean_ms:.1f} ms)"
 
 
 def _rate(rate: float) -> str:
@@ -735,8 +746,7 @@ def report(runs: list[Run], growths: dict, seconds: int, concurrency: int, round
                 row += f" {other.app.rate:.1f} · {other.app.mean_ms:.1f} · **{ratio}** {_spread(other)}{failed} |"
             apart = largest.measures[index].app.mean_ms / smallest.measures[index].app.mean_ms
             in_turns = growths.get(database, {}).get(measure.page)
-            answered = in_turns and in_turns[0].requests and in_turns[1].requests
-            growth = in_turns[1].mean_ms / in_turns[0].mean_ms if answered else apart
+            growth = growth_of(in_turns) or apart
             target = TARGETS.get(measure.page)
             verdict = ""
             if database == "postgresql" and target is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import request
 from flask_sqlalchemy.pagination import SelectPagination
+from werkzeug.datastructures import MultiDict
 
 from .extensions import db
 
@@ -63,4 +64,9 @@ def paginate(
 
 def requested_page(max_page: int = MAX_PAGE) -> int:
     """The page the address asks for (`?page=`): nonsense means the first, huge numbers stop at `max_page`."""
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), max_page)
+    return page_in(request.args, max_page)
+
+
+def page_in(args: MultiDict, max_page: int = MAX_PAGE) -> int:
+    """The page `args` ask for, as `requested_page` reads it."""
+    return min(max(args.get("page", 1, type=int) or 1, 1), max_page)

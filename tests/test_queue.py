@@ -378,14 +378,19 @@ def _links(html: str) -> dict[str, str]:
     return {key: unescape(value) for key, value in found.items()}
 
 
+def _opened_from(visitor, list_url: str, reference: str) -> dict[str, str]:
+    """The links of the case `reference`, opened from the list at `list_url`."""
+    listing = visitor.get(list_url).get_data(as_text=True)
+    link = re.search(rf'<a href="([^"]+)">{reference}</a>', listing).group(1)
+    return _links(visitor.get(unescape(link)).get_data(as_text=True))
+
+
 def test_a_case_opened_from_a_list_leads_back_to_it_and_to_its_neighbours(factory, signed_in):
     cases = [factory.case(field="MUS", title=f"Museum {n}") for n in range(3)]
     factory.case(field="HER")
     visitor = signed_in(factory.manager())
-    listing = visitor.get("/cases?field=MUS&sort=oldest").get_data(as_text=True)
-    middle = re.search(rf'<a href="([^"]+)">{cases[1].reference}</a>', listing).group(1)
 
-    links = _links(visitor.get(unescape(middle)).get_data(as_text=True))
+    links = _opened_from(visitor, "/cases?field=MUS&sort=oldest", cases[1].reference)
 
     assert links["back"] == "/cases?view=all&field=MUS&sort=oldest"
     assert links["prev"].startswith(f"/cases/{cases[0].id}?")
@@ -470,10 +475,8 @@ def test_a_partner_never_sees_similar_requests(factory, signed_in):
 def test_a_case_opened_from_a_later_page_of_its_list_leads_back_to_that_page(factory, signed_in):
     cases = [factory.case(field="MUS") for _ in range(3)]
     visitor = signed_in(factory.manager())
-    second_page = visitor.get("/cases?field=MUS&sort=oldest&per_page=2&page=2").get_data(as_text=True)
-    link = re.search(rf'<a href="([^"]+)">{cases[2].reference}</a>', second_page).group(1)
 
-    links = _links(visitor.get(unescape(link)).get_data(as_text=True))
+    links = _opened_from(visitor, "/cases?field=MUS&sort=oldest&per_page=2&page=2", cases[2].reference)
 
     assert links["back"] == "/cases?view=all&field=MUS&sort=oldest&page=2"
     assert links["prev"].startswith(f"/cases/{cases[1].id}?")

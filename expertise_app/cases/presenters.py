@@ -348,19 +348,22 @@ def carried_filters(filters: CaseFilters, staff: bool) -> list[CarriedFilter]:
     return carried
 
 
+# What a carried filter is called, and how its value is written.
+_FILTER_TEXTS = {
+    "continent": (_l("Continent"), CONTINENTS.label),
+    "instrument": (_l("Instrument"), INSTRUMENTS.label),
+    "assistance_type": (_l("Type of assistance"), ASSISTANCE_TYPES.label),
+    "outcome": (_l("Outcome"), OUTCOME_LABELS.label),
+    "reached": (_l("Reached"), STATE_LABELS.label),
+    "from": (_l("Submitted from"), as_date),
+    "to": (_l("Submitted until"), as_date),
+    "field": (_l("Field"), FIELDS.label),
+    "country": (_l("Country"), COUNTRIES.label),
+    "older_than": (_l("Submitted more than"), lambda days: _AGES[int(days)]),
+    "in_state_for": (_l("In its state for more than"), lambda days: _AGES[int(days)]),
+}
+
+
 def _filter_text(name: str, value: str) -> str:
-    titles = {
-        "continent": (_l("Continent"), CONTINENTS.label),
-        "instrument": (_l("Instrument"), INSTRUMENTS.label),
-        "assistance_type": (_l("Type of assistance"), ASSISTANCE_TYPES.label),
-        "outcome": (_l("Outcome"), OUTCOME_LABELS.label),
-        "reached": (_l("Reached"), STATE_LABELS.label),
-        "from": (_l("Submitted from"), as_date),
-        "to": (_l("Submitted until"), as_date),
-        "field": (_l("Field"), FIELDS.label),
-        "country": (_l("Country"), COUNTRIES.label),
-        "older_than": (_l("Submitted more than"), lambda days: _AGES[int(days)]),
-        "in_state_for": (_l("In its state for more than"), lambda days: _AGES[int(days)]),
-    }
-    title, shown = titles[name]
+    title, shown = _FILTER_TEXTS[name]
     return _("%(filter)s: %(value)s", filter=title, value=shown(value))

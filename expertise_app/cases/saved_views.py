@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from ..auth.models import User
 from ..db_types import MAX_ID
 from ..extensions import db
-from ..pagination import MAX_PAGE
+from ..pagination import page_in
 from .models import SavedView
 from .queries import CaseFilters
 
@@ -36,8 +36,7 @@ def filters_of(query: str) -> CaseFilters:
 
 def page_of(query: str) -> int:
     """The page of the list a case's `?list=` says it was shown on (the first if it says nothing sensible)."""
-    asked = MultiDict(parse_qsl(query or "")).get("page", 1, type=int) or 1
-    return min(max(asked, 1), MAX_PAGE)
+    return page_in(MultiDict(parse_qsl(query or "")))
 
 
 def save(user: User, name: str, filters: CaseFilters) -> SavedView:

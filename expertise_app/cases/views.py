@@ -96,14 +96,14 @@ def save_view():
     filters = saved_views.filters_of(form.query.data).for_user(current_user)
     if not form.validate():
         flash(" ".join(str(error) for error in form.name.errors), "error")
-        return redirect(_list_url(filters))
+        return redirect(_list_url(filters.query_string))
     try:
         saved_views.save(current_user, form.name.data, filters)
     except saved_views.TooManyViews:
         flash(_("You have %(count)d saved views: delete one first.", count=saved_views.MAX_VIEWS), "error")
     else:
         flash(_("The view “%(name)s” is saved.", name=form.name.data), "success")
-    return redirect(_list_url(filters))
+    return redirect(_list_url(filters.query_string))
 
 
 @bp.route("/saved-views/<int:view_id>/delete", methods=["POST"])
@@ -114,8 +114,8 @@ def delete_view(view_id: int):
     return redirect(url_for("cases.index"))
 
 
-def _list_url(filters: CaseFilters) -> str:
-    query = filters.query_string
+def _list_url(query: str) -> str:
+    """The list a query string asks for (a list's filters, and its page when a case was opened from it)."""
     return url_for("cases.index") + (f"?{query}" if query else "")
 
 
@@ -305,8 +305,7 @@ def _list_context(case) -> dict | None:
     def case_url(other: int | None) -> str | None:
         return url_for("cases.detail", case_id=other, list=query) if other else None
 
-    back = url_for("cases.index") + (f"?{query}" if query else "")
-    return {"back": back, "previous": case_url(previous), "next": case_url(following)}
+    return {"back": _list_url(query), "previous": case_url(previous), "next": case_url(following)}
 
 
 @bp.route("/<int:case_id>/actions/<name>", methods=["GET", "POST"])

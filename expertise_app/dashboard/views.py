@@ -47,6 +47,11 @@ def _filters() -> CaseFilters:
     return CaseFilters.from_args(args)
 
 
+# What a figure's list may ask besides the overview's own filters without contradicting them: a view of
+# its requests, and a period within the overview's (a month's, see ListLinks.month).
+NARROWING = ("view", "from", "to")
+
+
 class ListLinks:
     """The list of the requests a figure counts: the overview's filters, and the figure's own.
 
@@ -63,24 +68,17 @@ class ListLinks:
         filter of the overview (the outcome "withdrawn" under the filter "completed"): such a figure
         counts nothing, and no list holds what it counts."""
         asked = {key: str(value) for key, value in changes.items() if value is not None}
-        if any(key != "view" and self.args.get(key, value) != value for key, value in asked.items()):
+        if any(key not in NARROWING and self.args.get(key, value) != value for key, value in asked.items()):
             return None
-        return self._url(asked)
+        return self.path + "?" + urlencode({**self.args, **asked})
 
     def month(self, month: str, **changes) -> str | None:
         """The list of a figure of `month`: the requests submitted in that month, within the
         overview's period when it has one (a period from the 30th of June counts one day of June)."""
         year, number = (int(part) for part in month.split("-"))
-        start, end = date(year, number, 1), date(year, number, monthrange(year, number)[1])
-        start = max(start, self.filters.submitted_from or start)
-        end = min(end, self.filters.submitted_to or end)
-        if start > end or self(**changes) is None:
-            return None
-        return self._url({key: str(value) for key, value in changes.items() if value is not None}, start, end)
-
-    def _url(self, asked: dict[str, str], start: date | None = None, end: date | None = None) -> str:
-        period = {"from": start.isoformat(), "to": end.isoformat()} if start and end else {}
-        return self.path + "?" + urlencode({**self.args, **asked, **period})
+        start = max(date(year, number, 1), self.filters.submitted_from or date.min)
+        end = min(date(year, number, monthrange(year, number)[1]), self.filters.submitted_to or date.max)
+        return self(**changes, **{"from": start, "to": end}) if start <= end else None
 
 
 @bp.route("")
