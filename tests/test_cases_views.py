@@ -344,6 +344,19 @@ def test_a_form_from_a_page_that_is_out_of_date_is_refused_as_stale(factory, cas
     assert (before.state, before.outcome) == ("closed", "withdrawn")
 
 
+@pytest.mark.parametrize("version", [None, "", "abc", "1.5"], ids=["absent", "empty", "a-word", "a-fraction"])
+def test_a_form_without_a_version_it_was_made_from_is_bad_input_and_changes_nothing(factory, cast, signed_in, version):
+    case = factory.cast_case(cast, "submitted")
+    before = snapshot(case.id)
+    data = step_data("decline", case) | ({} if version is None else {"version": version})
+
+    response = signed_in(cast.manager).post(action_url(case.id, "decline"), data, token_from="/cases")
+
+    assert response.status_code == 422
+    assert "The form did not say which version of the request it was made from" in text(response.get_data(as_text=True))
+    assert snapshot(case.id) == before
+
+
 def test_an_unknown_action_is_not_found(factory, cast, signed_in):
     case = factory.cast_case(cast, "submitted")
     before = snapshot(case.id)
@@ -373,7 +386,8 @@ FILTERS = [
     ("country=TN", lambda c: c["country"] == "TN"),
     ("assigned=me", lambda c: c["key"] in LEAD | TEAM),
     ("q=medina", lambda c: "medina" in c["title"].lower()),
-    ("q=MUSÉE", lambda c: False),  # "museum" is not "musée": words are matched, not guessed
+    ("q=MUSÉE", lambda c: c["field"] == "MUS"),  # not in a title, but the start of the field's name, "Musées…"
+    ("q=medina%20musee", lambda c: False),  # every word must match: no title has both, nor has a museum "medina"
     ("q=muse", lambda c: c["key"] == "museum"),  # the start of a word finds the word
     ("q=%25", lambda c: False),  # a search without a word finds nothing: "%" is no wildcard
     ("q=_", lambda c: False),

@@ -57,6 +57,18 @@ def test_no_page_writes_an_attribute_as_none(factory, cast, signed_in, visitor):
             assert not NONE_ATTRIBUTE.findall(html), (person, url, NONE_ATTRIBUTE.findall(html)[:3])
 
 
+@pytest.mark.parametrize("path", ["/cases", "/dashboard", "/api/docs"])
+def test_every_page_names_the_app_s_icon_which_is_served(factory, signed_in, path):
+    visitor = signed_in(factory.manager())
+    page = visitor.get(path).get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page)
+
+    assert icon, path
+    served = visitor.get(icon.group(1))
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"
+    assert served.get_data(as_text=True).startswith("<svg")
+
+
 def test_a_form_with_errors_marks_only_the_fields_in_error(factory, signed_in):
     response = signed_in(factory.partner()).post("/cases/new", request_data(title=""))
     html = response.get_data(as_text=True)

@@ -15,7 +15,7 @@ from expertise_app.cases.models import ExpertiseRequest, SavedView
 from expertise_app.extensions import db
 
 from .factories import Factory, snapshot
-from .pages import forms, main_content, references, text
+from .pages import form_posting_to, forms, main_content, references, text
 
 
 @pytest.fixture
@@ -172,7 +172,25 @@ def test_a_request_taken_meanwhile_cannot_be_taken_again(factory, signed_in):
     late = signed_in(second).post(f"/cases/{case.id}/actions/take", {"version": version}, token_from="/cases")
 
     assert late.status_code == 409
+    assert "Someone else changed this request in the meantime" in text(late.get_data(as_text=True))
     assert snapshot(case.id) == before
+
+
+def test_a_request_taken_in_another_tab_says_the_taker_changed_it_and_stays_theirs(factory, signed_in):
+    me = factory.expert()
+    case = factory.case()
+    version = case.version
+    visitor = signed_in(me)
+    assert visitor.post(f"/cases/{case.id}/actions/take", {"version": version}).status_code == 302
+    before = snapshot(case.id)
+
+    again = visitor.post(f"/cases/{case.id}/actions/take", {"version": version}, token_from="/cases")
+
+    assert again.status_code == 409
+    said = text(again.get_data(as_text=True))
+    assert "You have already changed this request since this page was loaded" in said
+    assert "Someone else" not in said
+    assert snapshot(case.id) == before and before.lead_expert_id == me.id
 
 
 # --- full-text search ------------------------------------------------------------------------
@@ -183,10 +201,13 @@ SEARCHED = {
     "archives": {"title": "Digital preservation", "objectives": "Keep the ARCHIVES of the State safe."},
     "arabic": {"title": "تقييم المَتْحَف الوطني", "context": "المتحف بحاجة إلى خطة. " + FILLER},
     "context_only": {"title": "Training", "context": "Curators of the museo de Antioquia. " + FILLER},
+    # Its field's name, "Museums and collections" (French "Musées et collections", Arabic
+    # "المتاحف والمجموعات"), is in none of its own words.
+    "museum_field": {"title": "Storage rooms survey", "field": "MUS", "context": "Our stores are full. " + FILLER},
 }
 SEARCHES = [
-    ("musee", {"musee"}),  # no accent typed, an accent written
-    ("MUSÉE", {"musee"}),
+    ("musee", {"musee", "museum_field"}),  # no accent typed, an accent written; the start of "Musées"
+    ("MUSÉE", {"musee", "museum_field"}),
     ("musée national", {"musee"}),
     ("national musée", {"musee"}),  # every word, in any order
     ("musee absent", set()),
@@ -195,11 +216,40 @@ SEARCHES = [
     ("patrimoine", set()),
     ("المتحف", {"arabic"}),  # without diacritics, the title has them
     ("المَتْحَف", {"arabic"}),  # with them
-    ("muse", {"musee", "context_only"}),  # the start of a word
+    ("muse", {"musee", "context_only", "museum_field"}),  # the start of a word, of the field's name too
+    ("museum", {"museum_field"}),  # a word of the field's name in English
+    ("musees", {"museum_field"}),  # in French
+    ("المتاحف", {"museum_field"}),  # in Arabic
+    ("collections", {"musee", "museum_field"}),  # in a request's context, or its field's name
+    ("museum storage", {"museum_field"}),  # one word names the field, the other is in the title
+    ("museum absent", set()),
     ('"; DROP TABLE', set()),
-    ('"musee*', {"musee"}),  # FTS5 syntax is not passed through
+    ('"musee*', {"musee", "museum_field"}),  # FTS5 syntax is not passed through
     ("NEAR(musee", set()),  # nor its operators: "near" is a word like the others
 ]
+
+
+# A query word and the field it names, by a word of the field's name in English, French or Arabic.
+FIELDS_NAMED = [
+    ("musee", "MUS"),  # "Musées et collections"
+    ("museum", "MUS"),
+    ("المتاحف", "MUS"),
+    ("archiv", "ARV"),
+    ("musique", "MSC"),
+    ("mus", None),  # too short to tell museums from music
+    ("culture", None),  # starts words of five fields' names
+    ("arts", None),  # of three
+    ("patrimoine", None),  # of two
+    ("and", None),  # a grammar word of a field's name
+    ("zebra", None),
+]
+
+
+@pytest.mark.parametrize(("term", "field"), FIELDS_NAMED, ids=[term for term, _ in FIELDS_NAMED])
+def test_a_word_of_one_field_s_name_names_that_field(app, term, field):
+    from expertise_app.cases import search
+
+    assert search.field_named(term) == field
 
 
 @pytest.fixture
@@ -254,7 +304,8 @@ def test_an_edited_request_is_found_by_its_new_words_only(factory, signed_in):
 
 def test_the_api_searches_the_same_way(searchable, factory, api):
     items = api(factory.manager()).get("/requests", query_string={"q": "musee"}).get_json()["items"]
-    assert [item["reference"] for item in items] == [searchable["musee"].reference]
+    expected = sorted(searchable[key].reference for key in ("musee", "museum_field"))
+    assert sorted(item["reference"] for item in items) == expected
 
 
 def test_search_never_reaches_another_organisation_s_requests(searchable, factory, signed_in):
@@ -306,7 +357,8 @@ def test_a_saved_view_is_found_again_and_opens_the_same_list(searchable, factory
     page = visitor.get("/cases").get_data(as_text=True)
     link = re.search(r'<a href="([^"]+)" dir="auto">Museums</a>', page)
     assert link
-    assert listed(visitor.get(unescape(link.group(1))).get_data(as_text=True)) == [searchable["musee"].reference]
+    oldest_first = [searchable["musee"].reference, searchable["museum_field"].reference]
+    assert listed(visitor.get(unescape(link.group(1))).get_data(as_text=True)) == oldest_first
 
 
 def test_a_saved_view_keeps_only_known_filters_and_needs_a_name(factory, signed_in):
@@ -330,9 +382,27 @@ def test_nobody_sees_or_deletes_another_person_s_saved_view(factory, signed_in):
     intruder = signed_in(other)
 
     assert "Mine only" not in intruder.get("/cases").get_data(as_text=True)
+    assert intruder.get(f"/cases/saved-views/{view_id}/delete").status_code == 404
     assert intruder.post(f"/cases/saved-views/{view_id}/delete", {}, token_from="/cases").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 1
     assert signed_in(owner).post(f"/cases/saved-views/{view_id}/delete", {}, token_from="/cases").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 0
+
+
+def test_deleting_a_saved_view_asks_first_and_then_says_which_was_deleted(factory, signed_in):
+    visitor = signed_in(factory.manager())
+    visitor.post("/cases/saved-views", {"name": "Tunisian museums", "query": "country=TN"}, token_from="/cases")
+    chip = re.search(r'href="(/cases/saved-views/(\d+)/delete)"', visitor.get("/cases").get_data(as_text=True))
+    view_id = int(chip.group(2))
+
+    asked = visitor.get(chip.group(1))  # the chip's × asks, and deletes nothing
+    assert asked.status_code == 200
+    assert "Delete the view “ Tunisian museums ”?" in text(asked.get_data(as_text=True))  # the name in <bdi>
+    assert form_posting_to(asked.get_data(as_text=True), chip.group(1))
+    assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 1
+
+    deleted = visitor.post(chip.group(1), {}, token_from=chip.group(1), follow_redirects=True)
+    assert "The view “Tunisian museums” is deleted." in text(deleted.get_data(as_text=True))
     assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 0
 
 

@@ -84,6 +84,7 @@ OBJECT_ROUTES = [
     ("auth.revoke_api_token", "POST"),
     ("auth.revoke_invitation", "POST"),
     ("auth.set_account_active", "POST"),
+    ("cases.delete_view", "GET"),
     ("cases.delete_view", "POST"),
     ("cases.detail", "GET"),
     ("cases.perform_action", "GET"),

@@ -77,6 +77,13 @@ class StaleCase(CaseError):
     status = 409
 
 
+class VersionMissing(CaseError):
+    """The form or body did not say which version of the request it was made from (a page of
+    ours always does: it was cut short or written by hand)."""
+
+    status = 422
+
+
 class NothingToDo(CaseError):
     """The data asks for no change (an edit that changes nothing)."""
 
@@ -334,7 +341,7 @@ def perform_recorded(
     action = ACTIONS.get(name)
     if action is None:
         raise UnknownAction(_("There is no action “%(name)s”.", name=name))
-    _check_version(case, expected_version)
+    _check_version(case, expected_version, actor)
     _check_allowed(actor, case, action)
     at = at or utcnow()
     if action.partial and not isinstance(data, MultiDict):
@@ -382,11 +389,11 @@ def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: dat
         case.closed_at = at
 
 
-def _check_version(case: ExpertiseRequest, expected_version: int | None) -> None:
+def _check_version(case: ExpertiseRequest, expected_version: int | None, actor: User) -> None:
     if expected_version is None:
-        raise StaleCase(_("The form did not say which version of the request it was made from. Reload the page."))
+        raise VersionMissing(_("The form did not say which version of the request it was made from. Reload the page."))
     if int(expected_version) != case.version:
-        raise StaleCase(_stale_message())
+        raise StaleCase(_changed_meanwhile_message(case, actor))
 
 
 def _check_allowed(actor: User, case: ExpertiseRequest, action: Action) -> None:
@@ -425,6 +432,20 @@ def _stale_message() -> str:
     return _("Someone else changed this request in the meantime. Reload it to see the changes, then try again.")
 
 
+def _changed_meanwhile_message(case: ExpertiseRequest, actor: User) -> str:
+    """Why `actor`'s copy is stale. When they made the last change themselves (in another tab or
+    window), "someone else" would send them looking for a colleague. Read on refusal only."""
+    last_actor = db.session.scalar(
+        sa.select(Event.actor_id).where(Event.request_id == case.id).order_by(Event.id.desc()).limit(1)
+    )
+    if last_actor == actor.id:
+        return _(
+            "You have already changed this request since this page was loaded (in another tab or window, "
+            "or by sending the form twice). Reload it to see where it stands."
+        )
+    return _stale_message()
+
+
 __all__ = [
     "CaseError",
     "FileTooLarge",
@@ -437,6 +458,7 @@ __all__ = [
     "StaleCase",
     "TransitionNotAllowed",
     "UnknownAction",
+    "VersionMissing",
     "file_request",
     "get_visible_case",
     "perform",

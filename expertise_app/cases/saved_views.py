@@ -61,11 +61,16 @@ def _named(user: User, name: str) -> SavedView | None:
     return db.session.scalar(sa.select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name))
 
 
+def view_of(user: User, view_id: int) -> SavedView | None:
+    """One of `user`'s views; another person's, or a number no view can have, is None."""
+    if not 0 < view_id <= MAX_ID:
+        return None
+    return db.session.scalar(sa.select(SavedView).where(SavedView.id == view_id, SavedView.user_id == user.id))
+
+
 def delete(user: User, view_id: int) -> bool:
     """Forget one of `user`'s views; another person's, or a number no view can have, is not found."""
-    if not 0 < view_id <= MAX_ID:
-        return False
-    view = db.session.scalar(sa.select(SavedView).where(SavedView.id == view_id, SavedView.user_id == user.id))
+    view = view_of(user, view_id)
     if view is None:
         return False
     db.session.delete(view)

@@ -8,6 +8,11 @@ the generated column `search_vector`, indexed with GIN (migration 0014); SQLite 
 "المتحف" finds "المَتْحَف", on either database, and a query word also matches the start of a
 longer word ("patrim" finds "patrimoine").
 
+A word of a field's name, in any of the app's languages, also finds the requests of that field:
+"musee" finds a request on museums written in English ("Museums and collections" is "Musées et
+collections" in French). The names are read from the catalogues when searching, not stored, so a
+translation corrected in a catalogue finds the same requests without re-indexing them.
+
 The column is written by the write path: `ExpertiseRequest` computes it whenever a
 searched field changes (the mapper events in cases/models.py).
 """
@@ -17,9 +22,12 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 
 from ..extensions import db
 from ..folding import words
+from ..reference import FIELDS
 from .models import ExpertiseRequest
 
 FTS_TABLE = "request_search"  # SQLite only
@@ -50,7 +58,9 @@ def _is_sqlite() -> bool:
 def _fts_match(expression: str) -> sa.Select:
     """The ids of the requests whose indexed text matches an FTS5 expression (SQLite)."""
     table = sa.table(FTS_TABLE, sa.column("rowid"))
-    return sa.select(table.c.rowid).where(sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=expression))
+    # Unique: a search whose words name a field matches each of them apart, in one statement.
+    expression_parameter = sa.bindparam("fts_query", expression, unique=True)
+    return sa.select(table.c.rowid).where(sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(expression_parameter))
 
 
 # From this many matches, SQLite finds a list's first page faster along the index of its order.
@@ -77,18 +87,59 @@ def _tsvector() -> sa.ColumnElement:
     return sa.literal_column(f"{ExpertiseRequest.__tablename__}.{SEARCH_VECTOR}")
 
 
+_field_words: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
+
+
+def field_words() -> dict[str, frozenset[str]]:
+    """Each field's code and the folded words of its name in every language of the app, grammar
+    words left out (the words shorter than SIGNIFICANT_LENGTH: "and", "et", "des")."""
+    languages = tuple(current_app.config["LANGUAGES"])
+    if languages not in _field_words:
+        found: dict[str, set[str]] = {code: set() for code in FIELDS.codes}
+        for language in languages:
+            with force_locale(language):
+                for code in FIELDS.codes:
+                    found[code].update(word for word in words(FIELDS.label(code)) if len(word) >= SIGNIFICANT_LENGTH)
+        _field_words[languages] = {code: frozenset(found_words) for code, found_words in found.items()}
+    return _field_words[languages]
+
+
+def field_named(term: str) -> str | None:
+    """The one field whose name, in some language, holds a word that starts with the folded `term`.
+
+    A term that starts words of several fields' names names none: "culture" starts words of five
+    ("Cultural tourism", "Digital culture"…), "arts" of three, "patrimoine" of two, and in a
+    ministry of culture they say little of what a request is about. A term shorter than
+    SIGNIFICANT_LENGTH names none either ("mus" is "museums" or "music", "des" is mostly grammar).
+    """
+    if len(term) < SIGNIFICANT_LENGTH:
+        return None
+    named = [code for code, names in field_words().items() if any(name.startswith(term) for name in names)]
+    return named[0] if len(named) == 1 else None
+
+
+def _text_matching(terms: list[str]) -> sa.ColumnElement[bool]:
+    """Requests whose indexed text holds every one of `terms` (folded), each as a word or its start."""
+    if _is_sqlite():
+        return _sqlite_matching(" AND ".join(f'"{term}"*' for term in terms))
+    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms))
+    return _tsvector().op("@@")(tsquery)
+
+
 def matching(query: str) -> sa.ColumnElement[bool]:
-    """Requests holding every word of `query`, each as a word or the start of one.
+    """Requests holding every word of `query`, each as a word or the start of one, or naming
+    the request's field (`field_named`).
 
     A query without any word (only punctuation, "%") finds nothing, rather than everything.
     """
     terms = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
     if not terms:
         return sa.false()
-    if _is_sqlite():
-        return _sqlite_matching(" AND ".join(f'"{term}"*' for term in terms))
-    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms))
-    return _tsvector().op("@@")(tsquery)
+    named = {term: field for term in terms if (field := field_named(term))}
+    plain = [term for term in terms if term not in named]
+    conditions = [_text_matching(plain)] if plain else []
+    conditions += [sa.or_(_text_matching([term]), ExpertiseRequest.field == field) for term, field in named.items()]
+    return sa.and_(*conditions)
 
 
 def similarity_terms(case: ExpertiseRequest) -> list[str]:

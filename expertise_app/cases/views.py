@@ -106,11 +106,17 @@ def save_view():
     return redirect(_list_url(filters.query_string))
 
 
-@bp.route("/saved-views/<int:view_id>/delete", methods=["POST"])
+@bp.route("/saved-views/<int:view_id>/delete", methods=["GET", "POST"])
 def delete_view(view_id: int):
-    if not saved_views.delete(current_user, view_id):
+    """Asks first (GET), since a view deleted by a slip of the finger cannot be had back; deletes (POST)."""
+    view = saved_views.view_of(current_user, view_id)
+    if view is None:
         abort(404)
-    flash(_("The view is deleted."), "success")
+    if request.method == "GET":
+        return render_template("cases/delete_view.html", view=view)
+    name = view.name
+    saved_views.delete(current_user, view_id)
+    flash(_("The view “%(name)s” is deleted.", name=name), "success")
     return redirect(url_for("cases.index"))
 
 

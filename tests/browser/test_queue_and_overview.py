@@ -41,6 +41,8 @@ def museums(factory):
     found = [
         factory.case(title="Réserves du Musée national du Bardo", field="MUS", context=FILLER),
         factory.case(title="Inventaire du musée de Carthage", field="MUS", context=FILLER),
+        # Written in English: found by its field's name, "Musées et collections" in French.
+        factory.case(title="Survey of the Sfax storerooms", field="MUS", context=FILLER),
     ]
     other = factory.case(title="Visitor paths at Dougga", field="HER", context=FILLER)
     return expert, mine, found, other
