@@ -51,6 +51,7 @@ import re
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -164,6 +165,50 @@ def fresh_database(database: str, size: int) -> None:
     with admin.connect() as connection:
         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS passerelle_bench_{size} WITH (FORCE)")
         connection.exec_driver_sql(f"CREATE DATABASE passerelle_bench_{size}")
+    admin.dispose()
+
+
+def _seeded_name(database: str, size: int) -> str:
+    """Where the database just seeded is kept, as it was before any page filed or assessed in it."""
+    return str(WORK / f"cases-{size}-seeded.sqlite3") if database == "sqlite" else f"passerelle_bench_{size}_seeded"
+
+
+def _sqlite_copy(source: str, target: str) -> None:
+    """`source` copied whole to `target` by SQLite's backup API (a WAL database's file alone is not it)."""
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+
+
+def keep_seeded(database: str, size: int) -> None:
+    """Keep a copy of the freshly seeded database, which `restore_seeded` brings back."""
+    if database == "sqlite":
+        Path(_seeded_name(database, size)).unlink(missing_ok=True)
+        _sqlite_copy(str(WORK / f"cases-{size}.sqlite3"), _seeded_name(database, size))
+        return
+    _postgres_copy(f"passerelle_bench_{size}", _seeded_name(database, size))
+
+
+def restore_seeded(database: str, size: int) -> None:
+    """Bring the database back to `size` seeded cases: each measure files and assesses requests, and a
+    10,000-case database measured again would hold 13,000 (the growth measured, a reused run)."""
+    seeded = _seeded_name(database, size)
+    if database == "sqlite":
+        if not Path(seeded).exists():
+            raise SystemExit(f"No seeded copy at {seeded}: run once without --reuse.")
+        fresh_database(database, size)
+        _sqlite_copy(seeded, str(WORK / f"cases-{size}.sqlite3"))
+        return
+    _postgres_copy(seeded, f"passerelle_bench_{size}")
+
+
+def _postgres_copy(source: str, target: str) -> None:
+    """`target` made again as a copy of `source` (FILE_COPY: a copy of the files, not of their WAL)."""
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (source,)).first():
+            raise SystemExit(f"No database {source}: run once without --reuse.")
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {target} WITH (FORCE)")
+        connection.exec_driver_sql(f"CREATE DATABASE {target} TEMPLATE {source} STRATEGY FILE_COPY")
     admin.dispose()
 
 
@@ -469,8 +514,11 @@ def alternated(servers: list[tuple[str, str, Page]], seconds: int, concurrency: 
 def measure_size(database: str, size: int, seconds: int, concurrency: int, reuse: bool, rounds: int) -> Run:
     url = database_url(database, size)
     run = Run(database, size)
-    if not reuse:
+    if reuse:
+        restore_seeded(database, size)
+    else:
         run.seed_seconds = seed(database, size)
+        keep_seeded(database, size)
     engine = sa.create_engine(url)
     aggregates = WORK / f"aggregates-{database}-{size}.pickle"
     capture_overview_sql(url, aggregates)
@@ -530,6 +578,8 @@ def measure_growth(database: str, sizes: tuple[int, int], seconds: int, concurre
     turns in short slices, as a page does with its ceiling, both sizes meet the same moments.
     Returns {page: (load at the smaller size, load at the larger)}.
     """
+    for size in sizes:  # as seeded: the measures beside the ceiling filed thousands of requests
+        restore_seeded(database, size)
     engines = [sa.create_engine(database_url(database, size)) for size in sizes]
     bases = [f"http://127.0.0.1:{port}" for port in (APP_PORT, GROWTH_PORT)]
     growth = {}
@@ -778,7 +828,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5, help="Slices of each page, alternated with its ceiling's")
-    parser.add_argument("--reuse", action="store_true", help="Keep the databases of an earlier run (no seeding).")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Start from the databases an earlier run seeded, as seeded (no seeding)."
+    )
     parser.add_argument("--output", default=str(ROOT / "bench/RESULTS.md"))
     parser.add_argument("--capture", help=argparse.SUPPRESS)
     arguments = parser.parse_args()

@@ -68,10 +68,15 @@ def _shown(name: str) -> str:
     return ADDRESS_CONTROLS.sub("", name)[:60]
 
 
+# Address values that may hold a tab or a line break, as a body's text may: a search pasted from a
+# spreadsheet's row (read as words, and never written into a header).
+SEARCH_PARAMETERS = frozenset({"q"})
+
+
 def check_address() -> None:
     for name, value in request.args.items(multi=True):
         checked_text(name, name, ADDRESS_CONTROLS)
-        checked_text(name, value, ADDRESS_CONTROLS)
+        checked_text(name, value, BODY_CONTROLS if name in SEARCH_PARAMETERS else ADDRESS_CONTROLS)
 
 
 def check_form() -> None:

@@ -145,6 +145,12 @@ INSTRUMENTS = Vocabulary(
     ],
 )
 
+# How long ago a list's requests were submitted, or entered their state, at least: days, and how they read.
+AGES = Vocabulary(
+    "age",
+    [("7", _l("a week")), ("30", _l("a month")), ("90", _l("three months")), ("365", _l("a year"))],
+)
+
 PRIORITIES = Vocabulary(
     "priority",
     [

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from babel import dates
 from babel.lists import format_list
 from flask import Flask, request, url_for
-from flask_babel import format_datetime, format_decimal, format_percent
+from flask_babel import format_datetime, format_decimal, format_percent, format_time, to_user_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -27,6 +27,7 @@ VOCABULARIES = {
         reference.ASSISTANCE_TYPES,
         reference.INSTRUMENTS,
         reference.PRIORITIES,
+        reference.AGES,
         reference.MISSION_FORMATS,
         reference.ORGANISATION_KINDS,
         reference.INSTITUTIONS,
@@ -86,7 +87,15 @@ def date_range(start: date | None, end: date | None) -> Markup:
 
 
 def as_datetime(value: datetime | None, format: str = "medium") -> str:
-    return format_datetime(value, format) if value else ""
+    """`short`: the day as every page writes it (`as_date`), then the time to the minute, in the
+    locale's own order ("Nov 18, 2026, 12:17 PM"; Babel's short form is "11/18/26, 12:17 PM")."""
+    if not value:
+        return ""
+    if format != "short":
+        return format_datetime(value, format)
+    local = to_user_timezone(value)
+    pattern = current_locale().datetime_formats["medium"]
+    return pattern.replace("{1}", as_date(local.date())).replace("{0}", format_time(local, "short"))
 
 
 def as_list(items) -> str:

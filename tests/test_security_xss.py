@@ -109,12 +109,14 @@ def hostile(factory, app):
     lead.profile.unavailability.append(
         Unavailability(starts_on=start, ends_on=start + timedelta(days=2), reason=typed("leave"))
     )
-    db.session.add(SavedView(user_id=manager.id, name=typed("view"), query="state=closed"))
+    view = SavedView(user_id=manager.id, name=typed("view"), query="state=closed")
+    db.session.add(view)
     create_token(manager, typed("token"))
     transaction.commit()
     factory.case(author=partner, state="assessed", team=[lead], title="An open request, on the overview's workload")
     return {
         "case_id": case_id,
+        "view_id": view.id,
         "declined_id": declined.id,
         "partner": partner,
         "manager": manager,
@@ -166,6 +168,7 @@ PAGES = [
     ("manager", "/accounts", {"ORGANISATION", "PARTNER NAME", "MANAGER NAME", "LEAD NAME", "MEMBER NAME"}),
     ("manager", "/account", {"TOKEN", "MANAGER NAME"}),
     ("manager", "/audit", {"MANAGER NAME"}),
+    ("manager", "/cases/saved-views/{view_id}/delete", {"VIEW", "MANAGER NAME"}),
 ]
 
 

@@ -13,6 +13,7 @@ from expertise_app import policy
 from expertise_app.cases import operations
 from expertise_app.cases.models import Event, ExpertiseRequest
 from expertise_app.cases.operations import (
+    BadVersion,
     InvalidData,
     NotFound,
     PermissionDenied,
@@ -129,14 +130,18 @@ def test_a_stale_version_is_refused_and_changes_nothing(factory, cast, state, na
     assert snapshot(case.id) == before
 
 
-@pytest.mark.parametrize("version", [2, None, "2"], ids=["newer", "missing", "newer-as-text"])
-def test_a_version_other_than_the_current_one_is_stale(factory, version):
+@pytest.mark.parametrize(
+    "version", [2, None, "2", 0, -1], ids=["newer", "missing", "newer-as-text", "zero", "negative"]
+)
+def test_a_version_the_request_never_had_is_bad_input(factory, version):
     case = factory.case("submitted")
     before = snapshot(case.id)
     assert before.version == 1
 
-    with pytest.raises(StaleCase):
+    with pytest.raises(BadVersion) as refused:
         operations.perform(case, "assess", factory.manager(), step_data("assess", case), version)
+
+    assert refused.value.status == 422
 
     db.session.commit()
     assert snapshot(case.id) == before
@@ -248,7 +253,9 @@ def test_before_mobilisation_any_expert_may_be_named_lead(factory, cast):
     [
         *[("submitted", actor, 0, PermissionDenied) for actor in PEOPLE if actor != "manager"],
         ("closed", "manager", 0, TransitionNotAllowed),
-        ("submitted", "manager", -1, StaleCase),
+        ("assessed", "manager", -1, StaleCase),
+        ("assessed", "partner", -1, PermissionDenied),  # who may act is said before whether their copy is stale
+        ("submitted", "manager", 1, BadVersion),  # a version still to come
     ],
     ids=combination_id,
 )

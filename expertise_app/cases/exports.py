@@ -20,6 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from .. import policy
 from ..auth.models import Organisation, User
@@ -43,6 +46,7 @@ class Column:
     select: Any  # a column expression
     show: Callable[[Any], Any] = lambda value: value
     internal: bool = False
+    width: int = 14  # in a spreadsheet, in characters
 
 
 def _coded(vocabulary) -> Callable[[str | None], str]:
@@ -66,17 +70,17 @@ def columns(user: User) -> list[Column]:
     staff = policy.can_see_internal(user)
     state_labels = STATE_LABELS if staff else PARTNER_STATE_LABELS
     every = [
-        Column(_l("Reference"), ExpertiseRequest.reference),
-        Column(_l("Title"), ExpertiseRequest.title),
-        Column(_l("Partner"), Organisation.name),
-        Column(_l("Country"), ExpertiseRequest.country, _coded(COUNTRIES)),
-        Column(_l("Field"), ExpertiseRequest.field, _coded(FIELDS)),
-        Column(_l("Type of assistance"), ExpertiseRequest.assistance_type, _coded(ASSISTANCE_TYPES)),
-        Column(_l("Instrument"), ExpertiseRequest.instrument, _coded(INSTRUMENTS)),
-        Column(_l("State"), ExpertiseRequest.state, _coded(state_labels)),
+        Column(_l("Reference"), ExpertiseRequest.reference, width=16),
+        Column(_l("Title"), ExpertiseRequest.title, width=50),
+        Column(_l("Partner"), Organisation.name, width=32),
+        Column(_l("Country"), ExpertiseRequest.country, _coded(COUNTRIES), width=18),
+        Column(_l("Field"), ExpertiseRequest.field, _coded(FIELDS), width=28),
+        Column(_l("Type of assistance"), ExpertiseRequest.assistance_type, _coded(ASSISTANCE_TYPES), width=22),
+        Column(_l("Instrument"), ExpertiseRequest.instrument, _coded(INSTRUMENTS), width=22),
+        Column(_l("State"), ExpertiseRequest.state, _coded(state_labels), width=18),
         Column(_l("Outcome"), ExpertiseRequest.outcome, _coded(OUTCOME_LABELS)),
         Column(_l("Priority"), ExpertiseRequest.priority, _coded(PRIORITIES), internal=True),
-        Column(_l("Lead expert"), lead.name, internal=True),
+        Column(_l("Lead expert"), lead.name, internal=True, width=24),
         Column(_l("Submitted"), ExpertiseRequest.submitted_at, _day),
         Column(_l("Desired period: from"), ExpertiseRequest.period_start, _day),
         Column(_l("Desired period: to"), ExpertiseRequest.period_end, _day),
@@ -108,14 +112,29 @@ def csv_chunks(user: User, filters: CaseFilters) -> Iterator[str]:
     return csv_stream(rows(user, filters))
 
 
+def _header_cell(sheet, title: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=title)
+    cell.font = Font(bold=True)
+    return cell
+
+
 def xlsx_file(user: User, filters: CaseFilters):
     """The workbook in a temporary file (write-only: rows are not kept in memory), rewound."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_l("Requests"))[:MAX_SHEET_TITLE])
     locale = current_locale()
     sheet.sheet_view.rightToLeft = locale is not None and locale.text_direction == "rtl"
-    for row in rows(user, filters):
+    chosen = columns(user)
+    for number, column in enumerate(chosen, start=1):  # a streamed sheet takes its columns before its rows
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.freeze_panes = "A2"  # the header stays in view
+    written = rows(user, filters)
+    sheet.append([_header_cell(sheet, title) for title in next(written)])
+    last_row = 1
+    for row in written:
         sheet.append(row)
+        last_row += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(chosen))}{last_row}"  # a filter on each column
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response streams it, then closes it)
     workbook.save(handle)
     handle.seek(0)

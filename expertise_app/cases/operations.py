@@ -72,14 +72,14 @@ class TransitionNotAllowed(CaseError):
 
 
 class StaleCase(CaseError):
-    """Someone else changed the request since this copy was read."""
+    """The request changed since this copy was read (by someone else, or in another tab)."""
 
     status = 409
 
 
-class VersionMissing(CaseError):
-    """The form or body did not say which version of the request it was made from (a page of
-    ours always does: it was cut short or written by hand)."""
+class BadVersion(CaseError):
+    """The form or body names no version of the request, or one it never had (a page of ours
+    always names the one it shows: the form was cut short or written by hand)."""
 
     status = 422
 
@@ -341,8 +341,11 @@ def perform_recorded(
     action = ACTIONS.get(name)
     if action is None:
         raise UnknownAction(_("There is no action “%(name)s”.", name=name))
-    _check_version(case, expected_version, actor)
-    _check_allowed(actor, case, action)
+    refusal = policy.refusal(actor, case, action)
+    _check_permission(actor, case, action, refusal)
+    _check_version(case, expected_version)
+    if refusal is not None:
+        raise TransitionNotAllowed(refusal.message)
     at = at or utcnow()
     if action.partial and not isinstance(data, MultiDict):
         data = _with_current_values(case, action, data or {})
@@ -389,21 +392,25 @@ def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: dat
         case.closed_at = at
 
 
-def _check_version(case: ExpertiseRequest, expected_version: int | None, actor: User) -> None:
+def _check_version(case: ExpertiseRequest, expected_version: int | None) -> None:
+    """The version the form was made from: one the request has had (1 up to now), else bad input.
+
+    An older one is stale, whoever changed the request since: the message does not say who, since
+    a partner would otherwise learn that the ministry acted where they cannot see (an internal note).
+    """
     if expected_version is None:
-        raise VersionMissing(_("The form did not say which version of the request it was made from. Reload the page."))
+        raise BadVersion(_("The form did not say which version of the request it was made from. Reload the page."))
+    if not 1 <= int(expected_version) <= case.version:
+        raise BadVersion(_("The form names a version this request never had. Reload the page."))
     if int(expected_version) != case.version:
-        raise StaleCase(_changed_meanwhile_message(case, actor))
+        raise StaleCase(_stale_message())
 
 
-def _check_allowed(actor: User, case: ExpertiseRequest, action: Action) -> None:
-    refusal = policy.refusal(actor, case, action)
-    if refusal is None:
-        return
-    if refusal.kind == policy.Refusal.PERMISSION:
+def _check_permission(actor: User, case: ExpertiseRequest, action: Action, refusal) -> None:
+    """A person who may never perform `action` here is told so (403) before anything of their form is read."""
+    if refusal is not None and refusal.kind == policy.Refusal.PERMISSION:
         audit.record("refused", audit.REFUSED, f"request:{case.id}", f"action {action.name}")
         raise PermissionDenied(refusal.message)
-    raise TransitionNotAllowed(refusal.message)
 
 
 def _append_event(case, actor, name, from_state, to_state, data, at) -> Event:
@@ -429,24 +436,14 @@ def _flush_or_stale() -> None:
 
 
 def _stale_message() -> str:
-    return _("Someone else changed this request in the meantime. Reload it to see the changes, then try again.")
-
-
-def _changed_meanwhile_message(case: ExpertiseRequest, actor: User) -> str:
-    """Why `actor`'s copy is stale. When they made the last change themselves (in another tab or
-    window), "someone else" would send them looking for a colleague. Read on refusal only."""
-    last_actor = db.session.scalar(
-        sa.select(Event.actor_id).where(Event.request_id == case.id).order_by(Event.id.desc()).limit(1)
+    return _(
+        "This request has changed since your copy of it was read (in another tab or window, by a form sent "
+        "twice, or by someone else). Read it again to see where it stands, then try again."
     )
-    if last_actor == actor.id:
-        return _(
-            "You have already changed this request since this page was loaded (in another tab or window, "
-            "or by sending the form twice). Reload it to see where it stands."
-        )
-    return _stale_message()
 
 
 __all__ = [
+    "BadVersion",
     "CaseError",
     "FileTooLarge",
     "Filing",
@@ -458,7 +455,6 @@ __all__ = [
     "StaleCase",
     "TransitionNotAllowed",
     "UnknownAction",
-    "VersionMissing",
     "file_request",
     "get_visible_case",
     "perform",

@@ -18,7 +18,7 @@ from ..documents.models import Document
 from ..documents.services import documents_of
 from ..extensions import db
 from ..forms import VocabularyMultiSelect, VocabularySelect
-from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, REDIRECT_DESTINATIONS
+from ..reference import AGES, ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, REDIRECT_DESTINATIONS
 from ..templating import as_date, as_list
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
@@ -333,7 +333,6 @@ FORM_FILTERS = {
     ),
     False: frozenset({"q", "state", "pause", "sort"}),
 }
-_AGES = {7: _l("a week"), 30: _l("a month"), 90: _l("three months"), 365: _l("a year")}
 
 
 def carried_filters(filters: CaseFilters, staff: bool) -> list[CarriedFilter]:
@@ -359,8 +358,8 @@ _FILTER_TEXTS = {
     "to": (_l("Submitted until"), as_date),
     "field": (_l("Field"), FIELDS.label),
     "country": (_l("Country"), COUNTRIES.label),
-    "older_than": (_l("Submitted more than"), lambda days: _AGES[int(days)]),
-    "in_state_for": (_l("In its state for more than"), lambda days: _AGES[int(days)]),
+    "older_than": (_l("Submitted more than"), AGES.label),
+    "in_state_for": (_l("In its state for more than"), AGES.label),
 }
 
 

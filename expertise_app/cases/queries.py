@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.datastructures import MultiDict
 
-from .. import policy
+from .. import policy, reference
 from ..auth.models import User
 from ..db_types import day_in_address, start_of_day, utcnow, without_nul
 from ..extensions import db
@@ -59,7 +59,7 @@ PAUSES = ("waiting", "overdue", "on_hold")
 # The ministry's views of the queue. Experts land on their own open work, managers on every open request.
 VIEWS = ("mine", "waiting_for_me", "late", "unassigned", "waiting_for_partner", "open", "all")
 # Ages a list can be narrowed to, in days: submitted that long ago, or in the same state that long.
-AGES = (7, 30, 90, 365)
+AGES = tuple(int(days) for days in reference.AGES.codes)
 UNASSIGNED = "none"  # the `lead` filter's value for "no lead expert yet"
 # The filters that select one value of the request's column of the same name.
 EQUAL_FILTERS = ("state", "field", "country", "continent", "instrument", "assistance_type", "outcome")
@@ -194,6 +194,12 @@ class CaseFilters:
         if page <= 1:
             return self.query_string
         return f"{self.query_string}&page={page}" if self.query_string else f"page={page}"
+
+
+def any_visible(user: User, filters: CaseFilters) -> bool:
+    """Whether `filters` find any request `user` may see (one row read, not a count)."""
+    found = filtered(sa.select(ExpertiseRequest.id), user, filters).limit(1)
+    return db.session.scalar(sa.select(found.exists()))
 
 
 def visible_cases(user: User, filters: CaseFilters) -> sa.Select:

@@ -39,10 +39,11 @@ def page_of(query: str) -> int:
     return page_in(MultiDict(parse_qsl(query or "")))
 
 
-def save(user: User, name: str, filters: CaseFilters) -> SavedView:
+def save(user: User, name: str, filters: CaseFilters) -> tuple[SavedView, bool]:
     """Keep `filters` under `name`; saving a name again replaces what it held (sent twice, even at the
-    same moment: saved once)."""
+    same moment: saved once). The view, and whether it replaced one of that name."""
     view = _named(user, name)
+    replaced = view is not None
     if view is None:
         if db.session.scalar(sa.select(sa.func.count()).where(SavedView.user_id == user.id)) >= MAX_VIEWS:
             raise TooManyViews
@@ -54,7 +55,7 @@ def save(user: User, name: str, filters: CaseFilters) -> SavedView:
             view = _named(user, name)
     view.query = filters.query_string
     db.session.flush()
-    return view
+    return view, replaced
 
 
 def _named(user: User, name: str) -> SavedView | None:

@@ -10,8 +10,8 @@ longer word ("patrim" finds "patrimoine").
 
 A word of a field's name, in any of the app's languages, also finds the requests of that field:
 "musee" finds a request on museums written in English ("Museums and collections" is "Musées et
-collections" in French). The names are read from the catalogues when searching, not stored, so a
-translation corrected in a catalogue finds the same requests without re-indexing them.
+collections" in French). The names are read from the catalogues, not stored with the requests, so a
+corrected translation needs no re-indexing.
 
 The column is written by the write path: `ExpertiseRequest` computes it whenever a
 searched field changes (the mapper events in cases/models.py).
@@ -20,6 +20,7 @@ searched field changes (the mapper events in cases/models.py).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -87,21 +88,50 @@ def _tsvector() -> sa.ColumnElement:
     return sa.literal_column(f"{ExpertiseRequest.__tablename__}.{SEARCH_VECTOR}")
 
 
-_field_words: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
+# What Arabic writes joined to the front of a noun: "and the", "the", "and" ("والمجموعات", "المتاحف").
+ARABIC_PREFIXES = ("وال", "ال", "و")
 
 
-def field_words() -> dict[str, frozenset[str]]:
-    """Each field's code and the folded words of its name in every language of the app, grammar
-    words left out (the words shorter than SIGNIFICANT_LENGTH: "and", "et", "des")."""
+@dataclass(frozen=True)
+class FieldNames:
+    """The fields' names in every language of the app, as a search reads them."""
+
+    words: dict[str, frozenset[str]]  # code: the words of its names a search word may start (`_name_words`)
+    whole: dict[tuple[str, ...], str]  # every word of one name, in order: its code
+
+
+_field_names: dict[tuple[str, ...], FieldNames] = {}
+
+
+def _name_words(name: str) -> set[str]:
+    """The words of a field's name a search word may start: the significant ones (SIGNIFICANT_LENGTH
+    letters or more: not "and", "et", "des"), and an Arabic word also without its article, so that
+    "متاحف" finds "المتاحف" (museums)."""
+    found = set()
+    for word in words(name):
+        found.add(word)
+        bare = next((word[len(prefix) :] for prefix in ARABIC_PREFIXES if word.startswith(prefix)), word)
+        if bare != word and len(bare) >= SIGNIFICANT_LENGTH - 1:  # Arabic writes few vowels: متاحف is 5
+            found.add(bare)
+    return {word for word in found if len(word) >= SIGNIFICANT_LENGTH}
+
+
+def field_names() -> FieldNames:
+    """The fields' names in every language of the app.
+
+    Read once per process from the compiled catalogues, which the app also loads once: a corrected
+    translation takes effect when the app restarts, with no request to index again."""
     languages = tuple(current_app.config["LANGUAGES"])
-    if languages not in _field_words:
+    if languages not in _field_names:
         found: dict[str, set[str]] = {code: set() for code in FIELDS.codes}
+        whole: dict[tuple[str, ...], str] = {}
         for language in languages:
             with force_locale(language):
                 for code in FIELDS.codes:
-                    found[code].update(word for word in words(FIELDS.label(code)) if len(word) >= SIGNIFICANT_LENGTH)
-        _field_words[languages] = {code: frozenset(found_words) for code, found_words in found.items()}
-    return _field_words[languages]
+                    found[code] |= _name_words(FIELDS.label(code))
+                    whole[tuple(words(FIELDS.label(code)))] = code
+        _field_names[languages] = FieldNames({code: frozenset(named) for code, named in found.items()}, whole)
+    return _field_names[languages]
 
 
 def field_named(term: str) -> str | None:
@@ -114,7 +144,7 @@ def field_named(term: str) -> str | None:
     """
     if len(term) < SIGNIFICANT_LENGTH:
         return None
-    named = [code for code, names in field_words().items() if any(name.startswith(term) for name in names)]
+    named = [code for code, names in field_names().words.items() if any(name.startswith(term) for name in names)]
     return named[0] if len(named) == 1 else None
 
 
@@ -128,7 +158,7 @@ def _text_matching(terms: list[str]) -> sa.ColumnElement[bool]:
 
 def matching(query: str) -> sa.ColumnElement[bool]:
     """Requests holding every word of `query`, each as a word or the start of one, or naming
-    the request's field (`field_named`).
+    the request's field (`field_named`); or, when `query` is a field's whole name, of that field.
 
     A query without any word (only punctuation, "%") finds nothing, rather than everything.
     """
@@ -139,7 +169,11 @@ def matching(query: str) -> sa.ColumnElement[bool]:
     plain = [term for term in terms if term not in named]
     conditions = [_text_matching(plain)] if plain else []
     conditions += [sa.or_(_text_matching([term]), ExpertiseRequest.field == field) for term, field in named.items()]
-    return sa.and_(*conditions)
+    found = sa.and_(*conditions)
+    # A field's whole name, as the list's Field column writes it, grammar words and all ("Museums
+    # and collections": no request on museums need hold "and").
+    called = field_names().whole.get(tuple(words(query)))
+    return sa.or_(found, ExpertiseRequest.field == called) if called else found
 
 
 def similarity_terms(case: ExpertiseRequest) -> list[str]:

@@ -9,6 +9,7 @@ transaction is committed after the view (expertise_app/transaction.py).
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -39,7 +40,15 @@ from ..translation import gettext as _
 from . import exports, operations, saved_views, service_levels
 from .forms import RequestForm, SaveViewForm
 from .presenters import carried_filters, follow_up_values, partner_status, timeline
-from .queries import COLUMN_SORTS, CaseFilters, follow_ups_of, neighbours, similar_requests, visible_cases
+from .queries import (
+    COLUMN_SORTS,
+    CaseFilters,
+    any_visible,
+    follow_ups_of,
+    neighbours,
+    similar_requests,
+    visible_cases,
+)
 from .workflow import ACTIONS, AFTER_DELIVERY, Action
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -72,6 +81,8 @@ def index():
     filters = CaseFilters.from_args(request.args).for_user(current_user)
     count_limit = SEARCH_COUNT_LIMIT if filters.q else None
     page = paginate(visible_cases(current_user, filters), requested_page(), _per_page(), MAX_PER_PAGE, count_limit)
+    if not page.total and _found_elsewhere(filters):
+        return redirect(_list_url(f"{replace(filters, view='all').query_string}&{WIDENED}={filters.view}"))
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
     today = utcnow().date()
     proposals = expert_queries.proposals_waiting(current_user) if current_user.is_expert else []
@@ -89,6 +100,18 @@ def index():
     )
 
 
+# The argument that says a search was widened from a view of the queue (the list shows which).
+WIDENED = "widened"
+
+
+def _found_elsewhere(filters: CaseFilters) -> bool:
+    """Whether a search that finds nothing in a view of the queue ("My open work") finds requests
+    among all: the list then shows those, saying so, rather than an empty view."""
+    if not filters.q or filters.view in (None, "all") or not policy.can_view_queue(current_user):
+        return False
+    return any_visible(current_user, replace(filters, view="all"))
+
+
 @bp.route("/saved-views", methods=["POST"])
 def save_view():
     """Save the list's filters under a name; the list opens again on that view."""
@@ -98,11 +121,14 @@ def save_view():
         flash(" ".join(str(error) for error in form.name.errors), "error")
         return redirect(_list_url(filters.query_string))
     try:
-        saved_views.save(current_user, form.name.data, filters)
+        _view, replaced = saved_views.save(current_user, form.name.data, filters)
     except saved_views.TooManyViews:
         flash(_("You have %(count)d saved views: delete one first.", count=saved_views.MAX_VIEWS), "error")
     else:
-        flash(_("The view “%(name)s” is saved.", name=form.name.data), "success")
+        if replaced:
+            flash(_("The view “%(name)s” now shows this list (it showed another).", name=form.name.data), "success")
+        else:
+            flash(_("The view “%(name)s” is saved.", name=form.name.data), "success")
     return redirect(_list_url(filters.query_string))
 
 
@@ -112,12 +138,14 @@ def delete_view(view_id: int):
     view = saved_views.view_of(current_user, view_id)
     if view is None:
         abort(404)
+    listed = request.args.get("list", "")  # the list the view was deleted from, to go back to
+    back = _list_url(saved_views.filters_of(listed).query_string)
     if request.method == "GET":
-        return render_template("cases/delete_view.html", view=view)
+        return render_template("cases/delete_view.html", view=view, listed=listed, back=back)
     name = view.name
     saved_views.delete(current_user, view_id)
     flash(_("The view “%(name)s” is deleted.", name=name), "success")
-    return redirect(url_for("cases.index"))
+    return redirect(back)
 
 
 def _list_url(query: str) -> str:
@@ -212,6 +240,16 @@ def _load_action(name: str) -> Action:
     return action
 
 
+def _stale_page_message() -> str:
+    """A stale form's refusal, on the page that already shows the request as it now stands (reloading
+    that page would send the form again)."""
+    return _(
+        "This request has changed since your page was loaded (in another tab or window, by a form sent twice, "
+        "or by someone else). The page now shows it as it stands: look it over, then try again if it still "
+        "needs doing."
+    )
+
+
 def _ids_prefixed(form, prefix: str):
     """Several forms share one page: give each field an id of its own (`decline-reason`)."""
     for field in form:
@@ -221,8 +259,8 @@ def _ids_prefixed(form, prefix: str):
 
 def action_url(case, action: Action) -> str:
     """Where an action is done: its page here, or the page of another area that it names."""
-    if action.page is None:
-        return url_for("cases.perform_action", case_id=case.id, name=action.name)
+    if action.page is None:  # the list the case was opened from goes along, for the way back to it
+        return url_for("cases.perform_action", case_id=case.id, name=action.name, list=request.args.get("list"))
     return url_for(action.page, case_id=case.id, **(action.page_args(case) if action.page_args else {}))
 
 
@@ -346,8 +384,9 @@ def perform_action(case_id: int, name: str):
         db.session.rollback()
         case = _load_case(case_id)
         kept = _ids_prefixed(action.form(formdata=request.form, case=case), name)
+        message = _stale_page_message() if isinstance(error, operations.StaleCase) else error.message
         if action.has_own_page and policy.refusal(current_user, case, action) is None:
-            return _render_action_page(case, action, kept, error.status, error.message)
-        return _render_case(case, kept, name, error.status, error.message)
+            return _render_action_page(case, action, kept, error.status, message)
+        return _render_case(case, kept, name, error.status, message)
     flash(str(action.done), "success")
-    return redirect(url_for("cases.detail", case_id=case_id))
+    return redirect(url_for("cases.detail", case_id=case_id, list=request.args.get("list")))
