@@ -308,6 +308,17 @@ def test_a_field_s_whole_name_finds_its_requests_whatever_their_language(factory
     assert sorted(listed(html)) == sorted([french.reference, english.reference])
 
 
+def test_a_search_of_more_words_than_are_looked_for_says_which_were_left_out(factory, signed_in):
+    case = factory.case(title="One two three four five six seven eight")
+    visitor = signed_in(factory.manager())
+
+    html = visitor.get("/cases?view=all&q=one two three four five six seven eight nine ten").get_data(as_text=True)
+
+    assert listed(html) == [case.reference]  # found by its first eight
+    assert "Only the first 8 words are looked for; left out: nine ten." in text(html)
+    assert "left out" not in text(visitor.get("/cases?view=all&q=one two").get_data(as_text=True))
+
+
 @pytest.fixture
 def searchable(factory: Factory):
     return {key: factory.case(**fields) for key, fields in SEARCHED.items()}

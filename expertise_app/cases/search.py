@@ -29,6 +29,7 @@ from flask_babel import force_locale
 from ..extensions import db
 from ..folding import words
 from ..reference import FIELDS
+from ..translation import gettext as _
 from .models import ExpertiseRequest
 
 FTS_TABLE = "request_search"  # SQLite only
@@ -154,6 +155,19 @@ def _text_matching(terms: list[str]) -> sa.ColumnElement[bool]:
         return _sqlite_matching(" AND ".join(f'"{term}"*' for term in terms))
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms))
     return _tsvector().op("@@")(tsquery)
+
+
+def left_out_note(query: str | None) -> str | None:
+    """What the list says of the words of `query` past the MAX_QUERY_WORDS it looks for: none is
+    dropped unsaid."""
+    left_out = list(dict.fromkeys(words(query or "")))[MAX_QUERY_WORDS:]
+    if not left_out:
+        return None
+    return _(
+        "Only the first %(num)d words are looked for; left out: %(words)s.",
+        num=MAX_QUERY_WORDS,
+        words=" ".join(left_out),
+    )
 
 
 def matching(query: str) -> sa.ColumnElement[bool]:

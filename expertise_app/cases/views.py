@@ -37,7 +37,7 @@ from ..i18n import choose_language
 from ..notifications import services as notifications
 from ..pagination import paginate, requested_page
 from ..translation import gettext as _
-from . import exports, operations, saved_views, service_levels
+from . import exports, operations, saved_views, search, service_levels
 from .forms import RequestForm, SaveViewForm
 from .presenters import carried_filters, follow_up_values, partner_status, timeline
 from .queries import (
@@ -97,6 +97,7 @@ def index():
         saved_views=saved_views.views_of(current_user),
         save_form=SaveViewForm(formdata=None, query=filters.query_string),
         carried=carried_filters(filters, staff=policy.can_view_queue(current_user)),
+        left_out=search.left_out_note(filters.q),
     )
 
 
