@@ -406,7 +406,7 @@ def _check_version(case: ExpertiseRequest, expected_version: int | None) -> None
         raise StaleCase(_stale_message())
 
 
-def _check_permission(actor: User, case: ExpertiseRequest, action: Action, refusal) -> None:
+def _check_permission(actor: User, case: ExpertiseRequest, action: Action, refusal: policy.Refusal | None) -> None:
     """A person who may never perform `action` here is told so (403) before anything of their form is read."""
     if refusal is not None and refusal.kind == policy.Refusal.PERMISSION:
         audit.record("refused", audit.REFUSED, f"request:{case.id}", f"action {action.name}")

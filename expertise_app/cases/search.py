@@ -111,9 +111,7 @@ def _name_words(name: str) -> set[str]:
     found = set()
     for word in words(name):
         found.add(word)
-        bare = next((word[len(prefix) :] for prefix in ARABIC_PREFIXES if word.startswith(prefix)), word)
-        if bare != word and len(bare) >= SIGNIFICANT_LENGTH - 1:  # Arabic writes few vowels: متاحف is 5
-            found.add(bare)
+        found.add(next((word[len(prefix) :] for prefix in ARABIC_PREFIXES if word.startswith(prefix)), word))
     return {word for word in found if len(word) >= SIGNIFICANT_LENGTH}
 
 
@@ -157,10 +155,15 @@ def _text_matching(terms: list[str]) -> sa.ColumnElement[bool]:
     return _tsvector().op("@@")(tsquery)
 
 
+def _distinct_words(query: str | None) -> list[str]:
+    """The folded words of a search, each once, in the order typed."""
+    return list(dict.fromkeys(words(query or "")))
+
+
 def left_out_note(query: str | None) -> str | None:
     """What the list says of the words of `query` past the MAX_QUERY_WORDS it looks for: none is
     dropped unsaid."""
-    left_out = list(dict.fromkeys(words(query or "")))[MAX_QUERY_WORDS:]
+    left_out = _distinct_words(query)[MAX_QUERY_WORDS:]
     if not left_out:
         return None
     return _(
@@ -176,7 +179,7 @@ def matching(query: str) -> sa.ColumnElement[bool]:
 
     A query without any word (only punctuation, "%") finds nothing, rather than everything.
     """
-    terms = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
+    terms = _distinct_words(query)[:MAX_QUERY_WORDS]
     if not terms:
         return sa.false()
     named = {term: field for term in terms if (field := field_named(term))}
