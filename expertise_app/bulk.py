@@ -1276,6 +1276,7 @@ def _replay(
         "follow_up_of_id": follow_up_of,
         "continent": REGIONS.continent(filing["country"]),
         "version": len(steps),
+        "partner_version": len(steps),
         "created_at": filed_at,
         "submitted_at": filed_at,
         "state_entered_at": filed_at,

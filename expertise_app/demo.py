@@ -1385,7 +1385,7 @@ def _carry_out(plan: Plan, people: People, existing: dict[tuple[int, str], Exper
         actor = people.actor(step.actor)
         data = people.with_ids(step.data)
         with _explained(plan, step.trigger):
-            operations.perform(case, step.trigger, actor, data, case.version, at=step.at)
+            operations.perform(case, step.trigger, actor, data, case.version_seen_by(actor), at=step.at)
     return True
 
 

@@ -259,7 +259,7 @@ class Factory:
             team = team or case.team or [self.expert()]
             self.build_team(case, team, actor)
         data = step_data(trigger, case, team=team, **overrides)
-        operations.perform(case, trigger, actor, data, case.version)
+        operations.perform(case, trigger, actor, data, case.version_seen_by(actor))
         transaction.commit()
         return case
 
@@ -399,11 +399,16 @@ class Snapshot:
     state: str
     outcome: str | None
     version: int
+    partner_version: int
     lead_expert_id: int | None
     decision_reason: str | None
     team: tuple[tuple[int, str], ...]  # (expert, status)
     mission: tuple | None
     events: tuple[tuple[int, str], ...]
+
+    def version_seen_by(self, person: User) -> int:
+        """The version `person`'s forms name (`ExpertiseRequest.version_seen_by`)."""
+        return self.version if person.is_staff else self.partner_version
 
 
 def snapshot(case_id: int) -> Snapshot:
@@ -414,6 +419,7 @@ def snapshot(case_id: int) -> Snapshot:
                 ExpertiseRequest.state,
                 ExpertiseRequest.outcome,
                 ExpertiseRequest.version,
+                ExpertiseRequest.partner_version,
                 ExpertiseRequest.lead_expert_id,
                 ExpertiseRequest.decision_reason,
             ).where(ExpertiseRequest.id == case_id)

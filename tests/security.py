@@ -61,7 +61,7 @@ PAGE_FORMS = {
     "auth.revoke_api_token": ("manager", lambda w: {}),
     "auth.set_account_active": ("manager", lambda w: {"active": "0"}),
     "cases.new": ("partner", lambda w: request_data()),
-    "cases.perform_action": ("partner", lambda w: {"reason": "Our budget was cut.", "version": w.case.version}),
+    "cases.perform_action": ("partner", lambda w: {"reason": "Our budget was cut.", "version": w.case.partner_version}),
     "cases.save_view": ("manager", lambda w: {"name": "Forged view", "query": "state=assessed"}),
     "cases.delete_view": ("manager", lambda w: {}),
     "experts.edit": ("unrelated_expert", None),  # the profile form as its page fills it, biography changed
@@ -82,12 +82,12 @@ API_CALLS = {
     "api.create_request": ("partner", lambda w: request_data(), "json"),
     "api.perform_action": (
         "partner",
-        lambda w: {"action": "withdraw", "version": w.case.version, "reason": "Our budget was cut."},
+        lambda w: {"action": "withdraw", "version": w.case.partner_version, "reason": "Our budget was cut."},
         "json",
     ),
     "api.fire_transition": (
         "partner",
-        lambda w: {"trigger": "withdraw", "version": w.case.version, "reason": "Our budget was cut."},
+        lambda w: {"trigger": "withdraw", "version": w.case.partner_version, "reason": "Our budget was cut."},
         "json",
     ),
     "api.post_message": ("partner", lambda w: {"body": "Forged message"}, "json"),
@@ -176,7 +176,12 @@ def build_world(factory: Factory, cast: Cast | None = None) -> World:
     cast = cast or factory.cast()
     case = factory.cast_case(cast, "submitted")
     operations.perform(
-        case, "post_message", cast.partner, {"body": "Our letter is attached."}, case.version, files=_pdf("letter.pdf")
+        case,
+        "post_message",
+        cast.partner,
+        {"body": "Our letter is attached."},
+        case.partner_version,
+        files=_pdf("letter.pdf"),
     )
     operations.perform(
         case, "post_note", cast.lead_expert, {"body": "Budget to check."}, case.version, files=_pdf("budget.pdf")

@@ -92,7 +92,7 @@ def test_decline_and_withdraw_close_with_their_outcome(api, cast, factory):
         .get_json()
     )
     assert (body["state"], body["outcome"]) == ("closed", "declined")
-    body = api(cast.partner).fire(withdrawn.id, "withdraw", withdrawn.version, reason="Budget cut.").get_json()
+    body = api(cast.partner).fire(withdrawn.id, "withdraw", withdrawn.partner_version, reason="Budget cut.").get_json()
     assert (body["state"], body["outcome"]) == ("closed", "withdrawn")
 
 
@@ -351,7 +351,7 @@ def test_the_session_cookie_works_with_a_csrf_header_for_changes(visitor, cast, 
     visitor.login(cast.partner.email)
     response = visitor.get(f"/api/v1/requests/{case.id}")
     assert response.status_code == 200
-    withdraw = {"action": "withdraw", "version": case.version, "reason": "No longer needed."}
+    withdraw = {"action": "withdraw", "version": case.partner_version, "reason": "No longer needed."}
     assert visitor.client.post(f"/api/v1/requests/{case.id}/actions", json=withdraw).status_code == 400
     assert snapshot(case.id).state == "submitted"
     token = visitor.csrf_token("/cases")

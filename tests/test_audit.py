@@ -76,7 +76,7 @@ def test_exports_and_downloads_are_logged(factory, cast, signed_in, api):
     partner.get(f"/cases/{case.id}")
     partner.post(
         f"/cases/{case.id}/actions/post_message",
-        {"version": case.version, "body": "La lettre.", "attachments": upload(PDF, "lettre.pdf")},
+        {"version": case.partner_version, "body": "La lettre.", "attachments": upload(PDF, "lettre.pdf")},
         content_type="multipart/form-data",
     )
     document_id = db.session.scalar(sa.text("SELECT max(id) FROM documents"))

@@ -41,7 +41,7 @@ def race(app: Flask, case_id: int, attempts: list[tuple[str, int]], team_ids: li
                 actor = db.session.get(User, actor_id)
                 team = [db.session.get(User, expert_id) for expert_id in team_ids]
                 data = step_data(trigger, case, team=team)
-                version = case.version
+                version = case.version_seen_by(actor)
             except BaseException as error:
                 barrier.abort()
                 results[index] = f"setup failed: {error!r}"
@@ -142,17 +142,18 @@ def test_a_copy_read_before_someone_else_s_change_is_stale(app, factory: Factory
         late_case = db.session.get(ExpertiseRequest, case.id)
         late_actor = db.session.get(User, cast[second[1]].id)
         late_data = step_data(second[0], late_case, team=[db.session.get(User, expert_id) for expert_id in team])
-        late_version = late_case.version
+        late_version = late_case.version_seen_by(late_actor)
 
         with app.app_context():  # ... the first person changes it in a session of their own ...
             early_case = db.session.get(ExpertiseRequest, case.id)
             early_team = [db.session.get(User, expert_id) for expert_id in team]
+            early_actor = db.session.get(User, cast[first[1]].id)
             operations.perform(
                 early_case,
                 first[0],
-                db.session.get(User, cast[first[1]].id),
+                early_actor,
                 step_data(first[0], early_case, team=early_team),
-                early_case.version,
+                early_case.version_seen_by(early_actor),
             )
             db.session.commit()
         after_first = snapshot(case.id)

@@ -19,7 +19,7 @@ from .files import NOT_A_PDF, PDF, odt, png, upload, xlsx
 def _answer_with(visitor, case, *files, answer="Here is the official letter, signed.", status=302):
     response = visitor.post(
         f"/cases/{case.id}/actions/answer",
-        {"version": case.version, "answer": answer, "attachments": list(files)},
+        {"version": case.partner_version, "answer": answer, "attachments": list(files)},
     )
     assert response.status_code == status, response.get_data(as_text=True)[:2000]
     return response
@@ -59,7 +59,7 @@ def test_office_opendocument_files_and_images_are_accepted(factory, cast, signed
     case = factory.cast_case(cast, "submitted")
     response = signed_in(cast.partner).post(
         f"/cases/{case.id}/actions/post_message",
-        {"version": case.version, "body": "", "attachments": upload(content, name)},
+        {"version": case.partner_version, "body": "", "attachments": upload(content, name)},
     )
     assert response.status_code == 302
     document = Document.query.one()
@@ -111,7 +111,7 @@ def test_an_oversized_upload_gets_413_and_a_message_on_the_page_and_the_api(
 
     page = signed_in(cast.partner).post(
         f"/cases/{case.id}/actions/post_message",
-        {"version": case.version, "body": "The annex.", "attachments": upload(big, "annex.pdf")},
+        {"version": case.partner_version, "body": "The annex.", "attachments": upload(big, "annex.pdf")},
     )
     assert page.status_code == 413
     assert "“annex.pdf” is larger than 1,000 B, the largest file that can be attached." in page.get_data(as_text=True)
@@ -129,7 +129,7 @@ def test_an_oversized_upload_gets_413_and_a_message_on_the_page_and_the_api(
     assert problem["detail"]
     too_big_page = signed_in(cast.partner).post(
         f"/cases/{case.id}/actions/post_message",
-        {"version": case.version, "body": "x", "attachments": upload(huge, "a.pdf")},
+        {"version": case.partner_version, "body": "x", "attachments": upload(huge, "a.pdf")},
     )
     assert too_big_page.status_code == 413 and "1,000 B" in too_big_page.get_data(as_text=True)
     assert count(Document) == 0
@@ -207,7 +207,7 @@ def test_the_mission_report_is_delivered_as_a_document_besides_its_text(factory,
 
 def test_a_refused_action_keeps_no_file(factory, cast, signed_in):
     case = factory.cast_case(cast, "submitted")
-    stale = case.version
+    stale = case.partner_version
     factory.fire(case, "post_message", actor=cast.partner)
     response = signed_in(cast.partner).post(
         f"/cases/{case.id}/actions/post_message",
@@ -236,7 +236,7 @@ def test_a_file_sent_in_the_place_of_a_text_field_is_ignored_not_taken_for_the_t
     case = factory.cast_case(cast, "submitted")
     visitor = signed_in(cast.partner)
     response = visitor.post(
-        f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": upload(PDF, "body.pdf")}
+        f"/cases/{case.id}/actions/post_message", {"version": case.partner_version, "body": upload(PDF, "body.pdf")}
     )
     assert response.status_code == 422
     assert "Write a message or attach a document." in response.get_data(as_text=True)

@@ -36,18 +36,18 @@ def test_after_delivery_the_partner_rates_the_mission_and_its_experts(factory, c
 
     response = partner.post(
         f"/cases/{case.id}/actions/give_feedback",
-        {**SCORES, "comments": "Très utile.", "version": case.version},
+        {**SCORES, "comments": "Très utile.", "version": case.partner_version},
     )
     assert response.status_code == 302
     feedback = db.session.get(MissionFeedback, case.id)
     assert (feedback.objectives, feedback.organisation, feedback.further_support) == (5, 3, 2)
     partner.post(
         f"/cases/{case.id}/actions/rate_expert",
-        {"expert": cast.lead_expert.id, "score": "5", "comment": "Remarquable.", "version": case.version},
+        {"expert": cast.lead_expert.id, "score": "5", "comment": "Remarquable.", "version": case.partner_version},
     )
     partner.post(
         f"/cases/{case.id}/actions/rate_expert",
-        {"expert": cast.team_expert.id, "score": "3", "comment": "", "version": case.version},
+        {"expert": cast.team_expert.id, "score": "3", "comment": "", "version": case.partner_version},
     )
     assert count(ExpertRating) == 2
 
@@ -67,18 +67,21 @@ def test_after_delivery_the_partner_rates_the_mission_and_its_experts(factory, c
 def test_feedback_is_given_once_and_each_expert_is_rated_once(factory, cast, api):
     case = factory.cast_case(cast, "closed")
     client = api(cast.partner)
-    assert client.fire(case.id, "give_feedback", case.version, **SCORES).status_code == 200
+    assert client.fire(case.id, "give_feedback", case.partner_version, **SCORES).status_code == 200
     db.session.expire_all()
-    assert_problem(client.fire(case.id, "give_feedback", case.version, **SCORES), 409)
-    assert client.fire(case.id, "rate_expert", case.version, expert=cast.lead_expert.id, score="4").status_code == 200
+    assert_problem(client.fire(case.id, "give_feedback", case.partner_version, **SCORES), 409)
+    assert (
+        client.fire(case.id, "rate_expert", case.partner_version, expert=cast.lead_expert.id, score="4").status_code
+        == 200
+    )
     db.session.expire_all()
     problem = assert_problem(
-        client.fire(case.id, "rate_expert", case.version, expert=cast.lead_expert.id, score="2"), 422
+        client.fire(case.id, "rate_expert", case.partner_version, expert=cast.lead_expert.id, score="2"), 422
     )
     assert "not rated yet" in problem["errors"]["expert"][0]
     # someone outside the team cannot be rated
     problem = assert_problem(
-        client.fire(case.id, "rate_expert", case.version, expert=cast.unrelated_expert.id, score="2"), 422
+        client.fire(case.id, "rate_expert", case.partner_version, expert=cast.unrelated_expert.id, score="2"), 422
     )
     assert (count(MissionFeedback), count(ExpertRating)) == (1, 1)
 
@@ -87,7 +90,7 @@ def test_feedback_is_given_once_and_each_expert_is_rated_once(factory, cast, api
 def test_a_score_outside_1_to_5_is_refused(factory, cast, api, bad):
     case = factory.cast_case(cast, "mission_delivered")
     problem = assert_problem(
-        api(cast.partner).fire(case.id, "give_feedback", case.version, **{**SCORES, "score_use": bad}), 422
+        api(cast.partner).fire(case.id, "give_feedback", case.partner_version, **{**SCORES, "score_use": bad}), 422
     )
     assert set(problem["errors"]) == {"score_use"}
     assert count(MissionFeedback) == 0
@@ -95,8 +98,8 @@ def test_a_score_outside_1_to_5_is_refused(factory, cast, api, bad):
 
 def test_staff_and_other_partners_cannot_give_the_partners_feedback(factory, cast, api):
     case = factory.cast_case(cast, "mission_delivered")
-    assert_problem(api(cast.manager).fire(case.id, "give_feedback", case.version, **SCORES), 403)
-    assert_problem(api(cast.other_partner).fire(case.id, "give_feedback", case.version, **SCORES), 404)
+    assert_problem(api(cast.manager).fire(case.id, "give_feedback", case.partner_version, **SCORES), 403)
+    assert_problem(api(cast.other_partner).fire(case.id, "give_feedback", case.partner_version, **SCORES), 404)
 
 
 def test_ratings_break_ties_in_the_suggestions(factory, cast, api):
@@ -134,4 +137,4 @@ def test_a_reminder_goes_out_once_14_days_after_delivery_without_feedback(factor
 def test_feedback_through_the_service_needs_the_delivered_state(factory, cast):
     case = factory.cast_case(cast, "skills_mobilised")
     with pytest.raises(operations.TransitionNotAllowed):
-        operations.perform(case, "give_feedback", cast.partner, step_data("give_feedback", case), case.version)
+        operations.perform(case, "give_feedback", cast.partner, step_data("give_feedback", case), case.partner_version)

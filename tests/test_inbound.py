@@ -77,7 +77,7 @@ def test_a_control_character_in_an_uploaded_file_s_name_is_refused(factory, cast
     upload = (io.BytesIO(b"%PDF-1.4 letter"), "lettre\x00.pdf")
     response = partner.post(
         f"/cases/{case.id}/actions/post_message",
-        {"version": case.version, "body": "Voici la lettre.", "attachments": upload},
+        {"version": case.partner_version, "body": "Voici la lettre.", "attachments": upload},
         content_type="multipart/form-data",
     )
     assert response.status_code == 422

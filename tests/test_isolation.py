@@ -112,7 +112,7 @@ def test_a_colleague_of_the_same_organisation_sees_and_withdraws_the_request(fac
     assert visitor.get(f"/cases/{case.id}").status_code == 200
     response = visitor.post(
         f"/cases/{case.id}/actions/withdraw",
-        {**step_data("withdraw", case), "version": snapshot(case.id).version},
+        {**step_data("withdraw", case), "version": snapshot(case.id).partner_version},
         token_from="/cases",
     )
     assert response.status_code == 302

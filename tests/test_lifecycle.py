@@ -309,7 +309,7 @@ def test_an_edit_that_changes_nothing_is_refused_and_writes_nothing(factory, cas
     case = factory.cast_case(cast, "submitted")
     before = snapshot(case.id)
     with pytest.raises(operations.NothingToDo):
-        operations.perform(case, "edit", cast.partner, request_data(), case.version)
+        operations.perform(case, "edit", cast.partner, request_data(), case.partner_version)
     db.session.rollback()
     assert snapshot(case.id) == before
 
@@ -317,7 +317,9 @@ def test_an_edit_that_changes_nothing_is_refused_and_writes_nothing(factory, cas
 def test_the_same_languages_in_another_order_are_no_change(factory, cast):
     case = factory.cast_case(cast, "submitted")
     with pytest.raises(operations.NothingToDo):
-        operations.perform(case, "edit", cast.partner, request_data(working_languages=["ar", "fr"]), case.version)
+        operations.perform(
+            case, "edit", cast.partner, request_data(working_languages=["ar", "fr"]), case.partner_version
+        )
     db.session.rollback()
 
 
@@ -326,7 +328,7 @@ def test_once_assessed_the_partner_adds_information_by_answering_not_by_editing(
     before = snapshot(case.id)
     response = signed_in(cast.partner).post(
         action_url(case.id, "edit"),
-        {**request_data(title="A new title after assessment"), "version": before.version},
+        {**request_data(title="A new title after assessment"), "version": before.partner_version},
         token_from="/cases",
     )
     assert response.status_code == 409
@@ -335,7 +337,9 @@ def test_once_assessed_the_partner_adds_information_by_answering_not_by_editing(
 
 def test_through_the_api_an_edit_sends_only_the_fields_it_changes(api, cast, factory):
     case = factory.cast_case(cast, "submitted")
-    response = api(cast.partner).fire(case.id, "edit", case.version, title="Visitor flow plan for the Punic ports")
+    response = api(cast.partner).fire(
+        case.id, "edit", case.partner_version, title="Visitor flow plan for the Punic ports"
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     edited = db.session.get(ExpertiseRequest, case.id)
     assert (edited.title, edited.objectives) == ("Visitor flow plan for the Punic ports", request_data()["objectives"])

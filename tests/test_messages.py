@@ -39,7 +39,9 @@ def test_the_partner_writes_to_the_ministry_but_cannot_post_a_note(factory, cast
     assert f'action="/cases/{case.id}/actions/post_message"' in page
     assert "post_note" not in page
 
-    response = visitor.post(f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": MESSAGE})
+    response = visitor.post(
+        f"/cases/{case.id}/actions/post_message", {"version": case.partner_version, "body": MESSAGE}
+    )
 
     assert response.status_code == 302
     assert "The draft is enough." in signed_in(cast.manager).get(f"/cases/{case.id}").get_data(as_text=True)
@@ -59,7 +61,7 @@ def test_an_empty_or_huge_message_is_refused_with_a_message(factory, cast, api):
     case = factory.cast_case(cast, "submitted")
     client = api(cast.partner)
     for body in ("", "x" * 10001):
-        problem = assert_problem(client.fire(case.id, "post_message", case.version, body=body), 422)
+        problem = assert_problem(client.fire(case.id, "post_message", case.partner_version, body=body), 422)
         assert "body" in problem["errors"]
 
 

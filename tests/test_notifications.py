@@ -121,7 +121,7 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     # The partner answers with a PDF; the lead expert is told in the app and by email, in French.
     partner.post(
         f"/cases/{case.id}/actions/answer",
-        {"version": case.version, "answer": "Voici la lettre.", "attachments": upload(PDF, "lettre.pdf")},
+        {"version": case.partner_version, "answer": "Voici la lettre.", "attachments": upload(PDF, "lettre.pdf")},
     )
     unread = api(cast.lead_expert).get("/notifications?unread=true").get_json()
     assert unread["items"][0]["title"] == "Réponse du partenaire"
@@ -144,11 +144,11 @@ def test_a_refused_action_tells_nobody(factory, cast, signed_in):
     case = factory.cast_case(cast, "assessed")
     before, emails = _last_notification_id(), count(OutboxEmail)
     response = signed_in(cast.partner).post(
-        f"/cases/{case.id}/actions/post_message", {"version": case.version - 1, "body": "Hello"}
+        f"/cases/{case.id}/actions/post_message", {"version": case.partner_version - 1, "body": "Hello"}
     )
     assert response.status_code == 409
     response = signed_in(cast.partner).post(
-        f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": ""}
+        f"/cases/{case.id}/actions/post_message", {"version": case.partner_version, "body": ""}
     )
     assert response.status_code == 422
     assert (_last_notification_id(), count(OutboxEmail)) == (before, emails)
@@ -265,7 +265,9 @@ def test_with_redis_a_refused_action_enqueues_nothing(factory, cast, signed_in, 
     case = factory.cast_case(cast, "assessed")
     queue = jobs.mail_queue(real_redis)
     queue.empty()
-    signed_in(cast.partner).post(f"/cases/{case.id}/actions/post_message", {"version": case.version, "body": ""})
+    signed_in(cast.partner).post(
+        f"/cases/{case.id}/actions/post_message", {"version": case.partner_version, "body": ""}
+    )
     assert queue.count == 0
 
 

@@ -196,7 +196,9 @@ def test_lead_times_leave_pauses_out(factory, signed_in):
             data = step_data("ask_partner", case, due_on="2026-01-30")
             operations.perform(case, "ask_partner", manager, data, case.version, at=at(question))
             transaction.commit()
-            operations.perform(case, "answer", case.author, step_data("answer", case), case.version, at=at(answered))
+            operations.perform(
+                case, "answer", case.author, step_data("answer", case), case.partner_version, at=at(answered)
+            )
             transaction.commit()
         operations.perform(case, "assess", manager, step_data("assess", case), case.version, at=at(assessed))
         transaction.commit()
@@ -231,7 +233,9 @@ def test_figures_are_counted_once_for_each_version_of_the_data_and_again_after_a
     assert aggregates(statements[counted_first:]) == []  # no aggregate is run again
 
     submitted = spec_cases[0]  # MUS, TN, still submitted
-    operations.perform(submitted, "withdraw", submitted.author, step_data("withdraw", submitted), submitted.version)
+    operations.perform(
+        submitted, "withdraw", submitted.author, step_data("withdraw", submitted), submitted.partner_version
+    )
     transaction.commit()
 
     after = figures(client, {})
@@ -271,7 +275,9 @@ def test_the_overview_page_is_written_once_per_language_and_version_of_the_data(
     client.post("/language", {"lang": "en"}, token_from="/dashboard")
     assert "<title>Submitted: 1</title>" in client.get("/dashboard").get_data(as_text=True)  # the state's bar
     submitted = spec_cases[0]  # MUS, TN, still submitted
-    operations.perform(submitted, "withdraw", submitted.author, step_data("withdraw", submitted), submitted.version)
+    operations.perform(
+        submitted, "withdraw", submitted.author, step_data("withdraw", submitted), submitted.partner_version
+    )
     transaction.commit()
     assert "<title>Submitted: 0</title>" in client.get("/dashboard").get_data(as_text=True)
 

@@ -116,7 +116,11 @@ def test_switching_language_in_the_edit_form_keeps_the_changes_and_saves_nothing
     url = f"/cases/{case.id}/actions/edit"
     response = visitor.post(
         url,
-        {**request_data(title="A changed title, not yet saved"), "version": case.version, "switch_language": "ar"},
+        {
+            **request_data(title="A changed title, not yet saved"),
+            "version": case.partner_version,
+            "switch_language": "ar",
+        },
         token_from="/cases",
     )
     assert response.status_code == 200

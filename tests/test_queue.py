@@ -193,27 +193,89 @@ def test_a_request_taken_in_another_tab_shows_it_taken_and_stays_theirs(factory,
     assert snapshot(case.id) == before and before.lead_expert_id == me.id
 
 
-def test_a_stale_form_does_not_tell_a_partner_whether_the_ministry_acted_unseen(factory, cast, signed_in, api):
-    """Whether the partner or the ministry made the partner's copy stale (an internal note they
-    cannot see), the refusal reads the same, on the page and in the API."""
+def test_a_stale_form_reads_the_same_to_a_partner_whoever_made_it_stale(factory, cast, signed_in, api):
+    """Whether the partner's own message or the ministry's made their copy stale, the refusal reads
+    the same, on the page and in the API: it never says who acted."""
     case = factory.cast_case(cast, "submitted")
-    stale = case.version
     partner = signed_in(cast.partner)
-    message = {"body": "A word about our request.", "version": stale}
-    assert (
-        partner.post(f"/cases/{case.id}/actions/post_message", message, token_from=f"/cases/{case.id}").status_code
-        == 302
-    )
-    after_theirs = partner.post(f"/cases/{case.id}/actions/post_message", message, token_from=f"/cases/{case.id}")
-    api_after_theirs = api(cast.partner).post(f"/requests/{case.id}/actions", {"action": "post_message", **message})
-    factory.fire(case, "post_note", actor=cast.manager, body="Internal: check the budget first.")
-    after_note = partner.post(f"/cases/{case.id}/actions/post_message", message, token_from=f"/cases/{case.id}")
-    api_after_note = api(cast.partner).post(f"/requests/{case.id}/actions", {"action": "post_message", **message})
+    first = case.partner_version
 
-    assert after_theirs.status_code == after_note.status_code == 409
-    assert _refusal(after_theirs) == _refusal(after_note)
-    assert api_after_theirs.status_code == api_after_note.status_code == 409
-    assert api_after_theirs.get_json()["detail"] == api_after_note.get_json()["detail"]
+    def message(version: int) -> dict:
+        return {"body": "A word about our request.", "version": version}
+
+    page = f"/cases/{case.id}"
+    assert partner.post(f"{page}/actions/post_message", message(first), token_from=page).status_code == 302
+    after_theirs = partner.post(f"{page}/actions/post_message", message(first), token_from=page)
+    api_after_theirs = api(cast.partner).post(
+        f"/requests/{case.id}/actions", {"action": "post_message", **message(first)}
+    )
+    factory.fire(case, "post_message", actor=cast.manager, body="Could you tell us the dates?")
+    after_ministry = partner.post(f"{page}/actions/post_message", message(first + 1), token_from=page)
+    api_after_ministry = api(cast.partner).post(
+        f"/requests/{case.id}/actions", {"action": "post_message", **message(first + 1)}
+    )
+
+    assert after_theirs.status_code == after_ministry.status_code == 409
+    assert _refusal(after_theirs) == _refusal(after_ministry)
+    assert api_after_theirs.status_code == api_after_ministry.status_code == 409
+    assert api_after_theirs.get_json()["detail"] == api_after_ministry.get_json()["detail"]
+
+
+# What a partner sees of each action, as the design declares it: these leave no trace they can read.
+UNSEEN_BY_PARTNERS = [
+    ("post_note", {"body": "Internal: check the budget first."}),
+    ("assign_lead", None),  # the lead is named by the test
+    ("take", {}),
+]
+
+
+@pytest.mark.parametrize(("action", "data"), UNSEEN_BY_PARTNERS, ids=[action for action, _ in UNSEEN_BY_PARTNERS])
+def test_what_the_ministry_does_unseen_leaves_the_partner_s_version_and_copy_as_they_were(
+    factory, cast, signed_in, api, action, data
+):
+    """A partner's copy names the version they read; the ministry acting where they cannot see
+    neither moves it (page or API) nor makes their form stale, so neither tells them it acted."""
+    case = factory.case(author=cast.partner)
+    partner = signed_in(cast.partner)
+    page_before = partner.get(f"/cases/{case.id}").get_data(as_text=True)
+    api_before = api(cast.partner).get(f"/requests/{case.id}").get_json()["version"]
+    staff_before = api(cast.manager).get(f"/requests/{case.id}").get_json()["version"]
+    actor = cast.lead_expert if action == "take" else cast.manager
+    extra = {"lead_expert": cast.lead_expert.id} if action == "assign_lead" else data
+    factory.fire(case, action, actor=actor, **extra)
+
+    assert api(cast.manager).get(f"/requests/{case.id}").get_json()["version"] == staff_before + 1
+    assert api(cast.partner).get(f"/requests/{case.id}").get_json()["version"] == api_before
+    page_after = partner.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert _versions(page_after) == _versions(page_before) == {str(api_before)}
+    sent = partner.post(
+        f"/cases/{case.id}/actions/post_message",
+        {"body": "A word about our request.", "version": api_before},
+        token_from=f"/cases/{case.id}",
+    )
+    assert sent.status_code == 302
+    assert snapshot(case.id).events[-1][1] == "post_message"
+
+
+def test_what_the_ministry_says_to_the_partner_makes_their_older_copy_stale(factory, cast, signed_in, api):
+    case = factory.case(author=cast.partner)
+    read = api(cast.partner).get(f"/requests/{case.id}").get_json()["version"]
+    factory.fire(case, "post_message", actor=cast.manager, body="Could you tell us the dates?")
+    before = snapshot(case.id)
+
+    late = signed_in(cast.partner).post(
+        f"/cases/{case.id}/actions/post_message",
+        {"body": "We had not seen your question.", "version": read},
+        token_from=f"/cases/{case.id}",
+    )
+
+    assert late.status_code == 409
+    assert api(cast.partner).get(f"/requests/{case.id}").get_json()["version"] == read + 1
+    assert snapshot(case.id) == before
+
+
+def _versions(page: str) -> set[str]:
+    return set(re.findall(r'name="version" value="(\d+)"', page))
 
 
 def _refusal(response) -> str:

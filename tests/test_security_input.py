@@ -227,7 +227,7 @@ def test_a_partner_s_edit_changes_the_request_s_fields_and_nothing_else(factory,
         "organisation_id": cast.other_partner.organisation_id,
         "lead_expert_id": cast.team_expert.id,
     }
-    data = step_data("edit", case) | stranger | {"version": before.version}
+    data = step_data("edit", case) | stranger | {"version": before.partner_version}
 
     assert signed_in(cast.partner).post(f"/cases/{case.id}/actions/edit", data, token_from="/cases").status_code == 302
 
@@ -251,7 +251,7 @@ def test_a_partner_s_edit_changes_the_request_s_fields_and_nothing_else(factory,
     after_page = snapshot(case.id)
     body = {"title": "Visitor flow plan for three archaeological sites"} | stranger
     body.pop("version")
-    answer = api(cast.partner).fire(case.id, "edit", after_page.version, **body)
+    answer = api(cast.partner).fire(case.id, "edit", after_page.partner_version, **body)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     db.session.expire_all()
     edited = db.session.get(ExpertiseRequest, case.id)
@@ -290,7 +290,7 @@ def test_an_action_through_the_api_writes_only_what_the_action_writes(factory, c
     answer = api(cast.partner).fire(
         case.id,
         "post_message",
-        before.version,
+        before.partner_version,
         body="A message, and nothing else.",
         **{name: value for name, value in SMUGGLED.items() if name != "version"},
     )

@@ -47,7 +47,7 @@ def _files(name: str) -> MultiDict:
 
 
 def _perform(case, name, actor, **data):
-    operations.perform(case, name, actor, data, case.version)
+    operations.perform(case, name, actor, data, case.version_seen_by(actor))
     transaction.commit()
 
 
@@ -72,7 +72,12 @@ def hostile(factory, app):
     case_id = case.id
     _perform(case, "edit", partner, **step_data("edit", case, title=typed("edited title"), context=texts["context"]))
     operations.perform(
-        case, "post_message", partner, {"body": typed("message")}, case.version, files=_files(typed("file") + ".pdf")
+        case,
+        "post_message",
+        partner,
+        {"body": typed("message")},
+        case.partner_version,
+        files=_files(typed("file") + ".pdf"),
     )
     _perform(case, "post_note", lead, body=typed("note"))
     _perform(case, "ask_partner", manager, **step_data("ask_partner", case, question=typed("question")))

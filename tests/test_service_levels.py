@@ -64,7 +64,7 @@ def file_on(factory, day: str, **fields) -> ExpertiseRequest:
 
 def act(case: ExpertiseRequest, name: str, actor, day: str, **overrides) -> None:
     data = step_data(name, case, **overrides)
-    operations.perform(case, name, actor, data, case.version, at=at(day))
+    operations.perform(case, name, actor, data, case.version_seen_by(actor), at=at(day))
     transaction.commit()
 
 

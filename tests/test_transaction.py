@@ -210,7 +210,7 @@ def test_no_action_commits(factory, cast, commits, name):
     case = factory.ready_for(factory.cast_case(cast, PINNED[name][0][0]), name, cast.manager)
     person = cast[performer(name)]
     commits.clear()
-    operations.perform(case, name, person, step_data(name, case, team=cast.team), case.version)
+    operations.perform(case, name, person, step_data(name, case, team=cast.team), case.version_seen_by(person))
     assert commits == []
     db.session.rollback()
 

@@ -26,7 +26,7 @@ from expertise_app.extensions import db
 
 from .factories import count, request_data, snapshot, step_data
 from .matrix import ACTIONS as PINNED
-from .matrix import ALLOWED, EDGES, FORBIDDEN, PEOPLE, RELATIONS, STATES, combination_id, performer
+from .matrix import ALLOWED, EDGES, FORBIDDEN, PARTNER_READS, PEOPLE, RELATIONS, STATES, combination_id, performer
 
 
 def perform(case, name, user, data, version, **kwargs):
@@ -63,12 +63,14 @@ def test_allowed_combination_does_what_is_pinned_and_writes_one_event(factory, c
     data = step_data(name, case, team=cast.team)
     at = datetime.now(UTC)
 
-    perform(case, name, user, data, case.version, at=at)
+    perform(case, name, user, data, case.version_seen_by(user), at=at)
 
     after = snapshot(case.id)
     assert after.state == (dest or state)
     assert after.outcome == (outcome or before.outcome)
     assert after.version == before.version + 1
+    # A partner's version moves only with an entry they read: else it would tell them the ministry acted.
+    assert after.partner_version == before.partner_version + (PARTNER_READS[name] is not None)
     assert after.events[: len(before.events)] == before.events
     assert len(after.events) == len(before.events) + 1
     event = db.session.get(Event, after.events[-1][0])
@@ -91,7 +93,9 @@ def test_forbidden_combination_is_refused_and_changes_nothing(factory, cast, sta
     before = snapshot(case.id)
 
     with pytest.raises(error) as refused:
-        operations.perform(case, name, cast[actor], step_data(name, case, team=cast.team), case.version)
+        operations.perform(
+            case, name, cast[actor], step_data(name, case, team=cast.team), case.version_seen_by(cast[actor])
+        )
 
     assert refused.value.message
     assert type(refused.value) is error
@@ -120,11 +124,13 @@ def test_an_unknown_action_is_refused_and_changes_nothing(factory, cast):
 @pytest.mark.parametrize(("state", "name"), EDGES, ids=combination_id)
 def test_a_stale_version_is_refused_and_changes_nothing(factory, cast, state, name):
     case = factory.ready_for(factory.cast_case(cast, state), name, cast.manager)
-    before = snapshot(case.id)
     person = cast[performer(name)]
+    read = case.version_seen_by(person)
+    factory.fire(case, "post_message", actor=cast.manager, body="Everyone reads this: every copy is now older.")
+    before = snapshot(case.id)
 
     with pytest.raises(StaleCase):
-        operations.perform(case, name, person, step_data(name, case, team=cast.team), case.version - 1)
+        operations.perform(case, name, person, step_data(name, case, team=cast.team), read)
 
     db.session.commit()
     assert snapshot(case.id) == before

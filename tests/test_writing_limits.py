@@ -31,20 +31,22 @@ def messages_on(case) -> int:
     )
 
 
-def version_of(case) -> int:
-    return db.session.scalar(sa.select(ExpertiseRequest.version).where(ExpertiseRequest.id == case.id))
+def version_of(case, person) -> int:
+    """The version `person`'s next form names, as committed now."""
+    column = ExpertiseRequest.version if person.is_staff else ExpertiseRequest.partner_version
+    return db.session.scalar(sa.select(column).where(ExpertiseRequest.id == case.id))
 
 
-def post_message(visitor, case, body: str = "A question about the dates."):
-    return visitor.post(f"/cases/{case.id}/actions/post_message", {"version": version_of(case), "body": body})
+def post_message(visitor, person, case, body: str = "A question about the dates."):
+    return visitor.post(f"/cases/{case.id}/actions/post_message", {"version": version_of(case, person), "body": body})
 
 
 def test_a_fourth_message_in_the_minute_is_refused_and_not_stored(factory, cast, signed_in):
     case = factory.cast_case(cast, "assessed")
     partner = signed_in(cast.partner)
 
-    assert [post_message(partner, case).status_code for _ in range(3)] == [302, 302, 302]
-    refused = post_message(partner, case, "The fourth one.")
+    assert [post_message(partner, cast.partner, case).status_code for _ in range(3)] == [302, 302, 302]
+    refused = post_message(partner, cast.partner, case, "The fourth one.")
 
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
@@ -56,10 +58,10 @@ def test_other_people_write_on_while_one_writer_is_held(factory, cast, signed_in
     case = factory.cast_case(cast, "assessed")
     partner = signed_in(cast.partner)
     for _ in range(3):
-        post_message(partner, case)
+        post_message(partner, cast.partner, case)
 
-    assert post_message(partner, case).status_code == 429
-    assert post_message(signed_in(cast.manager), case, "The ministry answers.").status_code == 302
+    assert post_message(partner, cast.partner, case).status_code == 429
+    assert post_message(signed_in(cast.manager), cast.manager, case, "The ministry answers.").status_code == 302
     assert messages_on(case) == 4
 
 
@@ -67,8 +69,8 @@ def test_a_form_refused_for_its_errors_costs_nothing(factory, cast, signed_in):
     case = factory.cast_case(cast, "assessed")
     partner = signed_in(cast.partner)
 
-    assert [post_message(partner, case, "").status_code for _ in range(3)] == [422, 422, 422]
-    assert post_message(partner, case).status_code == 302
+    assert [post_message(partner, cast.partner, case, "").status_code for _ in range(3)] == [422, 422, 422]
+    assert post_message(partner, cast.partner, case).status_code == 302
     assert messages_on(case) == 1
 
 
@@ -76,8 +78,10 @@ def test_an_api_token_is_held_like_a_person_with_a_problem_body(factory, cast, a
     case = factory.cast_case(cast, "assessed")
     client = api(cast.partner)
 
-    done = [client.fire(case.id, "post_message", version_of(case), body=f"Message {n}.") for n in range(3)]
-    refused = client.fire(case.id, "post_message", version_of(case), body="The fourth one.")
+    done = [
+        client.fire(case.id, "post_message", version_of(case, cast.partner), body=f"Message {n}.") for n in range(3)
+    ]
+    refused = client.fire(case.id, "post_message", version_of(case, cast.partner), body="The fourth one.")
 
     assert [answer.status_code for answer in done] == [200, 200, 200]
     assert refused.status_code == 429 and refused.mimetype == PROBLEM

@@ -90,7 +90,7 @@ def _internal_flag(value: Any) -> bool:
 def _write(case, user, internal: bool, data: dict[str, Any], files: MultiDict | None = None) -> Event:
     """Post a message (or, `internal`, a note) through the one write path; the new history entry."""
     name = "post_note" if internal else "post_message"
-    return operations.perform_recorded(case, name, user, data, case.version, files=files)
+    return operations.perform_recorded(case, name, user, data, case.version_seen_by(user), files=files)
 
 
 @blp.route("/requests/<int:request_id>/messages")

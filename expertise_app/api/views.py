@@ -216,7 +216,7 @@ def summary(case: ExpertiseRequest, user: User) -> dict[str, Any]:
         "waiting_for_partner": case.is_waiting_for_partner,
         "question_due_on": case.question_due_on,
         "on_hold": case.is_on_hold,
-        "version": case.version,
+        "version": case.version_seen_by(user),
         "submitted_at": case.submitted_at,
         "state_entered_at": case.state_entered_at,
         "closed_at": case.closed_at,

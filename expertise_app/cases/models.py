@@ -28,7 +28,8 @@ class ExpertiseRequest(db.Model):
 
     `state` is written only by the workflow machine (cases/workflow.py) through
     cases/operations.py. `version` is SQLAlchemy's optimistic lock: an UPDATE that
-    finds another version than the one it read changes nothing.
+    finds another version than the one it read changes nothing. `partner_version` is what a
+    partner's copy is checked against (`version_seen_by`).
     """
 
     __tablename__ = "expertise_requests"
@@ -96,6 +97,9 @@ class ExpertiseRequest(db.Model):
     paused_working_days: so.Mapped[int] = so.mapped_column(default=0)
 
     version: so.Mapped[int] = so.mapped_column(default=1)
+    # The version a partner's forms name: it moves only with what a partner sees of the request, so
+    # that it does not tell them the ministry acted where they cannot see (an internal note).
+    partner_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     state_entered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -136,6 +140,10 @@ class ExpertiseRequest(db.Model):
     def membership(self, expert_id: int | None) -> Assignment | None:
         """This expert's place on the team (withdrawn ones included), if any."""
         return next((assignment for assignment in self.assignments if assignment.expert_id == expert_id), None)
+
+    def version_seen_by(self, viewer: User) -> int:
+        """The version of the request as `viewer` reads it: the one their forms name and the API shows."""
+        return self.version if viewer.is_staff else self.partner_version
 
     @property
     def is_closed(self) -> bool:

@@ -343,7 +343,7 @@ def perform_recorded(
         raise UnknownAction(_("There is no action “%(name)s”.", name=name))
     refusal = policy.refusal(actor, case, action)
     _check_permission(actor, case, action, refusal)
-    _check_version(case, expected_version)
+    _check_version(case, actor, expected_version)
     if refusal is not None:
         raise TransitionNotAllowed(refusal.message)
     at = at or utcnow()
@@ -365,6 +365,8 @@ def perform_recorded(
     except MachineError as error:
         raise TransitionNotAllowed(str(error)) from error
     _apply_declared_consequences(case, action, at)
+    if action.public_fields is not None:
+        case.partner_version += 1  # a partner sees this entry: their copy is now an older one
     service_levels.keep(case, before, at)
     event = _append_event(case, actor, name, from_state, case.state, record, at)
     documents.attach(case, event, actor, form.uploads, internal=action.public_fields is None)
@@ -392,17 +394,20 @@ def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: dat
         case.closed_at = at
 
 
-def _check_version(case: ExpertiseRequest, expected_version: int | None) -> None:
-    """The version the form was made from: one the request has had (1 up to now), else bad input.
+def _check_version(case: ExpertiseRequest, actor: User, expected_version: int | None) -> None:
+    """The version the form was made from, as `actor` reads it (`version_seen_by`): one the request
+    has had (1 up to now), else bad input.
 
-    An older one is stale, whoever changed the request since: the message does not say who, since
-    a partner would otherwise learn that the ministry acted where they cannot see (an internal note).
+    An older one is stale, whoever changed the request since: the message does not say who. A
+    partner's version does not move with what they cannot see (an internal note), so neither its
+    figure nor a refusal tells them the ministry acted there.
     """
+    current = case.version_seen_by(actor)
     if expected_version is None:
         raise BadVersion(_("The form did not say which version of the request it was made from. Reload the page."))
-    if not 1 <= int(expected_version) <= case.version:
+    if not 1 <= int(expected_version) <= current:
         raise BadVersion(_("The form names a version this request never had. Reload the page."))
-    if int(expected_version) != case.version:
+    if int(expected_version) != current:
         raise StaleCase(_stale_message())
 
 
