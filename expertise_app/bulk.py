@@ -1276,7 +1276,8 @@ def _replay(
         "follow_up_of_id": follow_up_of,
         "continent": REGIONS.continent(filing["country"]),
         "version": len(steps),
-        "partner_version": len(steps),
+        # The entries its partner reads (the submission first), as a migrated request starts (0016).
+        "partner_version": 1 + sum(ACTIONS[step.trigger].public_fields is not None for step in steps[1:]),
         "created_at": filed_at,
         "submitted_at": filed_at,
         "state_entered_at": filed_at,

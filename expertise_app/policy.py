@@ -65,9 +65,14 @@ def can_view_queue(user: User) -> bool:
 
 
 def can_see_plan(user: User, case: ExpertiseRequest) -> bool:
-    """The team and the mission plan: staff always; the partner once the team is mobilised
+    """The team and the mission plan: staff always; the partner once the team is mobilised."""
+    return user.is_staff or partner_sees_plan(case)
+
+
+def partner_sees_plan(case: ExpertiseRequest) -> bool:
+    """Whether the request's partner sees its team and mission plan: once the team is mobilised
     (until then they are a draft: who is asked, who declined, dates that may move)."""
-    return user.is_staff or case.state not in (State.SUBMITTED, State.ASSESSED)
+    return case.state not in (State.SUBMITTED, State.ASSESSED)
 
 
 def can_view_experts(user: User) -> bool:

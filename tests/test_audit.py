@@ -56,6 +56,30 @@ def test_refusals_are_kept_although_the_request_is_rolled_back(factory, cast, si
     ]
 
 
+def test_a_partner_s_404s_are_logged_alike_whether_the_thing_is_internal_foreign_or_missing(factory, cast, signed_in):
+    """A refusal that alone wrote the log would answer later: its timing would tell a partner which
+    ids are the ministry's internal documents, or another organisation's requests."""
+    case = factory.cast_case(cast, "submitted")
+    foreign = factory.case(author=cast.other_partner)
+    signed_in(cast.lead_expert).post(
+        f"/cases/{case.id}/actions/post_note",
+        {"version": case.version, "body": "Budget.", "attachments": upload(PDF, "budget.pdf")},
+    )
+    internal = db.session.scalar(sa.text("SELECT max(id) FROM documents"))
+    partner = signed_in(cast.partner)
+    before = len(_log())
+
+    for path in (
+        f"/cases/{case.id}/documents/{internal}",  # the ministry's, on their own request
+        f"/cases/{case.id}/documents/{internal + 1000}",  # none
+        f"/cases/{foreign.id}",  # another organisation's request
+        f"/cases/{foreign.id + 1000}",  # none
+    ):
+        assert partner.get(path).status_code == 404
+
+    assert [entry[:3] for entry in _log()[before:]] == [("refused", "refused", cast.partner.email)] * 4
+
+
 def test_every_change_of_a_case_is_logged_with_it_and_a_refused_one_is_not(factory, cast, signed_in):
     partner = signed_in(cast.partner)
     partner.get("/cases/new")

@@ -45,6 +45,7 @@ from expertise_app.reference import (
 )
 
 from .factories import count, facts_kept, facts_of_the_requests, request_data
+from .matrix import PARTNER_READS
 
 N = 300
 REFERENCE = re.compile(r"EXP-(\d{4})-(\d{4,})")
@@ -177,6 +178,9 @@ def test_every_history_is_ordered_and_leads_to_the_request_as_it_stands(seed_bul
         assert steps[-1].to_state == case.state == state
         assert case.state_entered_at == entered, case.reference
         assert case.version == len(steps) and case.updated_at == moments[-1]
+        # A partner's version counts the entries they read, not the ministry's own (tests/matrix.py).
+        read = [event for event in steps[1:] if PARTNER_READS[event.trigger] is not None]
+        assert case.partner_version == 1 + len(read), case.reference
         if case.is_closed:
             closing = next(event for event in steps if ACTIONS.get(event.trigger) and ACTIONS[event.trigger].outcome)
             assert case.closed_at == closing.created_at and str(ACTIONS[closing.trigger].outcome) == case.outcome

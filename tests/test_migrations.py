@@ -20,6 +20,7 @@ from expertise_app.cases import search
 from expertise_app.extensions import db
 
 from .factories import facts_kept, facts_of_the_requests
+from .matrix import PARTNER_READS
 
 
 @pytest.fixture
@@ -137,3 +138,35 @@ def test_0009_fills_the_overview_s_facts_from_the_requests_and_their_steps(fresh
     kept = facts_kept()
     assert len(kept) > 40
     assert kept == facts_of_the_requests()
+
+
+def test_0016_starts_each_partner_s_version_at_the_entries_they_read_and_keeps_the_search_triggers(fresh_app):
+    upgrade()
+    result = fresh_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    triggers = sqlite_triggers()
+    downgrade(revision="0015")
+    assert sqlite_triggers() == triggers  # a batch on SQLite would have dropped the search's triggers
+
+    upgrade(revision="0016")
+
+    with db.engine.connect() as connection:
+        histories: dict[int, list[str]] = {}
+        for request_id, trigger in connection.execute(sa.text("SELECT request_id, trigger FROM events ORDER BY id")):
+            histories.setdefault(request_id, []).append(trigger)
+        versions = dict(connection.execute(sa.text("SELECT id, partner_version FROM expertise_requests")).all())
+    assert len(versions) > 40
+    # What a partner reads of each history (tests/matrix.py), the submission included.
+    read = {
+        request_id: sum(PARTNER_READS.get(trigger, ()) is not None for trigger in triggers_)
+        for request_id, triggers_ in histories.items()
+    }
+    assert versions == read
+    assert any(len(histories[request_id]) > versions[request_id] for request_id in versions)  # internal ones
+
+
+def sqlite_triggers() -> set[str]:
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            return set()
+        return set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())

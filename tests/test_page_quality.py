@@ -130,6 +130,25 @@ def test_switching_language_in_the_edit_form_keeps_the_changes_and_saves_nothing
     assert db.session.get(ExpertiseRequest, case.id).title == request_data()["title"]
 
 
+def test_a_form_shown_again_in_another_language_still_names_the_version_it_was_made_from(factory, cast, signed_in):
+    """Else a copy read before someone else's change would come back looking fresh, and overwrite it."""
+    case = factory.cast_case(cast, "submitted")
+    read = case.partner_version
+    factory.fire(case, "post_message", actor=cast.manager, body="We corrected your title's typo.")
+    visitor = signed_in(cast.partner)
+    url = f"/cases/{case.id}/actions/edit"
+    typed = {**request_data(objectives="Objectives typed before the language was switched."), "version": read}
+
+    switched = visitor.post(url, {**typed, "switch_language": "fr"}, token_from="/cases")
+
+    form = form_posting_to(switched.get_data(as_text=True), url)
+    assert form.value("version") == str(read)
+    sent = visitor.post(url, {**typed, "version": form.value("version")}, token_from="/cases")
+    assert sent.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(ExpertiseRequest, case.id).objectives == request_data()["objectives"]
+
+
 # --- queries stay constant in the number of rows ----------------------------------------------
 
 

@@ -274,6 +274,34 @@ def test_what_the_ministry_says_to_the_partner_makes_their_older_copy_stale(fact
     assert snapshot(case.id) == before
 
 
+# Once the team is mobilised the partner sees it, its lead and the mission plan: an action whose
+# history entry is the ministry's own moves their version when it changes what they see there.
+ONCE_MOBILISED = [
+    ("plan_mission", {"place": "Sfax"}, 1),  # the place the partner reads moves
+    ("assign_lead", "team_expert", 1),  # the lead the team shows changes
+    ("post_note", {"body": "Internal: the embassy called."}, 0),
+]
+
+
+@pytest.mark.parametrize(("action", "data", "moved"), ONCE_MOBILISED, ids=[action for action, *_ in ONCE_MOBILISED])
+def test_once_mobilised_what_changes_the_plan_or_team_the_partner_sees_moves_their_version(
+    factory, cast, signed_in, api, action, data, moved
+):
+    case = factory.cast_case(cast, "skills_mobilised")
+    read = api(cast.partner).get(f"/requests/{case.id}").get_json()["version"]
+    overrides = {"lead_expert": cast[data].id} if isinstance(data, str) else data
+    factory.fire(case, action, actor=cast.manager, **overrides)
+
+    seen = api(cast.partner).get(f"/requests/{case.id}").get_json()
+    assert seen["version"] == read + moved
+    sent = signed_in(cast.partner).post(
+        f"/cases/{case.id}/actions/post_message",
+        {"body": "About the mission.", "version": read},
+        token_from=f"/cases/{case.id}",
+    )
+    assert sent.status_code == (409 if moved else 302)
+
+
 def _versions(page: str) -> set[str]:
     return set(re.findall(r'name="version" value="(\d+)"', page))
 

@@ -28,6 +28,13 @@ from .factories import count, request_data, snapshot, step_data
 from .matrix import ACTIONS as PINNED
 from .matrix import ALLOWED, EDGES, FORBIDDEN, PARTNER_READS, PEOPLE, RELATIONS, STATES, combination_id, performer
 
+# Actions whose entry the partner does not read but which change what they see of the team or the
+# mission plan once it is mobilised, on the cast's request (tests/factories.py: cast_case, step_data):
+# confirming the expert who accepted adds them to the team shown. The others leave it as it was:
+# the lead named is the lead already, the plan is planned again the same, a proposal withdrawn,
+# accepted, declined or replaced was never on the team shown.
+CHANGES_WHAT_THE_PARTNER_SEES = {("skills_mobilised", "confirm_expert")}
+
 
 def perform(case, name, user, data, version, **kwargs):
     """The service, then the commit that the request would make."""
@@ -69,8 +76,10 @@ def test_allowed_combination_does_what_is_pinned_and_writes_one_event(factory, c
     assert after.state == (dest or state)
     assert after.outcome == (outcome or before.outcome)
     assert after.version == before.version + 1
-    # A partner's version moves only with an entry they read: else it would tell them the ministry acted.
-    assert after.partner_version == before.partner_version + (PARTNER_READS[name] is not None)
+    # A partner's version moves with an entry they read, or with the team or plan they see changing;
+    # else it would tell them the ministry acted.
+    seen = PARTNER_READS[name] is not None or (state, name) in CHANGES_WHAT_THE_PARTNER_SEES
+    assert after.partner_version == before.partner_version + seen
     assert after.events[: len(before.events)] == before.events
     assert len(after.events) == len(before.events) + 1
     event = db.session.get(Event, after.events[-1][0])

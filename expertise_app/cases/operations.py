@@ -182,9 +182,13 @@ CASE_LOADED = (
 
 
 def get_visible_case(user: User, case_id: int) -> ExpertiseRequest:
-    """The request if `user` may see it; NotFound otherwise (also for other organisations)."""
+    """The request if `user` may see it; NotFound otherwise (also for other organisations).
+
+    Both refusals are logged alike: one that took longer (the log written) would tell which ids
+    are another organisation's requests."""
     case = db.session.get(ExpertiseRequest, case_id, options=CASE_LOADED) if 0 < case_id <= MAX_ID else None
     if case is None:
+        audit.record("refused", audit.REFUSED, f"request:{case_id}", "no such request")
         raise NotFound(_("No such request."))
     if not policy.can_view(user, case):
         audit.record("refused", audit.REFUSED, f"request:{case.id}", "not theirs to see")
@@ -356,6 +360,7 @@ def perform_recorded(
         raise NothingToDo(_("Nothing has changed: there is nothing to save."))
     from_state = case.state
     before = service_levels.Before.of(case)
+    seen_before = _plan_seen_by_partner(case)
     try:
         # No flush while the effects run: loading the team or the mission must not write
         # the half-changed request early (a concurrent change would then surface there as
@@ -365,8 +370,8 @@ def perform_recorded(
     except MachineError as error:
         raise TransitionNotAllowed(str(error)) from error
     _apply_declared_consequences(case, action, at)
-    if action.public_fields is not None:
-        case.partner_version += 1  # a partner sees this entry: their copy is now an older one
+    if action.public_fields is not None or _plan_seen_by_partner(case) != seen_before:
+        case.partner_version += 1  # the partner sees this entry, or what it changed: their copy is older
     service_levels.keep(case, before, at)
     event = _append_event(case, actor, name, from_state, case.state, record, at)
     documents.attach(case, event, actor, form.uploads, internal=action.public_fields is None)
@@ -392,6 +397,28 @@ def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: dat
     if action.outcome is not None:
         case.outcome = str(action.outcome)
         case.closed_at = at
+
+
+def _plan_seen_by_partner(case: ExpertiseRequest) -> tuple | None:
+    """The team, its lead and the mission plan as the partner sees them (None while they see none
+    of it, `policy.partner_sees_plan`). An action whose history entry is the ministry's own (the
+    plan moved, a member confirmed or withdrawn, another lead) still changes what they see then."""
+    if not policy.partner_sees_plan(case):
+        return None
+    mission = case.mission
+    plan = None
+    if mission is not None:
+        plan = (
+            mission.format,
+            mission.place,
+            mission.planned_start,
+            mission.planned_end,
+            mission.actual_start,
+            mission.actual_end,
+            mission.report,
+            mission.participants_reached,
+        )
+    return plan, tuple(sorted(case.team_ids)), case.lead_expert_id
 
 
 def _check_version(case: ExpertiseRequest, actor: User, expected_version: int | None) -> None:

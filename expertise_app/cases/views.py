@@ -371,6 +371,10 @@ def perform_action(case_id: int, name: str):
         if action.page is not None and request.method == "GET":
             return redirect(action_url(case, action))
         formdata = request.form if request.method == "POST" else None
+        if formdata is not None:
+            # Shown again in another language, the form still names the version it was made from:
+            # the request's current one would make a copy read before a change look fresh.
+            g.form_version = request.form.get("version", type=int)
         return _render_action_page(case, action, _ids_prefixed(action.form(formdata=formdata, case=case), name))
     try:
         operations.perform(

@@ -58,14 +58,18 @@ def documents_of(case, user: User) -> list[Document]:
 
 
 def get_visible_document(user: User, case, document_id: int) -> Document | None:
-    """The document if `user` may see it on this case (which they may see); None otherwise."""
-    if not 0 < document_id <= MAX_ID:
-        return None
-    visible = sa.case((visible_documents_filter(user), True), else_=False)
-    found = db.session.execute(
-        sa.select(Document, visible).where(Document.id == document_id, Document.request_id == case.id)
-    ).one_or_none()
+    """The document if `user` may see it on this case (which they may see); None otherwise.
+
+    Every refusal is logged alike, the document missing or internal: one that took longer (the log
+    written) would tell a partner which ids are the ministry's internal documents on their request."""
+    found = None
+    if 0 < document_id <= MAX_ID:
+        visible = sa.case((visible_documents_filter(user), True), else_=False)
+        found = db.session.execute(
+            sa.select(Document, visible).where(Document.id == document_id, Document.request_id == case.id)
+        ).one_or_none()
     if found is None:
+        audit.record("refused", audit.REFUSED, f"document:{document_id}", f"request:{case.id}")
         return None
     document, may_see = found
     if not may_see:
