@@ -12,9 +12,10 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from .auth.models import Invitation, Role, User
-from .cases.models import Assignment, ExpertiseRequest, TeamStatus
-from .cases.states import STATE_LABELS, State
+from .cases.models import Assignment, Event, ExpertiseRequest, TeamStatus
+from .cases.states import STATE_LABELS, Outcome, State
 from .cases.workflow import ACTIONS, Action, Actor
+from .extensions import db
 from .translation import gettext as _
 
 
@@ -71,8 +72,14 @@ def can_see_plan(user: User, case: ExpertiseRequest) -> bool:
 
 def partner_sees_plan(case: ExpertiseRequest) -> bool:
     """Whether the request's partner sees its team and mission plan: once the team is mobilised
-    (until then they are a draft: who is asked, who declined, dates that may move)."""
-    return case.state not in (State.SUBMITTED, State.ASSESSED)
+    (until then they are a draft: who is asked, who declined, dates that may move). A request
+    closed before that (declined, redirected, withdrawn) keeps its draft the ministry's own."""
+    if case.state in (State.SUBMITTED, State.ASSESSED):
+        return False
+    if case.state != State.CLOSED or case.outcome == Outcome.COMPLETED:
+        return True
+    mobilised = sa.exists().where(Event.request_id == case.id, Event.to_state == State.SKILLS_MOBILISED)
+    return bool(db.session.scalar(sa.select(mobilised)))
 
 
 def can_view_experts(user: User) -> bool:

@@ -302,6 +302,36 @@ def test_once_mobilised_what_changes_the_plan_or_team_the_partner_sees_moves_the
     assert sent.status_code == (409 if moved else 302)
 
 
+CLOSED_BEFORE_MOBILISATION = [("decline", "manager"), ("redirect", "manager"), ("withdraw", "partner")]
+
+
+@pytest.mark.parametrize(
+    ("closing", "actor"), CLOSED_BEFORE_MOBILISATION, ids=[c for c, _ in CLOSED_BEFORE_MOBILISATION]
+)
+def test_a_request_closed_before_its_mobilisation_keeps_the_draft_team_and_plan_from_the_partner(
+    factory, cast, signed_in, api, closing, actor
+):
+    case = factory.cast_case(cast, "assessed")  # its team built, the lead and another confirmed
+    factory.fire(case, "plan_mission", actor=cast.manager, place="Sfax")
+    factory.fire(case, closing, actor=cast[actor])
+
+    seen = api(cast.partner).get(f"/requests/{case.id}").get_json()
+    assert (seen["state"], seen["team"], seen["mission"]) == ("closed", [], None)
+    page = text(signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True))
+    assert "Confirmed team" not in page and "Sfax" not in page
+    assert cast.lead_expert.name not in page and cast.team_expert.name not in page
+
+
+def test_a_request_withdrawn_once_mobilised_still_shows_its_partner_the_team_they_saw(factory, cast, api):
+    case = factory.cast_case(cast, "skills_mobilised")
+    before = api(cast.partner).get(f"/requests/{case.id}").get_json()
+    factory.fire(case, "withdraw", actor=cast.partner)
+
+    after = api(cast.partner).get(f"/requests/{case.id}").get_json()
+    assert after["state"] == "closed" and after["team"] == before["team"] != []
+    assert after["mission"] == before["mission"] is not None
+
+
 def _versions(page: str) -> set[str]:
     return set(re.findall(r'name="version" value="(\d+)"', page))
 

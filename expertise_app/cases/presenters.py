@@ -130,10 +130,24 @@ def visible_data(event: Event, viewer: User) -> dict | None:
     return {name: event.data[name] for name in names if name in event.data}
 
 
+# The history entries a partner reads: the submission and the actions declared with public fields.
+PARTNER_TRIGGERS = frozenset({SUBMIT} | {name for name, action in ACTIONS.items() if action.public_fields is not None})
+
+
 def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, dict]]:
-    """The events `viewer` may read, each with the part of its data they may read."""
+    """The events `viewer` may read, each with the part of its data they may read.
+
+    A partner's are read from the database alone, the ministry's own left there: read and then
+    dropped, they would make the page slower with every internal note, which a partner could time."""
+    events = case.events
+    if not policy.can_see_internal(viewer):
+        events = db.session.scalars(
+            sa.select(Event)
+            .where(Event.request_id == case.id, Event.trigger.in_(PARTNER_TRIGGERS))
+            .order_by(Event.created_at, Event.id)
+        ).all()
     visible = []
-    for event in case.events:
+    for event in events:
         data = visible_data(event, viewer)
         if data is not None:
             visible.append((event, data))

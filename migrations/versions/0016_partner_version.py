@@ -7,8 +7,9 @@ Create Date: 2026-12-06 20:30:00
 The version a partner's forms and the API named counted the ministry's internal actions too, so a
 partner could tell that the ministry had acted where they cannot see. `partner_version` moves only
 with what a partner sees (cases/operations.py). A request filed before starts at the number of
-history entries its partner reads, which tells them nothing they cannot count: a partner's form
-open during the upgrade is refused as stale once, and shown again as the request stands.
+history entries its partner reads, which tells them nothing they cannot count. A partner's form
+open during the upgrade names the old count: it is refused as stale and shown again as the request
+stands, unless the two counts happen to agree, when it is taken as read (for that one upgrade).
 
 Plain ADD and DROP COLUMN, not a batch: on SQLite a batch copies the table and drops the
 full-text search triggers with it (0008).
