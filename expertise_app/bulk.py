@@ -1277,7 +1277,7 @@ def _replay(
         "continent": REGIONS.continent(filing["country"]),
         "version": len(steps),
         # The entries its partner reads (the submission first), as a migrated request starts (0016).
-        "partner_version": 1 + sum(ACTIONS[step.trigger].public_fields is not None for step in steps[1:]),
+        "partner_version": 1 + sum(not ACTIONS[step.trigger].internal for step in steps[1:]),
         "created_at": filed_at,
         "submitted_at": filed_at,
         "state_entered_at": filed_at,

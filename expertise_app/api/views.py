@@ -241,7 +241,7 @@ def _members(case: ExpertiseRequest) -> list[dict[str, Any]]:
 
 def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
     data = summary(case, user)
-    mission = case.mission
+    sees_plan = policy.can_see_plan(user, case)
     data.update(
         context=case.context,
         objectives=case.objectives,
@@ -262,19 +262,8 @@ def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
         follow_up_of=(
             {"id": case.follow_up_of.id, "reference": case.follow_up_of.reference} if case.follow_up_of else None
         ),
-        team=[_person(expert) for expert in case.team] if policy.can_see_plan(user, case) else [],
-        mission=None
-        if mission is None or not policy.can_see_plan(user, case)
-        else {
-            "format": mission.format,
-            "place": mission.place,
-            "planned_start": mission.planned_start,
-            "planned_end": mission.planned_end,
-            "actual_start": mission.actual_start,
-            "actual_end": mission.actual_end,
-            "report": mission.report,
-            "participants_reached": mission.participants_reached,
-        },
+        team=[_person(expert) for expert in case.team] if sees_plan else [],
+        mission=case.mission.as_shown() if case.mission and sees_plan else None,
         history=[
             {
                 "trigger": event.trigger,

@@ -244,6 +244,19 @@ class Mission(db.Model):
 
     request: so.Mapped[ExpertiseRequest] = so.relationship(back_populates="mission")
 
+    def as_shown(self) -> dict[str, Any]:
+        """The mission as the API shows it, and as its partner sees it once the team is mobilised."""
+        return {
+            "format": self.format,
+            "place": self.place,
+            "planned_start": self.planned_start,
+            "planned_end": self.planned_end,
+            "actual_start": self.actual_start,
+            "actual_end": self.actual_end,
+            "report": self.report,
+            "participants_reached": self.participants_reached,
+        }
+
 
 class Event(db.Model):
     """One line of a request's history. Rows are only ever inserted."""

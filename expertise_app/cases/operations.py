@@ -370,11 +370,11 @@ def perform_recorded(
     except MachineError as error:
         raise TransitionNotAllowed(str(error)) from error
     _apply_declared_consequences(case, action, at)
-    if action.public_fields is not None or _plan_seen_by_partner(case) != seen_before:
+    if not action.internal or _plan_seen_by_partner(case) != seen_before:
         case.partner_version += 1  # the partner sees this entry, or what it changed: their copy is older
     service_levels.keep(case, before, at)
     event = _append_event(case, actor, name, from_state, case.state, record, at)
-    documents.attach(case, event, actor, form.uploads, internal=action.public_fields is None)
+    documents.attach(case, event, actor, form.uploads, internal=action.internal)
     _flush_or_stale()
     notifications.notify(case, event, recipients.of_action(case, action, actor, values))
     return event
@@ -405,19 +405,7 @@ def _plan_seen_by_partner(case: ExpertiseRequest) -> tuple | None:
     plan moved, a member confirmed or withdrawn, another lead) still changes what they see then."""
     if not policy.partner_sees_plan(case):
         return None
-    mission = case.mission
-    plan = None
-    if mission is not None:
-        plan = (
-            mission.format,
-            mission.place,
-            mission.planned_start,
-            mission.planned_end,
-            mission.actual_start,
-            mission.actual_end,
-            mission.report,
-            mission.participants_reached,
-        )
+    plan = tuple(case.mission.as_shown().items()) if case.mission else None
     return plan, tuple(sorted(case.team_ids)), case.lead_expert_id
 
 

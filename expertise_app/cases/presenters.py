@@ -131,7 +131,7 @@ def visible_data(event: Event, viewer: User) -> dict | None:
 
 
 # The history entries a partner reads: the submission and the actions declared with public fields.
-PARTNER_TRIGGERS = frozenset({SUBMIT} | {name for name, action in ACTIONS.items() if action.public_fields is not None})
+PARTNER_TRIGGERS = frozenset({SUBMIT} | {name for name, action in ACTIONS.items() if not action.internal})
 
 
 def visible_history(case: ExpertiseRequest, viewer: User) -> list[tuple[Event, dict]]:

@@ -308,6 +308,11 @@ class Action:
         return self.dest is not None
 
     @property
+    def internal(self) -> bool:
+        """Whether its history entry is the ministry's own: partners never see it."""
+        return self.public_fields is None
+
+    @property
     def roles(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(ROLE_OF_ACTOR[actor] for actor in self.actors))
 

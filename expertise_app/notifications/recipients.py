@@ -47,7 +47,7 @@ def recipients(case: ExpertiseRequest, audiences: tuple[Audience, ...], actor: U
 
 
 def of_action(case: ExpertiseRequest, action: Action, actor: User, data: dict) -> list[User]:
-    return recipients(case, action.concerns, actor, data, internal=action.public_fields is None)
+    return recipients(case, action.concerns, actor, data, internal=action.internal)
 
 
 def of_filing(case: ExpertiseRequest, actor: User) -> list[User]:
