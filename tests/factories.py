@@ -109,12 +109,13 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
         data = {"body": "Could you tell us who will lead the mission?\nThank you."}
     elif trigger == "post_note":
         data = {"body": "The embassy supports this request (call of today)."}
-    elif trigger == "plan_mission":
-        # A week of its own for each request, so that the same experts can be confirmed on several.
+    elif trigger in ("plan_mission", "replan_mission"):
+        # A week of its own for each request, so that the same experts can be confirmed on several;
+        # planned again, the mission moves to another place.
         start = today + timedelta(days=PLANNED_START_DAYS + 7 * case.id)
         data = {
             "mission_format": "on_site",
-            "place": "Tunis",
+            "place": "Tunis" if trigger == "plan_mission" else "Sfax",
             "planned_start": start.isoformat(),
             "planned_end": (start + timedelta(days=PLANNED_DAYS - 1)).isoformat(),
         }

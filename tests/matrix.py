@@ -42,7 +42,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None
     "edit": (("submitted",), None, frozenset({"partner_organisation"}), None),
     "post_message": (STATES, None, frozenset({"partner_organisation", "expert", "manager"}), None),
     "post_note": (STATES, None, frozenset({"expert", "manager"}), None),
-    "plan_mission": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
+    "plan_mission": (("assessed",), None, frozenset({"lead_expert", "manager"}), None),
+    "replan_mission": (("skills_mobilised",), None, frozenset({"lead_expert", "manager"}), None),
     "propose_experts": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
     "accept_proposal": (TEAM_STATES, None, frozenset({"proposed_expert"}), None),
     "decline_proposal": (TEAM_STATES, None, frozenset({"proposed_expert"}), None),
@@ -76,6 +77,7 @@ CONCERNS: dict[str, frozenset[str]] = {
     "post_message": EVERYONE,
     "post_note": MINISTRY,
     "plan_mission": MINISTRY,
+    "replan_mission": EVERYONE,
     "propose_experts": frozenset({"named_experts", "lead"}),
     "accept_proposal": frozenset({"lead", "managers"}),
     "decline_proposal": frozenset({"lead", "managers"}),
@@ -103,7 +105,8 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "edit": ("changes",),
     "post_message": ("body",),
     "post_note": None,
-    "plan_mission": None,
+    "plan_mission": None,  # a draft until the mobilisation tells the partner the plan
+    "replan_mission": ("mission_format", "place", "planned_start", "planned_end"),
     "propose_experts": None,
     "accept_proposal": None,
     "decline_proposal": None,
@@ -130,6 +133,7 @@ NEEDS_ACCEPTED = {"confirm_expert"}  # someone proposed has accepted
 NEEDS_DECLINED = {"replace_expert"}  # someone proposed has declined
 TEAM_ACTIONS = {
     "plan_mission",
+    "replan_mission",
     "propose_experts",
     "accept_proposal",
     "decline_proposal",

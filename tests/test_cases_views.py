@@ -174,6 +174,7 @@ NATURAL_ACTOR = {
     "post_message": "partner",
     "post_note": "unrelated_expert",
     "plan_mission": "lead_expert",
+    "replan_mission": "lead_expert",
     "propose_experts": "lead_expert",
     "accept_proposal": "proposed_expert",
     "decline_proposal": "proposed_expert",
@@ -203,6 +204,7 @@ HISTORY_TITLES = {
     "post_message": "Message",
     "post_note": "Internal note",
     "plan_mission": "Mission planned",
+    "replan_mission": "Mission plan changed",
     "propose_experts": "Experts proposed",
     "accept_proposal": "Proposal accepted",
     "decline_proposal": "Proposal declined",
@@ -224,6 +226,7 @@ PARTNER_READS = {
     "hold": "reason",
     "resume": "note",
     "edit": "title",
+    "replan_mission": "place",
 }
 STAFF_ONLY = {"assess": "eligibility_notes"}
 

@@ -140,6 +140,53 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     assert api(cast.lead_expert).get("/notifications?unread=true").get_json()["unread"] == 0
 
 
+def test_a_plan_changed_once_mobilised_is_told_to_the_partner_and_a_draft_plan_is_not(factory, cast, signed_in):
+    """The partner hosts the mission: once the team is mobilised, new dates or a new place are theirs to
+    read (history, notification, email); before, the plan is the ministry's draft."""
+    case = factory.cast_case(cast, "assessed")  # its mission planned in Tunis, its team confirmed
+    before = _last_notification_id()
+    factory.fire(case, "plan_mission", actor=cast.manager, place="Sfax")
+    assert _told(cast, before) == {"lead_expert", "team_expert"}
+    partner = signed_in(cast.partner)
+    assert "Sfax" not in partner.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    factory.fire(case, "mobilise", actor=cast.manager)
+    read, before = case.partner_version, _last_notification_id()
+    new_start = utcnow().date() + timedelta(days=300)
+    factory.fire(
+        case,
+        "replan_mission",
+        actor=cast.manager,
+        place="Kairouan",
+        planned_start=new_start.isoformat(),
+        planned_end=(new_start + timedelta(days=2)).isoformat(),
+    )
+
+    assert _told(cast, before) == {"partner", "lead_expert", "team_expert"}
+    assert case.partner_version == read + 1
+    mail_ = _emails_to(cast.partner)[-1]
+    assert mail_.subject == f"{case.reference} · Mission plan changed"
+    assert "Kairouan" in mail_.body
+    history = partner.get(f"/cases/{case.id}").get_data(as_text=True).split('id="history-title"', 1)[1]
+    assert "Mission plan changed" in history and "Kairouan" in history
+
+
+def test_a_plan_sent_again_unchanged_tells_nobody_and_writes_nothing(factory, cast):
+    case = factory.cast_case(cast, "skills_mobilised")
+    mission = case.mission
+    same = {
+        "mission_format": mission.format,
+        "place": mission.place,
+        "planned_start": mission.planned_start.isoformat(),
+        "planned_end": mission.planned_end.isoformat(),
+    }
+    before, events = _last_notification_id(), len(case.events)
+    with pytest.raises(operations.NothingToDo):
+        operations.perform(case, "replan_mission", cast.manager, same, case.version)
+    db.session.rollback()
+    assert (_last_notification_id(), len(case.events)) == (before, events)
+
+
 def test_a_refused_action_tells_nobody(factory, cast, signed_in):
     case = factory.cast_case(cast, "assessed")
     before, emails = _last_notification_id(), count(OutboxEmail)

@@ -104,6 +104,7 @@ BEFORE_MOBILISATION = (State.SUBMITTED, State.ASSESSED)
 AFTER_DELIVERY = (State.MISSION_DELIVERED, State.CLOSED)
 TEAM_STATES = (State.ASSESSED, State.SKILLS_MOBILISED)  # while the team is built, and completed
 LEAD_OR_MANAGER = (Actor.LEAD_EXPERT, Actor.MANAGER)
+MISSION_PLAN = ("mission_format", "place", "planned_start", "planned_end")  # what a partner reads of a plan
 
 # --- guards: None when the action may go ahead, else the reason it may not ------------------
 
@@ -265,6 +266,15 @@ def with_mission(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, An
     }
 
 
+def new_plan(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The whole plan, as the partner reads it, when it differs from the mission's; None when it does not
+    (the partner is not told that their mission moved when it did not)."""
+    mission = case.mission
+    current = (mission.format, mission.place, mission.planned_start, mission.planned_end) if mission else None
+    sent = (values["mission_format"], values["place"], values["planned_start"], values["planned_end"])
+    return all_values(case, values) if sent != current else None
+
+
 def changed_values(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any] | None:
     """Each changed field with its old and new value; None when nothing changed."""
     changes = {
@@ -400,7 +410,7 @@ ACTIONS: dict[str, Action] = {
             effect=effects.record_mobilisation,
             guards=(*FORWARD, mission_is_planned_first, team_is_confirmed),
             record=with_mission,
-            public_fields=("mission_format", "place", "planned_start", "planned_end"),
+            public_fields=MISSION_PLAN,
             concerns=EVERYONE,
         ),
         Action(
@@ -617,7 +627,7 @@ ACTIONS: dict[str, Action] = {
                 "changing them later keeps the confirmations, if the team is free."
             ),
             done=_l("The mission plan is saved."),
-            sources=TEAM_STATES,
+            sources=(State.ASSESSED,),
             dest=None,
             actors=LEAD_OR_MANAGER,
             form=PlanMissionForm,
@@ -625,6 +635,25 @@ ACTIONS: dict[str, Action] = {
             guards=(not_held,),
             public_fields=None,  # a draft until the mobilisation, which tells the partner the plan
             concerns=MINISTRY,
+        ),
+        Action(
+            name="replan_mission",
+            label=_l("Change the mission plan"),
+            history_label=_l("Mission plan changed"),
+            description=_l(
+                "Another format, place or dates for the mobilised team: the partner and the team are told. "
+                "The confirmations stay, if every member is free on the new dates."
+            ),
+            done=_l("The new mission plan is saved; the partner and the team are told."),
+            sources=(State.SKILLS_MOBILISED,),
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=PlanMissionForm,
+            effect=effects.record_plan,
+            guards=(not_held,),
+            record=new_plan,
+            public_fields=MISSION_PLAN,  # the partner hosts the mission: the plan they were told has moved
+            concerns=EVERYONE,
         ),
         Action(
             name="propose_experts",
