@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from . import policy, reference
 from .cases.states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
 from .documents.files import size_label
+from .forms import options
 from .i18n import LANGUAGE_NAMES
 from .translation import current_locale
 
@@ -102,32 +103,6 @@ def as_list(items) -> str:
     """`['French', 'Arabic']` → "French and Arabic", "الفرنسية والعربية": the locale's list pattern."""
     items = [str(item) for item in items if item]
     return format_list(items, locale=current_locale()) if items else ""
-
-
-def _option_tags(choices) -> str:
-    return "".join(f'<option value="{escape(code)}">{escape(text)}</option>' for code, text in choices)
-
-
-_VOCABULARY_OPTIONS: dict[tuple[str, str], str] = {}
-
-
-def options(choices, current: str | None = None) -> Markup:
-    """`<option>`s of a vocabulary or of (code, label) pairs, `current` selected.
-
-    Written here rather than by a template loop, and a vocabulary's once per language: the 250
-    countries a filter offers on every list cost a millisecond to write out each time.
-    """
-    if isinstance(choices, reference.Vocabulary):
-        key = (choices.name, str(current_locale()))
-        if key not in _VOCABULARY_OPTIONS:
-            _VOCABULARY_OPTIONS[key] = _option_tags(choices.choices())
-        tags = _VOCABULARY_OPTIONS[key]
-    else:
-        tags = _option_tags(choices)
-    if current:
-        value = f'value="{escape(current)}"'
-        tags = tags.replace(f"{value}>", f"{value} selected>", 1)
-    return Markup(tags)  # noqa: S704 (codes and labels escaped)  # nosec B704
 
 
 LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from html import unescape
 
 import pytest
 
@@ -644,3 +645,35 @@ def test_a_token_from_another_session_is_rejected(factory, cast, signed_in):
     )
     assert response.status_code == 400
     assert snapshot(case.id) == before
+
+
+OPTION = re.compile(r"<option ([^>]*)>([^<]*)</option>")
+
+
+def _options(html: str, form_action: str, name: str) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of each option of the select `name` in the form posting to `form_action`."""
+    form_html = html.split(f'action="{form_action}"', 1)[1].split("</form>", 1)[0]
+    select = form_html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+    return [
+        (re.search(r'value="([^"]*)"', attributes).group(1), unescape(label), "selected" in attributes.split())
+        for attributes, label in OPTION.findall(select)
+    ]
+
+
+def test_the_lead_picker_offers_each_active_expert_once_and_marks_the_lead(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    odd = factory.expert(name="Ana <b>Bold</b> & Co")
+    retired = factory.expert(name="Retired Expert")
+    retired.profile.active = False
+    db.session.commit()
+
+    page = signed_in(cast.manager).get(f"/cases/{case.id}").get_data(as_text=True)
+    offered = _options(page, f"/cases/{case.id}/actions/assign_lead", "lead_expert")
+
+    values = [value for value, _label, _selected in offered]
+    assert len(values) == len(set(values))
+    assert [value for value, _label, selected in offered if selected] == [str(cast.lead_expert.id)]
+    labels = {value: label for value, label, _selected in offered}
+    assert labels[str(odd.id)].startswith("Ana <b>Bold</b> & Co")  # written as text, not as markup
+    assert str(retired.id) not in labels and "" in labels
+    assert "<b>Bold</b>" not in page
