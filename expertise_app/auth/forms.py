@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import get_locale
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import Form
@@ -64,7 +64,11 @@ class ColleagueInvitationForm(Form):
 class InvitationForm(ColleagueInvitationForm):
     """A manager invites an expert, or a partner of an organisation chosen from the list."""
 
-    role = SelectField(_l("Role"), choices=[("expert", _l("Expert")), ("partner", _l("Partner"))], default="expert")
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice("expert", _l("Expert")), SelectChoice("partner", _l("Partner"))],
+        default="expert",
+    )
     organisation = SelectField(
         _l("Organisation"),
         [Optional()],
@@ -98,7 +102,12 @@ class TokenForm(Form):
     )
     lifetime = SelectField(
         _l("Valid for"),
-        choices=[("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("A year")), ("never", _l("Until revoked"))],
+        choices=[
+            SelectChoice("30", _l("30 days")),
+            SelectChoice("90", _l("90 days")),
+            SelectChoice("365", _l("A year")),
+            SelectChoice("never", _l("Until revoked")),
+        ],
         default="90",
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
 from ..forms import Form
@@ -15,8 +15,8 @@ class PreferencesForm(Form):
         _l("Emails"),
         [InputRequired()],
         choices=[
-            (Delivery.EACH, _l("An email for each notification")),
-            (Delivery.DIGEST, _l("One email a day with the day's notifications")),
-            (Delivery.NONE, _l("No email: I read them here")),
+            SelectChoice(Delivery.EACH, _l("An email for each notification")),
+            SelectChoice(Delivery.DIGEST, _l("One email a day with the day's notifications")),
+            SelectChoice(Delivery.NONE, _l("No email: I read them here")),
         ],
     )
