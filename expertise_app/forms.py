@@ -48,7 +48,7 @@ def document_fields(form_class) -> set[str]:
 
 
 def _option_tags(choices) -> str:
-    return "".join(f'<option value="{escape(code)}">{escape(text)}</option>' for code, text in choices)
+    return "".join(f'<option value="{escape(code)}">{escape(text or code)}</option>' for code, text in choices)
 
 
 _VOCABULARY_OPTIONS: dict[tuple[str, str], str] = {}
@@ -162,6 +162,8 @@ class VocabularyMultiSelect(SelectMultipleField):
         """Its checkboxes, each in its `<li>` with its label, as WTForms' subfields write them, but
         written once per language and field and only marked where ticked: through the subfields, the
         184 working languages of a new request took most of its page's time."""
+        if self.render_kw:  # attributes of its own, written on each checkbox: through the subfields
+            return Markup("".join(f"<li>{option()} {option.label}</li>" for option in self))  # noqa: S704  # nosec B704
         required = "required " if self.flags.required else ""
         key = (self.vocabulary.name, str(current_locale()), self.id, self.name, required)
         if key not in _CHECKBOX_ITEMS:
@@ -170,7 +172,7 @@ class VocabularyMultiSelect(SelectMultipleField):
                 (
                     code,
                     f'<li><input id="{ident}-{index}" name="{name}" {required}type="checkbox" value="{escape(code)}">'
-                    f' <label for="{ident}-{index}">{escape(label)}</label></li>',
+                    f' <label for="{ident}-{index}">{escape(label or code)}</label></li>',
                 )
                 for index, (code, label) in enumerate(self.vocabulary.choices())
             ]

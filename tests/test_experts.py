@@ -9,7 +9,7 @@ it; TAIEX −100 for anyone who is not a public official), not computed by the c
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -218,6 +218,25 @@ def test_a_declined_expert_is_replaced_and_the_replacement_is_asked_in_turn(fact
     statuses = {member.expert_id: member.status for member in case.assignments}
     assert statuses == {cast.team_expert.id: TeamStatus.WITHDRAWN, cast.unrelated_expert.id: TeamStatus.PROPOSED}
     assert [event.trigger for event in case.events][-2:] == ["decline_proposal", "replace_expert"]
+
+
+def test_a_mission_under_way_keeps_its_start_but_cannot_be_re_planned_to_have_ended_already(factory, cast):
+    case = factory.cast_case(cast, "skills_mobilised")
+    mission = case.mission
+    plan = {"mission_format": mission.format, "planned_start": mission.planned_start.isoformat()}
+    under_way = datetime.combine(mission.planned_start + timedelta(days=1), time(9), tzinfo=UTC)
+    before = snapshot(case.id)
+
+    ended = {**plan, "place": "Sousse", "planned_end": mission.planned_start.isoformat()}
+    with pytest.raises(InvalidData) as refused:
+        operations.perform(case, "replan_mission", factory.manager(), ended, case.version, at=under_way)
+    assert refused.value.errors["planned_end"] == ["This date is in the past."]
+    db.session.rollback()
+    assert snapshot(case.id) == before
+
+    moved = {**plan, "place": "Sousse", "planned_end": mission.planned_end.isoformat()}
+    operations.perform(case, "replan_mission", factory.manager(), moved, case.version, at=under_way)
+    assert (case.mission.place, case.mission.planned_start) == ("Sousse", mission.planned_start)
 
 
 def test_re_planning_keeps_the_confirmations_unless_the_new_dates_clash(factory, cast):

@@ -274,9 +274,10 @@ def test_what_the_ministry_says_to_the_partner_makes_their_older_copy_stale(fact
     assert snapshot(case.id) == before
 
 
-# Once the team is mobilised the partner sees it, its lead and the mission plan: an action whose
-# history entry is the ministry's own moves their version when it changes what they see there.
+# Once the team is mobilised the partner sees it, its lead and the mission plan: what changes them moves
+# their version, whether the history entry is theirs to read (a new plan) or the ministry's own (a lead).
 ONCE_MOBILISED = [
+    ("replan_mission", {"place": "Sfax"}, 1),  # the place the partner reads moves
     ("assign_lead", "team_expert", 1),  # the lead the team shows changes
     ("post_note", {"body": "Internal: the embassy called."}, 0),
 ]

@@ -340,13 +340,19 @@ class PlanMissionForm(ActionForm):
             self.planned_start.data = mission.planned_start
             self.planned_end.data = mission.planned_end
 
-    def validate_planned_start(self, field: DateField) -> None:
+    def _not_past_unless_planned(self, field: DateField) -> None:
+        """A date of the plan is not in the past, unless the mission was planned so (a mission under way
+        keeps its start when its place changes; a new end cannot have passed already)."""
         mission = self.case.mission if self.case is not None else None
-        kept = mission is not None and mission.planned_start == field.data
+        kept = mission is not None and getattr(mission, field.name) == field.data
         if field.data and field.data < self.today and not kept:
-            raise ValidationError(_l("This date is in the past."))
+            raise StopValidation(_l("This date is in the past."))
+
+    def validate_planned_start(self, field: DateField) -> None:
+        self._not_past_unless_planned(field)
 
     def validate_planned_end(self, field: DateField) -> None:
+        self._not_past_unless_planned(field)
         start = self.planned_start.data
         if self.case is None or not start or not field.data or field.data < start:
             return
