@@ -254,11 +254,9 @@ def _differs(old: Any, new: Any) -> bool:
     return old != new
 
 
-def with_mission(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any]:
-    """The mobilisation's data and the planned mission it goes ahead with, as the partner reads it."""
-    mission = case.mission
+def _recorded_plan(mission) -> dict[str, Any]:
+    """The mission's plan as its history entries record it (MISSION_PLAN: the plan form's names)."""
     return {
-        **all_values(case, values),
         "mission_format": mission.format,
         "place": mission.place,
         "planned_start": json_ready(mission.planned_start),
@@ -266,13 +264,17 @@ def with_mission(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, An
     }
 
 
+def with_mission(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any]:
+    """The mobilisation's data and the planned mission it goes ahead with, as the partner reads it."""
+    return {**all_values(case, values), **_recorded_plan(case.mission)}
+
+
 def new_plan(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any] | None:
     """The whole plan, as the partner reads it, when it differs from the mission's; None when it does not
     (the partner is not told that their mission moved when it did not)."""
-    mission = case.mission
-    current = (mission.format, mission.place, mission.planned_start, mission.planned_end) if mission else None
-    sent = (values["mission_format"], values["place"], values["planned_start"], values["planned_end"])
-    return all_values(case, values) if sent != current else None
+    sent = all_values(case, values)
+    unchanged = case.mission is not None and _recorded_plan(case.mission) == {name: sent[name] for name in MISSION_PLAN}
+    return None if unchanged else sent
 
 
 def changed_values(case: ExpertiseRequest, values: dict[str, Any]) -> dict[str, Any] | None:
