@@ -161,17 +161,19 @@ class VocabularyMultiSelect(SelectMultipleField):
     def items(self) -> Markup:
         """Its checkboxes, each in its `<li>` with its label, as WTForms' subfields write them, but
         written once per language and field and only marked where ticked: through the subfields, the
-        184 working languages of a new request took most of its page's time."""
+        184 working languages of a new request took most of its page's time.
+
+        No checkbox says `required`: one ticked is enough, and a screen reader would announce every
+        box as required (WTForms writes it on each). The list's legend says it once."""
         if self.render_kw:  # attributes of its own, written on each checkbox: through the subfields
-            return Markup("".join(f"<li>{option()} {option.label}</li>" for option in self))  # noqa: S704  # nosec B704
-        required = "required " if self.flags.required else ""
-        key = (self.vocabulary.name, str(current_locale()), self.id, self.name, required)
+            return Markup("".join(f"<li>{option(required=False)} {option.label}</li>" for option in self))  # noqa: S704  # nosec B704
+        key = (self.vocabulary.name, str(current_locale()), self.id, self.name)
         if key not in _CHECKBOX_ITEMS:
             ident, name = escape(self.id), escape(self.name)
             _CHECKBOX_ITEMS[key] = [
                 (
                     code,
-                    f'<li><input id="{ident}-{index}" name="{name}" {required}type="checkbox" value="{escape(code)}">'
+                    f'<li><input id="{ident}-{index}" name="{name}" type="checkbox" value="{escape(code)}">'
                     f' <label for="{ident}-{index}">{escape(label or code)}</label></li>',
                 )
                 for index, (code, label) in enumerate(self.vocabulary.choices())

@@ -76,6 +76,21 @@ def test_a_form_with_errors_marks_only_the_fields_in_error(factory, signed_in):
     assert len(invalid) == 1 and 'name="title"' in invalid[0]
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_required_list_of_checkboxes_says_so_once_and_no_box_is_required(factory, signed_in, language):
+    """One ticked box is enough: a `required` on each would have a screen reader announce every one of
+    the 184 working languages as required, and a browser that validates ask for all of them."""
+    visitor = signed_in(factory.partner())
+    html = visitor.get("/cases/new", headers={"Accept-Language": language}).get_data(as_text=True)
+    fieldset = next(part for part in html.split("<fieldset")[1:] if 'id="working_languages"' in part)
+    legend, boxes = re.search(r"<legend>(.*?)</legend>(.*?)</fieldset>", fieldset, re.S).groups()
+    said = {"en": "(required: tick at least one)", "ar": "(مطلوب: اختر خانة واحدة على الأقل)"}[language]
+    assert said in text(legend)
+    checkboxes = re.findall(r'<input [^>]*type="checkbox"[^>]*>', boxes)
+    assert len(checkboxes) > 100
+    assert not [box for box in checkboxes if re.search(r"\srequired[\s>=]", box)]
+
+
 # --- switching the language keeps what was typed ------------------------------------------------
 
 
