@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import DateTime, Engine, Integer, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -59,6 +60,13 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
 def without_nul(text: str) -> str:
     """Text without NUL characters, which PostgreSQL cannot store or compare."""
     return text.replace("\x00", "") if isinstance(text, str) else text
+
+
+def is_duplicate(error: IntegrityError) -> bool:
+    """Whether the database refused a row because a unique key already holds its value (PostgreSQL's
+    unique_violation, SQLite's "UNIQUE constraint failed"): the same thing written twice at once."""
+    original = error.orig
+    return getattr(original, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(original)
 
 
 def insert_for_dialect(table: Table):

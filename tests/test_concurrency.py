@@ -21,6 +21,7 @@ from expertise_app.cases.models import Event, ExpertiseRequest, SavedView
 from expertise_app.cases.operations import StaleCase
 from expertise_app.cases.queries import CaseFilters
 from expertise_app.extensions import db
+from expertise_app.feedback.models import ExpertRating, MissionFeedback
 
 from .factories import Cast, Factory, request_data, snapshot, step_data
 from .matrix import ACTIONS as PINNED
@@ -92,6 +93,39 @@ def test_the_same_action_performed_at_once_wins_once(app, factory: Factory, cast
     results = race(app, case.id, [(trigger, cast.manager.id)] * THREADS, [expert.id for expert in cast.team])
 
     assert_one_winner(results, case.id, before)
+
+
+@pytest.mark.parametrize(("trigger", "kept"), [("give_feedback", MissionFeedback), ("rate_expert", ExpertRating)])
+def test_feedback_or_a_rating_sent_at_once_is_kept_once_and_the_others_told_so(
+    app, factory, cast, signed_in, trigger, kept
+):
+    """A double click on the partner's form: the copies pass the "not given yet" guard before the first is
+    written. One is kept; each other one is told (409) that the request changed since its copy was read, or
+    that it is given already: never a server error."""
+    case = factory.cast_case(cast, "mission_delivered")
+    data = {**step_data(trigger, case, team=cast.team), "version": case.version_seen_by(cast.partner)}
+    before = snapshot(case.id)
+    db.session.commit()
+    visitors = [signed_in(cast.partner) for _ in range(THREADS)]
+    for visitor in visitors:
+        visitor.get(f"/cases/{case.id}/actions/{trigger}")
+    barrier = threading.Barrier(THREADS, timeout=30)
+    statuses: list[int] = [0] * THREADS
+
+    def send(index: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            statuses[index] = visitors[index].post(f"/cases/{case.id}/actions/{trigger}", data).status_code
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
+    assert db.session.scalar(sa.select(sa.func.count()).where(kept.request_id == case.id)) == 1
+    assert [name for _id, name in snapshot(case.id).events[len(before.events) :]] == [trigger]
 
 
 # Every state where several people may act at once, with who would act.

@@ -28,7 +28,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from .. import policy
 from ..audit import services as audit
 from ..auth.models import User
-from ..db_types import MAX_ID, insert_for_dialect, utcnow, without_nul
+from ..db_types import MAX_ID, insert_for_dialect, is_duplicate, utcnow, without_nul
 from ..documents import services as documents
 from ..extensions import db
 from ..forms import document_fields
@@ -452,6 +452,12 @@ def _flush_or_stale() -> None:
     try:
         db.session.flush()
     except StaleDataError as error:
+        raise StaleCase(_stale_message()) from error
+    except sa.exc.IntegrityError as error:
+        # The same form sent twice at the same moment: both passed the guards before either was written
+        # (feedback given twice, an expert rated twice), and the row the first wrote holds the unique key.
+        if not is_duplicate(error):
+            raise
         raise StaleCase(_stale_message()) from error
 
 
