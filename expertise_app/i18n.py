@@ -102,6 +102,15 @@ def visitor_language() -> str:
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+SWITCH_LANGUAGE = "switch_language"  # the name of a form's language buttons (base.html)
+
+
+def switches_language() -> bool:
+    """Whether the form posted was sent by one of its language buttons: shown again in that language, it
+    files and performs nothing, so it counts against no limit on writing."""
+    return request.method == "POST" and SWITCH_LANGUAGE in request.form
+
+
 def choose_language(language: str) -> bool:
     """Serve this request and the next ones in `language`; False if it is not one we speak.
 

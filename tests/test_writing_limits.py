@@ -74,6 +74,20 @@ def test_a_form_refused_for_its_errors_costs_nothing(factory, cast, signed_in):
     assert messages_on(case) == 1
 
 
+def test_reading_a_form_in_another_language_costs_nothing(factory, cast, signed_in):
+    """A language button posts the form to show it again, typed text kept: nothing is filed or performed."""
+    case = factory.cast_case(cast, "assessed")
+    partner = signed_in(cast.partner)
+    switches = [
+        partner.post("/cases/new", {**request_data(), "switch_language": language}).status_code
+        for language in ("ar", "fr", "en", "ar")
+    ]
+
+    assert switches == [200, 200, 200, 200]
+    assert [post_message(partner, cast.partner, case).status_code for _ in range(3)] == [302, 302, 302]
+    assert messages_on(case) == 3
+
+
 def test_an_api_token_is_held_like_a_person_with_a_problem_body(factory, cast, api):
     case = factory.cast_case(cast, "assessed")
     client = api(cast.partner)

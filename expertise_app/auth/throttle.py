@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from ..audit import services as audit
 from ..extensions import limiter
+from ..i18n import switches_language
 from .links import digest
 from .models import normalise_email
 
@@ -112,11 +113,12 @@ def writer_key() -> str:
 # What people write on a case (filings, actions, messages, notes, answers, documents) reaches other
 # people's inboxes: a flood from one account (forty messages a minute made forty emails to each
 # person concerned) is cut off per signed-in person (pages, and the API from the session) and per API
-# token. Only what was done counts (an answer under 400), so fixing a form's errors costs nothing.
+# token. Only what was done counts (an answer under 400, not a form shown again in another language), so
+# fixing a form's errors or reading it in Arabic costs nothing.
 limit_writing = limiter.shared_limit(
     _limit("WRITES_PER_PERSON"),
     scope="writing",
     methods=["POST"],
     key_func=writer_key,
-    deduct_when=lambda response: response.status_code < 400,
+    deduct_when=lambda response: response.status_code < 400 and not switches_language(),
 )

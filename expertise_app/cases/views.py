@@ -33,7 +33,7 @@ from ..downloads import as_download, streamed
 from ..experts import queries as expert_queries
 from ..extensions import db
 from ..feedback import queries as feedback_queries
-from ..i18n import choose_language
+from ..i18n import SWITCH_LANGUAGE, choose_language, switches_language
 from ..notifications import services as notifications
 from ..pagination import paginate, requested_page
 from ..translation import gettext as _
@@ -68,7 +68,6 @@ MAX_PER_PAGE = 100
 # Ten pages of twenty: reaching them reads about a thousand requests for a word in one of five.
 SEARCH_COUNT_LIMIT = 200
 # A form's language buttons post the form itself with this field, to come back in that language.
-SWITCH_LANGUAGE = "switch_language"
 
 
 def _per_page() -> int:
@@ -172,7 +171,7 @@ def _switching_language() -> bool:
 
     Such a post never files or performs anything, whatever language it names.
     """
-    if request.method != "POST" or SWITCH_LANGUAGE not in request.form:
+    if not switches_language():
         return False
     choose_language(request.form[SWITCH_LANGUAGE])
     return True
