@@ -304,6 +304,16 @@ class InputForm(Form):
         return any(isinstance(field, DocumentsField) and field.too_large for field in self)
 
 
+YEARS_AHEAD = 5
+
+
+def not_years_ahead(form, field: DateField) -> None:
+    """Validator: the date is within YEARS_AHEAD years of today. A mission or a period further off is a slip
+    of the keyboard (9999 for 2029), and the working days up to a date at the calendar's end cannot be counted."""
+    if field.data and field.data.year > form.today.year + YEARS_AHEAD:
+        raise ValidationError(_l("This date is too far ahead: give one within the next five years."))
+
+
 def end_not_before(start_field_name: str):
     """Validator: this date field is on or after the date in `start_field_name`."""
 

@@ -62,6 +62,13 @@ def paginate(
     )
 
 
+def within_pages(page: int, total: int, per_page: int, *, past_the_end: bool = False) -> int:
+    """`page`, or the last page when it is past it: a page shows the last rows there is. With
+    `past_the_end` it stays as asked, and its rows are none (an API client reading pages until one is
+    empty must find one)."""
+    return max(1, page if past_the_end else min(page, max(1, -(-total // per_page))))
+
+
 def requested_page(max_page: int = MAX_PAGE) -> int:
     """The page the address asks for (`?page=`): nonsense means the first, huge numbers stop at `max_page`."""
     return page_in(request.args, max_page)

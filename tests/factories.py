@@ -50,7 +50,7 @@ def request_data(**overrides) -> dict:
     return data
 
 
-PLANNED_START_DAYS, PLANNED_DAYS = 30, 5
+PLANNED_START_DAYS, PLANNED_DAYS, PLANNED_WEEKS = 30, 5, 200
 
 
 def expert_profile(**overrides) -> ProfileValues:
@@ -110,9 +110,10 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
     elif trigger == "post_note":
         data = {"body": "The embassy supports this request (call of today)."}
     elif trigger in ("plan_mission", "replan_mission"):
-        # A week of its own for each request, so that the same experts can be confirmed on several;
-        # planned again, the mission moves to another place.
-        start = today + timedelta(days=PLANNED_START_DAYS + 7 * case.id)
+        # A week of its own for each request, so that the same experts can be confirmed on several (ids
+        # keep growing over a run on PostgreSQL: the weeks start again after four years, the furthest a
+        # plan may be is five); planned again, the mission moves to another place.
+        start = today + timedelta(days=PLANNED_START_DAYS + 7 * (case.id % PLANNED_WEEKS))
         data = {
             "mission_format": "on_site",
             "place": "Tunis" if trigger == "plan_mission" else "Sfax",

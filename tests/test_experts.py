@@ -355,6 +355,22 @@ def test_the_api_ranks_with_each_part_and_filters_the_directory(factory, api, ro
     assert_problem(client.get("/experts", query_string={"region": "atlantis"}), 422)
 
 
+def test_the_api_s_pages_past_the_last_are_empty_so_that_a_client_reading_them_in_turn_stops(factory, api, roster):
+    case = museum_request(factory)
+    client = api(factory.manager())
+
+    for address in ("/experts", f"/requests/{case.id}/suggestions"):
+        everyone = client.get(address, query_string={"per_page": 2}).get_json()
+        assert everyone["total"] > 2 and everyone["pages"] == 2, address
+        read, page = [], 1
+        while items := client.get(address, query_string={"per_page": 2, "page": page}).get_json()["items"]:
+            read += items
+            page += 1
+        assert page == 3 and len(read) == everyone["total"], address
+        past = client.get(address, query_string={"per_page": 2, "page": 10000}).get_json()
+        assert (past["items"], past["page"], past["total"]) == ([], 10000, everyone["total"]), address
+
+
 def test_the_directory_filters_by_availability_over_a_period(factory, signed_in, roster):
     put_on_a_mission(factory, roster["busy_museum"], PERIOD[0])
     visitor = signed_in(factory.manager())

@@ -7,7 +7,8 @@ long or too large. Each is refused or ignored, says so when refused, and changes
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -551,6 +552,52 @@ def test_a_control_character_in_any_page_s_address_is_refused(app, factory, sign
     assert {endpoint: status for endpoint, status in statuses.items() if status != 422} == {}
 
 
+# --- dates no mission can have -------------------------------------------------------------------
+
+
+def test_a_date_years_ahead_or_a_mission_before_its_request_is_refused_and_changes_nothing(factory, cast, signed_in):
+    """A year typed 9999 for 2029 was taken, and every mobilisation after it failed (500): the working days
+    up to it could not be counted. A mission delivered with dates of 1900 told the partner so, and let the
+    team's real dates count as free."""
+    assessed, mobilised = factory.cast_case(cast, "assessed"), factory.cast_case(cast, "skills_mobilised")
+    db.session.commit()
+    manager, partner, expert = signed_in(cast.manager), signed_in(cast.partner), signed_in(cast.lead_expert)
+    far = "9999-12-20"
+    before = database_rows()
+
+    def action(case, name, **fields):
+        body = {**step_data(name, case, team=cast.team), "version": case.version, **fields}
+        return manager.post(f"/cases/{case.id}/actions/{name}", body)
+
+    answers = {
+        "a request wanted in 9999": (partner.post("/cases/new", request_data(period_end=far)), "period_end"),
+        "a mission planned in 9999": (action(assessed, "plan_mission", planned_end=far), "planned_end"),
+        "a mission moved to 9999": (
+            action(mobilised, "replan_mission", planned_start=far, planned_end=far),
+            "planned_start",
+        ),
+        "a mission delivered in 1900": (
+            action(mobilised, "deliver", actual_start="1900-01-01", actual_end="1900-01-02"),
+            "actual_start",
+        ),
+        "away until 9999": (
+            expert.post(
+                f"/experts/{cast.lead_expert.id}/unavailability",
+                {"starts_on": date.today().isoformat(), "ends_on": far},
+            ),
+            "ends_on",
+        ),
+    }
+
+    assert {name: answer.status_code for name, (answer, _field) in answers.items()} == dict.fromkeys(answers, 422)
+    for name, (answer, field) in answers.items():
+        html = answer.get_data(as_text=True)
+        assert re.search(rf'<p class="error" id="[\w-]*{field}-error" data-field="', html), name
+    assert "within the next five years" in answers["a mission planned in 9999"][0].get_data(as_text=True)
+    assert "This date is more than five years ago." in answers["a mission delivered in 1900"][0].get_data(as_text=True)
+    assert changed_tables(before, database_rows()) == []
+
+
 # --- too long, too large --------------------------------------------------------------------------
 
 
@@ -690,6 +737,19 @@ def test_malformed_input_is_refused_or_read_as_nothing_never_a_crash(app, factor
             ),
             422,  # no version of a request: bad input, not a conflict
         ),
+        "expert id past any integer": (
+            staff_api.fire(world.case.id, "assign_lead", world.case.version, lead_expert=10**20),
+            422,  # not a 500 from SQLite, which takes no integer that large
+        ),
+        "expert id past any integer, in a form": (
+            manager.post(
+                f"/cases/{world.case.id}/actions/assign_lead",
+                {"version": world.case.version, "lead_expert": str(10**20)},
+                token_from="/cases",
+            ),
+            422,
+        ),
+        "experts' free period reversed": (staff_api.get("/experts?free_from=2027-01-10&free_to=2026-01-01"), 422),
         "id past any integer": (manager.get("/cases/99999999999999999999999"), 404),
         "API id past any integer": (staff_api.get("/requests/99999999999999999999999"), 404),
         "page past the last": (staff_api.get("/requests?page=99999999999"), 422),

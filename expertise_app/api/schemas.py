@@ -24,6 +24,7 @@ from ..reference import (
     REGIONS,
     TEAM_STATUSES,
 )
+from ..translation import lazy_gettext as _l
 
 
 class ProblemSchema(ma.Schema):
@@ -241,6 +242,18 @@ class ExpertDetailSchema(ExpertSchema):
     days_on_mission_this_year = ma.fields.Integer(required=True)
 
 
+def ends_after_start(start: str, end: str):
+    """A schema check: the period's `end` day is not before its `start` day (a reversed period finds
+    nothing, which an answer of none would not say)."""
+
+    @ma.validates_schema
+    def check(self, data, **_kwargs) -> None:
+        if data.get(start) and data.get(end) and data[end] < data[start]:
+            raise ma.ValidationError(str(_l("The end date must be on or after the start date.")), end)
+
+    return check
+
+
 class ExpertQuerySchema(ma.Schema):
     """Filters, sort and page of GET /experts."""
 
@@ -258,6 +271,8 @@ class ExpertQuerySchema(ma.Schema):
     sort = ma.fields.String(load_default="name", validate=ma.validate.OneOf(list(DIRECTORY_SORTS)))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10000))
     per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
+
+    _period_in_order = ends_after_start("free_from", "free_to")
 
 
 class ScorePartSchema(ma.Schema):

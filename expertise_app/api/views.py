@@ -523,7 +523,7 @@ def list_experts(page: int, per_page: int, **filters):
     args = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in filters.items()}
     args["inactive"] = "1" if filters.get("inactive") else ""
     query = expert_queries.directory(DirectoryFilters(args), utcnow().date())
-    result = expert_queries.paginate_rows(query, page, per_page)
+    result = expert_queries.paginate_rows(query, page, per_page, past_the_end=True)
     return {
         "items": [_expert_json(*row) for row in result.items],
         "total": result.total,
@@ -577,7 +577,7 @@ def list_suggestions(request_id: int, page: int, per_page: int, free: bool, elig
     wanted = ranking.Filters(
         free_only=free, eligible_only=eligible, name=without_nul(q or "").strip() or None, **filters
     )
-    result = ranking.suggest(case, wanted, page=page, per_page=per_page)
+    result = ranking.suggest(case, wanted, page=page, per_page=per_page, past_the_end=True)
     return {
         "items": [
             {

@@ -29,6 +29,7 @@ from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..feedback.models import ExpertRating
 from ..forms import (
+    YEARS_AHEAD,
     Form,
     IdListField,
     InputForm,
@@ -37,6 +38,7 @@ from ..forms import (
     VocabularyRadio,
     VocabularySelect,
     end_not_before,
+    not_years_ahead,
 )
 from ..reference import (
     ACCEPTANCE,
@@ -110,6 +112,8 @@ class ExpertSelectWidget(Select):
 
 
 def _is_active_expert(user_id: int) -> bool:
+    if not 0 < user_id <= MAX_ID:  # no id is that large: asked of SQLite, a number past 2**63 is an error
+        return False
     query = (
         sa.select(User.id)
         .join(User.profile)
@@ -180,8 +184,8 @@ class RequestFields(InputForm):
     )
     objectives = TextAreaField(_l("Objectives"), [DataRequired(), Length(max=4000)])
     expected_results = TextAreaField(_l("Expected results"), [DataRequired(), Length(max=4000)])
-    period_start = DateField(_l("Desired period: from"), [InputRequired(), not_in_past])
-    period_end = DateField(_l("Desired period: to"), [InputRequired(), end_not_before("period_start")])
+    period_start = DateField(_l("Desired period: from"), [InputRequired(), not_in_past, not_years_ahead])
+    period_end = DateField(_l("Desired period: to"), [InputRequired(), end_not_before("period_start"), not_years_ahead])
     working_languages = VocabularyMultiSelect(
         _l("Working languages"),
         [DataRequired(_l("Choose at least one working language."))],
@@ -329,8 +333,8 @@ class PlanMissionForm(ActionForm):
 
     mission_format = VocabularySelect(_l("Mission format"), [DataRequired()], vocabulary=MISSION_FORMATS)
     place = StringField(_l("Place"), [DataRequired(), Length(max=200)])
-    planned_start = DateField(_l("Planned start"), [InputRequired()])
-    planned_end = DateField(_l("Planned end"), [InputRequired(), end_not_before("planned_start")])
+    planned_start = DateField(_l("Planned start"), [InputRequired(), not_years_ahead])
+    planned_end = DateField(_l("Planned end"), [InputRequired(), end_not_before("planned_start"), not_years_ahead])
 
     def bind_choices(self) -> None:
         mission = self.case.mission if self.case is not None else None
@@ -518,6 +522,8 @@ class DeliverForm(ActionForm):
     def validate_actual_start(self, field: DateField) -> None:
         if field.data and field.data > self.today:
             raise ValidationError(_l("A mission cannot be delivered before it starts."))
+        if field.data and field.data.year < self.today.year - YEARS_AHEAD:  # 1900 for 2026: the partner is told
+            raise ValidationError(_l("This date is more than five years ago."))
 
     def validate_actual_end(self, field: DateField) -> None:
         if field.data and field.data > self.today:

@@ -9,7 +9,14 @@ from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField,
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..db_types import day_in_address, without_nul
-from ..forms import InputForm, VocabularyMultiSelect, VocabularyRadio, VocabularySelect, end_not_before
+from ..forms import (
+    InputForm,
+    VocabularyMultiSelect,
+    VocabularyRadio,
+    VocabularySelect,
+    end_not_before,
+    not_years_ahead,
+)
 from ..reference import COUNTRIES, FIELDS, INSTITUTIONS, LANGUAGE_LEVELS, LANGUAGES, REGIONS, SENIORITY
 from ..translation import lazy_gettext as _l
 
@@ -93,8 +100,8 @@ def profile_formdata(profile) -> MultiDict:
 
 
 class UnavailabilityForm(InputForm):
-    starts_on = DateField(_l("From"), [InputRequired()])
-    ends_on = DateField(_l("To"), [InputRequired(), end_not_before("starts_on")])
+    starts_on = DateField(_l("From"), [InputRequired(), not_years_ahead])
+    ends_on = DateField(_l("To"), [InputRequired(), end_not_before("starts_on"), not_years_ahead])
     reason = StringField(_l("Reason"), [Optional(), Length(max=200)], description=_l("For example “annual leave”."))
 
     def validate_ends_on(self, field) -> None:

@@ -13,6 +13,7 @@ from ..cases.models import Assignment, ExpertiseRequest, Mission, TeamStatus
 from ..cases.states import OPEN_STATES
 from ..db_types import day_span
 from ..extensions import db
+from ..pagination import within_pages
 from ..reference import MISSION_LANGUAGE_LEVELS, REGIONS
 from . import availability
 from .forms import DirectoryFilters
@@ -51,10 +52,11 @@ class RowPage:
         return self.page + 1
 
 
-def paginate_rows(query: sa.Select, page: int, per_page: int) -> RowPage:
-    """A page of `query`'s rows, whole (Flask-SQLAlchemy's paginate keeps only the first entity)."""
+def paginate_rows(query: sa.Select, page: int, per_page: int, *, past_the_end: bool = False) -> RowPage:
+    """A page of `query`'s rows, whole (Flask-SQLAlchemy's paginate keeps only the first entity);
+    past the last page, the last one, or none with `past_the_end` (pagination.within_pages)."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = within_pages(page, total, per_page, past_the_end=past_the_end)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return RowPage(list(rows), total, page, per_page)
 

@@ -34,6 +34,7 @@ from ..auth.models import Role, User
 from ..cases.models import Assignment, ExpertiseRequest, TeamStatus
 from ..extensions import db
 from ..feedback.models import ExpertRating
+from ..pagination import within_pages
 from ..reference import FIELDS, LANGUAGE_LEVELS, LANGUAGES, MISSION_LANGUAGE_LEVELS, REGIONS
 from ..translation import gettext as _
 from . import availability
@@ -319,9 +320,15 @@ class SuggestionPage(RowPage):
 
 
 def suggest(
-    case: ExpertiseRequest, filters: Filters | None = None, page: int = 1, per_page: int = PER_PAGE
+    case: ExpertiseRequest,
+    filters: Filters | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    *,
+    past_the_end: bool = False,
 ) -> SuggestionPage:
-    """One page of ranked suggestions, explained: the ranking, the count, and the clashes of the page's experts."""
+    """One page of ranked suggestions, explained: the ranking, the count, and the clashes of the page's experts
+    (past the last page, the last one, or none with `past_the_end`: pagination.within_pages)."""
     filters = filters or Filters()
     query = ranked_query(case, filters)
     total = db.session.scalar(
@@ -330,7 +337,7 @@ def suggest(
         .join(User, User.id == ExpertProfile.user_id)
         .where(*candidates(case, filters))
     )
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = within_pages(page, total, per_page, past_the_end=past_the_end)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     start, end = dates_considered(case)
     found = availability.clashes([row.user_id for row in rows if row.busy], start, end, exclude_request_id=case.id)
