@@ -9,6 +9,7 @@ it; TAIEX −100 for anyone who is not a public official), not computed by the c
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from expertise_app.extensions import db
 
 from .conftest import assert_problem
 from .factories import expert_profile, snapshot, step_data
-from .pages import text
+from .pages import offered_actions, text
 
 TODAY = date.today()
 PERIOD = (TODAY + timedelta(days=60), TODAY + timedelta(days=80))
@@ -542,6 +543,23 @@ def test_nothing_of_the_team_moves_while_the_request_is_on_hold(factory, cast):
     factory.fire(case, "hold")
     with pytest.raises(TransitionNotAllowed, match="on hold"):
         operations.perform(case, "propose_experts", cast.manager, {"experts": [cast.team_expert.id]}, case.version)
+
+
+def test_withdrawing_from_the_team_never_offers_the_lead(factory, cast, signed_in):
+    """The lead stays on the team: offered alone in the list, they were refused once chosen."""
+    case = factory.case("assessed", author=cast.partner)
+    factory.assign_lead(case, cast.team_expert)
+    factory.fire(case, "propose_experts", experts=[cast.team_expert.id])
+    manager = signed_in(cast.manager)
+
+    assert "withdraw_proposal" not in offered_actions(manager.get(f"/cases/{case.id}").get_data(as_text=True))
+    with pytest.raises(TransitionNotAllowed, match="Nobody but the lead expert is proposed for the team"):
+        operations.perform(case, "withdraw_proposal", cast.manager, {"expert": cast.team_expert.id}, case.version)
+
+    factory.fire(case, "propose_experts", experts=[cast.unrelated_expert.id])
+    page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+    form = page.split(f'action="/cases/{case.id}/actions/withdraw_proposal"', 1)[1].split("</form>", 1)[0]
+    assert re.findall(r'<option[^>]* value="(\d*)"', form) == ["", str(cast.unrelated_expert.id)]
 
 
 def test_the_lead_who_declined_is_not_replaced_behind_the_manager_s_back(factory, cast):

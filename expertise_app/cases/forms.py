@@ -471,7 +471,9 @@ class WithdrawProposalForm(ActionForm):
 
     def bind_choices(self) -> None:
         statuses = ("proposed", "accepted", "declined", "confirmed")
-        self.expert.choices = [("", _l("Choose…")), *_member_choices(self.case, statuses)]
+        lead = self.case.lead_expert_id if self.case is not None else None
+        members = [(expert_id, name) for expert_id, name in _member_choices(self.case, statuses) if expert_id != lead]
+        self.expert.choices = [("", _l("Choose…")), *members]
 
     def validate_expert(self, field: SelectField) -> None:
         member = self.case.membership(field.data) if self.case is not None else None

@@ -154,8 +154,9 @@ def first_declined(case: ExpertiseRequest) -> dict[str, Any]:
 
 
 def someone_is_proposed(case: ExpertiseRequest) -> str | None:
-    if not case.members:
-        return _l("Nobody is proposed for the team.")
+    """Someone who may leave the team: the lead stays on it (another lead is named first)."""
+    if not any(member.expert_id != case.lead_expert_id for member in case.members):
+        return _l("Nobody but the lead expert is proposed for the team.")
     return None
 
 
