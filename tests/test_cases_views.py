@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
 
+from expertise_app.cases import operations
 from expertise_app.cases.models import Event, ExpertiseRequest
 from expertise_app.cases.workflow import ACTIONS
+from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 
 from .factories import Cast, Factory, count, request_data, snapshot, step_data
@@ -538,6 +541,39 @@ def test_the_manager_overview_counts_match_the_data(factory, signed_in):
         outcomes["declined"],
         outcomes["withdrawn"],
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("en", ("request in all", "answer overdue"), ("requests in all", "answers overdue")),
+        ("fr", ("demande au total", "réponse en retard"), ("demandes au total", "réponses en retard")),
+        ("ar", ("مجموع الطلبات", "ردّ متأخّر"), ("مجموع الطلبات", "ردّان متأخّران")),
+    ],
+)
+def test_the_overview_s_figures_are_named_in_the_grammar_of_their_number(factory, signed_in, language, one, two):
+    """ "1 réponses en retard" was on the French overview."""
+    boss = factory.manager()
+    manager = signed_in(boss)
+    shown = []
+    for _ in range(2):
+        case = factory.case("assessed")
+        question = {
+            "question": "Please send the official letter.",
+            "due_on": (date.today() - timedelta(days=6)).isoformat(),
+        }
+        operations.perform(case, "ask_partner", boss, question, case.version, at=utcnow() - timedelta(days=20))
+        db.session.commit()
+        html = manager.get("/dashboard", headers={"Accept-Language": language}).get_data(as_text=True)
+        kpis = dict(
+            (label, int(value))
+            for value, label in re.findall(r'kpi-value">(\d+)</span>\s*<span class="kpi-label">([^<]+)<', html)
+        )
+        shown.append(kpis)
+    assert [(shown[0].get(one[0]), shown[0].get(one[1])), (shown[1].get(two[0]), shown[1].get(two[1]))] == [
+        (1, 1),
+        (2, 2),
+    ]
 
 
 @pytest.mark.parametrize("role", ["partner", "expert"])
