@@ -605,9 +605,12 @@ def test_saving_a_view_under_a_name_already_used_says_it_replaced_it(factory, si
     first = text(visitor.get("/cases").get_data(as_text=True))
     visitor.post("/cases/saved-views", {"name": "Mine", "query": "country=MA"}, token_from="/cases")
     second = text(visitor.get("/cases").get_data(as_text=True))
+    visitor.post("/cases/saved-views", {"name": "Mine", "query": "country=MA"}, token_from="/cases")
+    again = text(visitor.get("/cases").get_data(as_text=True))
 
     assert "The view “Mine” is saved." in first
     assert "The view “Mine” now shows this list (it showed another)." in second
+    assert "The view “Mine” is saved." in again and "it showed another" not in again  # the same list saved again
 
 
 def test_the_longest_list_a_person_can_ask_for_is_saved(factory, signed_in):

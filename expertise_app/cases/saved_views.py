@@ -41,9 +41,9 @@ def page_of(query: str) -> int:
 
 def save(user: User, name: str, filters: CaseFilters) -> tuple[SavedView, bool]:
     """Keep `filters` under `name`; saving a name again replaces what it held (sent twice, even at the
-    same moment: saved once). The view, and whether it replaced one of that name."""
+    same moment: saved once). The view, and whether it replaced another list kept under that name."""
     view = _named(user, name)
-    replaced = view is not None
+    replaced = view is not None and view.query != filters.query_string
     if view is None:
         if db.session.scalar(sa.select(sa.func.count()).where(SavedView.user_id == user.id)) >= MAX_VIEWS:
             raise TooManyViews
