@@ -516,6 +516,20 @@ def test_a_replacement_that_is_not_an_expert_id_is_refused_with_a_message(factor
     assert snapshot(case.id) == before
 
 
+def test_a_planned_mission_with_nobody_confirmed_says_so_under_its_team(factory, cast, signed_in):
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "plan_mission")
+    manager = signed_in(cast.manager)
+
+    def mission_box() -> str:
+        page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+        return text(page.split('id="mission-title"', 1)[1].split("</dl>", 1)[0])
+
+    assert "Confirmed team Nobody is confirmed yet. Format" in mission_box()
+    factory.build_team(case, [cast.team_expert])
+    assert f"Confirmed team {cast.team_expert.name} lead Format" in mission_box()
+
+
 def test_the_partner_sees_the_team_and_the_plan_only_once_mobilised(factory, cast, signed_in, api):
     case = factory.case("assessed", author=cast.partner)
     factory.build_team(case, [cast.team_expert])
