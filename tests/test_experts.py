@@ -13,10 +13,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from expertise_app import transaction
-from expertise_app.cases import operations
-from expertise_app.cases.models import TeamStatus
+from expertise_app.cases import operations, presenters
+from expertise_app.cases.models import Event, TeamStatus
 from expertise_app.cases.operations import InvalidData, TransitionNotAllowed
 from expertise_app.experts import ranking
 from expertise_app.experts.models import Unavailability
@@ -528,6 +529,26 @@ def test_a_planned_mission_with_nobody_confirmed_says_so_under_its_team(factory,
     assert "Confirmed team Nobody is confirmed yet. Format" in mission_box()
     factory.build_team(case, [cast.team_expert])
     assert f"Confirmed team {cast.team_expert.name} lead Format" in mission_box()
+
+
+def test_the_history_of_the_team_reads_as_a_record_not_as_the_form_that_wrote_it(factory, cast):
+    """The labels speak to whoever fills the form in: in the history, "Why you cannot join" headed another
+    expert's reason, a past proposal read "Experts to propose" and an acceptance repeated the whole
+    declaration before its "Yes"."""
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "propose_experts", experts=[cast.team_expert.id, cast.unrelated_expert.id])
+    factory.fire(case, "accept_proposal", actor=cast.team_expert)
+    factory.fire(case, "decline_proposal", actor=cast.unrelated_expert, reason="I am on leave then.")
+    events = db.session.scalars(sa.select(Event).where(Event.request_id == case.id).order_by(Event.id)).all()
+
+    read = {event.trigger: presenters.describe(event, cast.manager) for event in events}
+
+    assert read["propose_experts"][1][0][:2] == (
+        "Experts",
+        f"{cast.team_expert.name} and {cast.unrelated_expert.name}",
+    )
+    assert read["accept_proposal"][1][0][:2] == ("No conflict of interest declared", "Yes")
+    assert read["decline_proposal"][1][0][:2] == ("Reason", "I am on leave then.")
 
 
 def test_the_partner_sees_the_team_and_the_plan_only_once_mobilised(factory, cast, signed_in, api):

@@ -238,6 +238,9 @@ class ActionForm(InputForm):
         self.bind_choices()
 
     prefills_from_case = False
+    # What the history calls a field, where its label speaks to the person filling the form in
+    # ("Why you cannot join" heads another expert's reason in everybody's history).
+    history_labels: dict[str, object] = {}
 
     def bind_choices(self) -> None:
         """Fill choices and defaults that depend on the database or on the case."""
@@ -401,6 +404,7 @@ class ProposeExpertsForm(ActionForm):
     """Experts to ask whether they will join the team (from the suggestions or the directory)."""
 
     experts = IdListField(_l("Experts to propose"), [DataRequired(_l("Choose at least one expert."))])
+    history_labels = {"experts": _l("Experts")}
     note = TextAreaField(
         _l("Note to the experts"), [Optional(), Length(max=2000)], description=_l("What you expect of them.")
     )
@@ -430,6 +434,7 @@ class AcceptProposalForm(ActionForm):
         ),
         [DataRequired(_l("Tick the declaration to accept."))],
     )
+    history_labels = {"no_conflict": _l("No conflict of interest declared")}
     declared_interests = TextAreaField(
         _l("Interests to declare"),
         [Optional(), Length(max=2000)],
@@ -439,6 +444,7 @@ class AcceptProposalForm(ActionForm):
 
 class DeclineProposalForm(ActionForm):
     reason = TextAreaField(_l("Why you cannot join"), [DataRequired(), Length(min=3, max=2000)])
+    history_labels = {"reason": _l("Reason")}
 
 
 class ConfirmExpertForm(ActionForm):

@@ -74,6 +74,9 @@ def entry_title(trigger: str) -> str:
 
 
 def _field_label(form_class, name: str) -> str:
+    """What the history calls the field: the form's `history_labels`, else the field's own label."""
+    if name in getattr(form_class, "history_labels", {}):
+        return str(form_class.history_labels[name])
     unbound = getattr(form_class, name, None)
     return str(unbound.args[0]) if unbound is not None and unbound.args else name
 
