@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from expertise_app.auth.models import User
+from expertise_app.auth.models import Invitation, User
 from expertise_app.cases import operations, saved_views
 from expertise_app.cases.models import Event, ExpertiseRequest, SavedView
 from expertise_app.cases.operations import StaleCase
@@ -24,6 +24,7 @@ from expertise_app.extensions import db
 from expertise_app.feedback.models import ExpertRating, MissionFeedback
 
 from .factories import Cast, Factory, request_data, snapshot, step_data
+from .mailbox import sent_to
 from .matrix import ACTIONS as PINNED
 from .matrix import EDGES, combination_id
 
@@ -126,6 +127,34 @@ def test_feedback_or_a_rating_sent_at_once_is_kept_once_and_the_others_told_so(
     assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
     assert db.session.scalar(sa.select(sa.func.count()).where(kept.request_id == case.id)) == 1
     assert [name for _id, name in snapshot(case.id).events[len(before.events) :]] == [trigger]
+
+
+def test_an_invitation_sent_twice_at_the_same_moment_is_sent_once(app, factory, signed_in):
+    """A double click on "Invite": each copy found nobody invited yet, and each sent a working link."""
+    partner = factory.partner()
+    db.session.commit()
+    visitors = [signed_in(partner) for _ in range(THREADS)]
+    for visitor in visitors:
+        visitor.get("/invitations")
+    barrier = threading.Barrier(THREADS, timeout=30)
+    statuses: list[int] = [0] * THREADS
+
+    def send(index: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            form = {"email": "twice@partner.example", "language": "en"}
+            statuses[index] = visitors[index].post("/invitations", form).status_code
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [302] + [422] * (THREADS - 1), statuses
+    invited = sa.select(sa.func.count()).where(Invitation.email == "twice@partner.example")
+    assert db.session.scalar(invited) == 1
+    assert len(sent_to(app, "twice@partner.example")) == 1
 
 
 # Every state where several people may act at once, with who would act.

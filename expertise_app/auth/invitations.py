@@ -60,6 +60,7 @@ def invite(
         raise InvitationError(_("You may not invite someone with this role."))
     organisation = _organisation(organisation_id) if role == Role.PARTNER else None
     email = valid_email(email)
+    _one_at_a_time(actor)
     existing = find_user_by_email(email)
     if existing is not None and policy.may_know_account(actor, existing):
         raise InvitationError(_("%(email)s already has an account (%(name)s).", email=email, name=existing.name))
@@ -77,6 +78,18 @@ def invite(
     db.session.add(invitation)
     _send(invitation)
     return invitation
+
+
+def _one_at_a_time(actor: User) -> None:
+    """Hold the inviter's row until the commit, so that the same form sent twice at the same moment (a
+    double click) is checked after the first is written, finds it pending and sends one email. A no-op
+    UPDATE: a row lock on PostgreSQL, the database's write lock on SQLite."""
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == actor.id)
+        .values(active=User.active)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _organisation(organisation_id: int | None) -> Organisation:
