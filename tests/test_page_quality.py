@@ -76,6 +76,22 @@ def test_a_form_with_errors_marks_only_the_fields_in_error(factory, signed_in):
     assert len(invalid) == 1 and 'name="title"' in invalid[0]
 
 
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", '<a href="#title">Title</a>: This field is required.'), ("fr", '<a href="#title">Titre</a> : Ce champ')],
+)
+def test_the_summary_of_a_form_s_errors_takes_the_focus_and_names_each_field_in_its_language(
+    factory, signed_in, language, line
+):
+    """Focus left on the page, a keyboard user started from its top; French puts a space before its colon."""
+    response = signed_in(factory.partner()).post(
+        "/cases/new", request_data(title=""), headers={"Accept-Language": language}
+    )
+    summary = re.search(r'<div class="error-summary"([^>]*)>(.*?)</div>', response.get_data(as_text=True), re.S)
+    assert summary and "autofocus" in summary.group(1)
+    assert line in summary.group(2)
+
+
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_a_required_list_of_checkboxes_says_so_once_and_no_box_is_required(factory, signed_in, language):
     """One ticked box is enough: a `required` on each would have a screen reader announce every one of

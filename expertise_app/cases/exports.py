@@ -81,10 +81,10 @@ def columns(user: User) -> list[Column]:
         Column(_l("Outcome"), ExpertiseRequest.outcome, _coded(OUTCOME_LABELS)),
         Column(_l("Priority"), ExpertiseRequest.priority, _coded(PRIORITIES), internal=True),
         Column(_l("Lead expert"), lead.name, internal=True, width=24),
-        Column(_l("Submitted"), ExpertiseRequest.submitted_at, _day),
+        Column(_l("Submitted on"), ExpertiseRequest.submitted_at, _day),
         Column(_l("Desired period: from"), ExpertiseRequest.period_start, _day),
         Column(_l("Desired period: to"), ExpertiseRequest.period_end, _day),
-        Column(_l("Closed"), ExpertiseRequest.closed_at, _day),
+        Column(_l("Closed on"), ExpertiseRequest.closed_at, _day),
     ]
     return [column for column in every if staff or not column.internal]
 
