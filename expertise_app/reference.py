@@ -300,6 +300,19 @@ FEEDBACK_ITEMS = Vocabulary(
     ],
 )
 
+# The same items as the ministry reads their averages (the questions above speak to the partner).
+FEEDBACK_MEASURES = Vocabulary(
+    "feedback_measure",
+    [
+        ("objectives", _l("Objectives achieved")),
+        ("knowledge", _l("Knowledge and skills gained by the partner's team")),
+        ("experts", _l("Quality of the experts")),
+        ("organisation", _l("Organisation and logistics")),
+        ("use", _l("Expected use of the results")),
+        ("further_support", _l("Further support needed")),
+    ],
+)
+
 SCORES = Vocabulary(
     "score",
     [

@@ -44,6 +44,7 @@ VOCABULARIES = {
         reference.FOLLOW_UPS,
         reference.DOCUMENT_KINDS,
         reference.FEEDBACK_ITEMS,
+        reference.FEEDBACK_MEASURES,
         reference.SCORES,
         reference.DECLINE_REASONS,
         reference.REDIRECT_DESTINATIONS,

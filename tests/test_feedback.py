@@ -60,6 +60,10 @@ def test_after_delivery_the_partner_rates_the_mission_and_its_experts(factory, c
     assert "Ratings by partners 3 / 5 · 1 rating" in team_profile
     overview_html = manager.get("/dashboard").get_data(as_text=True)
     assert "Average of 1 questionnaire" in text(overview_html)
+    # The ministry reads each question's average as a measure, not as a question put to it.
+    feedback_box = text(overview_html.split('id="feedback-title"', 1)[1].split("</section>", 1)[0])
+    assert "Objectives achieved 5" in feedback_box and "Further support needed 2" in feedback_box
+    assert "You need further support" not in feedback_box and "Your team" not in feedback_box
     assert overview_html.count('id="feedback-title"') == 1
     assert "<section" not in overview_html.split("<title>", 1)[1].split("</title>", 1)[0]
 

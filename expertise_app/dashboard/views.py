@@ -19,7 +19,7 @@ from ..downloads import as_download, csv_stream
 from ..reference import (
     CONTINENTS,
     DECLINE_REASONS,
-    FEEDBACK_ITEMS,
+    FEEDBACK_MEASURES,
     FIELDS,
     INSTRUMENTS,
     LANGUAGES,
@@ -202,8 +202,8 @@ def figure_rows(data: dict) -> list[list]:
     feedback = data["feedback"]
     rows += [[_("Partners’ feedback on missions"), _("Questionnaires"), feedback["answers"], ""]]
     rows += [
-        [_("Partners’ feedback on missions"), FEEDBACK_ITEMS.label(item), _blank(feedback[item]), ""]
-        for item in FEEDBACK_ITEMS.codes
+        [_("Partners’ feedback on missions"), FEEDBACK_MEASURES.label(item), _blank(feedback[item]), ""]
+        for item in FEEDBACK_MEASURES.codes
     ]
     rows += [
         [_("Expert workload (open requests)"), expert.name, lead + team, ""] for expert, lead, team in data["workload"]
