@@ -126,8 +126,10 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
         data = {"no_conflict": True, "declared_interests": ""}
     elif trigger == "decline_proposal":
         data = {"reason": "I am on leave then."}
-    elif trigger == "confirm_expert":
+    elif trigger in ("confirm_expert", "add_to_team"):
         data = {"expert": _member(case, TeamStatus.ACCEPTED)}
+    elif trigger == "remove_from_team":
+        data = {"expert": _member(case, TeamStatus.CONFIRMED, besides_lead=True), "reason": "Taken ill."}
     elif trigger == "withdraw_proposal":
         data = {"expert": _member(case, TeamStatus.PROPOSED) or _member(case, *TeamStatus.ALL, besides_lead=True)}
         data["reason"] = ""
@@ -364,9 +366,9 @@ class Factory:
             # No action takes a lead away: the request is set up as one nobody has taken yet.
             case.lead_expert_id = None
             db.session.commit()
-        elif action in ("confirm_expert", "replace_expert"):
+        elif action in ("confirm_expert", "add_to_team", "replace_expert"):
             proposed = db.session.get(User, _member(case, TeamStatus.PROPOSED))
-            self.fire(case, "accept_proposal" if action == "confirm_expert" else "decline_proposal", actor=proposed)
+            self.fire(case, "decline_proposal" if action == "replace_expert" else "accept_proposal", actor=proposed)
         db.session.expire_all()
         return case
 

@@ -47,7 +47,9 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None
     "propose_experts": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
     "accept_proposal": (TEAM_STATES, None, frozenset({"proposed_expert"}), None),
     "decline_proposal": (TEAM_STATES, None, frozenset({"proposed_expert"}), None),
-    "confirm_expert": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
+    "confirm_expert": (("assessed",), None, frozenset({"lead_expert", "manager"}), None),
+    "add_to_team": (("skills_mobilised",), None, frozenset({"lead_expert", "manager"}), None),
+    "remove_from_team": (("skills_mobilised",), None, frozenset({"lead_expert", "manager"}), None),
     "withdraw_proposal": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
     "replace_expert": (TEAM_STATES, None, frozenset({"lead_expert", "manager"}), None),
     "give_feedback": (AFTER_DELIVERY, None, frozenset({"partner_organisation"}), None),
@@ -82,6 +84,8 @@ CONCERNS: dict[str, frozenset[str]] = {
     "accept_proposal": frozenset({"lead", "managers"}),
     "decline_proposal": frozenset({"lead", "managers"}),
     "confirm_expert": frozenset({"named_experts", "lead", "team"}),
+    "add_to_team": frozenset({"partner_organisation", "named_experts", "lead", "team"}),
+    "remove_from_team": frozenset({"partner_organisation", "named_experts", "lead", "team"}),
     "withdraw_proposal": frozenset({"named_experts", "lead"}),
     "replace_expert": frozenset({"named_experts", "lead"}),
     "give_feedback": MINISTRY,
@@ -110,7 +114,9 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "propose_experts": None,
     "accept_proposal": None,
     "decline_proposal": None,
-    "confirm_expert": None,
+    "confirm_expert": None,  # a draft until the mobilisation tells the partner who comes
+    "add_to_team": ("expert",),  # once mobilised, the partner is told who joins and who leaves
+    "remove_from_team": ("expert",),
     "withdraw_proposal": None,
     "replace_expert": None,
     "give_feedback": (
@@ -129,7 +135,7 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
 NEEDS_OPEN_QUESTION = {"answer", "cancel_question"}
 NEEDS_HOLD = {"resume"}
 NEEDS_NO_LEAD = {"take"}  # the request has no lead expert yet
-NEEDS_ACCEPTED = {"confirm_expert"}  # someone proposed has accepted
+NEEDS_ACCEPTED = {"confirm_expert", "add_to_team"}  # someone proposed has accepted
 NEEDS_DECLINED = {"replace_expert"}  # someone proposed has declined
 TEAM_ACTIONS = {
     "plan_mission",
@@ -138,6 +144,8 @@ TEAM_ACTIONS = {
     "accept_proposal",
     "decline_proposal",
     "confirm_expert",
+    "add_to_team",
+    "remove_from_team",
     "withdraw_proposal",
     "replace_expert",
 }  # nothing of the team moves while the request is on hold

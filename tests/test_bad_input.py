@@ -158,7 +158,7 @@ def bad_step_data(trigger: str, cast) -> tuple[dict, set[str], dict]:
             {"no_conflict", "declared_interests"},
             {"declared_interests": interests},
         )
-    if trigger == "confirm_expert":
+    if trigger in ("confirm_expert", "add_to_team", "remove_from_team"):
         return {"expert": cast.unrelated_expert.id}, {"expert"}, {}
     if trigger == "deliver":
         data = {
@@ -194,7 +194,9 @@ FIRST_SOURCE = {
     "plan_mission": "assessed",
     "propose_experts": "skills_mobilised",
     "accept_proposal": "assessed",
-    "confirm_expert": "skills_mobilised",
+    "confirm_expert": "assessed",
+    "add_to_team": "skills_mobilised",
+    "remove_from_team": "skills_mobilised",
 }
 # Who sends each bad form: the manager, unless only someone else may perform the action.
 SENDER = {"answer": "partner", "edit": "partner", "accept_proposal": "proposed_expert"}

@@ -183,6 +183,8 @@ NATURAL_ACTOR = {
     "accept_proposal": "proposed_expert",
     "decline_proposal": "proposed_expert",
     "confirm_expert": "lead_expert",
+    "add_to_team": "lead_expert",
+    "remove_from_team": "manager",
     "withdraw_proposal": "manager",
     "replace_expert": "lead_expert",
     "give_feedback": "partner",
@@ -213,6 +215,8 @@ HISTORY_TITLES = {
     "accept_proposal": "Proposal accepted",
     "decline_proposal": "Proposal declined",
     "confirm_expert": "Expert confirmed",
+    "add_to_team": "Expert joined the team",
+    "remove_from_team": "Expert left the team",
     "withdraw_proposal": "Withdrawn from the team",
     "replace_expert": "Expert replaced",
     "give_feedback": "Feedback on the mission",
@@ -232,7 +236,7 @@ PARTNER_READS = {
     "edit": "title",
     "replan_mission": "place",
 }
-STAFF_ONLY = {"assess": "eligibility_notes"}
+STAFF_ONLY = {"assess": "eligibility_notes", "remove_from_team": "reason"}
 
 
 @pytest.mark.parametrize(("state", "name"), EDGES, ids=combination_id)

@@ -22,6 +22,7 @@ from expertise_app.notifications.services import send_digests
 
 from .factories import count, request_data
 from .files import PDF, upload
+from .pages import text
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -169,6 +170,36 @@ def test_a_plan_changed_once_mobilised_is_told_to_the_partner_and_a_draft_plan_i
     assert "Kairouan" in mail_.body
     history = partner.get(f"/cases/{case.id}").get_data(as_text=True).split('id="history-title"', 1)[1]
     assert "Mission plan changed" in history and "Kairouan" in history
+
+
+def test_who_joins_or_leaves_the_mobilised_team_is_told_to_the_partner(factory, cast, signed_in):
+    """Before the mobilisation the team is the ministry's draft (confirming someone tells the team only);
+    once mobilised, the partner, who hosts the mission, reads who joins it and who leaves it, but not why."""
+    case = factory.cast_case(cast, "skills_mobilised")  # the lead and the team expert confirmed, one proposed
+    factory.fire(case, "accept_proposal", actor=cast.proposed_expert)
+    read, before = case.partner_version, _last_notification_id()
+
+    factory.fire(case, "add_to_team", actor=cast.manager, expert=cast.proposed_expert.id)
+
+    assert _told(cast, before) == {"partner", "lead_expert", "team_expert", "proposed_expert"}
+    assert case.partner_version == read + 1
+    joined = _emails_to(cast.partner)[-1]
+    assert joined.subject == f"{case.reference} · Expert joined the team"
+    assert cast.proposed_expert.name in joined.body
+
+    before = _last_notification_id()
+    factory.fire(case, "remove_from_team", actor=cast.manager, expert=cast.team_expert.id, reason="Taken ill.")
+
+    assert _told(cast, before) == {"partner", "lead_expert", "team_expert", "proposed_expert"}
+    left = _emails_to(cast.partner)[-1]
+    assert left.subject == f"{case.reference} · Expert left the team"
+    assert cast.team_expert.name in left.body and "Taken ill." not in left.body
+    page = signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True)
+    team = text(page.split('id="mission-title"', 1)[1].split("</dd>", 1)[0])
+    assert cast.proposed_expert.name in team and cast.team_expert.name not in team
+    history = text(page.split('id="history-title"', 1)[1])
+    assert "Expert joined the team" in history and "Expert left the team" in history
+    assert "Taken ill." not in page
 
 
 def test_a_plan_sent_again_unchanged_tells_nobody_and_writes_nothing(factory, cast):

@@ -279,6 +279,7 @@ def test_what_the_ministry_says_to_the_partner_makes_their_older_copy_stale(fact
 ONCE_MOBILISED = [
     ("replan_mission", {"place": "Sfax"}, 1),  # the place the partner reads moves
     ("assign_lead", "team_expert", 1),  # the lead the team shows changes
+    ("remove_from_team", {"expert": "team_expert"}, 1),  # someone leaves the team shown
     ("post_note", {"body": "Internal: the embassy called."}, 0),
 ]
 
@@ -290,6 +291,7 @@ def test_once_mobilised_what_changes_the_plan_or_team_the_partner_sees_moves_the
     case = factory.cast_case(cast, "skills_mobilised")
     read = api(cast.partner).get(f"/requests/{case.id}").get_json()["version"]
     overrides = {"lead_expert": cast[data].id} if isinstance(data, str) else data
+    overrides = {name: cast[value].id if value in cast.__dict__ else value for name, value in overrides.items()}
     factory.fire(case, action, actor=cast.manager, **overrides)
 
     seen = api(cast.partner).get(f"/requests/{case.id}").get_json()

@@ -29,11 +29,11 @@ from .matrix import ACTIONS as PINNED
 from .matrix import ALLOWED, EDGES, FORBIDDEN, PARTNER_READS, PEOPLE, RELATIONS, STATES, combination_id, performer
 
 # Actions whose entry the partner does not read but which change what they see of the team or the
-# mission plan once it is mobilised, on the cast's request (tests/factories.py: cast_case, step_data):
-# confirming the expert who accepted adds them to the team shown. The others leave it as it was:
-# the lead named is the lead already, the plan is planned again the same, a proposal withdrawn,
-# accepted, declined or replaced was never on the team shown.
-CHANGES_WHAT_THE_PARTNER_SEES = {("skills_mobilised", "confirm_expert")}
+# mission plan once it is mobilised, on the cast's request (tests/factories.py: cast_case, step_data).
+# None: the lead named is the lead already, a proposal withdrawn, accepted, declined or replaced was
+# never on the team shown, and who joins or leaves the mobilised team is told (add_to_team,
+# remove_from_team).
+CHANGES_WHAT_THE_PARTNER_SEES: set[tuple[str, str]] = set()
 
 
 def perform(case, name, user, data, version, **kwargs):

@@ -469,17 +469,38 @@ class ConfirmExpertForm(ActionForm):
             )
 
 
+def withdrawable(case) -> list:
+    """Who may be withdrawn from the team (withdraw_proposal): anyone proposed but the lead, who stays on it
+    until another lead is named; once the team is mobilised, not its confirmed members, who leave it through
+    remove_from_team, which the partner is told of."""
+    if case is None:
+        return []
+    mobilised = case.state == "skills_mobilised"
+    return [
+        member
+        for member in case.members
+        if member.expert_id != case.lead_expert_id and not (mobilised and member.status == "confirmed")
+    ]
+
+
+def removable(case) -> list:
+    """Who may leave the mobilised team (remove_from_team): its confirmed members but the lead."""
+    return [] if case is None else [m for m in case.confirmed if m.expert_id != case.lead_expert_id]
+
+
 class WithdrawProposalForm(ActionForm):
     expert = SelectField(
         _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
     )
     reason = TextAreaField(_l("Reason"), [Optional(), Length(max=2000)])
+    # Said of a member on the team whom this form does not take off it.
+    not_this_way = _l("A member of the mobilised team leaves it through “Remove from the team”: the partner is told.")
+
+    def members(self) -> list:
+        return withdrawable(self.case)
 
     def bind_choices(self) -> None:
-        statuses = ("proposed", "accepted", "declined", "confirmed")
-        lead = self.case.lead_expert_id if self.case is not None else None
-        members = [(expert_id, name) for expert_id, name in _member_choices(self.case, statuses) if expert_id != lead]
-        self.expert.choices = [("", _l("Choose…")), *members]
+        self.expert.choices = [("", _l("Choose…")), *((m.expert_id, m.expert.name) for m in self.members())]
 
     def validate_expert(self, field: SelectField) -> None:
         member = self.case.membership(field.data) if self.case is not None else None
@@ -487,6 +508,18 @@ class WithdrawProposalForm(ActionForm):
             raise ValidationError(_l("This expert is not on the team."))
         if field.data == self.case.lead_expert_id:
             raise ValidationError(_l("The lead expert stays on the team: name another lead first."))
+        if member not in self.members():
+            raise ValidationError(self.not_this_way)
+
+
+class RemoveFromTeamForm(WithdrawProposalForm):
+    """A confirmed member leaves the mobilised team; the partner, who hosts the mission, is told."""
+
+    not_this_way = _l("Only a confirmed member of the team can be removed from it: withdraw a proposal instead.")
+    history_labels = {"reason": _l("Reason")}
+
+    def members(self) -> list:
+        return removable(self.case)
 
 
 class ReplaceExpertForm(ActionForm):

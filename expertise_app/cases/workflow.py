@@ -55,12 +55,15 @@ from .forms import (
     ProposeExpertsForm,
     RateExpertForm,
     RedirectForm,
+    RemoveFromTeamForm,
     ReplaceExpertForm,
     ResumeForm,
     TakeForm,
     WithdrawForm,
     WithdrawProposalForm,
+    removable,
     unrated_team,
+    withdrawable,
 )
 from .models import ExpertiseRequest, TeamStatus
 from .states import OPEN_STATES, Outcome, State
@@ -154,9 +157,20 @@ def first_declined(case: ExpertiseRequest) -> dict[str, Any]:
 
 
 def someone_is_proposed(case: ExpertiseRequest) -> str | None:
-    """Someone who may leave the team: the lead stays on it (another lead is named first)."""
-    if not any(member.expert_id != case.lead_expert_id for member in case.members):
-        return _l("Nobody but the lead expert is proposed for the team.")
+    """Someone whose proposal may be withdrawn (forms.withdrawable): not the lead, nor, once the team is
+    mobilised, one of its confirmed members."""
+    if withdrawable(case):
+        return None
+    if case.state == State.SKILLS_MOBILISED:
+        return _l(
+            "Nobody is proposed besides the mobilised team: a member of it leaves through “Remove from the team”."
+        )
+    return _l("Nobody but the lead expert is proposed for the team.")
+
+
+def someone_removable(case: ExpertiseRequest) -> str | None:
+    if not removable(case):
+        return _l("Nobody but the lead expert is confirmed on the team.")
     return None
 
 
@@ -714,14 +728,47 @@ ACTIONS: dict[str, Action] = {
                 "if they are free then and may go on this mission."
             ),
             done=_l("The expert is confirmed on the team."),
-            sources=TEAM_STATES,
+            sources=(State.ASSESSED,),
             dest=None,
             actors=LEAD_OR_MANAGER,
             form=ConfirmExpertForm,
             effect=effects.record_confirmation,
             guards=(not_held, mission_is_planned_first, someone_accepted),
-            public_fields=None,
+            public_fields=None,  # the team is a draft until the mobilisation tells the partner who comes
             concerns=(Audience.NAMED_EXPERTS, Audience.LEAD, Audience.TEAM),
+        ),
+        Action(
+            name="add_to_team",
+            label=_l("Confirm an expert"),
+            history_label=_l("Expert joined the team"),
+            description=_l(
+                "An expert who accepted joins the mobilised team, if they are free on the mission's dates "
+                "and may go on it: the partner and the team are told."
+            ),
+            done=_l("The expert has joined the team; the partner and the team are told."),
+            sources=(State.SKILLS_MOBILISED,),
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=ConfirmExpertForm,
+            effect=effects.record_confirmation,
+            guards=(not_held, mission_is_planned_first, someone_accepted),
+            public_fields=("expert",),  # the partner hosts the mission: who comes has changed
+            concerns=(Audience.PARTNER_ORGANISATION, Audience.NAMED_EXPERTS, Audience.LEAD, Audience.TEAM),
+        ),
+        Action(
+            name="remove_from_team",
+            label=_l("Remove from the team"),
+            history_label=_l("Expert left the team"),
+            description=_l("A confirmed expert leaves the mobilised team: the partner and the team are told."),
+            done=_l("The expert has left the team; the partner and the team are told."),
+            sources=(State.SKILLS_MOBILISED,),
+            dest=None,
+            actors=LEAD_OR_MANAGER,
+            form=RemoveFromTeamForm,
+            effect=effects.record_proposal_withdrawal,
+            guards=(not_held, someone_removable),
+            public_fields=("expert",),  # the reason stays the ministry's
+            concerns=(Audience.PARTNER_ORGANISATION, Audience.NAMED_EXPERTS, Audience.LEAD, Audience.TEAM),
         ),
         Action(
             name="withdraw_proposal",
