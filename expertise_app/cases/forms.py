@@ -515,8 +515,12 @@ class WithdrawProposalForm(ActionForm):
 class RemoveFromTeamForm(WithdrawProposalForm):
     """A confirmed member leaves the mobilised team; the partner, who hosts the mission, is told."""
 
+    reason = TextAreaField(
+        _l("Reason"),
+        [Optional(), Length(max=2000)],
+        description=_l("For the ministry: the partner is told who left the team, not why."),
+    )
     not_this_way = _l("Only a confirmed member of the team can be removed from it: withdraw a proposal instead.")
-    history_labels = {"reason": _l("Reason")}
 
     def members(self) -> list:
         return removable(self.case)
