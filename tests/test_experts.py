@@ -551,6 +551,25 @@ def test_the_history_of_the_team_reads_as_a_record_not_as_the_form_that_wrote_it
     assert read["decline_proposal"][1][0][:2] == ("Reason", "I am on leave then.")
 
 
+def test_an_expert_asked_to_join_hears_before_accepting_what_would_keep_the_lead_from_confirming_them(
+    factory, cast, signed_in
+):
+    """Accepting said nothing of the expert's mission over the same dates; the lead's confirmation was then refused."""
+    case = factory.case("assessed", author=cast.partner)
+    start = TODAY + timedelta(days=120)
+    end = start + timedelta(days=4)
+    factory.fire(case, "plan_mission", planned_start=start.isoformat(), planned_end=end.isoformat())
+    factory.fire(case, "propose_experts", experts=[cast.unrelated_expert.id, cast.proposed_expert.id])
+    other = put_on_a_mission(factory, cast.unrelated_expert, start + timedelta(days=2))
+
+    busy = text(signed_in(cast.unrelated_expert).get(f"/cases/{case.id}").get_data(as_text=True))
+    free = text(signed_in(cast.proposed_expert).get(f"/cases/{case.id}").get_data(as_text=True))
+
+    assert "Before you accept: the lead cannot confirm you while this holds." in busy
+    assert f"{cast.unrelated_expert.name} is on the mission of {other.reference}" in busy
+    assert "Before you accept" not in free and "Accept" in free
+
+
 def test_the_partner_sees_the_team_and_the_plan_only_once_mobilised(factory, cast, signed_in, api):
     case = factory.case("assessed", author=cast.partner)
     factory.build_team(case, [cast.team_expert])

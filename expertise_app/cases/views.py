@@ -30,6 +30,7 @@ from ..audit import services as audit
 from ..auth import throttle
 from ..db_types import utcnow
 from ..downloads import as_download, streamed
+from ..experts import availability
 from ..experts import queries as expert_queries
 from ..extensions import db
 from ..feedback import queries as feedback_queries
@@ -264,6 +265,14 @@ def action_url(case, action: Action) -> str:
     return url_for(action.page, case_id=case.id, **(action.page_args(case) if action.page_args else {}))
 
 
+def _cautions(case, inline: dict) -> dict[str, list[str]]:
+    """What a person should know before an action they may take, by action: an expert asked to join a team
+    hears, before accepting, what would keep the lead from confirming them (another mission on those dates)."""
+    if "accept_proposal" not in inline:
+        return {}
+    return {"accept_proposal": availability.reasons_not_to_confirm(case, current_user)}
+
+
 def _render_case(case, failed_form=None, failed_action: str | None = None, status=200, error=None):
     """The request page: one form per action the user may perform now, links to the others."""
     inline, linked = {}, []
@@ -295,6 +304,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             internal=staff,
             status=partner_status(case, entries, today),
             waiting=policy.waiting_on_others(current_user, case) if staff else [],
+            cautions=_cautions(case, inline),
             error=error,
             unsaved=unsaved,
             today=today,
