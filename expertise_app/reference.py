@@ -12,7 +12,7 @@ from functools import cached_property
 
 import pycountry
 
-from .translation import current_locale
+from .translation import current_locale, lazy_pgettext
 from .translation import lazy_gettext as _l
 
 
@@ -370,11 +370,11 @@ SENIORITY = Vocabulary(
 TEAM_STATUSES = Vocabulary(
     "team_status",
     [
-        ("proposed", _l("Proposed")),
-        ("accepted", _l("Accepted")),
-        ("declined", _l("Declined")),
-        ("confirmed", _l("Confirmed")),
-        ("withdrawn", _l("Withdrawn")),
+        ("proposed", lazy_pgettext("team member", "Proposed")),
+        ("accepted", lazy_pgettext("team member", "Accepted")),
+        ("declined", lazy_pgettext("team member", "Declined")),
+        ("confirmed", lazy_pgettext("team member", "Confirmed")),
+        ("withdrawn", lazy_pgettext("team member", "Withdrawn")),
     ],
 )
 

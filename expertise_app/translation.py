@@ -49,3 +49,14 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 
 def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
+
+
+def pgettext(context: str, string: str, **variables) -> str:
+    """`string` as said in `context`: one English word may need two in another language ("Declined":
+    a request the ministry declined, an expert who declined to join)."""
+    text = _translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)

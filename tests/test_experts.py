@@ -570,6 +570,24 @@ def test_an_expert_asked_to_join_hears_before_accepting_what_would_keep_the_lead
     assert "Before you accept" not in free and "Accept" in free
 
 
+@pytest.mark.parametrize(
+    ("language", "answers"),
+    [("en", ["Accepted", "Declined"]), ("fr", ["A accepté", "A décliné"]), ("ar", ["قَبِل", "اعتذر"])],
+)
+def test_what_each_expert_answered_is_said_of_a_person_not_of_a_request(factory, cast, signed_in, language, answers):
+    """ "Declined" is one English word for a request the ministry declined and an expert who declined to join:
+    Arabic read the expert as rejected (مرفوض), French as a declined request (Refusée)."""
+    case = factory.case("assessed", author=cast.partner)
+    factory.fire(case, "propose_experts", experts=[cast.team_expert.id, cast.unrelated_expert.id])
+    factory.fire(case, "accept_proposal", actor=cast.team_expert)
+    factory.fire(case, "decline_proposal", actor=cast.unrelated_expert, reason="I am on leave then.")
+
+    page = signed_in(cast.manager).get(f"/cases/{case.id}", headers={"Accept-Language": language})
+    statuses = re.findall(r'<span class="team-status team-(\w+)">([^<]+)</span>', page.get_data(as_text=True))
+
+    assert sorted(statuses) == sorted(zip(["accepted", "declined"], answers, strict=True))
+
+
 def test_the_partner_sees_the_team_and_the_plan_only_once_mobilised(factory, cast, signed_in, api):
     case = factory.case("assessed", author=cast.partner)
     factory.build_team(case, [cast.team_expert])

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 LOCALES = ("fr", "ar")
-KEYWORDS = ("_", "gettext", "_l", "lazy_gettext", "ngettext:1,2", "lazy_ngettext:1,2")
+KEYWORDS = ("_", "gettext", "_l", "lazy_gettext", "ngettext:1,2", "lazy_ngettext:1,2", "lazy_pgettext:1c,2")
 METHOD_MAP = [("expertise_app/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 
 
@@ -29,12 +29,17 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
+def _argument(spec: str) -> int | tuple[int, str]:
+    """A keyword's argument as Babel names it: `2` is a message, `1c` the context of one."""
+    return (int(spec[:-1]), "c") if spec.endswith("c") else int(spec)
+
+
 def extract_messages(root: Path = ROOT) -> Catalog:
     """Every translatable message in the code and the templates under `root`."""
     keywords = {}
     for keyword in KEYWORDS:
         name, _, spec = keyword.partition(":")
-        keywords[name] = tuple(int(n) for n in spec.split(",")) if spec else None
+        keywords[name] = tuple(_argument(n) for n in spec.split(",")) if spec else None
     catalog = Catalog()
     options = {"**.html": {"extensions": "jinja2.ext.i18n"}, "**.txt": {"extensions": "jinja2.ext.i18n"}}
     for filename, lineno, message, _comments, context in extract_from_dir(
