@@ -28,7 +28,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, RadioInput
 
 from .documents.files import DocumentsField, Upload
 from .reference import Vocabulary
-from .translation import current_locale, ngettext
+from .translation import current_locale, marked, marked_plural, ngettext, request_translations
 from .translation import lazy_gettext as _l
 
 
@@ -232,6 +232,36 @@ class IdListField(Field):
 
 _WTFORMS_TRANSLATIONS: dict[str, support.Translations] = {}
 
+# WTForms' messages that our catalogue says, in place of WTForms' own: its Arabic leaves the length limits
+# in English ("Field cannot be longer than 200 characters.") and words others awkwardly ("could not
+# coerce", an integer called a real number). The rest come from WTForms (OursFirst).
+WTFORMS_MESSAGES = (
+    marked("Field must be between %(min)d and %(max)d characters long."),
+    marked_plural("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
+    marked_plural("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long."),
+    marked("Number must be between %(min)s and %(max)s."),
+    marked("Number must be at least %(min)s."),
+    marked("Number must be at most %(max)s."),
+    marked("Not a valid choice."),
+    marked("Not a valid integer value."),
+    marked("Invalid Choice: could not coerce."),
+)
+
+
+class OursFirst:
+    """WTForms' translations, with the messages our catalogue says (WTFORMS_MESSAGES) said our way."""
+
+    def __init__(self, ours: support.NullTranslations, theirs: support.NullTranslations):
+        self.ours, self.theirs = ours, theirs
+
+    def gettext(self, string: str) -> str:
+        text = self.ours.ugettext(string)
+        return text if text != string else self.theirs.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        text = self.ours.ungettext(singular, plural, n)
+        return text if text not in (singular, plural) else self.theirs.ungettext(singular, plural, n)
+
 
 def wtforms_translations() -> support.Translations:
     """WTForms' own messages ("This field is required.") in the user's language, read once per language.
@@ -270,7 +300,7 @@ class Form(FlaskForm):
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
-            return wtforms_translations()
+            return OursFirst(request_translations(), wtforms_translations())
 
 
 class InputForm(Form):

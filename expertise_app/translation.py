@@ -32,19 +32,20 @@ def current_locale() -> Locale | None:
     return locale if locale is not None else get_locale()
 
 
-def _translations() -> support.NullTranslations:
+def request_translations() -> support.NullTranslations:
+    """The catalogue of the request's language: Flask-Babel's, read from its slot when it is there."""
     translations = kept("babel_translations")
     return translations if translations is not None else get_translations()
 
 
 def gettext(string: str, **variables) -> str:
-    text = _translations().ugettext(string)
+    text = request_translations().ugettext(string)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    return _translations().ungettext(singular, plural, num) % variables
+    return request_translations().ungettext(singular, plural, num) % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
@@ -54,9 +55,19 @@ def lazy_gettext(string: str, **variables) -> LazyString:
 def pgettext(context: str, string: str, **variables) -> str:
     """`string` as said in `context`: one English word may need two in another language ("Declined":
     a request the ministry declined, an expert who declined to join)."""
-    text = _translations().upgettext(context, string)
+    text = request_translations().upgettext(context, string)
     return text % variables if variables else text
 
 
 def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
     return LazyString(pgettext, context, string, **variables)
+
+
+def marked(message: str) -> str:
+    """`message`, only marked for the catalogue: translated where another library looks it up (forms.py)."""
+    return message
+
+
+def marked_plural(singular: str, plural: str) -> tuple[str, str]:
+    """A singular and its plural, only marked for the catalogue, as `marked`."""
+    return singular, plural

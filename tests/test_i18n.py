@@ -4,15 +4,21 @@ shown in the user's language."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from flask_babel import force_locale
+from wtforms.i18n import messages_path
 
 from expertise_app.auth.models import User
 from expertise_app.documents.files import size_label
 from expertise_app.extensions import db
+from expertise_app.forms import WTFORMS_MESSAGES
 
+from .factories import request_data
 from .mailbox import sent_to
+from .pages import form_posting_to
 from .translations import translated
 
 
@@ -105,6 +111,32 @@ def test_form_errors_are_translated(app, visitor, factory):
     page = visitor.post("/cases/new", {"title": ""}).get_data(as_text=True)
     assert translated(app, "fr", "Please correct the errors below.") in page
     assert "This field is required." not in page  # WTForms' own messages come translated too
+
+
+@pytest.mark.parametrize(
+    ("language", "between", "at_most"),
+    [
+        ("en", "Field must be between 5 and 150 characters long.", "Field cannot be longer than 4000 characters."),
+        ("fr", "Entre 5 et 150 caractères.", "4000 caractères au plus."),
+        ("ar", "يجب أن يتراوح طول الحقل بين 5 و150 حرفًا.", "لا يمكن أن يتجاوز طول الحقل 4000 حرف."),
+    ],
+)
+def test_a_length_limit_is_said_in_the_page_s_language(factory, signed_in, language, between, at_most):
+    """WTForms' Arabic catalogue has no "at most" limit: too long objectives were refused in English."""
+    partner = signed_in(factory.partner())
+    data = request_data(title="t" * 151, objectives="o" * 4001)
+    errors = form_posting_to(
+        partner.post("/cases/new", data, headers={"Accept-Language": language}).get_data(as_text=True), ""
+    ).errors
+    assert (errors["title"], errors["objectives"]) == (between, at_most)
+
+
+def test_each_wtforms_message_said_our_way_is_still_one_of_wtforms(app):
+    """A message WTForms renamed would quietly go back to WTForms' own words: each one we say is still theirs."""
+    catalogue = read_po((Path(messages_path()) / "fr" / "LC_MESSAGES" / "wtforms.po").open("rb"))
+    theirs = {message.id[0] if isinstance(message.id, tuple) else message.id for message in catalogue}
+    ours = {message if isinstance(message, str) else message[0] for message in WTFORMS_MESSAGES}
+    assert ours <= theirs, ours - theirs
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 LOCALES = ("fr", "ar")
-KEYWORDS = ("_", "gettext", "_l", "lazy_gettext", "ngettext:1,2", "lazy_ngettext:1,2", "lazy_pgettext:1c,2")
+KEYWORDS = (
+    "_",
+    "gettext",
+    "_l",
+    "lazy_gettext",
+    "ngettext:1,2",
+    "lazy_ngettext:1,2",
+    "lazy_pgettext:1c,2",
+    "marked",
+    "marked_plural:1,2",
+)
 METHOD_MAP = [("expertise_app/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 
 
