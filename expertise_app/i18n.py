@@ -105,10 +105,20 @@ def visitor_language() -> str:
 SWITCH_LANGUAGE = "switch_language"  # the name of a form's language buttons (base.html)
 
 
-def switches_language() -> bool:
-    """Whether the form posted was sent by one of its language buttons: shown again in that language, it
-    files and performs nothing, so it counts against no limit on writing."""
-    return request.method == "POST" and SWITCH_LANGUAGE in request.form
+def show_form_again_in_its_language() -> bool:
+    """For a page whose form has language buttons: if one of them sent it, serve this request in that language
+    and say so (True); the page then shows the form again, what was typed kept, and files or performs nothing."""
+    if request.method != "POST" or SWITCH_LANGUAGE not in request.form:
+        return False
+    choose_language(request.form[SWITCH_LANGUAGE])
+    g.form_shown_again = True
+    return True
+
+
+def form_shown_again() -> bool:
+    """Whether this request only showed a form again in another language: it counts against no limit on
+    writing. Only a page that does so says it: a field of that name sent anywhere else changes nothing."""
+    return g.get("form_shown_again", False)
 
 
 def choose_language(language: str) -> bool:

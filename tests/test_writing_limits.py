@@ -16,6 +16,7 @@ from expertise_app.extensions import db
 
 from .conftest import PROBLEM
 from .factories import request_data
+from .files import PDF, upload
 
 THREE_A_MINUTE = "3 per minute"
 
@@ -101,6 +102,24 @@ def test_an_api_token_is_held_like_a_person_with_a_problem_body(factory, cast, a
     assert refused.status_code == 429 and refused.mimetype == PROBLEM
     assert refused.get_json()["status"] == 429 and "Retry-After" in refused.headers
     assert messages_on(case) == 3
+
+
+def test_a_language_field_sent_where_no_form_is_shown_again_still_counts(factory, cast, api):
+    """Only a page that shows its form again in another language does nothing: a document sent through the API
+    with a field of that name is posted, and counted, like any other."""
+    case = factory.cast_case(cast, "assessed")
+    client = api(cast.partner)
+
+    answers = [
+        client.call(
+            "POST",
+            f"/requests/{case.id}/documents",
+            data={"file": upload(PDF, f"annex-{n}.pdf"), "switch_language": "en"},
+        ).status_code
+        for n in range(4)
+    ]
+
+    assert answers == [201, 201, 201, 429]
 
 
 def test_filing_counts_as_writing(factory, cast, signed_in):

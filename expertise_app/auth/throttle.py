@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from ..audit import services as audit
 from ..extensions import limiter
-from ..i18n import switches_language
+from ..i18n import form_shown_again
 from .links import digest
 from .models import normalise_email
 
@@ -120,5 +120,5 @@ limit_writing = limiter.shared_limit(
     scope="writing",
     methods=["POST"],
     key_func=writer_key,
-    deduct_when=lambda response: response.status_code < 400 and not switches_language(),
+    deduct_when=lambda response: response.status_code < 400 and not form_shown_again(),
 )

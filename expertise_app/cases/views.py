@@ -34,7 +34,7 @@ from ..experts import availability
 from ..experts import queries as expert_queries
 from ..extensions import db
 from ..feedback import queries as feedback_queries
-from ..i18n import SWITCH_LANGUAGE, choose_language, switches_language
+from ..i18n import show_form_again_in_its_language
 from ..notifications import services as notifications
 from ..pagination import paginate, requested_page
 from ..translation import gettext as _
@@ -167,17 +167,6 @@ def export(kind: str):
     return as_download(send_file(workbook, mimetype=XLSX, as_attachment=True, download_name=name))
 
 
-def _switching_language() -> bool:
-    """The form was sent by a language button: change the language, keep what was typed.
-
-    Such a post never files or performs anything, whatever language it names.
-    """
-    if not switches_language():
-        return False
-    choose_language(request.form[SWITCH_LANGUAGE])
-    return True
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @throttle.limit_writing
 def new():
@@ -188,7 +177,7 @@ def new():
     origin = _follow_up_origin(request.values.get("follow_up_of", type=int))
     form = RequestForm(formdata=None, data=follow_up_values(origin) if origin else None)
     status = 200
-    if _switching_language():
+    if show_form_again_in_its_language():
         form = RequestForm(formdata=request.form)
     elif request.method == "POST":
         try:
@@ -372,7 +361,7 @@ def perform_action(case_id: int, name: str):
     """
     action = _load_action(name)
     case = _load_case(case_id)
-    if request.method == "GET" or _switching_language():
+    if request.method == "GET" or show_form_again_in_its_language():
         refusal = policy.refusal(current_user, case, action)
         if refusal is not None:
             status = 403 if refusal.kind == policy.Refusal.PERMISSION else 409
