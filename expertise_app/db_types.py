@@ -62,11 +62,16 @@ def without_nul(text: str) -> str:
     return text.replace("\x00", "") if isinstance(text, str) else text
 
 
+UNIQUE_VIOLATIONS = {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
 def is_duplicate(error: IntegrityError) -> bool:
-    """Whether the database refused a row because a unique key already holds its value (PostgreSQL's
-    unique_violation, SQLite's "UNIQUE constraint failed"): the same thing written twice at once."""
+    """Whether the database refused a row because a unique key already holds its value: the same thing
+    written twice at once. Told by the code the database gives (PostgreSQL's SQLSTATE, SQLite's error
+    name), never by the message, which carries the values of the row."""
     original = error.orig
-    return getattr(original, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(original)
+    code = getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
+    return code in UNIQUE_VIOLATIONS
 
 
 def insert_for_dialect(table: Table):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,8 @@ from .models import Event, ExpertiseRequest, IdempotencyKey, ReferenceCounter
 from .workflow import ACTIONS, INITIAL_STATE, MACHINE, Action, all_values
 
 MAX_IDEMPOTENCY_KEY = 200
+
+log = logging.getLogger(__name__)
 
 
 class CaseError(Exception):
@@ -458,6 +461,7 @@ def _flush_or_stale() -> None:
         # (feedback given twice, an expert rated twice), and the row the first wrote holds the unique key.
         if not is_duplicate(error):
             raise
+        log.info("a unique key refused a row at the flush, answered as a stale copy: %s", error.orig)
         raise StaleCase(_stale_message()) from error
 
 
