@@ -129,11 +129,18 @@ def test_feedback_or_a_rating_sent_at_once_is_kept_once_and_the_others_told_so(
     assert [name for _id, name in snapshot(case.id).events[len(before.events) :]] == [trigger]
 
 
-def test_an_invitation_sent_twice_at_the_same_moment_is_sent_once(app, factory, signed_in):
-    """A double click on "Invite": each copy found nobody invited yet, and each sent a working link."""
+@pytest.mark.parametrize("who", ["one person, a double click", "colleagues of one organisation"])
+def test_an_invitation_sent_twice_at_the_same_moment_is_sent_once(app, factory, signed_in, who):
+    """Each copy found nobody invited yet, and each sent a working link."""
     partner = factory.partner()
+    inviters = (
+        [partner] * THREADS
+        if who.startswith("one")
+        else [partner] + [factory.partner(partner.organisation) for _ in range(THREADS - 1)]
+    )
+    address = f"twice-{who.split()[0]}@partner.example"  # the mail directory keeps the other case's
     db.session.commit()
-    visitors = [signed_in(partner) for _ in range(THREADS)]
+    visitors = [signed_in(inviter) for inviter in inviters]
     for visitor in visitors:
         visitor.get("/invitations")
     barrier = threading.Barrier(THREADS, timeout=30)
@@ -142,7 +149,7 @@ def test_an_invitation_sent_twice_at_the_same_moment_is_sent_once(app, factory, 
     def send(index: int) -> None:
         with app.app_context():
             barrier.wait()
-            form = {"email": "twice@partner.example", "language": "en"}
+            form = {"email": address, "language": "en"}
             statuses[index] = visitors[index].post("/invitations", form).status_code
 
     threads = [threading.Thread(target=send, args=(index,)) for index in range(THREADS)]
@@ -152,9 +159,9 @@ def test_an_invitation_sent_twice_at_the_same_moment_is_sent_once(app, factory, 
         thread.join()
 
     assert sorted(statuses) == [302] + [422] * (THREADS - 1), statuses
-    invited = sa.select(sa.func.count()).where(Invitation.email == "twice@partner.example")
+    invited = sa.select(sa.func.count()).where(Invitation.email == address)
     assert db.session.scalar(invited) == 1
-    assert len(sent_to(app, "twice@partner.example")) == 1
+    assert len(sent_to(app, address)) == 1
 
 
 # Every state where several people may act at once, with who would act.
