@@ -739,7 +739,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             name="add_to_team",
-            label=_l("Confirm an expert"),
+            label=_l("Add to the team"),
             history_label=_l("Expert joined the team"),
             description=_l(
                 "An expert who accepted joins the mobilised team, if they are free on the mission's dates "
@@ -772,9 +772,12 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             name="withdraw_proposal",
-            label=_l("Withdraw from the team"),
+            label=_l("Withdraw a proposal"),
             history_label=_l("Withdrawn from the team"),
-            description=_l("The expert leaves the team, whatever they had answered."),
+            description=_l(
+                "The expert asked leaves the team, whatever they had answered; once the team is mobilised, "
+                "its confirmed members leave it through “Remove from the team”."
+            ),
             done=_l("The expert is no longer on the team."),
             sources=TEAM_STATES,
             dest=None,
