@@ -334,13 +334,13 @@ class InputForm(Form):
         return any(isinstance(field, DocumentsField) and field.too_large for field in self)
 
 
-YEARS_AHEAD = 5
+YEARS_AWAY = 5  # how far from today a date may be: ahead for a plan, back for a mission delivered
 
 
 def not_years_ahead(form, field: DateField) -> None:
-    """Validator: the date is within YEARS_AHEAD years of today. A mission or a period further off is a slip
+    """Validator: the date is within YEARS_AWAY years of today. A mission or a period further off is a slip
     of the keyboard (9999 for 2029), and the working days up to a date at the calendar's end cannot be counted."""
-    if field.data and field.data.year > form.today.year + YEARS_AHEAD:
+    if field.data and field.data.year > form.today.year + YEARS_AWAY:
         raise ValidationError(_l("This date is too far ahead: give one within the next five years."))
 
 

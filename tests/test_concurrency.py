@@ -70,6 +70,27 @@ def race(app: Flask, case_id: int, attempts: list[tuple[str, int]], team_ids: li
     return results
 
 
+def posted_at_once(app: Flask, visitors: list, url: str, data: dict) -> list[int]:
+    """The form at `url` posted by each visitor (its page read first, for the CSRF token), in a thread and
+    a session of its own, all released together: the status each one got."""
+    for visitor in visitors:
+        visitor.get(url)
+    barrier = threading.Barrier(len(visitors), timeout=30)
+    statuses: list[int] = [0] * len(visitors)
+
+    def send(index: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            statuses[index] = visitors[index].post(url, data).status_code
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(len(visitors))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
 def assert_one_winner(results: list[str], case_id: int, before) -> None:
     outcomes = Counter("won" if result.startswith("won") else result for result in results)
     assert outcomes == Counter({"won": 1, "stale": len(results) - 1}), results
@@ -108,21 +129,8 @@ def test_feedback_or_a_rating_sent_at_once_is_kept_once_and_the_others_told_so(
     before = snapshot(case.id)
     db.session.commit()
     visitors = [signed_in(cast.partner) for _ in range(THREADS)]
-    for visitor in visitors:
-        visitor.get(f"/cases/{case.id}/actions/{trigger}")
-    barrier = threading.Barrier(THREADS, timeout=30)
-    statuses: list[int] = [0] * THREADS
 
-    def send(index: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            statuses[index] = visitors[index].post(f"/cases/{case.id}/actions/{trigger}", data).status_code
-
-    threads = [threading.Thread(target=send, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = posted_at_once(app, visitors, f"/cases/{case.id}/actions/{trigger}", data)
 
     assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
     assert db.session.scalar(sa.select(sa.func.count()).where(kept.request_id == case.id)) == 1
@@ -141,22 +149,8 @@ def test_an_invitation_sent_twice_at_the_same_moment_is_sent_once(app, factory, 
     address = f"twice-{who.split()[0]}@partner.example"  # the mail directory keeps the other case's
     db.session.commit()
     visitors = [signed_in(inviter) for inviter in inviters]
-    for visitor in visitors:
-        visitor.get("/invitations")
-    barrier = threading.Barrier(THREADS, timeout=30)
-    statuses: list[int] = [0] * THREADS
 
-    def send(index: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            form = {"email": address, "language": "en"}
-            statuses[index] = visitors[index].post("/invitations", form).status_code
-
-    threads = [threading.Thread(target=send, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = posted_at_once(app, visitors, "/invitations", {"email": address, "language": "en"})
 
     assert sorted(statuses) == [302] + [422] * (THREADS - 1), statuses
     invited = sa.select(sa.func.count()).where(Invitation.email == address)

@@ -29,7 +29,7 @@ from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..feedback.models import ExpertRating
 from ..forms import (
-    YEARS_AHEAD,
+    YEARS_AWAY,
     Form,
     IdListField,
     InputForm,
@@ -567,7 +567,7 @@ class DeliverForm(ActionForm):
     def validate_actual_start(self, field: DateField) -> None:
         if field.data and field.data > self.today:
             raise ValidationError(_l("A mission cannot be delivered before it starts."))
-        if field.data and field.data.year < self.today.year - YEARS_AHEAD:  # 1900 for 2026: the partner is told
+        if field.data and field.data.year < self.today.year - YEARS_AWAY:  # 1900 for 2026: the partner is told
             raise ValidationError(_l("This date is more than five years ago."))
 
     def validate_actual_end(self, field: DateField) -> None:

@@ -156,7 +156,7 @@ def first_declined(case: ExpertiseRequest) -> dict[str, Any]:
     return {"replace": declined.expert_id} if declined else {}
 
 
-def someone_is_proposed(case: ExpertiseRequest) -> str | None:
+def someone_withdrawable(case: ExpertiseRequest) -> str | None:
     """Someone whose proposal may be withdrawn (forms.withdrawable): not the lead, nor, once the team is
     mobilised, one of its confirmed members."""
     if withdrawable(case):
@@ -784,7 +784,7 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=WithdrawProposalForm,
             effect=effects.record_proposal_withdrawal,
-            guards=(not_held, someone_is_proposed),
+            guards=(not_held, someone_withdrawable),
             public_fields=None,
             concerns=(Audience.NAMED_EXPERTS, Audience.LEAD),
         ),
