@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import DateTime, Engine, Integer, Table, event
+from sqlalchemy import DateTime, Engine, Integer, Table, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -72,6 +72,21 @@ def is_duplicate(error: IntegrityError) -> bool:
     original = error.orig
     code = getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
     return code in UNIQUE_VIOLATIONS
+
+
+def hold_until_commit(key: str, model, row_id: int) -> None:
+    """Wait for any other transaction holding `key`, and hold it until this one ends, so that the same thing
+    asked twice at the same moment (a double click, two colleagues) is checked after the first is written.
+    PostgreSQL: an advisory lock on `key`; SQLite: the database's write lock, which a no-op UPDATE of
+    the row `row_id` of `model` takes."""
+    from .extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+        return
+    db.session.execute(
+        update(model).where(model.id == row_id).values(id=model.id).execution_options(synchronize_session=False)
+    )
 
 
 def insert_for_dialect(table: Table):

@@ -7,6 +7,7 @@ with the token it reads from the page, like a person's browser does.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -242,8 +243,10 @@ class ApiClient:
 def api(app: Flask):
     """`api(user)`: an API client holding a fresh token of `user`."""
 
+    made = itertools.count(1)
+
     def client_for(user) -> ApiClient:
-        _token, secret = create_token(user, "tests")
+        _token, secret = create_token(user, f"tests {next(made)}")  # several clients of one person: names apart
         db.session.commit()
         return ApiClient(app, secret)
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from expertise_app.auth.models import Invitation, User
+from expertise_app.auth.models import ApiToken, Invitation, User
 from expertise_app.cases import operations, saved_views
 from expertise_app.cases.models import Event, ExpertiseRequest, SavedView
 from expertise_app.cases.operations import StaleCase
@@ -156,6 +156,19 @@ def test_an_invitation_sent_twice_at_the_same_moment_is_sent_once(app, factory, 
     invited = sa.select(sa.func.count()).where(Invitation.email == address)
     assert db.session.scalar(invited) == 1
     assert len(sent_to(app, address)) == 1
+
+
+def test_a_token_form_sent_twice_at_the_same_moment_makes_one_token(app, factory, signed_in):
+    """Each copy found no token of that name yet, and each made one; only the last answer's secret reaches
+    the screen."""
+    user = factory.partner()
+    db.session.commit()
+    visitors = [signed_in(user) for _ in range(THREADS)]
+
+    statuses = posted_at_once(app, visitors, "/account/tokens", {"name": "Project tracker"})
+
+    assert sorted(statuses) == [201] + [422] * (THREADS - 1), statuses
+    assert db.session.scalar(sa.select(sa.func.count()).where(ApiToken.user_id == user.id)) == 1
 
 
 # Every state where several people may act at once, with who would act.

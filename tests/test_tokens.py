@@ -101,3 +101,29 @@ def test_create_token_takes_a_lifetime(app, factory):
     assert db.session.scalar(db.select(ApiToken)).expires_at - utcnow() <= timedelta(days=7)
     refused = app.test_cli_runner().invoke(args=["create-token", user.email, "--days", "0"])
     assert refused.exit_code == 1 and "1 day to 10 years" in refused.output
+
+
+def test_a_token_form_sent_twice_makes_one_token_and_says_why_the_second_made_none(signed_in, factory):
+    """The secret is shown once, by the answer to the form: a second token from the same form would be
+    one its owner never saw, still opening the API."""
+    visitor = signed_in(factory.partner())
+    first = visitor.post("/account/tokens", {"name": "Project tracker"}, token_from="/account")
+    again = visitor.post("/account/tokens", {"name": "Project tracker"}, token_from="/account")
+    assert (first.status_code, again.status_code) == (201, 422)
+    assert "You already have a token named “Project tracker”" in again.get_data(as_text=True)
+    assert count(ApiToken) == 1
+
+
+def test_the_name_of_a_revoked_or_expired_token_may_be_given_again(signed_in, factory, app):
+    user = factory.partner()
+    revoked, _secret = create_token(user, "Sync")
+    revoked.revoked_at = utcnow()
+    expired, _secret = create_token(user, "Reporting", days=1)
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    visitor = signed_in(user)
+    for name in ("Sync", "Reporting"):
+        assert visitor.post("/account/tokens", {"name": name}, token_from="/account").status_code == 201
+    refused = app.test_cli_runner().invoke(args=["create-token", user.email, "--name", "Sync"])
+    assert refused.exit_code == 1 and "already have a token named “Sync”" in refused.output
+    assert count(ApiToken) == 4

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import policy
-from ..db_types import MAX_ID, utcnow
+from ..db_types import MAX_ID, hold_until_commit, utcnow
 from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..notifications import mail
@@ -60,7 +60,7 @@ def invite(
         raise InvitationError(_("You may not invite someone with this role."))
     organisation = _organisation(organisation_id) if role == Role.PARTNER else None
     email = valid_email(email)
-    _one_at_a_time(actor, email)
+    hold_until_commit("invitation:" + email, User, actor.id)  # whoever invites it: one invitation sent twice at once
     existing = find_user_by_email(email)
     if existing is not None and policy.may_know_account(actor, existing):
         raise InvitationError(_("%(email)s already has an account (%(name)s).", email=email, name=existing.name))
@@ -78,22 +78,6 @@ def invite(
     db.session.add(invitation)
     _send(invitation)
     return invitation
-
-
-def _one_at_a_time(actor: User, email: str) -> None:
-    """Hold the address until the commit, so that the same invitation sent twice at the same moment (a double
-    click, two colleagues) is checked after the first is written, finds it pending and sends one email.
-    PostgreSQL: a lock on the address, whoever invites it; SQLite: the database's write lock, which a no-op
-    UPDATE of the inviter's row takes."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("invitation:" + email))))
-        return
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == actor.id)
-        .values(active=User.active)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _organisation(organisation_id: int | None) -> Organisation:

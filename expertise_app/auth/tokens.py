@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ..db_types import MAX_ID, utcnow
+from ..db_types import MAX_ID, hold_until_commit, utcnow
 from ..extensions import db
 from ..translation import gettext as _
 from .links import digest
@@ -32,7 +32,8 @@ LIFETIMES_IN_DAYS = (30, 90, 365)  # what the account page offers, and "until re
 
 def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """A new token for `user`, valid `days` days (None: until revoked); returns the row and the
-    secret, which is never stored. Does not commit."""
+    secret, which is never stored. Its name is not that of another of their tokens still in use, so
+    that a form sent twice makes one token. Does not commit."""
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise TokenError(_("Give the token a name of 1 to 80 characters."))
@@ -40,11 +41,35 @@ def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiTok
         raise TokenError(_("A token lasts from 1 day to 10 years."))
     if not user.active:
         raise TokenError(_("This account is inactive."))
+    hold_until_commit(f"api-token:{user.id}", User, user.id)  # the same form sent twice at once: checked one after the other
+    if _active_named(user, name):
+        raise TokenError(
+            _(
+                "You already have a token named “%(name)s”. Give this one another name, or revoke that one first "
+                "(if its secret was never shown to you, a form sent twice made it).",
+                name=name,
+            )
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=days) if days is not None else None
     token = ApiToken(user=user, name=name, token_hash=digest(secret), prefix=secret[:10], expires_at=expires_at)
     db.session.add(token)
     return token, secret
+
+
+def _active_named(user: User, name: str) -> bool:
+    """Whether `user` holds a token named `name` still in use: names tell a person's tokens apart."""
+    now = utcnow()
+    return db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                ApiToken.user_id == user.id,
+                ApiToken.name == name,
+                ApiToken.revoked_at.is_(None),
+                sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            )
+        )
+    )
 
 
 def user_for_token(secret: str) -> User | None:
