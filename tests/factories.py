@@ -148,6 +148,8 @@ def step_data(trigger: str, case: ExpertiseRequest, team: list[User] | None = No
         data = {"reason": "Our budget was cut."}
     elif trigger == "assign_lead":
         data = {"lead_expert": team[0].id if team else ""}
+    elif trigger == "hand_over_lead":
+        data = {"lead_expert": _member(case, TeamStatus.CONFIRMED, besides_lead=True)}
     elif trigger == "take":
         data = {}
     elif trigger == "ask_partner":

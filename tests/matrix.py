@@ -33,7 +33,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, frozenset[str], str | None
         "withdrawn",
     ),
     "take": (("submitted", "assessed"), None, frozenset({"expert"}), None),
-    "assign_lead": (OPEN, None, frozenset({"manager"}), None),
+    "assign_lead": (("submitted", "assessed"), None, frozenset({"manager"}), None),
+    "hand_over_lead": (("skills_mobilised", "mission_delivered"), None, frozenset({"manager"}), None),
     "ask_partner": (OPEN, None, frozenset({"expert", "manager"}), None),
     "answer": (OPEN, None, frozenset({"partner_organisation"}), None),
     "cancel_question": (OPEN, None, frozenset({"expert", "manager"}), None),
@@ -70,6 +71,7 @@ CONCERNS: dict[str, frozenset[str]] = {
     "withdraw": EVERYONE,
     "take": MINISTRY,
     "assign_lead": MINISTRY,
+    "hand_over_lead": EVERYONE,
     "ask_partner": frozenset({"partner_organisation", "lead"}),
     "answer": MINISTRY,
     "cancel_question": frozenset({"partner_organisation", "lead"}),
@@ -100,7 +102,8 @@ PARTNER_READS: dict[str, tuple[str, ...] | None] = {
     "close": ("closing_summary", "follow_up"),
     "withdraw": ("reason",),
     "take": None,
-    "assign_lead": None,
+    "assign_lead": None,  # a draft until the mobilisation tells the partner who comes
+    "hand_over_lead": ("lead_expert",),  # once mobilised, the partner is told who leads the mission
     "ask_partner": ("question", "due_on"),
     "answer": ("answer",),
     "cancel_question": ("reason",),

@@ -259,17 +259,30 @@ def test_the_lead_expert_must_be_a_confirmed_member_of_the_team(factory, cast, s
 # --- assigning the lead ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lead", ["nobody", "a-partner", "an-inactive-expert", "not-a-number"])
-def test_bad_input_to_the_assign_lead_form(factory, cast, signed_in, lead):
-    case = factory.cast_case(cast, "assessed")
+# Who may not be named: before the mobilisation anyone but an active expert; once the team is
+# mobilised, anyone but another of its confirmed members.
+BAD_LEADS = {
+    "assign_lead": ("assessed", ["nobody", "a-partner", "an-inactive-expert", "not-a-number"]),
+    "hand_over_lead": ("skills_mobilised", ["nobody", "the-lead-already", "someone-proposed", "off-the-team"]),
+}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "lead"), [(trigger, lead) for trigger, (_state, leads) in BAD_LEADS.items() for lead in leads]
+)
+def test_bad_input_to_the_forms_naming_the_lead(factory, cast, signed_in, trigger, lead):
+    case = factory.cast_case(cast, BAD_LEADS[trigger][0])
     before = snapshot(case.id)
     value = {
         "nobody": "",
         "a-partner": cast.partner.id,
         "an-inactive-expert": factory.expert(active=False).id,
         "not-a-number": "lead",
+        "the-lead-already": cast.lead_expert.id,
+        "someone-proposed": cast.proposed_expert.id,
+        "off-the-team": cast.unrelated_expert.id,
     }[lead]
-    action = f"/cases/{case.id}/actions/assign_lead"
+    action = f"/cases/{case.id}/actions/{trigger}"
 
     response = signed_in(cast.manager).post(
         action, {"lead_expert": value, "version": before.version}, token_from="/cases"

@@ -202,6 +202,26 @@ def test_who_joins_or_leaves_the_mobilised_team_is_told_to_the_partner(factory, 
     assert "Taken ill." not in page
 
 
+@pytest.mark.parametrize("state", ["skills_mobilised", "mission_delivered"])
+def test_a_lead_handed_over_once_mobilised_is_told_to_the_partner(factory, cast, signed_in, state):
+    """The partner reads the mobilised team and who leads it: a new lead is theirs to know, by the history
+    and an email, as a new member is."""
+    case = factory.cast_case(cast, state)
+    read, before = case.partner_version, _last_notification_id()
+
+    factory.fire(case, "hand_over_lead", actor=cast.manager, lead_expert=cast.team_expert.id)
+
+    assert _told(cast, before) == {"partner", "lead_expert", "team_expert"}
+    assert case.partner_version == read + 1
+    told = _emails_to(cast.partner)[-1]
+    assert told.subject == f"{case.reference} · Lead expert changed"
+    assert cast.team_expert.name in told.body
+    page = signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True)
+    team = text(page.split('id="mission-title"', 1)[1].split("</dd>", 1)[0])
+    assert f"{cast.team_expert.name} lead" in team and f"{cast.lead_expert.name} lead" not in team
+    assert "Lead expert changed" in text(page.split('id="history-title"', 1)[1])
+
+
 def test_a_plan_sent_again_unchanged_tells_nobody_and_writes_nothing(factory, cast):
     case = factory.cast_case(cast, "skills_mobilised")
     mission = case.mission

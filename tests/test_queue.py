@@ -278,7 +278,7 @@ def test_what_the_ministry_says_to_the_partner_makes_their_older_copy_stale(fact
 # their version, whether the history entry is theirs to read (a new plan) or the ministry's own (a lead).
 ONCE_MOBILISED = [
     ("replan_mission", {"place": "Sfax"}, 1),  # the place the partner reads moves
-    ("assign_lead", "team_expert", 1),  # the lead the team shows changes
+    ("hand_over_lead", "team_expert", 1),  # the lead the team shows changes
     ("remove_from_team", {"expert": "team_expert"}, 1),  # someone leaves the team shown
     ("post_note", {"body": "Internal: the embassy called."}, 0),
 ]

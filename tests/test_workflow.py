@@ -30,9 +30,8 @@ from .matrix import ALLOWED, EDGES, FORBIDDEN, PARTNER_READS, PEOPLE, RELATIONS,
 
 # Actions whose entry the partner does not read but which change what they see of the team or the
 # mission plan once it is mobilised, on the cast's request (tests/factories.py: cast_case, step_data).
-# None: the lead named is the lead already, a proposal withdrawn, accepted, declined or replaced was
-# never on the team shown, and who joins or leaves the mobilised team is told (add_to_team,
-# remove_from_team).
+# None: a proposal withdrawn, accepted, declined or replaced was never on the team shown, and who
+# joins, leaves or leads the mobilised team is told (add_to_team, remove_from_team, hand_over_lead).
 CHANGES_WHAT_THE_PARTNER_SEES: set[tuple[str, str]] = set()
 
 
@@ -230,30 +229,46 @@ def test_invalid_data_is_refused_field_by_field_and_changes_nothing(factory, cas
 # --- the lead expert ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("state", [state for state in STATES if state != "closed"])
-def test_a_manager_assigns_the_lead_expert_without_moving_the_case(factory, cast, state):
+# Before the mobilisation any expert may be named lead, and the partner is not told; once the team is
+# mobilised, the lead is handed over to another of its confirmed members, and the partner is told.
+LEAD_NAMED_BY = {
+    "submitted": "assign_lead",
+    "assessed": "assign_lead",
+    "skills_mobilised": "hand_over_lead",
+    "mission_delivered": "hand_over_lead",
+}
+
+
+@pytest.mark.parametrize(("state", "action"), LEAD_NAMED_BY.items())
+def test_a_manager_names_the_lead_expert_without_moving_the_case(factory, cast, state, action):
     case = factory.cast_case(cast, state)
     before = snapshot(case.id)
-    perform(case, "assign_lead", cast.manager, {"lead_expert": cast.team_expert.id}, case.version)
+    perform(case, action, cast.manager, {"lead_expert": cast.team_expert.id}, case.version)
     after = snapshot(case.id)
     assert (after.state, after.lead_expert_id, after.version) == (state, cast.team_expert.id, before.version + 1)
     event = db.session.get(Event, after.events[-1][0])
     assert (event.trigger, event.from_state, event.to_state, event.actor_id) == (
-        "assign_lead",
+        action,
         state,
         state,
         cast.manager.id,
     )
     assert event.data == {"lead_expert": cast.team_expert.id}
+    other = "hand_over_lead" if action == "assign_lead" else "assign_lead"
+    with pytest.raises(TransitionNotAllowed):
+        operations.perform(case, other, cast.manager, {"lead_expert": cast.lead_expert.id}, case.version)
 
 
 @pytest.mark.parametrize("state", ["skills_mobilised", "mission_delivered"])
-def test_once_a_team_is_mobilised_the_lead_is_one_of_its_members(factory, cast, state):
+@pytest.mark.parametrize("lead", ["unrelated_expert", "proposed_expert", "lead_expert"])
+def test_once_a_team_is_mobilised_the_lead_is_handed_to_another_of_its_members(factory, cast, state, lead):
     case = factory.cast_case(cast, state)
     before = snapshot(case.id)
     with pytest.raises(InvalidData) as refused:
-        operations.perform(case, "assign_lead", cast.manager, {"lead_expert": cast.unrelated_expert.id}, case.version)
-    assert "lead_expert" in refused.value.errors
+        operations.perform(case, "hand_over_lead", cast.manager, {"lead_expert": cast[lead].id}, case.version)
+    assert refused.value.errors == {
+        "lead_expert": ["The new lead expert must be another confirmed member of the team."]
+    }
     assert snapshot(case.id) == before
 
 

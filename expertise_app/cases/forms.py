@@ -135,6 +135,7 @@ class ExpertSelect(SelectField):
         super().__init__(label, validators, coerce=_optional_int, **kwargs)
         self.blank_label = blank_label
         self.among: set[int] | None = None
+        self.outside_among = None  # what a choice outside `among` is told, if not WTForms' "Not a valid choice."
 
     def iter_choices(self):  # what WTForms reads of the choices, the widget apart
         experts = expert_choices()
@@ -146,7 +147,9 @@ class ExpertSelect(SelectField):
     def pre_validate(self, form) -> None:
         if not self.validate_choice or self.data is None:
             return
-        if (self.among is not None and self.data not in self.among) or not _is_active_expert(self.data):
+        if self.among is not None and self.data not in self.among:
+            raise ValidationError(self.outside_among or self.gettext("Not a valid choice."))
+        if not _is_active_expert(self.data):
             raise ValidationError(self.gettext("Not a valid choice."))
 
 
@@ -585,20 +588,27 @@ class WithdrawForm(ActionForm):
 
 
 class AssignLeadForm(ActionForm):
+    """Before the mobilisation, any active expert may lead; the partner is not told (the team is a draft)."""
+
     lead_expert = ExpertSelect(
         _l("Lead expert"), [InputRequired(_l("Choose the lead expert."))], blank_label=_l("Choose…")
     )
 
     def bind_choices(self) -> None:
-        if self.case is not None and self.case.state not in ("submitted", "assessed"):
-            self.lead_expert.among = self.case.team_ids  # once a team is mobilised, the lead is one of it
         if self.case is not None and self.lead_expert.data is None:
             self.lead_expert.data = self.case.lead_expert_id
 
-    def validate_lead_expert(self, field: SelectField) -> None:
-        mobilised = self.case is not None and self.case.state not in ("submitted", "assessed")
-        if mobilised and field.data not in self.case.team_ids:
-            raise ValidationError(_l("The lead expert must be a confirmed member of the team."))
+
+class HandOverLeadForm(ActionForm):
+    """Once the team is mobilised, another of its confirmed members takes the lead; the partner is told."""
+
+    lead_expert = ExpertSelect(
+        _l("New lead expert"), [InputRequired(_l("Choose the new lead expert."))], blank_label=_l("Choose…")
+    )
+
+    def bind_choices(self) -> None:
+        self.lead_expert.among = {member.expert_id for member in removable(self.case)}
+        self.lead_expert.outside_among = _l("The new lead expert must be another confirmed member of the team.")
 
 
 QUESTION_DAYS = 14  # the default time a partner is given to answer (DOMAIN.md §2 proposes up to 30)

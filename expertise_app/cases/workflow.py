@@ -47,6 +47,7 @@ from .forms import (
     DeliverForm,
     EditRequestForm,
     GiveFeedbackForm,
+    HandOverLeadForm,
     HoldForm,
     MessageForm,
     MobiliseForm,
@@ -104,6 +105,7 @@ MINISTRY = (Audience.LEAD, Audience.TEAM, Audience.MANAGERS)
 EVERYONE = (Audience.PARTNER_ORGANISATION, *MINISTRY)
 BEFORE_DELIVERY = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED)
 BEFORE_MOBILISATION = (State.SUBMITTED, State.ASSESSED)
+AFTER_MOBILISATION = (State.SKILLS_MOBILISED, State.MISSION_DELIVERED)  # open, with the team the partner reads
 AFTER_DELIVERY = (State.MISSION_DELIVERED, State.CLOSED)
 TEAM_STATES = (State.ASSESSED, State.SKILLS_MOBILISED)  # while the team is built, and completed
 LEAD_OR_MANAGER = (Actor.LEAD_EXPERT, Actor.MANAGER)
@@ -168,7 +170,8 @@ def someone_withdrawable(case: ExpertiseRequest) -> str | None:
     return _l("Nobody but the lead expert is proposed for the team.")
 
 
-def someone_removable(case: ExpertiseRequest) -> str | None:
+def another_confirmed_member(case: ExpertiseRequest) -> str | None:
+    """Someone on the mobilised team besides its lead: to leave it, or to take the lead."""
     if not removable(case):
         return _l("Nobody but the lead expert is confirmed on the team.")
     return None
@@ -502,13 +505,31 @@ ACTIONS: dict[str, Action] = {
             history_label=_l("Lead expert assigned"),
             description=_l("The lead expert takes the case on: mobilises the team and closes the case."),
             done=_l("The lead expert has been assigned."),
-            sources=OPEN_STATES,
+            sources=BEFORE_MOBILISATION,
             dest=None,
             actors=(Actor.MANAGER,),
             form=AssignLeadForm,
             effect=effects.record_lead,
-            public_fields=None,
+            public_fields=None,  # the team is a draft until the mobilisation tells the partner who comes
             concerns=MINISTRY,
+        ),
+        Action(
+            name="hand_over_lead",
+            label=_l("Hand over the lead"),
+            history_label=_l("Lead expert changed"),
+            description=_l(
+                "Another confirmed member of the team leads the mission from now on and closes the case: "
+                "the partner and the team are told."
+            ),
+            done=_l("The lead is handed over; the partner and the team are told."),
+            sources=AFTER_MOBILISATION,
+            dest=None,
+            actors=(Actor.MANAGER,),
+            form=HandOverLeadForm,
+            effect=effects.record_lead,
+            guards=(another_confirmed_member,),
+            public_fields=("lead_expert",),  # the partner hosts the mission and reads who leads it
+            concerns=EVERYONE,
         ),
         Action(
             name="ask_partner",
@@ -766,7 +787,7 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=RemoveFromTeamForm,
             effect=effects.record_proposal_withdrawal,
-            guards=(not_held, someone_removable),
+            guards=(not_held, another_confirmed_member),
             public_fields=("expert",),  # the reason stays the ministry's
             concerns=(Audience.PARTNER_ORGANISATION, Audience.NAMED_EXPERTS, Audience.LEAD, Audience.TEAM),
         ),
