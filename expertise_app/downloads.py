@@ -1,15 +1,18 @@
 """What every file the app hands out has in common: saved, never shown or sniffed, never cached;
-and CSV written in chunks that spreadsheets read as UTF-8."""
+and CSV written in chunks that spreadsheets read as UTF-8, in the reader's conventions."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from babel.numbers import get_decimal_symbol
 from flask import Response, stream_with_context
+from flask_babel import get_locale
 from flask_login import current_user
 
 from .extensions import db
@@ -36,14 +39,30 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def spreadsheet_separators() -> tuple[str, str]:
+    """(between cells, before a number's decimals) as a spreadsheet in the reader's language expects them:
+    where a number is written 4,5 (French), Excel splits a CSV on semicolons, and reads 4.5 as a date."""
+    decimal = get_decimal_symbol(get_locale(), numbering_system="latn")
+    return (";" if decimal == "," else ","), decimal
+
+
+def _csv_cell(value: Any, decimal: str) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", decimal)
+    return safe_cell(value)
+
+
 def csv_stream(rows: Iterable[list]) -> Iterator[str]:
-    """CSV text in chunks of CHUNK_ROWS rows, a byte-order mark first (so that Excel reads UTF-8),
-    no cell a formula."""
+    """CSV text in chunks of CHUNK_ROWS rows, a byte-order mark first (so that Excel reads UTF-8), cells and
+    decimals separated as in the reader's language, no cell a formula."""
+    delimiter, decimal = spreadsheet_separators()
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter)
     buffer.write("\ufeff")
     for number, row in enumerate(rows, start=1):
-        writer.writerow(["" if value is None else safe_cell(value) for value in row])
+        writer.writerow([_csv_cell(value, decimal) for value in row])
         if number % CHUNK_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -7,16 +7,17 @@ import csv
 import io
 
 import openpyxl
+import pytest
 
 from expertise_app.extensions import db
 
 
-def _csv(response) -> list[list[str]]:
+def _csv(response, delimiter: str = ",") -> list[list[str]]:
     assert response.status_code == 200
     assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith("attachment;")
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
 
 
 def test_a_partner_exports_its_organisation_s_cases_without_the_internal_columns(factory, cast, signed_in):
@@ -38,12 +39,33 @@ def test_staff_export_the_filtered_list_in_their_language(factory, cast, signed_
     assessed = factory.cast_case(cast, "assessed")
     factory.cast_case(cast, "submitted")
     visitor = signed_in(cast.manager)
-    header, *cases = _csv(visitor.get("/cases/export.csv?state=assessed"))
+    header, *cases = _csv(visitor.get("/cases/export.csv?state=assessed"), delimiter=";")  # as French Excel splits
     assert header[0] == "Référence" and "Priorité" in header and "Expert principal" in header
     # The days are named as days, not by the word of the state the next column gives ("Clôturée").
     assert (header[11], header[14]) == ("Déposée le", "Clôturée le") and "Clôturée" not in header
     assert [row[0] for row in cases] == [assessed.reference]
     assert cases[0][header.index("Expert principal")] == cast.lead_expert.name
+
+
+@pytest.mark.parametrize(("language", "delimiter", "average"), [("en", ",", "4.5"), ("fr", ";", "4,5"), ("ar", ",", "4.5")])
+def test_a_csv_splits_its_cells_and_writes_its_decimals_as_a_spreadsheet_in_the_reader_s_language_does(
+    factory, cast, signed_in, language, delimiter, average
+):
+    """French Excel splits a CSV on semicolons and reads 4.5 as the fourth of May; English and Arabic Excel
+    split on commas."""
+    for score in ("4", "5"):
+        case = factory.cast_case(cast, "mission_delivered")
+        factory.fire(case, "give_feedback", actor=cast.partner, score_objectives=score)
+    cast.manager.locale = language
+    db.session.commit()
+    visitor = signed_in(cast.manager)
+
+    figures = _csv(visitor.get("/dashboard/figures.csv"), delimiter)
+    cases = _csv(visitor.get("/cases/export.csv"), delimiter)
+
+    assert len(figures[0]) == 4 and len({len(row) for row in cases}) == 1 and len(cases) == 3
+    objectives = [row for row in figures if row[1] in ("Objectives achieved", "Objectifs atteints", "تحقيق الأهداف")]
+    assert [row[2] for row in objectives] == [average]
 
 
 def test_a_title_a_spreadsheet_would_run_is_written_as_text(factory, cast, signed_in):
