@@ -47,7 +47,9 @@ def test_staff_export_the_filtered_list_in_their_language(factory, cast, signed_
     assert cases[0][header.index("Expert principal")] == cast.lead_expert.name
 
 
-@pytest.mark.parametrize(("language", "delimiter", "average"), [("en", ",", "4.5"), ("fr", ";", "4,5"), ("ar", ",", "4.5")])
+@pytest.mark.parametrize(
+    ("language", "delimiter", "average"), [("en", ",", "4.5"), ("fr", ";", "4,5"), ("ar", ",", "4.5")]
+)
 def test_a_csv_splits_its_cells_and_writes_its_decimals_as_a_spreadsheet_in_the_reader_s_language_does(
     factory, cast, signed_in, language, delimiter, average
 ):
