@@ -1,7 +1,8 @@
 """Every page at phone width (390 px), in English, French and Arabic: no page is wider than the
-screen, and every list of requests shows each request's reference, title and state without
-sideways scrolling (the columns marked `optional` give way). Long French titles and names
-are what overflowed first, so the data is made of them. Lists are also checked with axe."""
+screen, nor does anything in it scroll sideways but a wide table; every list of requests shows each request's reference, title and state, and the account
+page each API token's name, status and Revoke button, without sideways scrolling (the columns
+marked `optional` give way). Long French titles and names are what overflowed first, so the data
+is made of them. Lists are also checked with axe."""
 
 from __future__ import annotations
 
@@ -47,6 +48,16 @@ OVERFLOW = """
 }
 """
 
+# Boxes that scroll sideways inside the page (a table in its .table-wrap and code aside): a list of
+# choices laid out in columns of a fixed height ran 7,700 px to the side, out of sight.
+SIDEWAYS = """
+() => Array.from(document.body.querySelectorAll('*')).filter(e => {
+  const style = getComputedStyle(e);
+  const scrolls = ['auto', 'scroll'].includes(style.overflowX);
+  return scrolls && e.scrollWidth > e.clientWidth + 1 && !e.matches('.table-wrap, pre');
+}).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ` scrolls ${e.scrollWidth} px in ${e.clientWidth}`)
+"""
+
 # For each row of a list: where the cells that say what it is are on the screen (None: not found).
 ROWS = """
 (list) => Array.from(document.querySelectorAll(list.rows)).map(row => {
@@ -74,6 +85,12 @@ CASES = {
         "take": "form button",
     },
     "optional": ["take"],
+}
+# The API tokens of the account page: each one's name, status and Revoke button.
+TOKENS = {
+    "rows": "table.tokens tbody tr",
+    "cells": {"name": "td:first-child", "status": "td:nth-child(5)", "revoke": "form button"},
+    "optional": [],
 }
 # The directory of experts: each row's name.
 EXPERTS = {"rows": "table.experts tbody tr", "cells": {"name": "td:first-child a"}, "optional": []}
@@ -121,7 +138,8 @@ class Pages:
         assert response.ok, (name, response.status)
         # The folded parts too: the action forms, "save this view".
         self.page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
-        problems = overflow(self.page) + (unreadable_rows(self.page, rows) if rows else [])
+        problems = overflow(self.page) + self.page.evaluate(SIDEWAYS)
+        problems += unreadable_rows(self.page, rows) if rows else []
         if problems:
             self.problems[name] = problems
         self.screenshot(self.page, name)
@@ -181,7 +199,7 @@ def test_the_partner_s_pages_fit_a_phone(page, live_server, world, screenshot, l
     pages.visit(f"/cases/{cases[1].id}", "case-question")
     pages.visit(f"/cases/{cases[3].id}", "case-closed")
     pages.visit("/cases/new", "new-request")
-    pages.visit("/account", "account")
+    pages.visit("/account", "account", rows=TOKENS)
     pages.visit("/invitations", "invitations")
     assert_accessible(page, f"{language} partner's invitations on a phone")
     pages.visit("/notifications", "notifications")
@@ -202,7 +220,7 @@ def test_an_expert_s_pages_fit_a_phone(page, live_server, world, screenshot, lan
     assert_accessible(page, f"{language} expert directory on a phone")
     pages.visit("/experts/me", "profile", rows=CASES)
     pages.visit(f"/experts/{expert.id}/edit", "profile-edit")
-    pages.visit("/account", "account")
+    pages.visit("/account", "account", rows=TOKENS)
     pages.visit("/notifications", "notifications")
     assert not pages.problems, pformat(pages.problems, width=110)
 
