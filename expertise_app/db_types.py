@@ -74,18 +74,20 @@ def is_duplicate(error: IntegrityError) -> bool:
     return code in UNIQUE_VIOLATIONS
 
 
-def hold_until_commit(key: str, model, row_id: int) -> None:
+def hold_until_commit(key: str, column, row_id: int) -> None:
     """Wait for any other transaction holding `key`, and hold it until this one ends, so that the same thing
     asked twice at the same moment (a double click, two colleagues) is checked after the first is written.
     PostgreSQL: an advisory lock on `key`; SQLite: the database's write lock, which a no-op UPDATE of
-    the row `row_id` of `model` takes."""
+    `column` (a plain column, not a key: SQLite would check every row that refers to a key) in the row
+    `row_id` of its table takes."""
     from .extensions import db
 
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
         return
+    model = column.class_
     db.session.execute(
-        update(model).where(model.id == row_id).values(id=model.id).execution_options(synchronize_session=False)
+        update(model).where(model.id == row_id).values({column: column}).execution_options(synchronize_session=False)
     )
 
 

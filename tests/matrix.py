@@ -149,6 +149,7 @@ TEAM_ACTIONS = {
     "confirm_expert",
     "add_to_team",
     "remove_from_team",
+    "hand_over_lead",
     "withdraw_proposal",
     "replace_expert",
 }  # nothing of the team moves while the request is on hold

@@ -169,3 +169,20 @@ def test_a_period_s_two_days_are_each_kept_whole_in_a_right_to_left_page(visitor
     period = re.search(r"<dd><bdi>([^<]+)</bdi> – <bdi>([^<]+)</bdi></dd>", page)
     assert period, "the desired period's days are not isolated from the text around them"
     assert re.search(r"\d", period.group(1)) and re.search(r"\d", period.group(2))
+
+
+def test_a_history_keeps_names_to_the_page_s_side_and_lets_paragraphs_read_in_their_own_direction(
+    factory, cast, signed_in
+):
+    """In an Arabic page a name or a place written in Latin letters is isolated in its line, aligned
+    with the other values; only what people wrote at length takes the direction of its own text."""
+    cast.partner.locale = "ar"
+    case = factory.cast_case(cast, "skills_mobilised")
+    factory.fire(case, "hand_over_lead", actor=cast.manager, lead_expert=cast.team_expert.id)
+    factory.fire(case, "post_message", actor=cast.manager, body="Nous arrivons lundi.\nMerci.")
+    page = signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True)
+    history = page.split('id="history-title"', 1)[1]
+
+    assert f"<dd><bdi>{cast.team_expert.name}</bdi></dd>" in history  # the new lead
+    assert f"<dd><bdi>{case.mission.place}</bdi></dd>" in history  # where the mobilised mission goes
+    assert '<dd dir="auto" class="prose">Nous arrivons lundi.\nMerci.</dd>' in history

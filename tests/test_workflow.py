@@ -272,6 +272,24 @@ def test_once_a_team_is_mobilised_the_lead_is_handed_to_another_of_its_members(f
     assert snapshot(case.id) == before
 
 
+@pytest.mark.parametrize("inactive", ["account", "profile"])
+def test_the_lead_is_not_handed_to_a_member_no_longer_active_nor_offered_when_nobody_else_can_take_it(
+    factory, cast, inactive
+):
+    case = factory.cast_case(cast, "skills_mobilised")  # the lead and the team expert confirmed
+    if inactive == "account":
+        cast.team_expert.active = False
+    else:
+        cast.team_expert.profile.active = False
+    db.session.commit()
+    before = snapshot(case.id)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        operations.perform(case, "hand_over_lead", cast.manager, {"lead_expert": cast.team_expert.id}, case.version)
+    assert "Nobody else on the team can take the lead" in str(refused.value)
+    assert "hand_over_lead" not in [action.name for action in policy.allowed_actions(cast.manager, case)]
+    assert snapshot(case.id) == before
+
+
 def test_before_mobilisation_any_expert_may_be_named_lead(factory, cast):
     case = factory.case("assessed", author=cast.partner)
     perform(case, "assign_lead", cast.manager, {"lead_expert": cast.unrelated_expert.id}, case.version)

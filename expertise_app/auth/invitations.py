@@ -60,7 +60,7 @@ def invite(
         raise InvitationError(_("You may not invite someone with this role."))
     organisation = _organisation(organisation_id) if role == Role.PARTNER else None
     email = valid_email(email)
-    hold_until_commit("invitation:" + email, User, actor.id)  # whoever invites it: one invitation sent twice at once
+    hold_until_commit("invitation:" + email, User.active, actor.id)  # whoever invites it: one invitation
     existing = find_user_by_email(email)
     if existing is not None and policy.may_know_account(actor, existing):
         raise InvitationError(_("%(email)s already has an account (%(name)s).", email=email, name=existing.name))

@@ -41,7 +41,7 @@ def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiTok
         raise TokenError(_("A token lasts from 1 day to 10 years."))
     if not user.active:
         raise TokenError(_("This account is inactive."))
-    hold_until_commit(f"api-token:{user.id}", User, user.id)  # a form sent twice at once: checked in turn
+    hold_until_commit(f"api-token:{user.id}", User.active, user.id)  # a form sent twice at once: checked in turn
     if _active_named(user, name):
         raise TokenError(
             _(

@@ -491,6 +491,12 @@ def removable(case) -> list:
     return [] if case is None else [m for m in case.confirmed if m.expert_id != case.lead_expert_id]
 
 
+def next_leads(case) -> set[int]:
+    """Who may take the lead of the mobilised team (hand_over_lead): its other confirmed members who are
+    still active experts."""
+    return _active_expert_ids([member.expert_id for member in removable(case)])
+
+
 class WithdrawProposalForm(ActionForm):
     expert = SelectField(
         _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
@@ -607,7 +613,7 @@ class HandOverLeadForm(ActionForm):
     )
 
     def bind_choices(self) -> None:
-        self.lead_expert.among = {member.expert_id for member in removable(self.case)}
+        self.lead_expert.among = next_leads(self.case)
         self.lead_expert.outside_among = _l("The new lead expert must be another confirmed member of the team.")
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import url_for
-from wtforms import BooleanField, DateField, StringField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 
 from .. import policy
 from ..auth.models import User
@@ -98,12 +98,18 @@ def _format_value(form_class, name: str, value, names: dict[int, str]) -> str:
     return "" if value is None else str(value)
 
 
-def _is_free_text(form_class, name: str) -> bool:
-    """Text people wrote (or their names), shown with dir=auto rather than translated."""
+PROSE, NAME = "prose", "name"  # the kinds of text people wrote, shown as written rather than translated
+
+
+def _is_free_text(form_class, name: str) -> str:
+    """PROSE for what people wrote at length (its paragraphs read in their own direction: dir=auto);
+    NAME for a name or a line (a person, a place), isolated in the line of the page; else ""."""
     if name in EXPERT_FIELDS:
-        return True
+        return NAME
     unbound = getattr(form_class, name, None)
-    return unbound is not None and issubclass(unbound.field_class, StringField)
+    if unbound is None or not issubclass(unbound.field_class, StringField):
+        return ""
+    return PROSE if issubclass(unbound.field_class, TextAreaField) else NAME
 
 
 def expert_names(events: list[Event]) -> dict[int, str]:
@@ -168,7 +174,7 @@ def describe(event: Event, viewer: User, names: dict[int, str] | None = None):
     return str(title), _details(event.trigger, form_class, data, expert_names([event]) if names is None else names)
 
 
-def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> list[tuple[str, str, bool]]:
+def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> list[tuple[str, str, str]]:
     if trigger == SUBMIT:
         return []  # the request itself is shown above the history
     if "changes" in data:  # an edit: each changed field, from its old to its new value

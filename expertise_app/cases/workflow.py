@@ -62,6 +62,7 @@ from .forms import (
     TakeForm,
     WithdrawForm,
     WithdrawProposalForm,
+    next_leads,
     removable,
     unrated_team,
     withdrawable,
@@ -170,10 +171,18 @@ def someone_withdrawable(case: ExpertiseRequest) -> str | None:
     return _l("Nobody but the lead expert is proposed for the team.")
 
 
-def another_confirmed_member(case: ExpertiseRequest) -> str | None:
-    """Someone on the mobilised team besides its lead: to leave it, or to take the lead."""
+def someone_removable(case: ExpertiseRequest) -> str | None:
     if not removable(case):
         return _l("Nobody but the lead expert is confirmed on the team.")
+    return None
+
+
+def someone_to_lead(case: ExpertiseRequest) -> str | None:
+    if not next_leads(case):
+        return _l(
+            "Nobody else on the team can take the lead: add an expert to the team first "
+            "(a confirmed member whose account is active)."
+        )
     return None
 
 
@@ -527,7 +536,7 @@ ACTIONS: dict[str, Action] = {
             actors=(Actor.MANAGER,),
             form=HandOverLeadForm,
             effect=effects.record_lead,
-            guards=(another_confirmed_member,),
+            guards=(not_held, someone_to_lead),
             public_fields=("lead_expert",),  # the partner hosts the mission and reads who leads it
             concerns=EVERYONE,
         ),
@@ -787,7 +796,7 @@ ACTIONS: dict[str, Action] = {
             actors=LEAD_OR_MANAGER,
             form=RemoveFromTeamForm,
             effect=effects.record_proposal_withdrawal,
-            guards=(not_held, another_confirmed_member),
+            guards=(not_held, someone_removable),
             public_fields=("expert",),  # the reason stays the ministry's
             concerns=(Audience.PARTNER_ORGANISATION, Audience.NAMED_EXPERTS, Audience.LEAD, Audience.TEAM),
         ),

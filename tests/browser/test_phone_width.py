@@ -1,8 +1,9 @@
 """Every page at phone width (390 px), in English, French and Arabic: no page is wider than the
-screen, nor does anything in it scroll sideways but a wide table; every list of requests shows each request's reference, title and state, and the account
-page each API token's name, status and Revoke button, without sideways scrolling (the columns
-marked `optional` give way). Long French titles and names are what overflowed first, so the data
-is made of them. Lists are also checked with axe."""
+screen, nor does anything in it scroll sideways but a wide table; every list of requests shows
+each request's reference, title and state, and the account page each API token's name, status and
+Revoke button, without sideways scrolling (the columns marked `optional` give way). Long French
+titles and names are what overflowed first, so the data is made of them. Lists are also checked
+with axe."""
 
 from __future__ import annotations
 
