@@ -171,6 +171,25 @@ def test_a_token_form_sent_twice_at_the_same_moment_makes_one_token(app, factory
     assert db.session.scalar(sa.select(sa.func.count()).where(ApiToken.user_id == user.id)) == 1
 
 
+def test_a_time_away_sent_twice_even_at_the_same_moment_is_kept_once(app, factory, signed_in):
+    """The expert's double click, then the same days sent again with a reason: one period, as last told."""
+    expert = factory.expert()
+    db.session.commit()
+    url = f"/experts/{expert.id}/unavailability"
+    away = {"starts_on": "2027-08-01", "ends_on": "2027-08-15", "reason": ""}
+
+    statuses = posted_at_once(app, [signed_in(expert) for _ in range(THREADS)], url, away)
+    visitor = signed_in(expert)
+    again = visitor.post(url, {**away, "reason": "annual leave"}, token_from=f"/experts/{expert.id}")
+
+    assert statuses == [302] * THREADS and again.status_code == 302
+    db.session.expire_all()
+    kept = [(period.starts_on, period.ends_on, period.reason) for period in expert.profile.unavailability]
+    assert kept == [(date(2027, 8, 1), date(2027, 8, 15), "annual leave")]
+    page = visitor.get(again.headers["Location"]).get_data(as_text=True)
+    assert "This period was already recorded" in page
+
+
 # Every state where several people may act at once, with who would act.
 COMPETING = {
     "submitted": [("assess", "unrelated_expert"), ("decline", "manager"), ("withdraw", "partner")],

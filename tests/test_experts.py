@@ -597,7 +597,7 @@ def test_the_partner_sees_the_team_and_the_plan_only_once_mobilised(factory, cas
     body = api(cast.partner).get(f"/requests/{case.id}").get_json()
     assert cast.team_expert.name not in text(html)
     assert 'id="mission-title"' not in html
-    assert (body["team"], body["mission"]) == ([], None)
+    assert (body["team"], body["team_lead"], body["mission"]) == ([], None, None)
     assert [event["trigger"] for event in body["history"]] == ["submit", "assess"]
 
     factory.fire(case, "mobilise")
@@ -607,6 +607,7 @@ def test_the_partner_sees_the_team_and_the_plan_only_once_mobilised(factory, cas
     assert cast.team_expert.name in text(html)
     assert 'id="mission-title"' in html
     assert body["team"] == [{"id": cast.team_expert.id, "name": cast.team_expert.name}]
+    assert body["team_lead"] == {"id": cast.team_expert.id, "name": cast.team_expert.name}  # as the page tags them
     assert body["history"][-1]["data"]["place"] == "Tunis"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from expertise_app.auth.models import ApiToken
 from expertise_app.auth.tokens import create_token, user_for_token
 from expertise_app.db_types import utcnow
@@ -103,15 +105,65 @@ def test_create_token_takes_a_lifetime(app, factory):
     assert refused.exit_code == 1 and "1 day to 10 years" in refused.output
 
 
-def test_a_token_form_sent_twice_makes_one_token_and_says_why_the_second_made_none(signed_in, factory):
-    """The secret is shown once, by the answer to the form: a second token from the same form would be
-    one its owner never saw, still opening the API."""
+@pytest.mark.parametrize(
+    "again",
+    ["Project tracker", "project TRACKER", "Ｐroject tracker", "Project\u200b tracker", "Pro\u00adject  tracker"],
+    ids=["same", "case", "full-width", "zero-width-space", "soft-hyphen-and-spaces"],
+)
+def test_a_second_token_whose_name_reads_as_one_in_use_is_refused(signed_in, factory, again):
+    """Names tell a person's tokens apart in the list: two that read the same would not."""
     visitor = signed_in(factory.partner())
     first = visitor.post("/account/tokens", {"name": "Project tracker"}, token_from="/account")
-    again = visitor.post("/account/tokens", {"name": "Project tracker"}, token_from="/account")
-    assert (first.status_code, again.status_code) == (201, 422)
-    assert "You already have a token named “Project tracker”" in again.get_data(as_text=True)
+    second = visitor.post("/account/tokens", {"name": again}, token_from="/account")
+    assert (first.status_code, second.status_code) == (201, 422)
+    assert "You already have a token named" in second.get_data(as_text=True)
     assert count(ApiToken) == 1
+
+
+def test_a_name_of_nothing_but_invisible_characters_is_refused(signed_in, factory):
+    visitor = signed_in(factory.partner())
+    refused = visitor.post("/account/tokens", {"name": "\u200b\ufeff"}, token_from="/account")
+    assert refused.status_code == 422 and count(ApiToken) == 0
+
+
+def test_the_same_token_form_sent_again_replaces_the_token_whose_secret_its_first_answer_showed_unseen(
+    signed_in, factory
+):
+    """A double click or a reload: the browser shows the answer to the last copy, so the token of the first
+    copy, whose secret nobody saw, is revoked and this copy's replaces it, as its answer says."""
+    visitor = signed_in(factory.partner())
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', visitor.get("/account").get_data(as_text=True))
+    form = {"name": "Project tracker", "lifetime": "90", "submission_key": key.group(1)}
+
+    first = visitor.post("/account/tokens", form, token_from="/account")
+    again = visitor.post("/account/tokens", form, token_from="/account")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    first_secret, again_secret = (
+        re.search(r"(psl_[\w-]+)", answer.get_data(as_text=True)).group(1) for answer in (first, again)
+    )
+    assert user_for_token(first_secret) is None and user_for_token(again_secret) is not None
+    assert "This form was sent twice" in again.get_data(as_text=True)
+    assert "This form was sent twice" not in first.get_data(as_text=True)
+    tokens = db.session.scalars(db.select(ApiToken).order_by(ApiToken.id)).all()
+    assert [token.revoked_at is not None for token in tokens] == [True, False]
+
+
+def test_a_token_already_in_use_is_never_replaced_by_its_form_sent_again(signed_in, factory, app):
+    from .conftest import ApiClient
+
+    visitor = signed_in(factory.partner())
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', visitor.get("/account").get_data(as_text=True))
+    form = {"name": "Project tracker", "lifetime": "90", "submission_key": key.group(1)}
+    first = visitor.post("/account/tokens", form, token_from="/account")
+    secret = re.search(r"(psl_[\w-]+)", first.get_data(as_text=True)).group(1)
+    assert ApiClient(app, secret).get("/requests").status_code == 200  # its secret was seen: it is in use
+    db.session.commit()
+
+    again = visitor.post("/account/tokens", form, token_from="/account")
+
+    assert again.status_code == 422 and "You already have a token named" in again.get_data(as_text=True)
+    assert user_for_token(secret) is not None and count(ApiToken) == 1
 
 
 def test_the_name_of_a_revoked_or_expired_token_may_be_given_again(signed_in, factory, app):

@@ -175,6 +175,12 @@ class RequestDetailSchema(RequestSummarySchema):
     eligibility_notes = ma.fields.String(allow_none=True, metadata={"description": "ministry staff only"})
     checklist = ma.fields.Dict(allow_none=True, metadata={"description": "the assessment checklist; staff only"})
     team = ma.fields.List(ma.fields.Nested(PersonSchema), required=True, metadata={"description": "the confirmed team"})
+    team_lead = ma.fields.Nested(
+        PersonSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "who of the confirmed team leads the mission (none while the team is not shown)"},
+    )
     members = ma.fields.List(
         ma.fields.Nested(TeamMemberSchema), metadata={"description": "everyone proposed and their answer; staff only"}
     )

@@ -263,6 +263,7 @@ def detail(case: ExpertiseRequest, user: User) -> dict[str, Any]:
             {"id": case.follow_up_of.id, "reference": case.follow_up_of.reference} if case.follow_up_of else None
         ),
         team=[_person(expert) for expert in case.team] if sees_plan else [],
+        team_lead=_person(case.lead_expert) if sees_plan and case.lead_expert in case.team else None,
         mission=case.mission.as_shown() if case.mission and sees_plan else None,
         history=[
             {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from flask_babel import get_locale
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import Form
@@ -72,6 +74,7 @@ class InvitationForm(ColleagueInvitationForm):
     organisation = SelectField(
         _l("Organisation"),
         [Optional()],
+        render_kw={"dir": "auto"},  # a name in any script: cut at its end, not its start
         coerce=lambda value: int(value) if str(value).isdigit() else None,
         description=_l("For a partner only."),
     )
@@ -110,6 +113,9 @@ class TokenForm(Form):
         ],
         default="90",
     )
+
+    # One key per form shown: a copy of the form sent again (a double click, a reload) is known by it.
+    submission_key = HiddenField(default=lambda: secrets.token_urlsafe(24), validators=[Length(max=64)])
 
     @property
     def days(self) -> int | None:

@@ -124,6 +124,7 @@ class ApiToken(db.Model):
     last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # None: until revoked
+    submission_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))  # the form that made it, if one did
 
     user: so.Mapped[User] = so.relationship()
 

@@ -8,6 +8,7 @@ from its hash, and checking it on every API call must be cheap.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -30,12 +31,14 @@ class TokenError(Exception):
 LIFETIMES_IN_DAYS = (30, 90, 365)  # what the account page offers, and "until revoked"
 
 
-def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    user: User, name: str, days: int | None = None, submission_key: str | None = None
+) -> tuple[ApiToken, str]:
     """A new token for `user`, valid `days` days (None: until revoked); returns the row and the
-    secret, which is never stored. Its name is not that of another of their tokens still in use, so
-    that a form sent twice makes one token. Does not commit."""
+    secret, which is never stored. Its name reads unlike those of their other tokens still in use: names
+    tell them apart (and two forms sent at once make one token). Does not commit."""
     name = (name or "").strip()
-    if not name or len(name) > 80:
+    if not _read_as(name) or len(name) > 80:
         raise TokenError(_("Give the token a name of 1 to 80 characters."))
     if days is not None and not 1 <= days <= 3660:
         raise TokenError(_("A token lasts from 1 day to 10 years."))
@@ -45,31 +48,62 @@ def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiTok
     if _active_named(user, name):
         raise TokenError(
             _(
-                "You already have a token named “%(name)s”. Give this one another name, or revoke that one first "
-                "(if its secret was never shown to you, a form sent twice made it).",
+                "You already have a token named “%(name)s”: give this one another name, or revoke that one first.",
                 name=name,
             )
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=days) if days is not None else None
-    token = ApiToken(user=user, name=name, token_hash=digest(secret), prefix=secret[:10], expires_at=expires_at)
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=digest(secret),
+        prefix=secret[:10],
+        expires_at=expires_at,
+        submission_key=submission_key,
+    )
     db.session.add(token)
     return token, secret
 
 
-def _active_named(user: User, name: str) -> bool:
-    """Whether `user` holds a token named `name` still in use: names tell a person's tokens apart."""
-    now = utcnow()
-    return db.session.scalar(
-        sa.select(
-            sa.exists().where(
-                ApiToken.user_id == user.id,
-                ApiToken.name == name,
-                ApiToken.revoked_at.is_(None),
-                sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-            )
+def take_back_unseen(user: User, submission_key: str) -> ApiToken | None:
+    """Revoke the token an earlier copy of the same form made (`submission_key`), if it was never used, and
+    return it: its secret was shown only by the answer to that copy, which the browser left for the answer
+    to this one (a double click, a reload). The token this copy makes then replaces it. Does not commit."""
+    hold_until_commit(f"api-token:{user.id}", User.active, user.id)
+    earlier = db.session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.user_id == user.id,
+            ApiToken.submission_key == submission_key,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.last_used_at.is_(None),
         )
     )
+    if earlier is not None:
+        earlier.revoked_at = utcnow()
+    return earlier
+
+
+def _active_named(user: User, name: str) -> bool:
+    """Whether `user` holds a token still in use whose name reads as `name`: names tell a person's tokens
+    apart, so two that differ only in case, width or an invisible character are one name."""
+    now = utcnow()
+    names = db.session.scalars(
+        sa.select(ApiToken.name).where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+        )
+    )
+    return _read_as(name) in {_read_as(other) for other in names}
+
+
+def _read_as(name: str) -> str:
+    """A name as a reader tells it from another: compatibility forms folded (full width, ligatures),
+    invisible format characters dropped (zero-width space, soft hyphen, byte-order mark), case ignored,
+    spaces made one."""
+    visible = "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
+    return " ".join(visible.casefold().split())
 
 
 def user_for_token(secret: str) -> User | None:

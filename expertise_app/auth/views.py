@@ -19,7 +19,7 @@ from . import accounts, sessions, throttle
 from .accounts import authenticate, log_out_everywhere
 from .forms import LoginForm, PasswordForm, TokenForm
 from .models import Role, User
-from .tokens import TokenError, create_token, revoke_token, tokens_of
+from .tokens import TokenError, create_token, revoke_token, take_back_unseen, tokens_of
 
 bp = Blueprint("auth", __name__)
 
@@ -95,7 +95,11 @@ def account():
 
 
 def _render_account(
-    form: TokenForm, new_secret: str | None = None, status: int = 200, password_form: PasswordForm | None = None
+    form: TokenForm,
+    new_secret: str | None = None,
+    status: int = 200,
+    password_form: PasswordForm | None = None,
+    replaced=None,
 ):
     return (
         render_template(
@@ -104,6 +108,7 @@ def _render_account(
             password_form=password_form or PasswordForm(formdata=None),
             tokens=tokens_of(current_user),
             new_secret=new_secret,
+            replaced=replaced,
         ),
         status,
     )
@@ -137,14 +142,20 @@ def create_api_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _render_account(form, status=422)
+    key = form.submission_key.data or None
+    replaced = take_back_unseen(current_user, key) if key else None
     try:
-        _token, secret = create_token(current_user, form.name.data, form.days)
+        _token, secret = create_token(current_user, form.name.data, form.days, submission_key=key)
     except TokenError as error:
+        if replaced is not None:
+            replaced.revoked_at = None  # as the list shows it: nothing of this copy is kept (422 is rolled back)
         form.name.errors.append(str(error))
         return _render_account(form, status=422)
+    if replaced is not None:
+        audit.record("token_revoked", target=f"token:{replaced.id}", detail="the same form sent again")
     audit.record("token_created", detail=form.name.data)
     # Shown on this page once, never stored in a flash message or anywhere else.
-    return _render_account(TokenForm(formdata=None), new_secret=secret, status=201)
+    return _render_account(TokenForm(formdata=None), new_secret=secret, status=201, replaced=replaced)
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -97,10 +97,27 @@ def expert_options() -> list[tuple[int, str]]:
     return options
 
 
+# Lists of people or organisations, named in any script: in the direction of the chosen name's own text,
+# a narrow select cuts its end, not its start (a Latin name on an Arabic page lost its first letters).
+OF_NAMES = {"dir": "auto"}
+
+
+def member_select(label) -> SelectField:
+    """One of the team's members, chosen by name (the form lists them in `bind_choices`)."""
+    return SelectField(
+        label,
+        [InputRequired(_l("Choose an expert."))],
+        coerce=_optional_int,
+        validate_choice=False,
+        render_kw=OF_NAMES,
+    )
+
+
 class ExpertSelectWidget(Select):
     """WTForms' select for `ExpertSelect`, the same HTML, each option written once per request."""
 
     def __call__(self, field: ExpertSelect, **kwargs) -> Markup:
+        kwargs = {**OF_NAMES, **kwargs}
         blank = Choice("", field.blank_label, field.data is None, None)
         html = [self.opening(field, **kwargs), self.render_option(blank)]
         for expert_id, option in expert_options():
@@ -453,9 +470,7 @@ class DeclineProposalForm(ActionForm):
 class ConfirmExpertForm(ActionForm):
     """The lead or a manager confirms an expert who accepted, if they may go and are free."""
 
-    expert = SelectField(
-        _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
-    )
+    expert = member_select(_l("Expert"))
 
     def bind_choices(self) -> None:
         self.expert.choices = [("", _l("Choose…")), *_member_choices(self.case, ("accepted",))]
@@ -498,9 +513,7 @@ def next_leads(case) -> set[int]:
 
 
 class WithdrawProposalForm(ActionForm):
-    expert = SelectField(
-        _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
-    )
+    expert = member_select(_l("Expert"))
     reason = TextAreaField(_l("Reason"), [Optional(), Length(max=2000)])
     # Said of a member on the team whom this form does not take off it.
     not_this_way = _l("A member of the mobilised team leaves it through “Remove from the team”: the partner is told.")
@@ -538,9 +551,7 @@ class RemoveFromTeamForm(WithdrawProposalForm):
 class ReplaceExpertForm(ActionForm):
     """An expert who declined makes room for another, who is proposed in their place."""
 
-    expert = SelectField(
-        _l("Expert who declined"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
-    )
+    expert = member_select(_l("Expert who declined"))
     replacement = IntegerField(_l("Replacement"), [InputRequired(_l("Choose the replacement."))], widget=HiddenInput())
 
     def bind_choices(self) -> None:
@@ -738,9 +749,7 @@ for _name, _field in FEEDBACK_SCORE_FIELDS.items():
 class RateExpertForm(ActionForm):
     """The partner rates one expert of the team, once."""
 
-    expert = SelectField(
-        _l("Expert"), [InputRequired(_l("Choose an expert."))], coerce=_optional_int, validate_choice=False
-    )
+    expert = member_select(_l("Expert"))
     score = VocabularyRadio(_l("Rating"), [DataRequired(_l("Choose a score from 1 to 5."))], vocabulary=SCORES)
     comment = TextAreaField(_l("Comment"), [Optional(), Length(max=2000)])
 

@@ -14,7 +14,7 @@ from datetime import date
 from .. import policy
 from ..auth.models import Role, User
 from ..cases.operations import InvalidData, NotFound, PermissionDenied, validated
-from ..db_types import MAX_ID, utcnow
+from ..db_types import MAX_ID, hold_until_commit, utcnow
 from ..extensions import db
 from ..translation import gettext as _
 from .forms import ProfileForm, UnavailabilityForm, profile_formdata
@@ -157,13 +157,24 @@ def set_active(actor: User, expert: User, active: bool) -> None:
     db.session.flush()
 
 
-def add_unavailability(actor: User, expert: User, formdata, today: date | None = None) -> Unavailability:
+def add_unavailability(actor: User, expert: User, formdata, today: date | None = None) -> tuple[Unavailability, bool]:
+    """The period of the form added to `expert`'s time away, and whether it is new: the same days given
+    again (the form sent twice, even at once) are the period already there, its reason the one given last
+    if any. Does not commit."""
     _check_may_edit(actor, expert)
     form = validated(UnavailabilityForm, formdata, today=today)
-    period = Unavailability(starts_on=form.starts_on.data, ends_on=form.ends_on.data, reason=form.reason.data or "")
+    hold_until_commit(f"unavailability:{expert.id}", User.active, expert.id)
+    db.session.refresh(expert.profile, ["unavailability"])  # as the lock found it, copies written before included
+    reason = form.reason.data or ""
+    for period in expert.profile.unavailability:
+        if (period.starts_on, period.ends_on) == (form.starts_on.data, form.ends_on.data):
+            period.reason = reason or period.reason
+            db.session.flush()
+            return period, False
+    period = Unavailability(starts_on=form.starts_on.data, ends_on=form.ends_on.data, reason=reason)
     expert.profile.unavailability.append(period)
     db.session.flush()
-    return period
+    return period, True
 
 
 def remove_unavailability(actor: User, expert: User, period_id: int) -> None:

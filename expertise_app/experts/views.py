@@ -108,13 +108,13 @@ def edit(expert_id: int):
 def add_unavailability(expert_id: int):
     expert = _load_expert(expert_id)
     try:
-        services.add_unavailability(current_user, expert, request.form)
+        _period, new = services.add_unavailability(current_user, expert, request.form)
     except operations.InvalidData as error:
         flash(error.message, "error")
         return _render_profile(expert, error.form, 422)
     except operations.PermissionDenied:
         abort(403)
-    flash(_("The period is added."), "success")
+    flash(_("The period is added.") if new else _("This period was already recorded: it is kept once."), "success")
     return redirect(url_for("experts.profile", expert_id=expert.id) + "#unavailability")
 
 
