@@ -74,7 +74,6 @@ class InvitationForm(ColleagueInvitationForm):
     organisation = SelectField(
         _l("Organisation"),
         [Optional()],
-        render_kw={"dir": "auto"},  # a name in any script: cut at its end, not its start
         coerce=lambda value: int(value) if str(value).isdigit() else None,
         description=_l("For a partner only."),
     )

@@ -97,11 +97,6 @@ def expert_options() -> list[tuple[int, str]]:
     return options
 
 
-# Lists of people or organisations, named in any script: in the direction of the chosen name's own text,
-# a narrow select cuts its end, not its start (a Latin name on an Arabic page lost its first letters).
-OF_NAMES = {"dir": "auto"}
-
-
 def member_select(label) -> SelectField:
     """One of the team's members, chosen by name (the form lists them in `bind_choices`)."""
     return SelectField(
@@ -109,7 +104,6 @@ def member_select(label) -> SelectField:
         [InputRequired(_l("Choose an expert."))],
         coerce=_optional_int,
         validate_choice=False,
-        render_kw=OF_NAMES,
     )
 
 
@@ -117,7 +111,6 @@ class ExpertSelectWidget(Select):
     """WTForms' select for `ExpertSelect`, the same HTML, each option written once per request."""
 
     def __call__(self, field: ExpertSelect, **kwargs) -> Markup:
-        kwargs = {**OF_NAMES, **kwargs}
         blank = Choice("", field.blank_label, field.data is None, None)
         html = [self.opening(field, **kwargs), self.render_option(blank)]
         for expert_id, option in expert_options():
