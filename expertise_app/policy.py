@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from .auth.models import Invitation, Role, User
 from .cases.models import Assignment, Event, ExpertiseRequest, TeamStatus
-from .cases.states import STATE_LABELS, Outcome, State
+from .cases.states import PARTNER_STATE_LABELS, STATE_LABELS, Outcome, State
 from .cases.workflow import ACTIONS, Action, Actor
 from .extensions import db
 from .translation import gettext as _
@@ -192,12 +192,13 @@ def refusal(user: User, case: ExpertiseRequest, action: Action) -> Refusal | Non
     """
     if case.state not in action.sources:
         state = case.state
+        states = STATE_LABELS if can_see_internal(user) else PARTNER_STATE_LABELS  # in the words each one reads
         return Refusal(
             Refusal.STATE,
             lambda: _(
                 "“%(action)s” is not possible while the request is “%(state)s”.",
                 action=action.label,
-                state=STATE_LABELS.label(state),
+                state=states.label(state),
             ),
         )
     if not actors_of(user, case) & set(action.actors):

@@ -631,6 +631,24 @@ def test_assigning_the_lead_is_refused_through_the_page(factory, cast, signed_in
     assert snapshot(case.id) == before
 
 
+@pytest.mark.parametrize(
+    ("actor", "says"),
+    [
+        ("partner", "“Edit the request” is not possible while the request is “Experts found”."),
+        ("manager", "is not possible while the request is “Skills mobilised”."),
+    ],
+)
+def test_a_refusal_names_the_state_in_the_words_its_reader_reads_it(factory, cast, signed_in, actor, says):
+    """The partner's list says "Experts found", never the ministry's "Skills mobilised"."""
+    case = factory.cast_case(cast, "skills_mobilised")
+    action = "edit" if actor == "partner" else "assign_lead"
+    response = signed_in(cast[actor]).post(
+        action_url(case.id, action), {"version": case.version_seen_by(cast[actor])}, token_from="/cases"
+    )
+    assert response.status_code == 409
+    assert says in text(response.get_data(as_text=True))
+
+
 # --- CSRF ----------------------------------------------------------------------------------
 
 
