@@ -366,6 +366,7 @@ MANAGERS: dict[str, tuple[str, str]] = {
 SUBMITTED: tuple[str, ...] = ()
 ASSESSED = ("assess",)
 MOBILISED = ("assess", "mobilise")
+LEAD_HANDED_OVER = ("assess", "mobilise", "hand_over_lead")  # the first lead called away once mobilised
 DELIVERED = ("assess", "mobilise", "deliver")
 COMPLETED = ("assess", "mobilise", "deliver", "close")
 DECLINED = ("decline",)
@@ -581,7 +582,7 @@ SCENARIOS: list[Scenario] = [
         objectives="Advise on the data model, controlled vocabularies and a photography protocol.",
     ),
     Scenario(
-        "INP", "ARC", "expert_mission", "bilateral", MOBILISED, filed=60, lead="garnier", team=("laurent",),
+        "INP", "ARC", "expert_mission", "bilateral", LEAD_HANDED_OVER, filed=60, lead="garnier", team=("laurent",),
         title="Excavation archives and finds register for Dougga",
         context="Decades of excavation records for Dougga are scattered between Tunis, the site and foreign "
         "teams. The Institute wants one finds register and an archive everyone deposits in.",
@@ -917,6 +918,9 @@ GAPS = {  # days between the previous step and this one: (shortest, longest)
     "hold": (3, 10),
     "resume": (5, 15),
 }
+# Steps added to a scenario after the others were written: dated without drawing from the random
+# generator, so that every other request keeps the dates, teams and people it had.
+FIXED_GAPS = {"hand_over_lead": 3}
 URGENT_GAPS = {"assess": (1, 3), "mobilise": (2, 5)}
 
 
@@ -983,6 +987,8 @@ def _day_offsets(scenario: Scenario, rng: random.Random) -> dict[str, int]:
             day = days["actual_end"] + rng.randint(3, 14)
         elif trigger == "withdraw" and "planned_start" in days:
             day += rng.randint(3, 10)  # before the planned mission starts
+        elif trigger in FIXED_GAPS:
+            day += FIXED_GAPS[trigger]
         else:
             gaps = URGENT_GAPS if urgent and trigger in URGENT_GAPS else GAPS
             day += rng.randint(*gaps[trigger])
@@ -1230,6 +1236,11 @@ def _close(*, rng, scenario, lead, **_) -> tuple[Actor, dict]:
     return actor, {"closing_summary": rng.choice(CLOSING_SUMMARIES), "follow_up": scenario.follow_up}
 
 
+def _hand_over_lead(*, lead, team, **_) -> tuple[Actor, dict]:
+    """The first manager hands the lead to the next member of the team (see FIXED_GAPS: no random draw)."""
+    return ("manager", next(iter(MANAGERS))), {"lead_expert": next(key for key in team if key != lead)}
+
+
 STEP_BUILDERS: dict[str, Callable[..., tuple[Actor, dict]]] = {
     "assess": _assess,
     "decline": _decline,
@@ -1243,6 +1254,7 @@ STEP_BUILDERS: dict[str, Callable[..., tuple[Actor, dict]]] = {
     "mobilise": _mobilise,
     "deliver": _deliver,
     "close": _close,
+    "hand_over_lead": _hand_over_lead,
 }
 
 

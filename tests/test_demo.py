@@ -154,7 +154,7 @@ def test_the_demo_shows_the_lifecycle_as_the_ministry_runs_it(seed):
     assert any(not case.question_is_overdue(today) for case in waiting)
     assert any(case.is_on_hold for case in cases)
     triggers = {event.trigger for case in cases for event in case.events}
-    assert {"ask_partner", "answer", "hold", "resume", "edit", "redirect"} <= triggers
+    assert {"ask_partner", "answer", "hold", "resume", "edit", "redirect", "hand_over_lead"} <= triggers
     assert {case.decline_reason for case in cases if case.outcome == "declined"} >= {"duplicate", "out_of_scope"}
     assert any(case.outcome == "redirected" and case.redirect_destination == "eu_taiex_twinning" for case in cases)
     edits = [event for case in cases for event in case.events if event.trigger == "edit"]
