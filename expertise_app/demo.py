@@ -918,8 +918,8 @@ GAPS = {  # days between the previous step and this one: (shortest, longest)
     "hold": (3, 10),
     "resume": (5, 15),
 }
-# Steps added to a scenario after the others were written: dated without drawing from the random
-# generator, so that every other request keeps the dates, teams and people it had.
+# Steps added to a scenario after the others were written: dated (day and hour) without drawing from the
+# random generator, so that every other request keeps the dates, teams and people it had.
 FIXED_GAPS = {"hand_over_lead": 3}
 URGENT_GAPS = {"assess": (1, 3), "mobilise": (2, 5)}
 
@@ -1055,7 +1055,8 @@ def plan_request(scenario: Scenario, rng: random.Random, today: date, busy: Busy
     place = scenario.place or _place(mission_format, organisation.city)
 
     for trigger in scenario.path:
-        at = _moment(on(trigger), rng)
+        fixed = trigger in FIXED_GAPS
+        at = datetime.combine(on(trigger), time(11, 0), tzinfo=UTC) if fixed else _moment(on(trigger), rng)
         context = {
             "request": plan.request,
             "at": at,

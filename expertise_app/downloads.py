@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from babel.numbers import get_decimal_symbol
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -42,7 +42,8 @@ def safe_cell(value: Any) -> Any:
 def spreadsheet_separators() -> tuple[str, str]:
     """(between cells, before a number's decimals) as a spreadsheet in the reader's language expects them:
     where a number is written 4,5 (French), Excel splits a CSV on semicolons, and reads 4.5 as a date."""
-    decimal = get_decimal_symbol(get_locale(), numbering_system="latn")
+    locale = get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]  # no reader: the app's language
+    decimal = get_decimal_symbol(locale, numbering_system="latn")
     return (";" if decimal == "," else ","), decimal
 
 

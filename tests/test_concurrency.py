@@ -190,6 +190,21 @@ def test_a_time_away_sent_twice_even_at_the_same_moment_is_kept_once(app, factor
     assert "This period was already recorded" in page
 
 
+def test_the_same_token_form_sent_several_times_at_once_leaves_one_token_in_use(app, factory, signed_in):
+    """A double (or triple) click: every copy carries the form's key; each answer shows a secret, and only
+    the token of the last one written is left in use."""
+    user = factory.partner()
+    db.session.commit()
+    visitors = [signed_in(user) for _ in range(THREADS)]
+    form = {"name": "Project tracker", "lifetime": "90", "submission_key": "one-form-shown-once"}
+
+    statuses = posted_at_once(app, visitors, "/account/tokens", form)
+
+    assert statuses == [201] * THREADS
+    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    assert len(tokens) == THREADS and sum(token.revoked_at is None for token in tokens) == 1
+
+
 # Every state where several people may act at once, with who would act.
 COMPETING = {
     "submitted": [("assess", "unrelated_expert"), ("decline", "manager"), ("withdraw", "partner")],

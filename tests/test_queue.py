@@ -275,7 +275,7 @@ def test_what_the_ministry_says_to_the_partner_makes_their_older_copy_stale(fact
 
 
 # Once the team is mobilised the partner sees it, its lead and the mission plan: what changes them moves
-# their version, whether the history entry is theirs to read (a new plan) or the ministry's own (a lead).
+# their version (each of these entries is theirs to read), and an internal note does not.
 ONCE_MOBILISED = [
     ("replan_mission", {"place": "Sfax"}, 1),  # the place the partner reads moves
     ("hand_over_lead", "team_expert", 1),  # the lead the team shows changes

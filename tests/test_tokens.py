@@ -149,6 +149,28 @@ def test_the_same_token_form_sent_again_replaces_the_token_whose_secret_its_firs
     assert [token.revoked_at is not None for token in tokens] == [True, False]
 
 
+@pytest.mark.parametrize("later", ["a reload after the secret was read", "the back button, another name"])
+def test_the_same_token_form_sent_again_later_takes_nothing_back(signed_in, factory, later):
+    """Past a double click, the first answer was on the screen: its token may be in a script already."""
+    visitor = signed_in(factory.partner())
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', visitor.get("/account").get_data(as_text=True))
+    form = {"name": "Project tracker", "lifetime": "90", "submission_key": key.group(1)}
+    first = visitor.post("/account/tokens", form, token_from="/account")
+    secret = re.search(r"(psl_[\w-]+)", first.get_data(as_text=True)).group(1)
+    if later.startswith("a reload"):
+        token = db.session.scalar(db.select(ApiToken))
+        token.created_at = utcnow() - timedelta(seconds=31)
+        db.session.commit()
+    else:
+        form["name"] = "Reporting"
+
+    again = visitor.post("/account/tokens", form, token_from="/account")
+
+    assert again.status_code == (422 if later.startswith("a reload") else 201)
+    assert user_for_token(secret) is not None
+    assert "This form was sent twice" not in again.get_data(as_text=True)
+
+
 def test_a_token_already_in_use_is_never_replaced_by_its_form_sent_again(signed_in, factory, app):
     from .conftest import ApiClient
 

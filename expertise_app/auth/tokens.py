@@ -22,6 +22,9 @@ from .models import ApiToken, User
 TOKEN_PREFIX = "psl_"  # noqa: S105 (a public prefix, not a secret)  # nosec B105
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# How soon the same form sent again is one sent twice (a double click, a slow answer clicked again),
+# not a reload of the page that showed the first token's secret.
+SENT_TWICE_WITHIN = timedelta(seconds=30)
 
 
 class TokenError(Exception):
@@ -66,10 +69,11 @@ def create_token(
     return token, secret
 
 
-def take_back_unseen(user: User, submission_key: str) -> ApiToken | None:
-    """Revoke the token an earlier copy of the same form made (`submission_key`), if it was never used, and
-    return it: its secret was shown only by the answer to that copy, which the browser left for the answer
-    to this one (a double click, a reload). The token this copy makes then replaces it. Does not commit."""
+def take_back_unseen(user: User, submission_key: str, name: str) -> ApiToken | None:
+    """Revoke the token an earlier copy of the same form made a moment ago (`submission_key`, the same name,
+    SENT_TWICE_WITHIN), if it was never used, and return it: its secret was shown only by the answer to that
+    copy, which the browser left for the answer to this one (a double click). The token this copy makes
+    then replaces it. A copy sent later (a reload, the back button) takes nothing back. Does not commit."""
     hold_until_commit(f"api-token:{user.id}", User.active, user.id)
     earlier = db.session.scalar(
         sa.select(ApiToken).where(
@@ -77,10 +81,12 @@ def take_back_unseen(user: User, submission_key: str) -> ApiToken | None:
             ApiToken.submission_key == submission_key,
             ApiToken.revoked_at.is_(None),
             ApiToken.last_used_at.is_(None),
+            ApiToken.created_at > utcnow() - SENT_TWICE_WITHIN,
         )
     )
-    if earlier is not None:
-        earlier.revoked_at = utcnow()
+    if earlier is None or earlier.name != (name or "").strip():
+        return None
+    earlier.revoked_at = utcnow()
     return earlier
 
 

@@ -143,7 +143,7 @@ def create_api_token():
     if not form.validate_on_submit():
         return _render_account(form, status=422)
     key = form.submission_key.data or None
-    replaced = take_back_unseen(current_user, key) if key else None
+    replaced = take_back_unseen(current_user, key, form.name.data) if key else None
     try:
         _token, secret = create_token(current_user, form.name.data, form.days, submission_key=key)
     except TokenError as error:
