@@ -156,9 +156,13 @@ def test_0016_starts_each_partner_s_version_at_the_entries_they_read_and_keeps_t
             histories.setdefault(request_id, []).append(trigger)
         versions = dict(connection.execute(sa.text("SELECT id, partner_version FROM expertise_requests")).all())
     assert len(versions) > 40
-    # What a partner reads of each history (tests/matrix.py), the submission included.
+    # What a partner reads of each history (tests/matrix.py), the submission included, of the actions there
+    # were then: the demo is seeded at the head, where a lead handed over is read too.
+    declared_since = {"hand_over_lead"}
     read = {
-        request_id: sum(PARTNER_READS.get(trigger, ()) is not None for trigger in triggers_)
+        request_id: sum(
+            PARTNER_READS.get(trigger, ()) is not None for trigger in triggers_ if trigger not in declared_since
+        )
         for request_id, triggers_ in histories.items()
     }
     assert versions == read
