@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -47,12 +48,18 @@ def spreadsheet_separators() -> tuple[str, str]:
     return (";" if decimal == "," else ","), decimal
 
 
+# A formula start just after a separator: where a CSV written for one language (cells split on ';') is
+# opened by a spreadsheet that splits on ',' (or the other way round), that text begins a cell of its own.
+FORMULA_AFTER_A_SEPARATOR = re.compile(r"([,;\t]\s*)(?=[=+\-@])")
+
+
 def _csv_cell(value: Any, decimal: str) -> Any:
     if value is None:
         return ""
     if isinstance(value, float | Decimal):
         return str(value).replace(".", decimal)
-    return safe_cell(value)
+    value = safe_cell(value)
+    return FORMULA_AFTER_A_SEPARATOR.sub(r"\1'", value) if isinstance(value, str) else value
 
 
 def csv_stream(rows: Iterable[list]) -> Iterator[str]:

@@ -70,6 +70,25 @@ def test_a_csv_splits_its_cells_and_writes_its_decimals_as_a_spreadsheet_in_the_
     assert [row[2] for row in objectives] == [average]
 
 
+@pytest.mark.parametrize(("language", "written_with", "read_with"), [("fr", ";", ","), ("en", ",", ";")])
+def test_no_formula_begins_a_cell_when_a_csv_is_split_on_the_other_separator(
+    factory, cast, signed_in, language, written_with, read_with
+):
+    """A French CSV opened by a spreadsheet that splits on commas (or an English one on semicolons): the text
+    after a separator inside a title becomes a cell of its own, and must not run."""
+    factory.case(author=cast.partner, title="Inventory,=cmd|' /C calc'!A0, and ;@SUM(A1) and ; -2+3")
+    cast.partner.locale = language
+    db.session.commit()
+    visitor = signed_in(cast.partner)
+    text = visitor.get("/cases/export.csv").get_data(as_text=True)[1:]
+
+    for delimiter in (written_with, read_with):
+        cells = [cell.strip() for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+        assert cells and not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))], delimiter
+    _header, row = list(csv.reader(io.StringIO(text), delimiter=written_with))
+    assert row[1] == "Inventory,'=cmd|' /C calc'!A0, and ;'@SUM(A1) and ; '-2+3"
+
+
 def test_a_title_a_spreadsheet_would_run_is_written_as_text(factory, cast, signed_in):
     factory.case(author=cast.partner, title='=HYPERLINK("http://evil.example","Click")')
     factory.case(author=cast.partner, title="@SUM(A1:A9) and more")

@@ -107,8 +107,24 @@ def test_create_token_takes_a_lifetime(app, factory):
 
 @pytest.mark.parametrize(
     "again",
-    ["Project tracker", "project TRACKER", "Ｐroject tracker", "Project\u200b tracker", "Pro\u00adject  tracker"],
-    ids=["same", "case", "full-width", "zero-width-space", "soft-hyphen-and-spaces"],
+    [
+        "Project tracker",
+        "project TRACKER",
+        "Ｐroject tracker",
+        "Project\u200b tracker",
+        "Pro\u00adject  tracker",
+        "Project tracker\u034f\ufe0f",
+        "Project tracker\u3164\u2800",
+    ],
+    ids=[
+        "same",
+        "case",
+        "full-width",
+        "zero-width-space",
+        "soft-hyphen-and-spaces",
+        "joiner-and-selector",
+        "blank-letters",
+    ],
 )
 def test_a_second_token_whose_name_reads_as_one_in_use_is_refused(signed_in, factory, again):
     """Names tell a person's tokens apart in the list: two that read the same would not."""
@@ -120,9 +136,18 @@ def test_a_second_token_whose_name_reads_as_one_in_use_is_refused(signed_in, fac
     assert count(ApiToken) == 1
 
 
+def test_a_name_is_kept_without_what_would_turn_it_around_on_the_screen(signed_in, factory):
+    """ "\u202erekcart tcejorP" shows as "Project tracker": kept as written, it would pass for another token."""
+    visitor = signed_in(factory.partner())
+    visitor.post("/account/tokens", {"name": "Project tracker"}, token_from="/account")
+    made = visitor.post("/account/tokens", {"name": "\u202erekcart tcejorP\u202c"}, token_from="/account")
+    assert made.status_code == 201
+    assert sorted(db.session.scalars(db.select(ApiToken.name))) == ["Project tracker", "rekcart tcejorP"]
+
+
 def test_a_name_of_nothing_but_invisible_characters_is_refused(signed_in, factory):
     visitor = signed_in(factory.partner())
-    refused = visitor.post("/account/tokens", {"name": "\u200b\ufeff"}, token_from="/account")
+    refused = visitor.post("/account/tokens", {"name": "\u200b\ufeff\u3164\u034f\u2800"}, token_from="/account")
     assert refused.status_code == 422 and count(ApiToken) == 0
 
 

@@ -40,7 +40,7 @@ def create_token(
     """A new token for `user`, valid `days` days (None: until revoked); returns the row and the
     secret, which is never stored. Its name reads unlike those of their other tokens still in use: names
     tell them apart (and two forms sent at once make one token). Does not commit."""
-    name = (name or "").strip()
+    name = _cleaned(name)
     if not _read_as(name) or len(name) > 80:
         raise TokenError(_("Give the token a name of 1 to 80 characters."))
     if days is not None and not 1 <= days <= 3660:
@@ -79,14 +79,14 @@ def take_back_unseen(user: User, submission_key: str, name: str) -> ApiToken | N
         sa.select(ApiToken).where(
             ApiToken.user_id == user.id,
             ApiToken.submission_key == submission_key,
+            ApiToken.name == _cleaned(name),
             ApiToken.revoked_at.is_(None),
             ApiToken.last_used_at.is_(None),
             ApiToken.created_at > utcnow() - SENT_TWICE_WITHIN,
         )
     )
-    if earlier is None or earlier.name != (name or "").strip():
-        return None
-    earlier.revoked_at = utcnow()
+    if earlier is not None:
+        earlier.revoked_at = utcnow()
     return earlier
 
 
@@ -104,12 +104,27 @@ def _active_named(user: User, name: str) -> bool:
     return _read_as(name) in {_read_as(other) for other in names}
 
 
+# Letters that show as nothing: the Hangul fillers and the blank Braille cell.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# What turns the text after it around: kept out of a name, where "\u202ecnyS" would read "Sync".
+DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _cleaned(name: str | None) -> str:
+    """A token's name as it is kept: without what would turn it around on the screen, nor spaces around."""
+    return "".join(c for c in (name or "") if c not in DIRECTION_CONTROLS).strip()
+
+
 def _read_as(name: str) -> str:
     """A name as a reader tells it from another: compatibility forms folded (full width, ligatures),
-    invisible format characters dropped (zero-width space, soft hyphen, byte-order mark), case ignored,
-    spaces made one."""
-    visible = "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
-    return " ".join(visible.casefold().split())
+    what shows as nothing dropped (format characters such as a zero-width space or a soft hyphen, marks
+    and selectors that join nothing visible, blank letters), case ignored, spaces made one."""
+    shown = (
+        c
+        for c in unicodedata.normalize("NFKC", name)
+        if unicodedata.category(c) not in ("Cf", "Mn", "Me") and c not in BLANK_LETTERS
+    )
+    return " ".join("".join(shown).casefold().split())
 
 
 def user_for_token(secret: str) -> User | None:
