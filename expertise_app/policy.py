@@ -234,6 +234,17 @@ def waiting_on_others(user: User, case: ExpertiseRequest) -> list[tuple[Action, 
     return waiting
 
 
+def held_back(user: User, case: ExpertiseRequest) -> list[tuple[Action, str]]:
+    """The steps people look for (`say_why_not`) that `user` may take in this state but not now, each with
+    why: a manager looking for "Hand over the lead" is told whom the team lacks."""
+    held = []
+    for action in ACTIONS.values():
+        found = refusal(user, case, action) if action.say_why_not else None
+        if found is not None and found.kind == Refusal.GUARD:
+            held.append((action, found.message))
+    return held
+
+
 def permission_message(action: Action) -> str:
     names = {
         Actor.MANAGER: _("a manager"),

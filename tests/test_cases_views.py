@@ -649,6 +649,20 @@ def test_a_refusal_names_the_state_in_the_words_its_reader_reads_it(factory, cas
     assert says in text(response.get_data(as_text=True))
 
 
+def test_a_manager_looking_for_the_hand_over_is_told_whom_the_team_lacks(factory, cast, signed_in):
+    """With the lead alone on the mobilised team, "Hand over the lead" is not offered: the page says why."""
+    case = factory.cast_case(cast, "skills_mobilised")
+    said = "Hand over the lead: Nobody else on the team can take the lead: add an expert to the team first"
+
+    assert said not in text(signed_in(cast.manager).get(f"/cases/{case.id}").get_data(as_text=True))
+    factory.fire(case, "remove_from_team", actor=cast.manager, expert=cast.team_expert.id)
+
+    page = signed_in(cast.manager).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert said in text(page) and "hand_over_lead" not in offered_actions(page)
+    for other in ("lead_expert", "partner"):  # neither may hand it over: nothing is held back from them
+        assert "Not possible yet" not in text(signed_in(cast[other]).get(f"/cases/{case.id}").get_data(as_text=True))
+
+
 # --- CSRF ----------------------------------------------------------------------------------
 
 

@@ -293,6 +293,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             internal=staff,
             status=partner_status(case, entries, today),
             waiting=policy.waiting_on_others(current_user, case) if staff else [],
+            held_back=policy.held_back(current_user, case),
             cautions=_cautions(case, inline),
             error=error,
             unsaved=unsaved,

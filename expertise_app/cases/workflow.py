@@ -341,6 +341,8 @@ class Action:
     partial: bool = False  # through the API, fields left out keep their value
     page: str | None = None  # the endpoint of the page where it is done, when not on the request page
     page_args: Callable[[ExpertiseRequest], dict[str, Any]] | None = None  # that page's query arguments
+    # A step people look for: when a guard holds it back from someone who may take it, the page says why.
+    say_why_not: bool = False
 
     @property
     def changes_state(self) -> bool:
@@ -539,6 +541,7 @@ ACTIONS: dict[str, Action] = {
             guards=(not_held, someone_to_lead),
             public_fields=("lead_expert",),  # the partner hosts the mission and reads who leads it
             concerns=EVERYONE,
+            say_why_not=True,
         ),
         Action(
             name="ask_partner",
