@@ -192,13 +192,12 @@ def refusal(user: User, case: ExpertiseRequest, action: Action) -> Refusal | Non
     """
     if case.state not in action.sources:
         state = case.state
-        states = STATE_LABELS if can_see_internal(user) else PARTNER_STATE_LABELS  # in the words each one reads
         return Refusal(
             Refusal.STATE,
             lambda: _(
                 "“%(action)s” is not possible while the request is “%(state)s”.",
                 action=action.label,
-                state=states.label(state),
+                state=(STATE_LABELS if can_see_internal(user) else PARTNER_STATE_LABELS).label(state),  # their words
             ),
         )
     if not actors_of(user, case) & set(action.actors):
@@ -210,9 +209,14 @@ def refusal(user: User, case: ExpertiseRequest, action: Action) -> Refusal | Non
     return None
 
 
+def refusals(user: User, case: ExpertiseRequest) -> dict[str, Refusal | None]:
+    """Each action's refusal to `user` now (None: allowed), by name in declaration order: a page asks once."""
+    return {name: refusal(user, case, action) for name, action in ACTIONS.items()}
+
+
 def allowed_actions(user: User, case: ExpertiseRequest) -> list[Action]:
     """The actions `user` may perform on `case` now, in declaration order."""
-    return [action for action in ACTIONS.values() if refusal(user, case, action) is None]
+    return [ACTIONS[name] for name, refused in refusals(user, case).items() if refused is None]
 
 
 def waiting_on_others(user: User, case: ExpertiseRequest) -> list[tuple[Action, str]]:
@@ -234,15 +238,15 @@ def waiting_on_others(user: User, case: ExpertiseRequest) -> list[tuple[Action, 
     return waiting
 
 
-def held_back(user: User, case: ExpertiseRequest) -> list[tuple[Action, str]]:
-    """The steps people look for (`say_why_not`) that `user` may take in this state but not now, each with
-    why: a manager looking for "Hand over the lead" is told whom the team lacks."""
-    held = []
-    for action in ACTIONS.values():
-        found = refusal(user, case, action) if action.say_why_not else None
-        if found is not None and found.kind == Refusal.GUARD:
-            held.append((action, found.message))
-    return held
+def held_back(refused: dict[str, Refusal | None]) -> list[tuple[Action, str]]:
+    """Of `refusals`, the steps people look for (`say_why_not`) that a guard holds back from someone who may
+    take them in this state, each with why: a manager looking for "Hand over the lead" is told whom the
+    team lacks."""
+    return [
+        (ACTIONS[name], found.message)
+        for name, found in refused.items()
+        if ACTIONS[name].say_why_not and found is not None and found.kind == Refusal.GUARD
+    ]
 
 
 def permission_message(action: Action) -> str:

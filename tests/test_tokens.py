@@ -15,6 +15,16 @@ from expertise_app.extensions import db
 from .factories import count
 
 
+def _token_form_shown(visitor) -> dict:
+    """The account page's token form as it is shown (its key included), filled in for "Project tracker"."""
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', visitor.get("/account").get_data(as_text=True))
+    return {"name": "Project tracker", "lifetime": "90", "submission_key": key.group(1)}
+
+
+def _secret_shown(answer) -> str:
+    return re.search(r"(psl_[\w-]+)", answer.get_data(as_text=True)).group(1)
+
+
 def test_a_user_creates_sees_once_and_revokes_a_token(signed_in, factory):
     user = factory.partner()
     visitor = signed_in(user)
@@ -22,7 +32,7 @@ def test_a_user_creates_sees_once_and_revokes_a_token(signed_in, factory):
     assert "no API token" in page
     response = visitor.post("/account/tokens", {"name": "Project tracker"}, token_from="/account")
     assert response.status_code == 201
-    secret = re.search(r"(psl_[\w-]+)", response.get_data(as_text=True)).group(1)
+    secret = _secret_shown(response)
     assert user_for_token(secret).id == user.id
     db.session.commit()  # as the API request would (it notes when the token was last used)
     token = db.session.scalar(db.select(ApiToken))
@@ -157,16 +167,13 @@ def test_the_same_token_form_sent_again_replaces_the_token_whose_secret_its_firs
     """A double click or a reload: the browser shows the answer to the last copy, so the token of the first
     copy, whose secret nobody saw, is revoked and this copy's replaces it, as its answer says."""
     visitor = signed_in(factory.partner())
-    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', visitor.get("/account").get_data(as_text=True))
-    form = {"name": "Project tracker", "lifetime": "90", "submission_key": key.group(1)}
+    form = _token_form_shown(visitor)
 
     first = visitor.post("/account/tokens", form, token_from="/account")
     again = visitor.post("/account/tokens", form, token_from="/account")
 
     assert (first.status_code, again.status_code) == (201, 201)
-    first_secret, again_secret = (
-        re.search(r"(psl_[\w-]+)", answer.get_data(as_text=True)).group(1) for answer in (first, again)
-    )
+    first_secret, again_secret = _secret_shown(first), _secret_shown(again)
     assert user_for_token(first_secret) is None and user_for_token(again_secret) is not None
     assert "This form was sent twice" in again.get_data(as_text=True)
     assert "This form was sent twice" not in first.get_data(as_text=True)
@@ -178,10 +185,9 @@ def test_the_same_token_form_sent_again_replaces_the_token_whose_secret_its_firs
 def test_the_same_token_form_sent_again_later_takes_nothing_back(signed_in, factory, later):
     """Past a double click, the first answer was on the screen: its token may be in a script already."""
     visitor = signed_in(factory.partner())
-    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', visitor.get("/account").get_data(as_text=True))
-    form = {"name": "Project tracker", "lifetime": "90", "submission_key": key.group(1)}
+    form = _token_form_shown(visitor)
     first = visitor.post("/account/tokens", form, token_from="/account")
-    secret = re.search(r"(psl_[\w-]+)", first.get_data(as_text=True)).group(1)
+    secret = _secret_shown(first)
     if later.startswith("a reload"):
         token = db.session.scalar(db.select(ApiToken))
         token.created_at = utcnow() - timedelta(seconds=31)
@@ -200,10 +206,9 @@ def test_a_token_already_in_use_is_never_replaced_by_its_form_sent_again(signed_
     from .conftest import ApiClient
 
     visitor = signed_in(factory.partner())
-    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', visitor.get("/account").get_data(as_text=True))
-    form = {"name": "Project tracker", "lifetime": "90", "submission_key": key.group(1)}
+    form = _token_form_shown(visitor)
     first = visitor.post("/account/tokens", form, token_from="/account")
-    secret = re.search(r"(psl_[\w-]+)", first.get_data(as_text=True)).group(1)
+    secret = _secret_shown(first)
     assert ApiClient(app, secret).get("/requests").status_code == 200  # its secret was seen: it is in use
     db.session.commit()
 

@@ -35,11 +35,16 @@ LIFETIMES_IN_DAYS = (30, 90, 365)  # what the account page offers, and "until re
 
 
 def create_token(
-    user: User, name: str, days: int | None = None, submission_key: str | None = None
+    user: User,
+    name: str,
+    days: int | None = None,
+    submission_key: str | None = None,
+    replacing: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for `user`, valid `days` days (None: until revoked); returns the row and the
     secret, which is never stored. Its name reads unlike those of their other tokens still in use: names
-    tell them apart (and two forms sent at once make one token). Does not commit."""
+    tell them apart (and two forms sent at once make one token). `replacing` (unseen_copy) is revoked once
+    the new token may be made. Does not commit."""
     name = _cleaned(name)
     if not _read_as(name) or len(name) > 80:
         raise TokenError(_("Give the token a name of 1 to 80 characters."))
@@ -48,13 +53,15 @@ def create_token(
     if not user.active:
         raise TokenError(_("This account is inactive."))
     hold_until_commit(f"api-token:{user.id}", User.active, user.id)  # a form sent twice at once: checked in turn
-    if _active_named(user, name):
+    if _active_named(user, name, besides=replacing):
         raise TokenError(
             _(
                 "You already have a token named “%(name)s”: give this one another name, or revoke that one first.",
                 name=name,
             )
         )
+    if replacing is not None:
+        replacing.revoked_at = utcnow()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=days) if days is not None else None
     token = ApiToken(
@@ -69,13 +76,13 @@ def create_token(
     return token, secret
 
 
-def take_back_unseen(user: User, submission_key: str, name: str) -> ApiToken | None:
-    """Revoke the token an earlier copy of the same form made a moment ago (`submission_key`, the same name,
-    SENT_TWICE_WITHIN), if it was never used, and return it: its secret was shown only by the answer to that
-    copy, which the browser left for the answer to this one (a double click). The token this copy makes
-    then replaces it. A copy sent later (a reload, the back button) takes nothing back. Does not commit."""
+def unseen_copy(user: User, submission_key: str, name: str) -> ApiToken | None:
+    """The token an earlier copy of the same form made a moment ago (`submission_key`, the same name,
+    SENT_TWICE_WITHIN), if it was never used: its secret was shown only by the answer to that copy, which the
+    browser left for the answer to this one (a double click), so the token this copy makes replaces it
+    (create_token's `replacing`). A copy sent later (a reload, the back button) finds none."""
     hold_until_commit(f"api-token:{user.id}", User.active, user.id)
-    earlier = db.session.scalar(
+    return db.session.scalar(
         sa.select(ApiToken).where(
             ApiToken.user_id == user.id,
             ApiToken.submission_key == submission_key,
@@ -85,18 +92,16 @@ def take_back_unseen(user: User, submission_key: str, name: str) -> ApiToken | N
             ApiToken.created_at > utcnow() - SENT_TWICE_WITHIN,
         )
     )
-    if earlier is not None:
-        earlier.revoked_at = utcnow()
-    return earlier
 
 
-def _active_named(user: User, name: str) -> bool:
-    """Whether `user` holds a token still in use whose name reads as `name`: names tell a person's tokens
-    apart, so two that differ only in case, width or an invisible character are one name."""
+def _active_named(user: User, name: str, besides: ApiToken | None = None) -> bool:
+    """Whether `user` holds a token still in use, other than `besides`, whose name reads as `name`: names
+    tell a person's tokens apart, so two that differ only in case, width or an invisible character are one."""
     now = utcnow()
     names = db.session.scalars(
         sa.select(ApiToken.name).where(
             ApiToken.user_id == user.id,
+            ApiToken.id != (besides.id if besides is not None else None),
             ApiToken.revoked_at.is_(None),
             sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
         )

@@ -19,7 +19,7 @@ from . import accounts, sessions, throttle
 from .accounts import authenticate, log_out_everywhere
 from .forms import LoginForm, PasswordForm, TokenForm
 from .models import Role, User
-from .tokens import TokenError, create_token, revoke_token, take_back_unseen, tokens_of
+from .tokens import TokenError, create_token, revoke_token, tokens_of, unseen_copy
 
 bp = Blueprint("auth", __name__)
 
@@ -143,12 +143,10 @@ def create_api_token():
     if not form.validate_on_submit():
         return _render_account(form, status=422)
     key = form.submission_key.data or None
-    replaced = take_back_unseen(current_user, key, form.name.data) if key else None
+    replaced = unseen_copy(current_user, key, form.name.data) if key else None
     try:
-        _token, secret = create_token(current_user, form.name.data, form.days, submission_key=key)
+        _token, secret = create_token(current_user, form.name.data, form.days, submission_key=key, replacing=replaced)
     except TokenError as error:
-        if replaced is not None:
-            replaced.revoked_at = None  # as the list shows it: nothing of this copy is kept (422 is rolled back)
         form.name.errors.append(str(error))
         return _render_account(form, status=422)
     if replaced is not None:

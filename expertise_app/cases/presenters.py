@@ -101,7 +101,7 @@ def _format_value(form_class, name: str, value, names: dict[int, str]) -> str:
 PROSE, NAME = "prose", "name"  # the kinds of text people wrote, shown as written rather than translated
 
 
-def _is_free_text(form_class, name: str) -> str:
+def _text_kind(form_class, name: str) -> str:
     """PROSE for what people wrote at length (its paragraphs read in their own direction: dir=auto);
     NAME for a name or a line (a person, a place), isolated in the line of the page; else ""."""
     if name in EXPERT_FIELDS:
@@ -186,7 +186,7 @@ def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> lis
                     "old": _format_value(EditRequestForm, name, change["from"], names) or "—",
                     "new": _format_value(EditRequestForm, name, change["to"], names) or "—",
                 },
-                _is_free_text(EditRequestForm, name),
+                _text_kind(EditRequestForm, name),
             )
             for name, change in data["changes"].items()
         ]
@@ -195,7 +195,7 @@ def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> lis
         if name in CHECKLIST_FIELDS or value in (None, "", []):  # the checklist has its own table
             continue
         owner = _owning_form(form_class, name)
-        shown.append((_field_label(owner, name), _format_value(owner, name, value, names), _is_free_text(owner, name)))
+        shown.append((_field_label(owner, name), _format_value(owner, name, value, names), _text_kind(owner, name)))
     return shown
 
 

@@ -265,7 +265,8 @@ def _cautions(case, inline: dict) -> dict[str, list[str]]:
 def _render_case(case, failed_form=None, failed_action: str | None = None, status=200, error=None):
     """The request page: one form per action the user may perform now, links to the others."""
     inline, linked = {}, []
-    for action in policy.allowed_actions(current_user, case):
+    refused = policy.refusals(current_user, case)
+    for action in (ACTIONS[name] for name, refusal in refused.items() if refusal is None):
         if action.has_own_page:
             linked.append(action)
             continue
@@ -293,7 +294,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             internal=staff,
             status=partner_status(case, entries, today),
             waiting=policy.waiting_on_others(current_user, case) if staff else [],
-            held_back=policy.held_back(current_user, case),
+            held_back=policy.held_back(refused),
             cautions=_cautions(case, inline),
             error=error,
             unsaved=unsaved,
