@@ -122,8 +122,8 @@ def test_feedback_or_a_rating_sent_at_once_is_kept_once_and_the_others_told_so(
     app, factory, cast, signed_in, trigger, kept
 ):
     """A double click on the partner's form: the copies pass the "not given yet" guard before the first is
-    written. One is kept; each other one is told (409) that the request changed since its copy was read, or
-    that it is given already: never a server error."""
+    written. One is kept; each other one is told that the request changed since its copy was read (409), or,
+    read after the first was written, that it is given already (422): never a server error."""
     case = factory.cast_case(cast, "mission_delivered")
     data = {**step_data(trigger, case, team=cast.team), "version": case.version_seen_by(cast.partner)}
     before = snapshot(case.id)
@@ -132,7 +132,7 @@ def test_feedback_or_a_rating_sent_at_once_is_kept_once_and_the_others_told_so(
 
     statuses = posted_at_once(app, visitors, f"/cases/{case.id}/actions/{trigger}", data)
 
-    assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
+    assert statuses.count(302) == 1 and set(statuses) <= {302, 409, 422}, statuses
     assert db.session.scalar(sa.select(sa.func.count()).where(kept.request_id == case.id)) == 1
     assert [name for _id, name in snapshot(case.id).events[len(before.events) :]] == [trigger]
 
