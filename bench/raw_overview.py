@@ -1,10 +1,11 @@
 """The overview's figures straight from the requests and their steps: the ceiling's raw aggregates.
 
-This is how `dashboard.queries` counted before the requests had their facts (cases/facts.py): the
-same figures, each an aggregate over the base tables, with the indexes they have. bench/scale.py
-captures the statements these functions run and bench/ceiling.py runs them bare, so that the
-overview is measured against what its figures cost in SQL without a summary table. The figures
-agree with the app's (`python bench/raw_overview.py` checks it on the database of DATABASE_URL).
+This is how `dashboard.queries` counted before the requests had their facts (cases/facts.py) and
+their monthly tallies (cases/tallies.py): the same figures, each an aggregate over the base
+tables, with the indexes they have. bench/scale.py captures the statements these functions run
+and bench/ceiling.py runs them bare, so that the overview is measured against what its figures
+cost in SQL without a summary table. The figures agree with the app's (`python
+bench/raw_overview.py` checks it on the database of DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from expertise_app.dashboard import queries as app_queries
 from expertise_app.dashboard.queries import OUTCOMES, STEPS, LeadTime, nearest_ranks
 from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
+from expertise_app.feedback.models import MissionFeedback
+from expertise_app.reference import FEEDBACK_ITEMS
 
 
 def _ids(user: User, filters: CaseFilters) -> sa.Select:
@@ -77,6 +80,16 @@ def lead_times(user: User, filters: CaseFilters) -> list[LeadTime]:
     return [LeadTime(key, *(found.get(key) or (0, None, None))) for key in keys]
 
 
+def feedback(user: User, filters: CaseFilters) -> dict:
+    items = [sa.func.avg(getattr(MissionFeedback, code)) for code in FEEDBACK_ITEMS.codes]
+    query = sa.select(sa.func.count(), *items).where(MissionFeedback.request_id.in_(_ids(user, filters)))
+    answers, *averages = db.session.execute(query).one()
+    result = {"answers": answers}
+    for code, value in zip(FEEDBACK_ITEMS.codes, averages, strict=True):
+        result[code] = round(float(value), 1) if value is not None else None
+    return result
+
+
 def closures(user: User, filters: CaseFilters) -> dict:
     closed = ExpertiseRequest.state == str(State.CLOSED)
     outcomes = _count_by(user, filters, ExpertiseRequest.outcome, closed)
@@ -108,7 +121,7 @@ def overview(user: User, filters: CaseFilters) -> dict:
         "fields": breakdown(user, filters, ExpertiseRequest.field),
         "continents": breakdown(user, filters, ExpertiseRequest.continent),
         "instruments": breakdown(user, filters, ExpertiseRequest.instrument),
-        "feedback": app_queries.feedback_of(_ids(user, filters)),
+        "feedback": feedback(user, filters),
         "workload": app_queries.workload(user, filters),
         "gaps": app_queries.coverage_gaps(user, filters),
     }

@@ -57,7 +57,7 @@ from babel.languages import get_official_languages
 
 from .auth.models import Role
 from .auth.passwords import hash_password
-from .cases import search, service_levels
+from .cases import search, service_levels, tallies
 from .cases.models import FACT_COLUMNS, FACT_STEPS, SEARCHED_FIELDS, RequestFacts, TeamStatus
 from .cases.states import State
 from .cases.workflow import ACTIONS
@@ -1844,6 +1844,7 @@ def seed_bulk(
             progress(batch_counts.requests)
     if trigger_sql is not None:
         _index_for_search(trigger_sql, first_id)
+    tallies.rebuild()  # the overview's monthly sums, of the requests loaded and of any before them
     _move_sequences()
     return counts
 

@@ -476,3 +476,43 @@ def facts_of_the_requests() -> list[tuple]:
     )
     query = f"SELECT r.id, {FACTS_COLUMNS}, {days} FROM expertise_requests r ORDER BY r.id"  # noqa: S608
     return [tuple(row) for row in db.session.execute(sa.text(query))]
+
+
+# The overview's monthly tallies, as the facts give them (written out here, for some of the measures).
+TALLIED_COLUMNS = ("state", "field", "outcome")
+
+
+def _month_sql() -> str:
+    if db.session.get_bind().dialect.name == "sqlite":
+        return "strftime('%Y-%m', r.submitted_at)"
+    return "to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+def tallies_kept() -> set[tuple]:
+    """(measure, month, value, days, requests, open) of the tallies of TALLIED_COLUMNS, the steps'
+    days and the feedback on objectives that count some request."""
+    query = "SELECT measure, month, value, days, requests, open FROM overview_tallies WHERE requests <> 0 OR open <> 0"
+    kept = {tuple(row) for row in db.session.execute(sa.text(query))}
+    return {row for row in kept if row[0] in (*TALLIED_COLUMNS, "days") and row[2] != "end_to_end"} | {
+        row for row in kept if row[0] == "feedback" and row[2] == "objectives"
+    }
+
+
+def tallies_of_the_facts() -> set[tuple]:
+    """What those tallies should hold, counted from request_facts and mission_feedback."""
+    month, opened = _month_sql(), "SUM(CASE WHEN r.state <> 'closed' THEN 1 ELSE 0 END)"
+    queries = [
+        f"SELECT '{column}', {month}, COALESCE(r.{column}, ''), 0, COUNT(*), {opened} "  # noqa: S608
+        f"FROM request_facts r GROUP BY {month}, COALESCE(r.{column}, '')"
+        for column in TALLIED_COLUMNS
+    ]
+    queries += [
+        f"SELECT 'days', {month}, '{step}', r.{step}_days, COUNT(*), {opened} FROM request_facts r "  # noqa: S608
+        f"WHERE r.{step}_days IS NOT NULL GROUP BY {month}, r.{step}_days"
+        for step in STEP_DAYS
+    ]
+    queries.append(
+        f"SELECT 'feedback', {month}, 'objectives', f.objectives, COUNT(*), 0 FROM mission_feedback f "  # noqa: S608
+        f"JOIN request_facts r ON r.request_id = f.request_id GROUP BY {month}, f.objectives"
+    )
+    return {tuple(row) for query in queries for row in db.session.execute(sa.text(query))}

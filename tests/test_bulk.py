@@ -44,7 +44,7 @@ from expertise_app.reference import (
     REGIONS,
 )
 
-from .factories import count, facts_kept, facts_of_the_requests, request_data
+from .factories import count, facts_kept, facts_of_the_requests, request_data, tallies_kept, tallies_of_the_facts
 from .matrix import PARTNER_READS
 
 N = 300
@@ -128,11 +128,15 @@ def test_loads_n_cases_in_every_state_and_outcome(seed_bulk):
     assert "heritage" in texts
 
 
-def test_the_overview_s_facts_are_loaded_with_the_requests(seed_bulk):
+def test_the_overview_s_facts_and_monthly_tallies_are_loaded_with_the_requests(seed_bulk):
     seed_bulk("300")
     kept = facts_kept()
     assert len(kept) == 300
     assert kept == facts_of_the_requests()
+    assert tallies_kept() == tallies_of_the_facts()
+    seed_bulk("50")  # a second load sums the requests of both
+    assert len(facts_kept()) == 350
+    assert tallies_kept() == tallies_of_the_facts()
 
 
 def test_the_roster_spans_every_continent_with_profiles(seed_bulk):

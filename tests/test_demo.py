@@ -18,7 +18,7 @@ from expertise_app.experts.models import ExpertProfile
 from expertise_app.extensions import db
 from expertise_app.reference import FIELDS
 
-from .factories import count, facts_kept, facts_of_the_requests
+from .factories import count, facts_kept, facts_of_the_requests, tallies_kept, tallies_of_the_facts
 from .matrix import ACTIONS as PINNED
 
 LOADED = "Demo data loaded."
@@ -64,12 +64,15 @@ def test_seed_demo_covers_every_state_field_and_outcome(seed):
     assert any(case.priority == "emergency" for case in cases)
 
 
-def test_the_overview_s_facts_kept_by_every_action_agree_with_the_requests_and_their_steps(seed):
+def test_the_overview_s_facts_and_monthly_tallies_kept_by_every_action_agree_with_the_requests(seed):
     seed()
     kept = facts_kept()
     assert len(kept) == count(ExpertiseRequest) > 40
     assert kept == facts_of_the_requests()
     assert any(row[-1] is not None for row in kept)  # some reached mission_delivered and left it
+    tallied = tallies_kept()
+    assert tallied == tallies_of_the_facts()
+    assert {row[0] for row in tallied} == {"state", "field", "outcome", "days", "feedback"}
 
 
 def test_every_demo_login_authenticates(seed):

@@ -19,7 +19,7 @@ from expertise_app import create_app
 from expertise_app.cases import search
 from expertise_app.extensions import db
 
-from .factories import facts_kept, facts_of_the_requests
+from .factories import facts_kept, facts_of_the_requests, tallies_kept, tallies_of_the_facts
 from .matrix import PARTNER_READS
 
 
@@ -126,18 +126,28 @@ def test_expert_profiles_keep_their_fields_languages_and_countries_through_0004(
     assert schema_differences() == []
 
 
-def test_0009_fills_the_overview_s_facts_from_the_requests_and_their_steps(fresh_app):
+@pytest.mark.parametrize(
+    ("revision", "table", "kept", "expected"),
+    [
+        ("0009", "request_facts", facts_kept, facts_of_the_requests),
+        ("0018", "overview_tallies", tallies_kept, tallies_of_the_facts),
+    ],
+    ids=["0009 fills the overview's facts from the requests and their steps", "0018 sums its monthly tallies"],
+)
+def test_a_migration_fills_what_the_overview_counts_from_the_requests_already_filed(
+    fresh_app, revision, table, kept, expected
+):
     upgrade()
     result = fresh_app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    downgrade(revision="0008")
-    assert "request_facts" not in tables()
+    downgrade(revision=f"{int(revision) - 1:04d}")
+    assert table not in tables()
 
-    upgrade(revision="0009")
+    upgrade(revision=revision)
 
-    kept = facts_kept()
-    assert len(kept) > 40
-    assert kept == facts_of_the_requests()
+    rows = kept()
+    assert len(rows) > 40
+    assert rows == expected()
 
 
 def test_0016_starts_each_partner_s_version_at_the_entries_they_read_and_keeps_the_search_triggers(fresh_app):

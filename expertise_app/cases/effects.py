@@ -16,6 +16,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..feedback.models import ExpertRating, MissionFeedback
 from ..reference import ASSESSMENT_CRITERIA, FEEDBACK_ITEMS
+from . import tallies
 from .models import Assignment, ExpertiseRequest, Mission, TeamStatus
 
 
@@ -205,6 +206,7 @@ def record_nothing(event: EventData) -> None:
 def record_feedback(event: EventData) -> None:
     case, data = _case_and_data(event)
     scores = {code: int(data[f"score_{code}"]) for code in FEEDBACK_ITEMS.codes}
+    tallies.keep_feedback(case.submitted_at, scores)
     db.session.add(
         MissionFeedback(
             request_id=case.id,

@@ -1,19 +1,22 @@
 """The overview's summary of each request (models.RequestFacts), kept beside the request.
 
 `keep` is called by the write path (service_levels.keep) in every filing and action, so that the
-facts change in the same transaction as the request. The bulk loader writes them with its rows
-(bulk._facts_row), the migration that made them from the requests and their steps.
+facts change in the same transaction as the request, and with them the monthly tallies the
+overview sums (cases/tallies.py). The bulk loader writes them with its rows (bulk._facts_row), the
+migration that made them from the requests and their steps.
 """
 
 from __future__ import annotations
 
 from ..reference import REGIONS
+from . import tallies
 from .models import FACT_COLUMNS, CaseStep, ExpertiseRequest, RequestFacts
 
 
 def keep(case: ExpertiseRequest, step: CaseStep | None) -> None:
     """Copy the request's counted columns to its facts, and the working days of the step it left."""
     facts = case.facts
+    before = tallies.counted(facts) if facts is not None else None
     if facts is None:
         facts = case.facts = RequestFacts()
     for name in FACT_COLUMNS:
@@ -21,3 +24,4 @@ def keep(case: ExpertiseRequest, step: CaseStep | None) -> None:
     facts.continent = REGIONS.continent(case.country)  # the request's own is only set at its flush
     if step is not None:
         setattr(facts, RequestFacts.days_column(step.state), step.working_days)
+    tallies.keep(before, tallies.counted(facts))

@@ -351,6 +351,25 @@ class RequestFacts(db.Model):
         return f"{state}_days"
 
 
+class OverviewTally(db.Model):
+    """How many requests submitted in a month hold a value of a measure (a state, a field, a step
+    reached, a step's working days, a feedback score), and how many of them are open.
+
+    The overview's figures over months of history are sums of these rows, so that counting ten
+    years takes as long at 100,000 requests as at 10,000. Kept by the write path with the facts
+    (cases/tallies.py), rebuilt from them by `seed-bulk` and the migration that made them.
+    """
+
+    __tablename__ = "overview_tallies"
+
+    measure: so.Mapped[str] = so.mapped_column(sa.String(24), primary_key=True)
+    month: so.Mapped[str] = so.mapped_column(sa.String(7), primary_key=True)  # "2026-12", of submission (UTC)
+    value: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)  # "" for none
+    days: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)  # working days, or a score
+    requests: so.Mapped[int]
+    open: so.Mapped[int]
+
+
 class ReferenceCounter(db.Model):
     """The last reference number given in a year: `EXP-2026-0042` is the 42nd of 2026.
 

@@ -22,10 +22,12 @@ import sqlalchemy as sa
 from redis.exceptions import RedisError
 
 from ..auth.models import User
+from ..cases import tallies
 from ..cases.models import FACT_STEPS as STEPS
 from ..cases.models import Assignment, Event, ExpertiseRequest, TeamStatus
 from ..cases.models import RequestFacts as Facts
 from ..cases.queries import (
+    EQUAL_FILTERS,
     OPEN_BY_STATE,
     PAUSES,
     CaseFilters,
@@ -63,28 +65,73 @@ def _ids(user: User, filters: CaseFilters) -> sa.Select:
     return _facts(sa.select(Facts.request_id), user, filters)
 
 
-# The columns the overview counts the requests by, each on its own, all in one statement.
-COUNTED_BY = ("state", "outcome", "decline_reason", "redirect_destination", "field", "continent", "instrument")
+def summed_by_month(user: User, filters: CaseFilters) -> bool:
+    """Whether the figures of `filters` are sums of the monthly tallies: when they ask only for a
+    period (or none) that holds a month whole. Narrower filters count the facts they select."""
+    narrower = filters.reached or any(getattr(filters, name) for name in EQUAL_FILTERS)
+    return user.is_staff and not narrower and tallies.holds_a_month(filters.submitted_from, filters.submitted_to)
+
+
+def _tallied(filters: CaseFilters, measures: tuple[str, ...]) -> sa.Subquery:
+    return tallies.of_period(measures, filters.submitted_from, filters.submitted_to)
+
+
+COUNTED_BY = tallies.COUNTED_BY
+COUNTS = (tallies.EVERYTHING, *COUNTED_BY, tallies.REACHED, tallies.FEEDBACK)  # summed whatever their days
 
 
 @dataclass(frozen=True)
 class FactCounts:
-    """How many of the requests the filters select hold each value of each column of COUNTED_BY,
-    as (all, open, closed), and the same for all of them (`everything`)."""
+    """How many of the requests the filters select hold each value of each column of COUNTED_BY
+    and reached each step (`by["reached"]`), as (all, open, closed), and the same for all of them
+    (`everything`); how many answered each item of the feedback (`by["feedback"]`) and the sum of
+    their scores (`scores`)."""
 
     by: dict[str, dict[str | None, tuple[int, int, int]]]
     everything: tuple[int, int, int]
+    scores: dict[str, int]
 
     def of(self, name: str) -> dict[str | None, tuple[int, int, int]]:
         return self.by.get(name, {})
 
 
 def fact_counts(user: User, filters: CaseFilters) -> FactCounts:
-    """The counts of the overview's states, outcomes, reasons and breakdowns, in one statement.
+    """The counts of the overview's states, outcomes, reasons, breakdowns, funnel and feedback."""
+    if summed_by_month(user, filters):
+        return _tallied_counts(filters)
+    return _facts_counts(user, filters)
 
-    PostgreSQL counts them in one scan of the facts (GROUPING SETS), where a statement per column
-    scanned them seven times; SQLite, which has no grouping sets, runs a GROUP BY per column in one
-    statement (UNION ALL).
+
+def _tallied_counts(filters: CaseFilters) -> FactCounts:
+    """`fact_counts` in one statement over the monthly tallies."""
+    counted = _tallied(filters, COUNTS)
+    query = sa.select(
+        counted.c.measure,
+        counted.c.value,
+        sa.func.sum(counted.c.requests),
+        sa.func.sum(counted.c.open),
+        sa.func.sum(counted.c.days * counted.c.requests),
+    ).group_by(counted.c.measure, counted.c.value)
+    by: dict[str, dict] = {}
+    scores: dict[str, int] = {}
+    everything = (0, 0, 0)
+    for measure, value, total, open_count, scored in db.session.execute(query).tuples():
+        row = (int(total), int(open_count), int(total - open_count))
+        if measure == tallies.EVERYTHING:
+            everything = row
+            continue
+        by.setdefault(measure, {})[value or None] = row
+        if measure == tallies.FEEDBACK:
+            scores[value] = int(scored)
+    return FactCounts(by, everything, scores)
+
+
+def _facts_counts(user: User, filters: CaseFilters) -> FactCounts:
+    """`fact_counts` over the facts the filters select.
+
+    PostgreSQL counts the columns of COUNTED_BY in one scan of the facts (GROUPING SETS), where a
+    statement per column scanned them seven times; SQLite, which has no grouping sets, runs a GROUP
+    BY per column in one statement (UNION ALL). The steps reached and the feedback take one more each.
     """
     columns = [getattr(Facts, name) for name in COUNTED_BY]
     counts = (sa.func.count(), sa.func.count().filter(Facts.state != CLOSED))  # the closed: all but the open
@@ -112,7 +159,16 @@ def fact_counts(user: User, filters: CaseFilters) -> FactCounts:
             everything = row
         else:
             by.setdefault(name, {})[value] = row
-    return FactCounts(by, everything)
+    reached = [sa.func.count().filter(reached_filter(Facts, str(state))) for state in STEPS]
+    row = db.session.execute(_facts(sa.select(*reached), user, filters)).one()
+    by[tallies.REACHED] = {str(state): (count,) for state, count in zip(STEPS, row, strict=True)}
+    items = [sa.func.sum(getattr(MissionFeedback, code)) for code in FEEDBACK_ITEMS.codes]
+    query = sa.select(sa.func.count(), *items).where(MissionFeedback.request_id.in_(_ids(user, filters)))
+    answers, *sums = db.session.execute(query).one()
+    by[tallies.FEEDBACK] = {code: (answers,) for code in FEEDBACK_ITEMS.codes}
+    return FactCounts(
+        by, everything, {code: int(total or 0) for code, total in zip(FEEDBACK_ITEMS.codes, sums, strict=True)}
+    )
 
 
 def totals(user: User, filters: CaseFilters, counts: FactCounts) -> dict[str, int]:
@@ -134,32 +190,14 @@ def state_counts(counts: FactCounts) -> dict[str, int]:
     return {str(state): by_state.get(str(state), (0,))[0] for state in State}
 
 
-def _days(state: str):
-    return getattr(Facts, Facts.days_column(str(state)))
-
-
-def funnel(user: User, filters: CaseFilters) -> list[tuple[str, int]]:
+def funnel(counts: FactCounts) -> list[tuple[str, int]]:
     """How many requests reached each step: those in it now, and those that left it (its days).
 
     The last stage counts the requests closed as completed.
     """
-    reached = [sa.func.count().filter(reached_filter(Facts, str(state))) for state in STEPS]
-    completed = sa.func.count().filter(Facts.outcome == str(Outcome.COMPLETED))
-    row = db.session.execute(_facts(sa.select(*reached, completed), user, filters)).one()
-    return list(zip([*(str(state) for state in STEPS), "completed"], row, strict=True))
-
-
-def _month(column) -> tuple[sa.ColumnElement, sa.ColumnElement]:
-    """The month of `column` as "YYYY-MM" (UTC), and what to group by for it.
-
-    PostgreSQL groups by the month's first instant and writes only the groups out: `to_char` on
-    every row took half the monthly chart's time (94 against 40 ms over 100,000 requests).
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        month = sa.func.strftime("%Y-%m", column)
-        return month, month
-    start = sa.func.date_trunc("month", sa.func.timezone("UTC", column))
-    return sa.func.to_char(start, "YYYY-MM"), start
+    reached = counts.of(tallies.REACHED)
+    completed = counts.of("outcome").get(str(Outcome.COMPLETED), (0,))[0]
+    return [*((str(state), reached.get(str(state), (0,))[0]) for state in STEPS), ("completed", completed)]
 
 
 def months_shown(filters: CaseFilters, today: date) -> list[str]:
@@ -180,24 +218,54 @@ def _months_before(day: date, months: int) -> date:
 
 def monthly(user: User, filters: CaseFilters) -> dict[str, dict[str, int]]:
     """New requests per month of submission, split by outcome (STILL_OPEN for open ones)."""
-    return monthly_of(Facts, lambda query: _facts(query, user, filters), filters)
+    shown = months_shown(filters, utcnow().date())
+    if summed_by_month(user, filters):
+        counted = _tallied(filters, ("outcome",))
+        month, outcome = counted.c.month, sa.func.nullif(counted.c.value, "")
+        query = sa.select(month, outcome, sa.func.sum(counted.c.requests)).where(month >= shown[0])
+        query = query.group_by(month, outcome)
+    else:
+        query = _monthly_of(Facts, lambda query: _facts(query, user, filters), shown)
+    table = {key: dict.fromkeys((STILL_OPEN, *OUTCOMES), 0) for key in shown}
+    for key, outcome, count in db.session.execute(query).tuples():
+        if key in table:
+            table[key][outcome or STILL_OPEN] = int(count)
+    return table
+
+
+def _month(column) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """The month of `column` as "YYYY-MM" (UTC), and what to group by for it.
+
+    PostgreSQL groups by the month's first instant and writes only the groups out: `to_char` on
+    every row took half the monthly chart's time (94 against 40 ms over 100,000 requests).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        month = sa.func.strftime("%Y-%m", column)
+        return month, month
+    start = sa.func.date_trunc("month", sa.func.timezone("UTC", column))
+    return sa.func.to_char(start, "YYYY-MM"), start
 
 
 def monthly_of(source, selected: Callable[[sa.Select], sa.Select], filters: CaseFilters) -> dict[str, dict[str, int]]:
-    """`monthly` counted on `source` (the facts, or the requests), narrowed by `selected`."""
+    """`monthly` counted on `source` (the requests: the bench's raw aggregates), narrowed by `selected`."""
     shown = months_shown(filters, utcnow().date())
+    table = {key: dict.fromkeys((STILL_OPEN, *OUTCOMES), 0) for key in shown}
+    for key, result, count in db.session.execute(_monthly_of(source, selected, shown)).tuples():
+        if key in table:
+            table[key][result] = count
+    return table
+
+
+def _monthly_of(source, selected: Callable[[sa.Select], sa.Select], shown: list[str]) -> sa.Select:
+    """(month, outcome or STILL_OPEN, requests) on `source` (the facts, or the requests) narrowed
+    by `selected`, from the first month `shown` on."""
     month, start = _month(source.submitted_at)
     outcome = sa.func.coalesce(source.outcome, STILL_OPEN)
-    query = (
+    return (
         selected(sa.select(month, outcome, sa.func.count()))
         .where(source.submitted_at >= sa.literal(f"{shown[0]}-01").cast(sa.Date))
         .group_by(start, outcome)
     )
-    table = {key: dict.fromkeys((STILL_OPEN, *OUTCOMES), 0) for key in shown}
-    for key, result, count in db.session.execute(query).tuples():
-        if key in table:
-            table[key][result] = count
-    return table
 
 
 @dataclass(frozen=True)
@@ -206,6 +274,48 @@ class LeadTime:
     count: int
     median: int | None
     p90: int | None
+
+
+def lead_times(user: User, filters: CaseFilters) -> list[LeadTime]:
+    """Median and 90th percentile, in working days with pauses left out, of each step and of whole
+    completed requests (the sum of their steps), by nearest rank (rank ⌈p·n⌉)."""
+    if summed_by_month(user, filters):
+        found = _tallied_lead_times(filters)
+    else:
+        completed = Facts.outcome == str(Outcome.COMPLETED)
+        whole = sa.case((completed, sum(sa.func.coalesce(_days(state), 0) for state in STEPS)), else_=None)
+        values = {str(state): _days(state) for state in STEPS} | {tallies.END_TO_END: whole}
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+        found = (_percentiles_disc if postgresql else _percentiles_by_rank)(values, user, filters)
+    steps = [*(str(state) for state in STEPS), tallies.END_TO_END]
+    return [LeadTime(step, *(found.get(step) or (0, None, None))) for step in steps]
+
+
+def _tallied_lead_times(filters: CaseFilters) -> dict[str, tuple]:
+    """`lead_times`' (count, median, 90th percentile) of each step from the tallies: how many
+    requests took each number of days, the rank ⌈p·n⌉ found by their running sum."""
+    counted = _tallied(filters, (tallies.DAYS,))
+    spread = (
+        sa.select(counted.c.value.label("step"), counted.c.days, sa.func.sum(counted.c.requests).label("requests"))
+        .group_by(counted.c.value, counted.c.days)
+        .having(sa.func.sum(counted.c.requests) > 0)
+        .subquery()
+    )
+    within = {"partition_by": spread.c.step}
+    ranked = sa.select(
+        spread.c.step,
+        spread.c.days,
+        sa.cast(sa.func.sum(spread.c.requests).over(order_by=spread.c.days, **within), sa.BigInteger).label("up_to"),
+        sa.cast(sa.func.sum(spread.c.requests).over(**within), sa.BigInteger).label("n"),
+    ).subquery()
+    median = sa.func.min(sa.case((ranked.c.up_to >= (ranked.c.n + 1) // 2, ranked.c.days)))
+    p90 = sa.func.min(sa.case((ranked.c.up_to >= (ranked.c.n * 9 + 9) // 10, ranked.c.days)))
+    query = sa.select(ranked.c.step, ranked.c.n, median, p90).group_by(ranked.c.step, ranked.c.n)
+    return {step: (int(n), median, p90) for step, n, median, p90 in db.session.execute(query).tuples()}
+
+
+def _days(state: str):
+    return getattr(Facts, Facts.days_column(str(state)))
 
 
 def nearest_ranks(values: sa.Subquery) -> dict[str, tuple]:
@@ -258,17 +368,6 @@ def _percentiles_disc(values: dict[str, sa.ColumnElement], user: User, filters: 
     return {key: tuple(row[3 * index : 3 * index + 3]) for index, key in enumerate(values) if row[3 * index]}
 
 
-def lead_times(user: User, filters: CaseFilters) -> list[LeadTime]:
-    """Median and 90th percentile, in working days with pauses left out, of each step and of whole
-    completed requests (the sum of their steps)."""
-    completed = Facts.outcome == str(Outcome.COMPLETED)
-    whole = sa.case((completed, sum(sa.func.coalesce(_days(state), 0) for state in STEPS)), else_=None)
-    values = {str(state): _days(state) for state in STEPS} | {"end_to_end": whole}
-    percentiles = _percentiles_disc if db.session.get_bind().dialect.name == "postgresql" else _percentiles_by_rank
-    found = percentiles(values, user, filters)
-    return [LeadTime(step, *(found.get(step) or (0, None, None))) for step in values]
-
-
 def closures(counts: FactCounts) -> dict:
     """Closed requests by outcome, and the reason codes of declines and redirections."""
     outcomes = _closed_by(counts, "outcome")
@@ -296,23 +395,13 @@ def breakdown(counts: FactCounts, name: str) -> list[tuple[str, int, int]]:
     return sorted(rows, key=lambda row: (-row[2], row[0]))
 
 
-def feedback(user: User, filters: CaseFilters) -> dict:
+def feedback(counts: FactCounts) -> dict:
     """The partners' average answer to each item of the questionnaire, and how many answered."""
-    return feedback_of(_ids(user, filters))
-
-
-def feedback_of(ids: sa.Select) -> dict:
-    """`feedback` on the requests of `ids`."""
-    items = [sa.func.avg(getattr(MissionFeedback, code)) for code in FEEDBACK_ITEMS.codes]
-    query = sa.select(sa.func.count(), *items).where(MissionFeedback.request_id.in_(ids))
-    answers, *averages = db.session.execute(query).one()
-    result = {"answers": answers}
-    result.update(
-        {
-            code: round(float(value), 1) if value is not None else None
-            for code, value in zip(FEEDBACK_ITEMS.codes, averages, strict=True)
-        }
-    )
+    answered = counts.of(tallies.FEEDBACK)
+    result = {"answers": answered.get(FEEDBACK_ITEMS.codes[0], (0,))[0]}
+    for code in FEEDBACK_ITEMS.codes:
+        answers = answered.get(code, (0,))[0]
+        result[code] = round(counts.scores[code] / answers, 1) if answers else None
     return result
 
 
@@ -400,14 +489,14 @@ def _overview(user: User, filters: CaseFilters) -> dict:
     return {
         "totals": totals(user, filters, counts),
         "states": state_counts(counts),
-        "funnel": funnel(user, filters),
+        "funnel": funnel(counts),
         "monthly": monthly(user, filters),
         "lead_times": lead_times(user, filters),
         "closures": closures(counts),
         "fields": breakdown(counts, "field"),
         "continents": breakdown(counts, "continent"),
         "instruments": breakdown(counts, "instrument"),
-        "feedback": feedback(user, filters),
+        "feedback": feedback(counts),
         "workload": workload(user, filters),
         "gaps": coverage_gaps(user, filters),
     }
