@@ -3,20 +3,22 @@
 Each request contributes to the tallies of the month it was submitted in: one to `everything`, to
 the value it holds of each column the overview counts by (COUNTED_BY), to each step it reached, to
 the working days of each step it left (and, completed, of its whole course), and, once its partner
-gave feedback, to the score given to each item. `contributions` says so once, in SQL, over any
-source of facts: the requests' facts (to rebuild the tallies, or to count the days of a period
-that do not fill a month), or the facts of one request before and after a change (signs -1 and
-+1), which `keep` adds to the tallies in the transaction that made the change.
+gave feedback, to the score given to each item. FACT_RULES and FEEDBACK_RULES say so once, and
+are read two ways: in SQL over many requests' facts (`contributions`: to rebuild the tallies, or to
+count the days of a period that do not fill a month), and in Python over one request's facts
+before and after a change (`keep`, in the transaction that made the change: a few rows upserted
+in 0.3 ms, where the same upsert built from SQL cost 12 ms to compile on every action).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db_types import start_of_day
 from ..extensions import db
@@ -30,13 +32,11 @@ STEPS = tuple(str(state) for state in FACT_STEPS)
 # The columns the overview counts the requests by, each on its own.
 COUNTED_BY = ("state", "outcome", "decline_reason", "redirect_destination", "field", "continent", "instrument")
 EVERYTHING, REACHED, DAYS, FEEDBACK = "everything", "reached", "days", "feedback"
-FACT_MEASURES = (EVERYTHING, *COUNTED_BY, REACHED, DAYS)  # counted from the facts
-MEASURES = (*FACT_MEASURES, FEEDBACK)
+MEASURES = (EVERYTHING, *COUNTED_BY, REACHED, DAYS, FEEDBACK)
 END_TO_END = "end_to_end"  # the value of DAYS for whole completed requests
 DAYS_COLUMNS = tuple(RequestFacts.days_column(step) for step in STEPS)
 # What a request's contributions are read from (a fact row, with the month of its submission).
-TEXT_COLUMNS = ("month", "state", *COUNTED_BY[1:])
-SOURCE_COLUMNS = (*TEXT_COLUMNS, *DAYS_COLUMNS)
+SOURCE_COLUMNS = ("month", "state", *COUNTED_BY[1:], *DAYS_COLUMNS)
 TALLY = OverviewTally.__table__
 
 
@@ -51,42 +51,127 @@ def month_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m")
 
 
-def _branch(source, measure: str, value, days=None, where=None) -> sa.Select:
-    """One measure's contributions: (month, measure, value, days, requests, open) per source row."""
+class _Columns:
+    """A source's rows as SQL: what the rules below read of them (see _Values for one row in Python)."""
+
+    def __init__(self, source):
+        self.c = source.c
+
+    def constant(self, value):
+        return sa.literal(value)
+
+    def text(self, name: str):
+        return sa.func.coalesce(self.c[name], "")
+
+    def number(self, name: str):
+        return self.c[name]
+
+    def present(self, name: str):
+        return self.c[name].isnot(None)
+
+    def equals(self, name: str, value: str):
+        return self.c[name] == value
+
+    def either(self, first, second):
+        return sa.or_(first, second)
+
+    def total(self, names: Iterable[str]):
+        return sum(sa.func.coalesce(self.c[name], 0) for name in names)
+
+
+class _Values(_Columns):
+    """One row given in Python, read by the same rules."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self.values = values
+
+    def constant(self, value):
+        return value
+
+    def text(self, name: str):
+        return self.values[name] or ""
+
+    def number(self, name: str):
+        return self.values[name]
+
+    def present(self, name: str):
+        return self.values[name] is not None
+
+    def equals(self, name: str, value: str):
+        return self.values[name] == value
+
+    def either(self, first, second):
+        return first or second
+
+    def total(self, names: Iterable[str]):
+        return sum(self.values[name] or 0 for name in names)
+
+
+def _constant(value: str, row: _Columns):
+    return row.constant(value)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A request adds one to `measure`'s tally of `value` (and `days`) when `when` holds."""
+
+    measure: str
+    value: Callable[[_Columns], Any]
+    when: Callable[[_Columns], Any] | None = None
+    days: Callable[[_Columns], Any] | None = None
+
+
+def _steps_rules() -> list[_Rule]:
+    rules = []
+    for step, column in zip(STEPS, DAYS_COLUMNS, strict=True):
+        named = partial(_constant, step)
+        rules.append(_Rule(REACHED, named, lambda r, s=step, c=column: r.either(r.equals("state", s), r.present(c))))
+        rules.append(_Rule(DAYS, named, lambda r, c=column: r.present(c), lambda r, c=column: r.number(c)))
+    return rules
+
+
+FACT_RULES = (
+    _Rule(EVERYTHING, partial(_constant, "")),
+    *(_Rule(name, lambda r, name=name: r.text(name)) for name in COUNTED_BY),
+    *_steps_rules(),
+    _Rule(
+        DAYS,
+        partial(_constant, END_TO_END),
+        lambda r: r.equals("outcome", str(Outcome.COMPLETED)),
+        lambda r: r.total(DAYS_COLUMNS),
+    ),
+)
+FEEDBACK_RULES = tuple(
+    _Rule(FEEDBACK, partial(_constant, item), days=lambda r, item=item: r.number(item)) for item in FEEDBACK_ITEMS.codes
+)
+
+
+def _branch(source, rule: _Rule) -> sa.Select:
+    """What `rule` adds, per row of `source`: (month, measure, value, days, requests, open)."""
+    row = _Columns(source)
     # Feedback is counted whatever the state of its (closed) request.
     opened = sa.case((source.c.state != CLOSED, source.c.sign), else_=0) if "state" in source.c else sa.literal(0)
     query = sa.select(
         source.c.month.label("month"),
-        sa.literal(measure, sa.String).label("measure"),
-        sa.cast(value, sa.String).label("value"),
-        sa.cast(days if days is not None else sa.literal(0), sa.Integer).label("days"),
+        sa.literal(rule.measure, sa.String).label("measure"),
+        sa.cast(rule.value(row), sa.String).label("value"),
+        sa.cast(rule.days(row) if rule.days else sa.literal(0), sa.Integer).label("days"),
         source.c.sign.label("requests"),
         opened.label("open"),
     )
-    return query if where is None else query.where(where)
+    return query if rule.when is None else query.where(rule.when(row))
 
 
-def _fact_branches(source) -> list[sa.Select]:
-    c = source.c
-    completed = c.outcome == str(Outcome.COMPLETED)
-    whole = sum(sa.func.coalesce(c[name], 0) for name in DAYS_COLUMNS)
-    return [
-        _branch(source, EVERYTHING, sa.literal("")),
-        *(_branch(source, name, sa.func.coalesce(c[name], "")) for name in COUNTED_BY),
-        *(
-            _branch(source, REACHED, sa.literal(step), where=sa.or_(c.state == step, c[days].isnot(None)))
-            for step, days in zip(STEPS, DAYS_COLUMNS, strict=True)
-        ),
-        *(
-            _branch(source, DAYS, sa.literal(step), c[days], where=c[days].isnot(None))
-            for step, days in zip(STEPS, DAYS_COLUMNS, strict=True)
-        ),
-        _branch(source, DAYS, sa.literal(END_TO_END), whole, where=completed),
-    ]
-
-
-def _feedback_branches(source) -> list[sa.Select]:
-    return [_branch(source, FEEDBACK, sa.literal(item), source.c[item]) for item in FEEDBACK_ITEMS.codes]
+def _added(values: Mapping[str, Any], rules: Iterable[_Rule], sign: int, into: dict) -> None:
+    """What `rules` add for the one row `values`, times `sign`, added `into` {key: [requests, open]}."""
+    row = _Values(values)
+    opened = sign if values.get("state", CLOSED) != CLOSED else 0
+    for rule in rules:
+        if rule.when is None or rule.when(row):
+            days = rule.days(row) if rule.days else 0
+            counts = into.setdefault((rule.measure, values["month"], rule.value(row), days), [0, 0])
+            counts[0] += sign
+            counts[1] += opened
 
 
 def contributions(facts: sa.Select | None, feedback: sa.Select | None, measures: Iterable[str]) -> sa.Select:
@@ -95,9 +180,11 @@ def contributions(facts: sa.Select | None, feedback: sa.Select | None, measures:
     measures = set(measures)
     branches = []
     if facts is not None and measures - {FEEDBACK}:
-        branches += [branch for branch in _fact_branches(facts.cte()) if _measure_of(branch) in measures]
+        source = facts.cte()
+        branches += [_branch(source, rule) for rule in FACT_RULES if rule.measure in measures]
     if feedback is not None and FEEDBACK in measures:
-        branches += _feedback_branches(feedback.cte())
+        source = feedback.cte()
+        branches += [_branch(source, rule) for rule in FEEDBACK_RULES]
     if not branches:
         return _nothing()
     each = sa.union_all(*branches).subquery()
@@ -109,10 +196,6 @@ def contributions(facts: sa.Select | None, feedback: sa.Select | None, measures:
         sa.func.sum(each.c.requests).label("requests"),
         sa.func.sum(each.c.open).label("open"),
     ).group_by(each.c.month, each.c.measure, each.c.value, each.c.days)
-
-
-def _measure_of(branch: sa.Select) -> str:
-    return branch.selected_columns.measure.element.value
 
 
 def _nothing() -> sa.Select:
@@ -137,43 +220,6 @@ def feedback_source(dialect: str, *where) -> sa.Select:
     return joined.where(*where)
 
 
-def _literal_rows(rows: list[tuple[Mapping[str, Any], int]], names: Iterable[str]) -> sa.Select:
-    """Rows given in Python as a source of contributions: (values, sign) each."""
-    names = tuple(names)
-
-    def literal(name: str, value):
-        return sa.literal(value, sa.String if name in TEXT_COLUMNS else sa.Integer).label(name)
-
-    selects = [
-        sa.select(*(literal(name, values.get(name)) for name in names), sa.literal(sign).label("sign"))
-        for values, sign in rows
-    ]
-    return sa.union_all(*selects) if len(selects) > 1 else selects[0]
-
-
-def _add(contributed: sa.Select, connection=None) -> None:
-    """Add `contributed` (as `contributions` answers) to the tallies: one upsert, in the order of the
-    tallies' key so that two transactions never wait for each other's rows the other way round."""
-    summed = contributed.subquery()
-    requests, open_ = summed.c[4], summed.c[5]
-    rows = (
-        sa.select(summed.c.month, summed.c.measure, summed.c.value, summed.c.days, requests, open_)
-        .where(sa.or_(requests != 0, open_ != 0))
-        .order_by(summed.c.measure, summed.c.month, summed.c.value, summed.c.days)
-    )
-    names = ["month", "measure", "value", "days", "requests", "open"]
-    insert = postgresql.insert if _dialect(connection) == "postgresql" else sqlite.insert
-    statement = insert(TALLY).from_select(names, rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=[TALLY.c.measure, TALLY.c.month, TALLY.c.value, TALLY.c.days],
-        set_={
-            "requests": TALLY.c.requests + statement.excluded.requests,
-            "open": TALLY.c.open + statement.excluded.open,
-        },
-    )
-    (connection or db.session).execute(statement)
-
-
 def _dialect(connection=None) -> str:
     return (connection or db.session.get_bind()).dialect.name
 
@@ -188,22 +234,51 @@ def keep(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
     """Move a request's contributions from its facts `before` a change (None: it is new) to `after`."""
     if before == after:
         return
-    rows = [(after, 1)] if before is None else [(before, -1), (after, 1)]
-    _add(contributions(_literal_rows(rows, SOURCE_COLUMNS), None, FACT_MEASURES))
+    moved: dict[tuple, list[int]] = {}
+    if before is not None:
+        _added(before, FACT_RULES, -1, moved)
+    _added(after, FACT_RULES, 1, moved)
+    _upsert(moved)
 
 
 def keep_feedback(submitted_at: datetime, scores: Mapping[str, int]) -> None:
     """Add the feedback a partner gave (once) on a request submitted at `submitted_at`."""
-    row = {"month": month_text(submitted_at), **scores}
-    _add(contributions(None, _literal_rows([(row, 1)], ("month", *FEEDBACK_ITEMS.codes)), (FEEDBACK,)))
+    given: dict[tuple, list[int]] = {}
+    _added({"month": month_text(submitted_at), **scores}, FEEDBACK_RULES, 1, given)
+    _upsert(given)
+
+
+# The same statement on both databases, so that it is compiled once (an upsert built with
+# SQLAlchemy's dialect constructs is compiled again on every use: 13 ms an action).
+UPSERT = sa.text(
+    "INSERT INTO overview_tallies (measure, month, value, days, requests, open) "
+    "VALUES (:measure, :month, :value, :days, :requests, :open) "
+    "ON CONFLICT (measure, month, value, days) DO UPDATE SET "
+    "requests = overview_tallies.requests + excluded.requests, open = overview_tallies.open + excluded.open"
+)
+
+
+def _upsert(changes: dict[tuple, list[int]]) -> None:
+    """Add `changes` to the tallies, in the order of their key, so that two transactions never wait
+    for each other's rows the other way round."""
+    names = ("measure", "month", "value", "days")
+    rows = [
+        {**dict(zip(names, key, strict=True)), "requests": requests, "open": open_}
+        for key, (requests, open_) in sorted(changes.items())
+        if requests or open_
+    ]
+    if rows:
+        db.session.execute(UPSERT, rows)
 
 
 def rebuild(connection=None) -> None:
     """The tallies made again from every request's facts and feedback (after a bulk load), in the
     session or on `connection` (a migration's)."""
-    dialect = _dialect(connection)
-    (connection or db.session).execute(sa.delete(TALLY))
-    _add(contributions(facts_source(dialect), feedback_source(dialect), MEASURES), connection)
+    dialect, run = _dialect(connection), (connection or db.session).execute
+    run(sa.delete(TALLY))
+    summed = contributions(facts_source(dialect), feedback_source(dialect), MEASURES).subquery()
+    kept = sa.select(*summed.c).where(sa.or_(summed.c.requests != 0, summed.c.open != 0))
+    run(sa.insert(TALLY).from_select(["month", "measure", "value", "days", "requests", "open"], kept))
 
 
 def _whole_months(submitted_from: date | None, submitted_to: date | None) -> tuple[datetime | None, ...]:
