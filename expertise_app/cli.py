@@ -228,7 +228,24 @@ def restore_command(source: Path, yes: bool):
         click.echo("Run `flask --app wsgi db upgrade` to bring it to this version's schema.")
 
 
+@click.command("rebuild-tallies")
+def rebuild_tallies_command():
+    """Make the overview's monthly tallies again from the requests, and say whether they differed.
+
+    The write path keeps them; this is for data changed outside the app (by hand, or a partial restore).
+    """
+    from .cases import tallies
+
+    count, changed = tallies.made_again()
+    transaction.commit()
+    if changed:
+        click.echo(f"{changed} of the overview's monthly tallies differed from the requests; all {count} made again.")
+    else:
+        click.echo(f"The overview's {count} monthly tallies agreed with the requests.")
+
+
 def init_commands(app: Flask) -> None:
+    app.cli.add_command(rebuild_tallies_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(remind_feedback_command)

@@ -24,6 +24,7 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "passerelle.after_commit"
+LAST_WRITES_KEY = "passerelle.write_at_commit"
 
 
 def _pending(session) -> list[tuple[Callable[..., Any], tuple, dict, Any]]:
@@ -39,6 +40,34 @@ def after_commit(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Non
     session = db.session()
     # Remember the savepoint it was registered in (if any): rolling that back drops it.
     _pending(session).append((callback, args, kwargs, session.get_nested_transaction()))
+
+
+def write_at_commit(write: Callable[[list], None], item: Any) -> None:
+    """Have `write` called once, as the transaction's last writes before its commit (after a flush),
+    with every `item` registered with it in the transaction, in order (those registered in a
+    savepoint rolled back since are left out).
+
+    For rows that many transactions update (the overview's monthly tallies): written at the end,
+    they are locked for the moment of the commit only, and each transaction locks them in the
+    order one call of `write` chooses, never in the order its changes happened.
+    """
+    session = db.session()
+    session.info.setdefault(LAST_WRITES_KEY, []).append((write, item, session.get_nested_transaction()))
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _write_last(session) -> None:
+    if session.get_nested_transaction() is not None:  # a savepoint released: the transaction goes on
+        return
+    registered = session.info.pop(LAST_WRITES_KEY, None)
+    if not registered:
+        return
+    session.flush()
+    items: dict[Callable[[list], None], list] = {}
+    for write, item, _savepoint in registered:
+        items.setdefault(write, []).append(item)
+    for write, written in items.items():
+        write(written)
 
 
 def commit() -> None:
@@ -61,6 +90,7 @@ def rollback() -> None:
     """Roll back the session and drop what was registered (even if nothing reached the database)."""
     session = db.session()
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(LAST_WRITES_KEY, None)
     session.rollback()
 
 
@@ -74,13 +104,16 @@ def _inside(transaction, savepoint) -> bool:
 
 @sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
 def _drop_pending_work(session, previous_transaction) -> None:
-    """A rolled-back transaction sends nothing; a rolled-back savepoint drops what was
-    registered inside it and keeps the work registered outside it."""
+    """A rolled-back transaction sends and writes nothing it registered; a rolled-back savepoint
+    drops what was registered inside it and keeps what was registered outside it."""
     if not previous_transaction.nested:
         session.info.pop(PENDING_KEY, None)
+        session.info.pop(LAST_WRITES_KEY, None)
         return
     pending = session.info.get(PENDING_KEY, [])
     pending[:] = [entry for entry in pending if not _inside(entry[3], previous_transaction)]
+    last = session.info.get(LAST_WRITES_KEY, [])
+    last[:] = [entry for entry in last if not _inside(entry[2], previous_transaction)]
 
 
 def finish_request(response: Response) -> Response:

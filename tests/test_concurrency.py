@@ -23,7 +23,7 @@ from expertise_app.cases.queries import CaseFilters
 from expertise_app.extensions import db
 from expertise_app.feedback.models import ExpertRating, MissionFeedback
 
-from .factories import Cast, Factory, request_data, snapshot, step_data
+from .factories import Cast, Factory, request_data, snapshot, step_data, tallies_kept, tallies_of_the_facts
 from .mailbox import sent_to
 from .matrix import ACTIONS as PINNED
 from .matrix import EDGES, combination_id
@@ -379,3 +379,42 @@ def test_a_view_saved_twice_at_the_same_moment_is_saved_once(app, factory: Facto
     assert outcome == {"second": "saved"}
     saved = db.session.execute(sa.select(SavedView.name, SavedView.query).where(SavedView.user_id == manager_id))
     assert saved.all() == [("Museums", "field=MUS")]
+
+
+@pytest.mark.postgres
+def test_an_action_not_committed_yet_holds_back_no_action_on_another_request_of_its_month(app, factory: Factory):
+    """Both requests count in the same monthly tallies of the overview: these are written at the
+    commit, so the second assessment is not kept waiting by the first one's until that one ends."""
+    first, second = factory.case("submitted"), factory.case("submitted")
+    ids = (first.id, second.id, factory.manager().id)
+    db.session.commit()
+    first_done, second_done = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def assess(case_id: int) -> None:
+        case, manager = db.session.get(ExpertiseRequest, case_id), db.session.get(User, ids[2])
+        operations.perform(case, "assess", manager, step_data("assess", case), case.version)
+        db.session.flush()
+
+    def first_assessment() -> None:
+        with app.app_context():
+            assess(ids[0])
+            first_done.set()
+            second_done.wait(timeout=30)
+            db.session.commit()
+
+    thread = threading.Thread(target=first_assessment)
+    thread.start()
+    try:
+        assert first_done.wait(timeout=30)
+        with app.app_context():
+            db.session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
+            assess(ids[1])
+            db.session.commit()
+            outcome.append("committed while the first was open")
+    finally:
+        second_done.set()
+        thread.join()
+
+    assert outcome == ["committed while the first was open"]
+    assert tallies_kept() == tallies_of_the_facts()

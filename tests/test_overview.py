@@ -19,7 +19,7 @@ from expertise_app.cases.models import ExpertiseRequest, RequestFacts
 from expertise_app.experts.services import apply_profile
 from expertise_app.extensions import db
 
-from .factories import expert_profile, request_data, step_data
+from .factories import expert_profile, request_data, step_data, tallies_kept, tallies_of_the_facts
 from .pages import references, text
 
 # The requests of the overview's tests: what each is, and the steps it reached (written out by hand).
@@ -440,3 +440,29 @@ def test_a_period_s_figures_are_summed_from_its_whole_months_and_counted_on_the_
         assert (median, p90) == (str(days[(len(days) + 1) // 2 - 1]), str(days[(len(days) * 9 + 9) // 10 - 1]))
     else:
         assert (median, p90) == ("", "")
+
+
+def test_tallies_changed_outside_the_app_are_found_and_made_again_by_a_command(app, spec_cases, factory, signed_in):
+    db.session.execute(sa.text("UPDATE overview_tallies SET requests = requests + 5 WHERE measure = 'state'"))
+    db.session.execute(sa.text("DELETE FROM overview_tallies WHERE measure = 'field' AND value = 'ARC'"))
+    db.session.commit()
+    assert tallies_kept() != tallies_of_the_facts()
+
+    result = app.test_cli_runner().invoke(args=["rebuild-tallies"])
+
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        r"(\d+) of the overview's monthly tallies differed from the requests; all \d+ made again\.\n", result.output
+    )
+    assert tallies_kept() == tallies_of_the_facts()
+    assert figures(signed_in(factory.manager()), {})[("Requests", "requests in all")] == ("7", "3")
+    again = app.test_cli_runner().invoke(args=["rebuild-tallies"])
+    assert re.fullmatch(r"The overview's \d+ monthly tallies agreed with the requests\.\n", again.output)
+
+
+def test_a_period_that_ends_before_it_starts_counts_nothing(spec_cases, factory, signed_in):
+    response = signed_in(factory.manager()).get("/dashboard/figures.csv?from=2026-03-01&to=2026-01-31")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert ["Requests", "requests in all", "0", "0"] in rows
+    assert signed_in(factory.manager()).get("/dashboard?from=2026-03-01&to=2026-01-31").status_code == 200

@@ -85,6 +85,30 @@ def test_a_rolled_back_savepoint_drops_only_the_work_registered_inside_it(factor
     assert seen == ["outside", "inside a savepoint that is kept"]
 
 
+def test_last_writes_are_made_once_at_the_commit_after_the_flush_savepoints_and_rollbacks_heeded(factory):
+    batches = []
+
+    def write(items):
+        batches.append((items, not db.session.new))  # the changes of the transaction were flushed first
+
+    transaction.write_at_commit(write, "outside")
+    savepoint = db.session.begin_nested()
+    transaction.write_at_commit(write, "inside")
+    savepoint.rollback()
+    kept = db.session.begin_nested()
+    transaction.write_at_commit(write, "inside a savepoint that is kept")
+    kept.commit()
+    assert batches == []  # a savepoint released is not the commit
+    db.session.add(Organisation(name="Flushed before", country="TN"))
+    transaction.commit()
+    assert batches == [(["outside", "inside a savepoint that is kept"], True)]
+
+    transaction.write_at_commit(write, "rolled back")
+    transaction.rollback()
+    transaction.commit()
+    assert len(batches) == 1
+
+
 def test_a_failing_callback_does_not_stop_the_others(factory):
     seen = []
     transaction.after_commit(lambda: 1 / 0)

@@ -365,7 +365,8 @@ class OverviewTally(db.Model):
     measure: so.Mapped[str] = so.mapped_column(sa.String(24), primary_key=True)
     month: so.Mapped[str] = so.mapped_column(sa.String(7), primary_key=True)  # "2026-12", of submission (UTC)
     value: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)  # "" for none
-    days: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)  # working days, or a score
+    # The working days a step took (measure "days"), the score given (measure "feedback"), else 0.
+    days: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
     requests: so.Mapped[int]
     open: so.Mapped[int]
 

@@ -1,11 +1,12 @@
 """The manager's overview: every figure an SQL aggregate over the requests the filters select.
 
 The overview's filters are the lists' (cases/queries.CaseFilters), so that each figure links to
-the list of the very requests it counts. Figures over the whole history are counted on the
-requests' facts (cases/models.RequestFacts, a narrow row per request kept by the write path);
-those of open requests only (late, paused, workload, coverage) on the requests themselves, through
-the index on their state. Lead times are percentiles of the working days of each step the facts
-keep (pauses left out), by nearest rank on both databases.
+the list of the very requests it counts. Figures over the history are sums of the monthly tallies
+(cases/tallies.py) when the filters ask only for a period holding a month whole, or none; else
+they are counted on the requests' facts (cases/models.RequestFacts, a narrow row per request). The
+write path keeps both. Figures of open requests only (late, paused, workload, coverage) are counted
+on the requests themselves, through the index on their state. Lead times are percentiles of the
+working days of each step (pauses left out), by nearest rank on both databases.
 """
 
 from __future__ import annotations
@@ -111,16 +112,18 @@ def _tallied_counts(filters: CaseFilters) -> FactCounts:
         sa.func.sum(counted.c.requests),
         sa.func.sum(counted.c.open),
         sa.func.sum(counted.c.days * counted.c.requests),
-    ).group_by(counted.c.measure, counted.c.value)
+    )
+    # A value no request holds any more (its requests moved on) is left out, as the facts leave it out.
+    query = query.group_by(counted.c.measure, counted.c.value).having(sa.func.sum(counted.c.requests) != 0)
     by: dict[str, dict] = {}
-    scores: dict[str, int] = {}
+    scores = dict.fromkeys(FEEDBACK_ITEMS.codes, 0)
     everything = (0, 0, 0)
     for measure, value, total, open_count, scored in db.session.execute(query).tuples():
         row = (int(total), int(open_count), int(total - open_count))
         if measure == tallies.EVERYTHING:
             everything = row
             continue
-        by.setdefault(measure, {})[value or None] = row
+        by.setdefault(measure, {})[value or None] = row  # "" stands for none in the tallies' key
         if measure == tallies.FEEDBACK:
             scores[value] = int(scored)
     return FactCounts(by, everything, scores)
@@ -201,14 +204,16 @@ def funnel(counts: FactCounts) -> list[tuple[str, int]]:
 
 
 def months_shown(filters: CaseFilters, today: date) -> list[str]:
-    """The months of the monthly chart: those of the period asked, else the last twelve."""
+    """The months of the monthly chart: those of the period asked (its last ten years), else the
+    last twelve; none for a period that ends before it starts."""
     end = filters.submitted_to or today
-    start = filters.submitted_from or _months_before(end, MONTHS_SHOWN - 1)
+    span = 10 * 12 if filters.submitted_from else MONTHS_SHOWN
+    start = max(filters.submitted_from or date.min, _months_before(end, span - 1))
     months, year, month = [], start.year, start.month
-    while (year, month) <= (end.year, end.month) and len(months) < 10 * 12:
+    while (year, month) <= (end.year, end.month):
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months[-10 * 12 :]
+    return months
 
 
 def _months_before(day: date, months: int) -> date:
@@ -219,6 +224,8 @@ def _months_before(day: date, months: int) -> date:
 def monthly(user: User, filters: CaseFilters) -> dict[str, dict[str, int]]:
     """New requests per month of submission, split by outcome (STILL_OPEN for open ones)."""
     shown = months_shown(filters, utcnow().date())
+    if not shown:
+        return {}
     if summed_by_month(user, filters):
         counted = _tallied(filters, ("outcome",))
         month, outcome = counted.c.month, sa.func.nullif(counted.c.value, "")
@@ -249,6 +256,8 @@ def _month(column) -> tuple[sa.ColumnElement, sa.ColumnElement]:
 def monthly_of(source, selected: Callable[[sa.Select], sa.Select], filters: CaseFilters) -> dict[str, dict[str, int]]:
     """`monthly` counted on `source` (the requests: the bench's raw aggregates), narrowed by `selected`."""
     shown = months_shown(filters, utcnow().date())
+    if not shown:
+        return {}
     table = {key: dict.fromkeys((STILL_OPEN, *OUTCOMES), 0) for key in shown}
     for key, result, count in db.session.execute(_monthly_of(source, selected, shown)).tuples():
         if key in table:
