@@ -466,3 +466,34 @@ def test_a_period_that_ends_before_it_starts_counts_nothing(spec_cases, factory,
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert ["Requests", "requests in all", "0", "0"] in rows
     assert signed_in(factory.manager()).get("/dashboard?from=2026-03-01&to=2026-01-31").status_code == 200
+
+
+def _months_back(months: int) -> str:
+    """The first day of the month `months` before this one."""
+    today = datetime.now(UTC).date()
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}-01"
+
+
+@pytest.mark.parametrize(
+    ("period", "months"),
+    [
+        (lambda: {}, 12),
+        (lambda: {"from": _months_back(119)}, 120),
+        (lambda: {"from": "2000-01-01"}, 120),
+        (lambda: {"to": datetime.now(UTC).date().isoformat()}, 120),
+        (lambda: {"from": _months_back(11)}, 12),
+    ],
+    ids=["no period: the last twelve months", "ten years", "26 years: the last ten", "an end only", "one year"],
+)
+def test_a_monthly_chart_writes_at_most_twelve_months_under_its_columns_the_latest_always(
+    spec_cases, factory, signed_in, period, months
+):
+    html = signed_in(factory.manager()).get("/dashboard", query_string=period()).get_data(as_text=True)
+    chart = re.search(r'aria-labelledby="monthly-title".*?</svg>', html, re.S).group(0)
+    columns = re.findall(r"<g>\s*<title>(\d{4}-\d{2}): ", chart)
+    written = re.findall(r'class="label">(\d{2})/(\d{2})</text>', chart)
+    assert len(columns) == months
+    assert columns[-1] == datetime.now(UTC).strftime("%Y-%m")  # the months shown end with the period
+    assert (columns[-1][5:], columns[-1][2:4]) == written[-1]
+    assert len(written) == 12  # one in ten of 120 months, every one of 12

@@ -9,6 +9,7 @@ of the requests it counts, and the layout is mirrored for right-to-left language
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 # Drawn in a narrow box, so that on a phone (about 360 px for the chart) the text is still
@@ -20,6 +21,7 @@ BAR_HEIGHT = 16
 ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + 8
 LABEL_CHARACTERS = 50
 COLUMN_CHART_HEIGHT = 180
+MONTH_LABELS = 12  # at most, under a column chart: more ran into each other
 AXIS_ROOM = 24
 
 
@@ -103,6 +105,7 @@ class Column:
     total: int
     label_x: float
     segments: list[Segment]
+    labelled: bool = True  # its month written under it (on a long chart, one in `step`)
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ def stacked_columns(
     top = max((sum(row.values()) for row in table.values()), default=0) or 1
     slot = WIDTH / max(len(keys), 1)
     width = slot * 0.7
+    step = math.ceil(len(keys) / MONTH_LABELS) or 1  # the latest month always written, then one in `step`
     columns = []
     for index, key in enumerate(keys):
         position = len(keys) - 1 - index if rtl else index
@@ -136,5 +140,6 @@ def stacked_columns(
             base -= height
             if value:
                 segments.append(Segment(name, value, x, base, width, height, urls.get((key, name))))
-        columns.append(Column(key, sum(table[key].values()), x + width / 2, segments))
+        labelled = (len(keys) - 1 - index) % step == 0
+        columns.append(Column(key, sum(table[key].values()), x + width / 2, segments, labelled))
     return ColumnChart(WIDTH, COLUMN_CHART_HEIGHT, plot, columns, series, top)

@@ -207,7 +207,7 @@ def months_shown(filters: CaseFilters, today: date) -> list[str]:
     """The months of the monthly chart: those of the period asked (its last ten years), else the
     last twelve; none for a period that ends before it starts."""
     end = filters.submitted_to or today
-    span = 10 * 12 if filters.submitted_from else MONTHS_SHOWN
+    span = 10 * 12 if filters.submitted_from or filters.submitted_to else MONTHS_SHOWN
     start = max(filters.submitted_from or date.min, _months_before(end, span - 1))
     months, year, month = [], start.year, start.month
     while (year, month) <= (end.year, end.month):
