@@ -21,7 +21,8 @@ BAR_HEIGHT = 16
 ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + 8
 LABEL_CHARACTERS = 50
 COLUMN_CHART_HEIGHT = 180
-MONTH_LABELS = 12  # at most, under a column chart: more ran into each other
+MONTH_LABELS = 8  # at most, under a column chart: more ran into each other at phone width
+MONTH_LABEL_HALF = 16  # half a month's label ("12/26" in 11 px text): the columns keep this far from the sides
 AXIS_ROOM = 24
 
 
@@ -125,13 +126,13 @@ def stacked_columns(
     keys = list(table)
     plot = COLUMN_CHART_HEIGHT - AXIS_ROOM
     top = max((sum(row.values()) for row in table.values()), default=0) or 1
-    slot = WIDTH / max(len(keys), 1)
+    slot = (WIDTH - 2 * MONTH_LABEL_HALF) / max(len(keys), 1)
     width = slot * 0.7
     step = math.ceil(len(keys) / MONTH_LABELS) or 1  # the latest month always written, then one in `step`
     columns = []
     for index, key in enumerate(keys):
         position = len(keys) - 1 - index if rtl else index
-        x = position * slot + (slot - width) / 2
+        x = MONTH_LABEL_HALF + position * slot + (slot - width) / 2
         base = plot
         segments = []
         for name in series:
