@@ -4,10 +4,10 @@ Each request contributes to the tallies of the month it was submitted in: one to
 the value it holds of each column the overview counts by (COUNTED_BY), to each step it reached, to
 the working days of each step it left (and, completed, of its whole course), and, once its partner
 gave feedback, to the score given to each item. FACT_RULES and FEEDBACK_RULES say so once, and
-are read two ways: in SQL over many requests' facts (`contributions`: to rebuild the tallies, or to
-count the days of a period that do not fill a month), and in Python over one request's facts
-before and after a change (`keep`, in the transaction that made the change: a few rows upserted
-in 0.3 ms, where the same upsert built from SQL cost 12 ms to compile on every action).
+are read two ways: in SQL over many requests' facts and feedback (`contributions`: to rebuild the
+tallies, or to count the days of a period that do not fill a month), and in Python over one
+request's facts before and after a change (`keep`, in the transaction that made the change: a few
+rows upserted in 0.3 ms, where the same upsert built from SQL cost 12 ms to compile on every action).
 """
 
 from __future__ import annotations
@@ -175,19 +175,12 @@ def _added(values: Mapping[str, Any], rules: Iterable[_Rule], sign: int, into: d
             counts[1] += opened
 
 
-def contributions(facts: sa.Select | None, feedback: sa.Select | None, measures: Iterable[str]) -> sa.Select:
-    """(month, measure, value, days, requests, open) summed over the rows of `facts` (SOURCE_COLUMNS
-    and a sign) and of `feedback` (the month, each item's score and a sign), for `measures` only."""
-    measures = set(measures)
-    branches = []
-    if facts is not None and measures - {FEEDBACK}:
-        source = facts.cte()
-        branches += [_branch(source, rule) for rule in FACT_RULES if rule.measure in measures]
-    if feedback is not None and FEEDBACK in measures:
-        source = feedback.cte()
-        branches += [_branch(source, rule) for rule in FEEDBACK_RULES]
-    if not branches:
-        return _nothing()
+def contributions(dialect: str, measures: Iterable[str], *where) -> sa.Select:
+    """(month, measure, value, days, requests, open) summed over the requests whose facts `where`
+    selects, and over their feedback, for `measures` only."""
+    facts, feedback = _facts_source(dialect, *where).cte(), _feedback_source(dialect, *where).cte()
+    branches = [_branch(facts, rule) for rule in FACT_RULES if rule.measure in measures]
+    branches += [_branch(feedback, rule) for rule in FEEDBACK_RULES if rule.measure in measures]
     each = sa.union_all(*branches).subquery()
     return sa.select(
         each.c.month,
@@ -199,19 +192,14 @@ def contributions(facts: sa.Select | None, feedback: sa.Select | None, measures:
     ).group_by(each.c.month, each.c.measure, each.c.value, each.c.days)
 
 
-def _nothing() -> sa.Select:
-    columns = (sa.literal(""), sa.literal(""), sa.literal(""), sa.literal(0), sa.literal(0), sa.literal(0))
-    return sa.select(*columns).where(sa.false())
-
-
-def facts_source(dialect: str, *where) -> sa.Select:
-    """The requests' facts as a source of contributions (those `where` selects)."""
+def _facts_source(dialect: str, *where) -> sa.Select:
+    """The requests' facts as a source of contributions (those `where` selects), each with a sign of 1."""
     month = month_of(RequestFacts.submitted_at, dialect).label("month")
     columns = [getattr(RequestFacts, name) for name in SOURCE_COLUMNS[1:]]
     return sa.select(month, *columns, sa.literal(1).label("sign")).where(*where)
 
 
-def feedback_source(dialect: str, *where) -> sa.Select:
+def _feedback_source(dialect: str, *where) -> sa.Select:
     """The partners' feedback as a source of contributions, by the month of its request (facts `where`)."""
     month = month_of(RequestFacts.submitted_at, dialect).label("month")
     scores = [getattr(MissionFeedback, item) for item in FEEDBACK_ITEMS.codes]
@@ -284,7 +272,7 @@ def rebuild(connection=None) -> None:
     if dialect == "postgresql":  # an action committed meanwhile would add to what is being made again
         run(sa.text("LOCK TABLE overview_tallies IN EXCLUSIVE MODE"))
     run(sa.delete(TALLY))
-    summed = contributions(facts_source(dialect), feedback_source(dialect), MEASURES).subquery()
+    summed = contributions(dialect, MEASURES).subquery()
     kept = sa.select(*summed.c).where(sa.or_(summed.c.requests != 0, summed.c.open != 0))
     run(sa.insert(TALLY).from_select(["month", "measure", "value", "days", "requests", "open"], kept))
 
@@ -333,9 +321,9 @@ def of_period(measures: Iterable[str], submitted_from: date | None, submitted_to
             edges.append((_month_start(last + 1), high))
     dialect = _dialect()
     parts = [kept]
+    submitted = RequestFacts.submitted_at
     for start, end in edges:
-        within = (RequestFacts.submitted_at >= start, RequestFacts.submitted_at < end)
-        parts.append(contributions(facts_source(dialect, *within), feedback_source(dialect, *within), measures))
+        parts.append(contributions(dialect, measures, submitted >= start, submitted < end))
     return sa.union_all(*parts).subquery()
 
 

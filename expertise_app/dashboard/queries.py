@@ -233,6 +233,12 @@ def monthly(user: User, filters: CaseFilters) -> dict[str, dict[str, int]]:
         query = query.group_by(month, outcome)
     else:
         query = _monthly_of(Facts, lambda query: _facts(query, user, filters), shown)
+    return _by_month(shown, query)
+
+
+def _by_month(shown: list[str], query: sa.Select) -> dict[str, dict[str, int]]:
+    """The months `shown`, each with the requests of each outcome that `query` (month, outcome or
+    none while open, requests) counts in it."""
     table = {key: dict.fromkeys((STILL_OPEN, *OUTCOMES), 0) for key in shown}
     for key, outcome, count in db.session.execute(query).tuples():
         if key in table:
@@ -256,13 +262,7 @@ def _month(column) -> tuple[sa.ColumnElement, sa.ColumnElement]:
 def monthly_of(source, selected: Callable[[sa.Select], sa.Select], filters: CaseFilters) -> dict[str, dict[str, int]]:
     """`monthly` counted on `source` (the requests: the bench's raw aggregates), narrowed by `selected`."""
     shown = months_shown(filters, utcnow().date())
-    if not shown:
-        return {}
-    table = {key: dict.fromkeys((STILL_OPEN, *OUTCOMES), 0) for key in shown}
-    for key, result, count in db.session.execute(_monthly_of(source, selected, shown)).tuples():
-        if key in table:
-            table[key][result] = count
-    return table
+    return _by_month(shown, _monthly_of(source, selected, shown)) if shown else {}
 
 
 def _monthly_of(source, selected: Callable[[sa.Select], sa.Select], shown: list[str]) -> sa.Select:
