@@ -1314,6 +1314,8 @@ def _replay(
             if outcome is not None:
                 request["outcome"] = str(outcome)
                 request["closed_at"] = at
+                for place in members.values():
+                    place["request_open"] = False
                 request["waiting_since"] = request["question_due_on"] = request["on_hold_since"] = None
         events.append(
             {
@@ -1473,6 +1475,7 @@ def _proposal(case_id: int, expert_id: int, proposed_by: int, at: datetime) -> d
         "declared_interests": None,
         "decline_reason": None,
         "confirmed_at": None,
+        "request_open": True,
     }
 
 

@@ -478,6 +478,21 @@ def facts_of_the_requests() -> list[tuple]:
     return [tuple(row) for row in db.session.execute(sa.text(query))]
 
 
+def team_places_kept() -> list[tuple]:
+    """(place, request_open) of every place on a team: whether it is marked as on an open request."""
+    query = "SELECT id, request_open FROM assignments ORDER BY id"
+    return [(place, bool(request_open)) for place, request_open in db.session.execute(sa.text(query))]
+
+
+def team_places_of_the_requests() -> list[tuple]:
+    """What request_open should be: whether the place's request is not closed."""
+    query = (
+        "SELECT a.id, r.state <> 'closed' FROM assignments a "
+        "JOIN expertise_requests r ON r.id = a.request_id ORDER BY a.id"
+    )
+    return [(place, bool(still_open)) for place, still_open in db.session.execute(sa.text(query))]
+
+
 # The overview's monthly tallies, as the facts give them (written out here, for some of the measures).
 TALLIED_COLUMNS = ("state", "field", "outcome")
 

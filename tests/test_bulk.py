@@ -44,7 +44,16 @@ from expertise_app.reference import (
     REGIONS,
 )
 
-from .factories import count, facts_kept, facts_of_the_requests, request_data, tallies_kept, tallies_of_the_facts
+from .factories import (
+    count,
+    facts_kept,
+    facts_of_the_requests,
+    request_data,
+    tallies_kept,
+    tallies_of_the_facts,
+    team_places_kept,
+    team_places_of_the_requests,
+)
 from .matrix import PARTNER_READS
 
 N = 300
@@ -137,6 +146,13 @@ def test_the_overview_s_facts_and_monthly_tallies_are_loaded_with_the_requests(s
     seed_bulk("50")  # a second load sums the requests of both
     assert len(facts_kept()) == 350
     assert tallies_kept() == tallies_of_the_facts()
+
+
+def test_every_place_on_a_loaded_team_is_marked_open_exactly_while_its_request_is(seed_bulk):
+    seed_bulk("300")
+    places = team_places_kept()
+    assert places == team_places_of_the_requests()
+    assert {still_open for _place, still_open in places} == {True, False}
 
 
 def test_the_roster_spans_every_continent_with_profiles(seed_bulk):

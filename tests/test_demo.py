@@ -18,7 +18,15 @@ from expertise_app.experts.models import ExpertProfile
 from expertise_app.extensions import db
 from expertise_app.reference import FIELDS
 
-from .factories import count, facts_kept, facts_of_the_requests, tallies_kept, tallies_of_the_facts
+from .factories import (
+    count,
+    facts_kept,
+    facts_of_the_requests,
+    tallies_kept,
+    tallies_of_the_facts,
+    team_places_kept,
+    team_places_of_the_requests,
+)
 from .matrix import ACTIONS as PINNED
 
 LOADED = "Demo data loaded."
@@ -73,6 +81,13 @@ def test_the_overview_s_facts_and_monthly_tallies_kept_by_every_action_agree_wit
     tallied = tallies_kept()
     assert tallied == tallies_of_the_facts()
     assert {row[0] for row in tallied} == {"state", "field", "outcome", "days", "feedback"}
+
+
+def test_every_place_on_a_team_is_marked_open_exactly_while_its_request_is(seed):
+    seed()
+    places = team_places_kept()
+    assert places == team_places_of_the_requests()
+    assert {still_open for _place, still_open in places} == {True, False}  # teams of open and closed requests
 
 
 def test_every_demo_login_authenticates(seed):

@@ -19,7 +19,14 @@ from expertise_app import create_app
 from expertise_app.cases import search, tallies
 from expertise_app.extensions import db
 
-from .factories import facts_kept, facts_of_the_requests, tallies_kept, tallies_of_the_facts
+from .factories import (
+    facts_kept,
+    facts_of_the_requests,
+    tallies_kept,
+    tallies_of_the_facts,
+    team_places_kept,
+    team_places_of_the_requests,
+)
 from .matrix import PARTNER_READS
 
 
@@ -126,6 +133,14 @@ def test_expert_profiles_keep_their_fields_languages_and_countries_through_0004(
     assert schema_differences() == []
 
 
+def demo_filed_before(app, revision: str) -> None:
+    """The demo seeded at the head, then the schema taken back to just before `revision`."""
+    upgrade()
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    downgrade(revision=f"{int(revision) - 1:04d}")
+
+
 @pytest.mark.parametrize(
     ("revision", "table", "kept", "expected"),
     [
@@ -137,10 +152,7 @@ def test_expert_profiles_keep_their_fields_languages_and_countries_through_0004(
 def test_a_migration_fills_what_the_overview_counts_from_the_requests_already_filed(
     fresh_app, revision, table, kept, expected
 ):
-    upgrade()
-    result = fresh_app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    downgrade(revision=f"{int(revision) - 1:04d}")
+    demo_filed_before(fresh_app, revision)
     assert table not in tables()
 
     upgrade(revision=revision)
@@ -151,10 +163,7 @@ def test_a_migration_fills_what_the_overview_counts_from_the_requests_already_fi
 
 
 def test_0018_makes_every_tally_the_app_would_make_from_the_same_requests(fresh_app):
-    upgrade()
-    result = fresh_app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    downgrade(revision="0017")
+    demo_filed_before(fresh_app, "0018")
     upgrade(revision="0018")
     every_tally = sa.text("SELECT * FROM overview_tallies WHERE requests <> 0 OR open <> 0 ORDER BY 1, 2, 3, 4")
     made = db.session.execute(every_tally).all()
@@ -164,6 +173,17 @@ def test_0018_makes_every_tally_the_app_would_make_from_the_same_requests(fresh_
     assert len(made) > 100
     assert db.session.execute(every_tally).all() == made
     db.session.rollback()
+
+
+def test_0019_marks_the_places_on_the_teams_of_closed_requests_off_open_work(fresh_app):
+    demo_filed_before(fresh_app, "0019")
+
+    upgrade(revision="0019")
+
+    places = team_places_kept()
+    assert places == team_places_of_the_requests()
+    assert {still_open for _place, still_open in places} == {True, False}
+    assert schema_differences() == []
 
 
 def test_0016_starts_each_partner_s_version_at_the_entries_they_read_and_keeps_the_search_triggers(fresh_app):

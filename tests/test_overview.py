@@ -293,6 +293,9 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
     factory.expert(name="Basile", profile=expert_profile(primary_fields=["MUS"], languages={"ar": "basic"}))
     colleague = factory.expert(name="Chloé")
     factory.case("skills_mobilised", field="MUS", working_languages=["fr", "ar"], team=[fluent, colleague])
+    factory.case("submitted", field="MUS", working_languages=["fr", "ar"])  # the same languages: counted twice
+    factory.case("submitted", field="MUS", working_languages=["ar", "fr"])
+    factory.case("submitted", field="HER", working_languages=["ar"])
     factory.case("closed", outcome="declined", field="MUS", working_languages=["es"])  # closed: asks nothing now
     factory.case("closed", outcome="completed", field="HER", team=[colleague])  # closed: no load now
     client = signed_in(manager)
@@ -300,13 +303,16 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
     def section(name: str) -> dict:
         return {item: value for (title, item), value in figures(client, {}).items() if title == name}
 
-    assert section(GAPS) == {"Museums and collections · Arabic": ("1", "1")}  # a basic level covers nothing
+    assert section(GAPS) == {  # a basic level covers nothing
+        "Museums and collections · Arabic": ("3", "3"),
+        "Monuments and sites · Arabic": ("1", "1"),
+    }
     assert section(WORKLOAD) == {"Amina": ("1", ""), "Chloé": ("1", "")}  # leading one, on the team of one
 
     apply_profile(fluent.profile, expert_profile(primary_fields=["MUS"], languages={"fr": "fluent", "ar": "working"}))
     transaction.commit()
 
-    assert section(GAPS) == {}  # the overview seen a moment ago counts again after the change
+    assert section(GAPS) == {"Monuments and sites · Arabic": ("1", "1")}  # counted again after the change
 
 
 # The overview's figures that count requests, each with the link to its list: the charts' bars and

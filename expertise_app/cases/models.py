@@ -13,7 +13,7 @@ from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 from ..folding import indexed
 from ..reference import REGIONS
-from .states import Outcome, State
+from .states import OPEN_STATES, Outcome, State
 
 STATES = tuple(State)
 OUTCOMES = tuple(Outcome)
@@ -21,6 +21,26 @@ OUTCOMES = tuple(Outcome)
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+OPEN_REQUESTS = _in("state", OPEN_STATES)
+# The confirmed places on open requests, as each database writes the condition that finds them (SQLite
+# uses a partial index only for a query that holds its condition as written).
+OPEN_CONFIRMED = {
+    "postgresql": "request_open AND status = 'confirmed'",
+    "sqlite": "request_open = 1 AND status = 'confirmed'",
+}
+OPEN_FIGURES_READ = (
+    "id",
+    "state",
+    "lead_expert_id",
+    "field",
+    "working_languages",
+    "due_on",
+    "waiting_since",
+    "question_due_on",
+    "on_hold_since",
+)
 
 
 class ExpertiseRequest(db.Model):
@@ -44,6 +64,16 @@ class ExpertiseRequest(db.Model):
         sa.Index("ix_expertise_requests_field_country", "field", "country", "submitted_at"),
         # The queue narrowed to a state and a field, newest first (one state alone is a fifth of all).
         sa.Index("ix_expertise_requests_state_field", "state", "field", "submitted_at"),
+        # The open requests alone, with what the overview's open figures read of them (workload, coverage
+        # gaps, late and paused): PostgreSQL answers those from the index without reading the table,
+        # where the open requests of ten years lie one to a page (3,000 pages at 100,000 requests).
+        sa.Index(
+            "ix_expertise_requests_open",
+            "submitted_at",
+            postgresql_where=sa.text(OPEN_REQUESTS),
+            sqlite_where=sa.text(OPEN_REQUESTS),
+            postgresql_include=OPEN_FIGURES_READ,
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -205,6 +235,15 @@ class Assignment(db.Model):
         sa.UniqueConstraint("request_id", "expert_id", name="uq_assignments_request_expert"),
         sa.CheckConstraint(_in("status", TeamStatus.ALL), name="status"),
         sa.Index("ix_assignments_expert_status", "expert_id", "status"),
+        # The confirmed teams of the open requests alone (the overview's workload): some thousands of
+        # places, where the teams of ten years of closed requests are a hundred thousand.
+        sa.Index(
+            "ix_assignments_open_confirmed",
+            "request_id",
+            postgresql_where=sa.text(OPEN_CONFIRMED["postgresql"]),
+            sqlite_where=sa.text(OPEN_CONFIRMED["sqlite"]),
+            postgresql_include=("expert_id",),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -218,6 +257,9 @@ class Assignment(db.Model):
     declared_interests: so.Mapped[str | None] = so.mapped_column(sa.Text)
     decline_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # False once the request is closed, by the action that closes it (a closed request is never opened
+    # again): what the index of the open requests' teams is kept by.
+    request_open: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
 
     request: so.Mapped[ExpertiseRequest] = so.relationship(back_populates="assignments")
     expert: so.Mapped[User] = so.relationship(back_populates="assignments", lazy="joined", foreign_keys=[expert_id])

@@ -400,6 +400,9 @@ def _apply_declared_consequences(case: ExpertiseRequest, action: Action, at: dat
     if action.outcome is not None:
         case.outcome = str(action.outcome)
         case.closed_at = at
+        with db.session.no_autoflush:  # loading the team must not write the half-changed request early
+            for place in case.assignments:
+                place.request_open = False
 
 
 def _plan_seen_by_partner(case: ExpertiseRequest) -> tuple | None:

@@ -214,7 +214,13 @@ OPEN = ExpertiseRequest.state != str(State.CLOSED)  # the requests not closed ye
 # The same as a list of states, for the index on the state to find the open requests among all
 # (most of a ministry's history is closed). Not for the queue's own views: there the planner would
 # read every open request by that index rather than start from the person's few.
-OPEN_BY_STATE = ExpertiseRequest.state.in_([str(state) for state in OPEN_STATES])
+#
+# The states are written into the statement, not bound: so the planner knows them when it plans, and
+# may use the index of the open requests alone (models.OPEN_REQUESTS), which SQLite, and PostgreSQL
+# with a plan made once for any value, would not for states given as parameters.
+OPEN_BY_STATE = ExpertiseRequest.state.in_(
+    sa.bindparam("open_states", [str(state) for state in OPEN_STATES], expanding=True, literal_execute=True)
+)
 
 
 def _not_paused() -> sa.ColumnElement[bool]:

@@ -436,7 +436,9 @@ def workload(user: User, filters: CaseFilters) -> list[tuple[Expert, int, int]]:
         _open_requests(user, filters, Assignment.expert_id, sa.literal(0), sa.literal(1).label("team"))
         .join(Assignment, Assignment.request_id == ExpertiseRequest.id)
         .where(
-            Assignment.status == TeamStatus.CONFIRMED,
+            # The index of the open requests' confirmed teams (models.OPEN_CONFIRMED), its status written out.
+            Assignment.request_open,
+            Assignment.status == sa.literal(TeamStatus.CONFIRMED, literal_execute=True),
             Assignment.expert_id != sa.func.coalesce(ExpertiseRequest.lead_expert_id, 0),
         )
     )
@@ -454,24 +456,31 @@ def workload(user: User, filters: CaseFilters) -> list[tuple[Expert, int, int]]:
 
 
 def _requested_languages(user: User, filters: CaseFilters) -> sa.Subquery:
-    """(field, language) for each working language of each open request the filters select."""
+    """(field, language, requests): how many open requests the filters select ask for each working
+    language in each field. The requests are first grouped by their field and list of languages (some
+    hundreds of lists among thousands of requests), and each list is read once."""
+    listed = sa.cast(ExpertiseRequest.working_languages, sa.Text)  # PostgreSQL compares no JSON
+    lists = (
+        _open_requests(
+            user, filters, ExpertiseRequest.field, listed.label("languages"), sa.func.count().label("requests")
+        )
+        .group_by(ExpertiseRequest.field, listed)
+        .subquery()
+    )
     if db.session.get_bind().dialect.name == "sqlite":
-        each = sa.func.json_each(ExpertiseRequest.working_languages).table_valued("value")
+        each = sa.func.json_each(lists.c.languages).table_valued("value")
     else:
-        each = sa.func.json_array_elements_text(ExpertiseRequest.working_languages).table_valued("value")
-    query = _open_requests(user, filters, ExpertiseRequest.field.label("field"), each.c.value.label("language"))
-    return query.join(each, sa.true()).subquery()
+        each = sa.func.json_array_elements_text(sa.cast(lists.c.languages, sa.JSON)).table_valued("value")
+    query = sa.select(
+        lists.c.field, each.c.value.label("language"), sa.cast(sa.func.sum(lists.c.requests), sa.Integer).label("count")
+    )
+    return query.join(each, sa.true()).group_by(lists.c.field, each.c.value).subquery()
 
 
 def coverage_gaps(user: User, filters: CaseFilters) -> list[tuple[str, str, int]]:
     """(field, language, open requests asking for both) where no active expert has that field and
     speaks that language well enough: the mobilisations that will need someone from outside."""
-    languages = _requested_languages(user, filters)
-    demand = (
-        sa.select(languages.c.field, languages.c.language, sa.func.count().label("count"))
-        .group_by(languages.c.field, languages.c.language)
-        .subquery()
-    )
+    demand = _requested_languages(user, filters)
     # Checked once per (field, language) asked, not once per request.
     covered = (
         sa.select(ExpertField.user_id)
