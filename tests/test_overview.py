@@ -471,7 +471,13 @@ def test_a_period_that_ends_before_it_starts_counts_nothing(spec_cases, factory,
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert ["Requests", "requests in all", "0", "0"] in rows
-    assert signed_in(factory.manager()).get("/dashboard?from=2026-03-01&to=2026-01-31").status_code == 200
+    page = signed_in(factory.manager()).get("/dashboard?from=2026-03-01&to=2026-01-31")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="filter-to-error">The period ends before it starts' in html
+    assert re.search(r'<input id="filter-to"[^>]*aria-invalid="true" aria-describedby="filter-to-error"', html)
+    ordered = signed_in(factory.manager()).get("/dashboard?from=2026-01-01&to=2026-01-31").get_data(as_text=True)
+    assert "filter-to-error" not in ordered and "aria-invalid" not in ordered
 
 
 def _months_back(months: int) -> str:

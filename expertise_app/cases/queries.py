@@ -144,6 +144,11 @@ class CaseFilters:
         """Whether the list is narrowed by anything besides its view (and its order)."""
         return any(name not in ("view", "sort") for name in self.to_args())
 
+    @property
+    def period_reversed(self) -> bool:
+        """Whether the period of submission ends before it starts: no request can be in it."""
+        return bool(self.submitted_from and self.submitted_to and self.submitted_to < self.submitted_from)
+
     def for_user(self, user: User, *, page: bool = True) -> CaseFilters:
         """These filters as `user` may ask them: a partner's list is never narrowed or sorted by what only
         the ministry sees (views, priority, lead). The ministry's list opens, when no view is asked, on an
