@@ -230,18 +230,22 @@ def restore_command(source: Path, yes: bool):
 
 @click.command("rebuild-tallies")
 def rebuild_tallies_command():
-    """Make the overview's monthly tallies again from the requests, and say whether they differed.
+    """Make the overview's monthly tallies again from the requests, and mark again which places on teams
+    are on open requests; say whether they differed.
 
-    The write path keeps them; this is for data changed outside the app (by hand, or a partial restore).
+    The write path keeps both; this is for data changed outside the app (by hand, or a partial restore).
     """
-    from .cases import tallies
+    from .cases import facts, tallies
 
     count, changed = tallies.made_again()
+    places = facts.open_places_marked_again()
     transaction.commit()
     if changed:
         click.echo(f"{changed} of the overview's monthly tallies differed from the requests; all {count} made again.")
     else:
         click.echo(f"The overview's {count} monthly tallies agreed with the requests.")
+    if places:
+        click.echo(f"{places} places on teams were marked open or closed against their request's state; marked again.")
 
 
 def init_commands(app: Flask) -> None:

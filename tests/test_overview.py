@@ -19,7 +19,15 @@ from expertise_app.cases.models import ExpertiseRequest, RequestFacts
 from expertise_app.experts.services import apply_profile
 from expertise_app.extensions import db
 
-from .factories import expert_profile, request_data, step_data, tallies_kept, tallies_of_the_facts
+from .factories import (
+    expert_profile,
+    request_data,
+    step_data,
+    tallies_kept,
+    tallies_of_the_facts,
+    team_places_kept,
+    team_places_of_the_requests,
+)
 from .pages import references, text
 
 # The requests of the overview's tests: what each is, and the steps it reached (written out by hand).
@@ -451,16 +459,22 @@ def test_a_period_s_figures_are_summed_from_its_whole_months_and_counted_on_the_
 def test_tallies_changed_outside_the_app_are_found_and_made_again_by_a_command(app, spec_cases, factory, signed_in):
     db.session.execute(sa.text("UPDATE overview_tallies SET requests = requests + 5 WHERE measure = 'state'"))
     db.session.execute(sa.text("DELETE FROM overview_tallies WHERE measure = 'field' AND value = 'ARC'"))
+    db.session.execute(sa.text("UPDATE assignments SET request_open = NOT request_open"))
     db.session.commit()
     assert tallies_kept() != tallies_of_the_facts()
+    assert team_places_kept() != team_places_of_the_requests()
+    places = len(team_places_kept())
 
     result = app.test_cli_runner().invoke(args=["rebuild-tallies"])
 
     assert result.exit_code == 0, result.output
     assert re.fullmatch(
-        r"(\d+) of the overview's monthly tallies differed from the requests; all \d+ made again\.\n", result.output
+        r"(\d+) of the overview's monthly tallies differed from the requests; all \d+ made again\.\n"
+        rf"{places} places on teams were marked open or closed against their request's state; marked again\.\n",
+        result.output,
     )
     assert tallies_kept() == tallies_of_the_facts()
+    assert team_places_kept() == team_places_of_the_requests()
     assert figures(signed_in(factory.manager()), {})[("Requests", "requests in all")] == ("7", "3")
     again = app.test_cli_runner().invoke(args=["rebuild-tallies"])
     assert re.fullmatch(r"The overview's \d+ monthly tallies agreed with the requests\.\n", again.output)

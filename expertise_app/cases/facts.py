@@ -8,9 +8,13 @@ migration that made them from the requests and their steps.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from ..extensions import db
 from ..reference import REGIONS
 from . import tallies
-from .models import FACT_COLUMNS, CaseStep, ExpertiseRequest, RequestFacts
+from .models import FACT_COLUMNS, Assignment, CaseStep, ExpertiseRequest, RequestFacts
+from .states import State
 
 
 def keep(case: ExpertiseRequest, step: CaseStep | None) -> None:
@@ -25,3 +29,16 @@ def keep(case: ExpertiseRequest, step: CaseStep | None) -> None:
     if step is not None:
         setattr(facts, RequestFacts.days_column(step.state), step.working_days)
     tallies.keep(before, tallies.counted(facts))
+
+
+def open_places_marked_again() -> int:
+    """Mark each place on a team as on an open request exactly while its request is open
+    (`Assignment.request_open`, which the closing action keeps), for data changed outside the app;
+    how many places were marked otherwise."""
+    still_open = (
+        sa.select(ExpertiseRequest.state != str(State.CLOSED))
+        .where(ExpertiseRequest.id == Assignment.request_id)
+        .scalar_subquery()
+    )
+    marked = sa.update(Assignment).where(Assignment.request_open != still_open).values(request_open=still_open)
+    return db.session.execute(marked, execution_options={"synchronize_session": False}).rowcount

@@ -224,7 +224,7 @@ OPEN = ExpertiseRequest.state != str(State.CLOSED)  # the requests not closed ye
 # may use the index of the open requests alone (models.OPEN_REQUESTS), which SQLite, and PostgreSQL
 # with a plan made once for any value, would not for states given as parameters.
 OPEN_BY_STATE = ExpertiseRequest.state.in_(
-    sa.bindparam("open_states", [str(state) for state in OPEN_STATES], expanding=True, literal_execute=True)
+    sa.bindparam(None, [str(state) for state in OPEN_STATES], expanding=True, literal_execute=True)
 )
 
 

@@ -5,7 +5,8 @@ the list of the very requests it counts. Figures over the history are sums of th
 (cases/tallies.py) when the filters ask only for a period holding a month whole, or none; else
 they are counted on the requests' facts (cases/models.RequestFacts, a narrow row per request). The
 write path keeps both. Figures of open requests only (late, paused, workload, coverage) are counted
-on the requests themselves, through the index on their state. Lead times are percentiles of the
+on the requests themselves, through the partial index of the open requests (models.OPEN_REQUESTS)
+and, for the workload, that of their confirmed teams (models.OPEN_CONFIRMED). Lead times are percentiles of the
 working days of each step (pauses left out), by nearest rank on both databases.
 """
 
@@ -415,7 +416,7 @@ def feedback(counts: FactCounts) -> dict:
 
 
 def _open_requests(user: User, filters: CaseFilters, *columns) -> sa.Select:
-    """`columns` of the open requests the filters select, found through the index on the state."""
+    """`columns` of the open requests the filters select, found through the index of the open requests."""
     return filtered(sa.select(*columns).select_from(ExpertiseRequest), user, filters).where(OPEN_BY_STATE)
 
 
