@@ -1,5 +1,6 @@
 """Every page at phone width (390 px), in English, French and Arabic: no page is wider than the
-screen, nor does anything in it scroll sideways but a wide table; every list of requests shows
+screen, nor does anything in it scroll sideways but a wide table, nor does a filter cut the choice
+it shows; every list of requests shows
 each request's reference, title and state, and the account page each API token's name, status and
 Revoke button, without sideways scrolling (the columns marked `optional` give way). Long French
 titles and names are what overflowed first, so the data is made of them. Lists are also checked
@@ -57,6 +58,22 @@ SIDEWAYS = """
   const scrolls = ['auto', 'scroll'].includes(style.overflowX);
   return scrolls && e.scrollWidth > e.clientWidth + 1 && !e.matches('.table-wrap, pre');
 }).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ` scrolls ${e.scrollWidth} px in ${e.clientWidth}`)
+"""
+
+# The filters' selects whose chosen choice is wider than the room the select gives it (Chromium
+# draws its arrow in about 20 px at the end): "Plus récentes d'a…" two by two on a phone, "Tous les
+# instrumen…" six to a row on a desktop.
+CUT_CHOICES = """
+() => {
+  const context = document.createElement('canvas').getContext('2d');
+  return Array.from(document.querySelectorAll('.filters select')).filter(select => {
+    if (!select.getBoundingClientRect().width || select.selectedIndex < 0) return false;
+    const style = getComputedStyle(select);
+    context.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingInlineStart) - parseFloat(style.paddingInlineEnd) - 20;
+    return context.measureText(select.options[select.selectedIndex].text).width > room;
+  }).map(select => `${select.name} cuts "${select.options[select.selectedIndex].text}" at ${select.clientWidth} px`);
+}
 """
 
 # For each row of a list: where the cells that say what it is are on the screen (None: not found).
@@ -139,7 +156,7 @@ class Pages:
         assert response.ok, (name, response.status)
         # The folded parts too: the action forms, "save this view".
         self.page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
-        problems = overflow(self.page) + self.page.evaluate(SIDEWAYS)
+        problems = overflow(self.page) + self.page.evaluate(SIDEWAYS) + self.page.evaluate(CUT_CHOICES)
         problems += unreadable_rows(self.page, rows) if rows else []
         if problems:
             self.problems[name] = problems
@@ -239,4 +256,17 @@ def test_a_manager_s_pages_fit_a_phone(page, live_server, world, screenshot, lan
     pages.visit(f"/cases/{cases[1].id}", "case")
     pages.visit("/invitations", "invitations")
     assert_accessible(page, f"{language} manager's invitations on a phone")
+    assert not pages.problems, pformat(pages.problems, width=110)
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_the_filters_show_their_choices_whole_on_a_desktop(page, live_server, world, screenshot, width):
+    """French, the longest of the three, where six filters to a row cut "Tous les instruments"."""
+    _, _, manager, _ = world
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server, manager.email, "fr")
+    pages = Pages(page, live_server, screenshot, f"desktop-{width}-fr-manager")
+    pages.visit("/cases", "queue")
+    pages.visit("/dashboard", "overview")
+    pages.visit("/experts", "directory")
     assert not pages.problems, pformat(pages.problems, width=110)
