@@ -224,6 +224,13 @@ HISTORY_TITLES = {
     "give_feedback": "Feedback on the mission",
     "rate_expert": "Expert rated",
 }
+# What a partner reads instead for the steps that move a request on: the words of their list and of
+# the stepper above the history, not the ministry's.
+PARTNER_HISTORY_TITLES = HISTORY_TITLES | {
+    "assess": "Accepted",
+    "mobilise": "Experts found",
+    "deliver": "Mission done",
+}
 # A value of each action the partner reads in the history, and one that stays internal.
 PARTNER_READS = {
     "decline": "reason",
@@ -269,7 +276,9 @@ def test_each_action_posted_through_the_page_does_its_work_and_shows_on_the_time
     if PINNED_PARTNER_READS[name] is None:  # an internal entry
         assert HISTORY_TITLES[name] not in history
     else:
-        assert HISTORY_TITLES[name] in history
+        assert PARTNER_HISTORY_TITLES[name] in history
+        if PARTNER_HISTORY_TITLES[name] != HISTORY_TITLES[name]:
+            assert HISTORY_TITLES[name] not in history
     if name in PARTNER_READS:
         assert data[PARTNER_READS[name]] in history
     if name in STAFF_ONLY:

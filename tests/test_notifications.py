@@ -425,3 +425,27 @@ def _unread_of(user) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     )
+
+
+# The steps that move a request on, as a partner's list names the state they reach, and as the ministry's
+# history names them.
+PARTNER_WORDS = {"assess": "Accepted", "mobilise": "Experts found", "deliver": "Mission done"}
+MINISTRY_WORDS = {"assess": "Assessed", "mobilise": "Team mobilised", "deliver": "Mission delivered"}
+
+
+def test_a_partner_is_told_of_each_step_in_the_words_of_their_list_and_the_ministry_in_its_own(
+    factory, cast, signed_in, api
+):
+    case = factory.cast_case(cast, "mission_delivered")
+
+    partner_page = text(signed_in(cast.partner).get("/notifications").get_data(as_text=True))
+    lead_page = text(signed_in(cast.lead_expert).get("/notifications").get_data(as_text=True))
+    partner_titles = {item["title"] for item in api(cast.partner).get("/notifications?per_page=100").json["items"]}
+    partner_subjects = {email.subject for email in _emails_to(cast.partner)}
+
+    for step in PARTNER_WORDS:
+        assert f"{case.reference} · {PARTNER_WORDS[step]}" in partner_page
+        assert MINISTRY_WORDS[step] not in partner_page
+        assert PARTNER_WORDS[step] in partner_titles and MINISTRY_WORDS[step] not in partner_titles
+        assert f"{case.reference} · {PARTNER_WORDS[step]}" in partner_subjects
+        assert f"{case.reference} · {MINISTRY_WORDS[step]}" in lead_page

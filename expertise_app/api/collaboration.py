@@ -228,7 +228,7 @@ def list_notifications(page: int, per_page: int, unread: bool):
             {
                 "id": item.id,
                 "request": {"id": item.request_id, "reference": item.request.reference},
-                "title": notifications.title_of(item),
+                "title": notifications.title_of(item, user),
                 "event_id": item.event_id,
                 "created_at": item.created_at,
                 "read": item.read_at is not None,

@@ -25,7 +25,7 @@ from ..translation import lazy_gettext as _l
 from .forms import CHECKLIST_FIELDS, EditRequestForm, RequestForm
 from .models import Event, ExpertiseRequest
 from .queries import CaseFilters
-from .states import OUTCOME_LABELS, STATE_LABELS, Outcome, State
+from .states import OPEN_STATES, OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS, Outcome, State
 from .workflow import ACTIONS
 
 # The history entry that is not an action on an existing case: filing it.
@@ -46,7 +46,6 @@ class TimelineEntry:
     title: str
     when: datetime
     actor: str
-    to_state: str
     details: list[tuple[str, str, bool]]  # (label, value, whether the value is someone's free text)
     documents: list[Document] = dataclass_field(default_factory=list)
 
@@ -68,8 +67,16 @@ def _entry_spec(trigger: str):
     return action.title, action.form, action.public_fields
 
 
-def entry_title(trigger: str) -> str:
-    """The history's title of an entry, in the current language."""
+def entry_title(trigger: str, viewer: User) -> str:
+    """The history's title of an entry for `viewer`, in the current language.
+
+    A partner reads each step that moves the request on by the name their list and the stepper
+    above the history give the state it reaches: "Accepted", not the ministry's "Assessed". One
+    vocabulary on their pages, in their notifications and in their emails."""
+    if not policy.can_see_internal(viewer):
+        reached = State.SUBMITTED if trigger == SUBMIT else getattr(ACTIONS.get(trigger), "dest", None)
+        if reached in OPEN_STATES:
+            return PARTNER_STATE_LABELS.label(reached)
     return str(_entry_spec(trigger)[0])
 
 
@@ -170,8 +177,9 @@ def describe(event: Event, viewer: User, names: dict[int, str] | None = None):
     data = visible_data(event, viewer)
     if data is None:
         return None
-    title, form_class, _public = _entry_spec(event.trigger)
-    return str(title), _details(event.trigger, form_class, data, expert_names([event]) if names is None else names)
+    _title, form_class, _public = _entry_spec(event.trigger)
+    names = expert_names([event]) if names is None else names
+    return entry_title(event.trigger, viewer), _details(event.trigger, form_class, data, names)
 
 
 def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> list[tuple[str, str, str]]:
@@ -218,14 +226,13 @@ def timeline(case: ExpertiseRequest, viewer: User) -> list[TimelineEntry]:
         attached[document.event_id].append(document)
     entries = []
     for event, data in history:
-        title, form_class, _public = _entry_spec(event.trigger)
+        _title, form_class, _public = _entry_spec(event.trigger)
         entries.append(
             TimelineEntry(
                 event=event,
-                title=str(title),
+                title=entry_title(event.trigger, viewer),
                 when=event.created_at,
                 actor=event.actor.name if event.actor else "",
-                to_state=STATE_LABELS.label(event.to_state),
                 details=_details(event.trigger, form_class, data, names),
                 documents=attached.get(event.id, []),
             )

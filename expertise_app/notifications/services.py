@@ -197,12 +197,13 @@ def remind_feedback(now: datetime | None = None) -> int:
     return len(cases)
 
 
-def title_of(notification: Notification) -> str:
-    """What the notification says, in the reader's current language (the stored title is the fallback)."""
+def title_of(notification: Notification, reader: User) -> str:
+    """What the notification says to `reader`, whose it is, in their current language (the stored
+    title is the fallback)."""
     if notification.kind == FEEDBACK_REMINDER:
         return _("How did the mission go? Give your feedback.")
     if notification.event is not None:
-        return entry_title(notification.event.trigger)
+        return entry_title(notification.event.trigger, reader)
     return notification.title
 
 

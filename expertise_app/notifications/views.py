@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -23,8 +25,9 @@ def require_login():
 
 def _render(form: PreferencesForm, status: int = 200):
     page = paginate(services.of_user(current_user), requested_page(), PER_PAGE)
+    title = partial(services.title_of, reader=current_user)
     return (
-        render_template("notifications/index.html", page=page, form=form, notification_title=services.title_of),
+        render_template("notifications/index.html", page=page, form=form, notification_title=title),
         status,
     )
 
