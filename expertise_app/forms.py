@@ -98,6 +98,16 @@ class Select(widgets.Select):
         return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')  # noqa: S704 (escaped)  # nosec B704
 
 
+class NamesSelect(Select):
+    """A select of people's or organisations' names, written as they were entered: each option takes
+    its own direction (`dir="auto"`). In an Arabic page a Latin name otherwise reads right to left,
+    and a select too narrow for it cuts its beginning ("…istine Delacroix-Beaumont")."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        return super().render_option(choice, dir="auto", **kwargs)
+
+
 class VocabularySelectWidget(Select):
     """The select of a `VocabularySelect`: its options written by `options`, once per language."""
 

@@ -116,3 +116,28 @@ def main_content(html: str) -> str:
 def text(html: str) -> str:
     """The page's text with tags removed and whitespace collapsed."""
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+class _OptionParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.selects: dict[str, list[dict[str, str | None]]] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "select":
+            self._select = dict(attrs).get("name") or ""
+            self.selects.setdefault(self._select, [])
+        elif tag == "option" and self._select is not None:
+            self.selects[self._select].append(dict(attrs))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def select_options(html: str) -> dict[str, list[dict[str, str | None]]]:
+    """Each select of the page by name, with the attributes of each of its options, in order."""
+    parser = _OptionParser()
+    parser.feed(html)
+    return parser.selects

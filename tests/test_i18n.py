@@ -18,7 +18,7 @@ from expertise_app.forms import WTFORMS_MESSAGES
 
 from .factories import request_data
 from .mailbox import sent_to
-from .pages import form_posting_to
+from .pages import form_posting_to, select_options
 from .translations import translated
 
 
@@ -186,3 +186,26 @@ def test_a_history_keeps_names_to_the_page_s_side_and_lets_paragraphs_read_in_th
     assert f"<dd><bdi>{cast.team_expert.name}</bdi></dd>" in history  # the new lead
     assert f"<dd><bdi>{case.mission.place}</bdi></dd>" in history  # where the mobilised mission goes
     assert '<dd dir="auto" class="prose">Nous arrivons lundi.\nMerci.</dd>' in history
+
+
+def test_names_in_a_select_each_take_their_own_direction_in_an_arabic_page(factory, cast, signed_in):
+    """A select takes the page's direction for its text: in an Arabic page a Latin name read right to
+    left, and where the select was too narrow for it, Chromium cut its beginning ("…istine
+    Delacroix-Beaumont"). Each option that is someone's or an organisation's name takes its own."""
+    cast.manager.locale = "ar"
+    db.session.commit()
+    manager = signed_in(cast.manager)
+    submitted = select_options(manager.get(f"/cases/{factory.cast_case(cast, 'submitted').id}").get_data(as_text=True))
+    assessed = select_options(manager.get(f"/cases/{factory.cast_case(cast, 'assessed').id}").get_data(as_text=True))
+    invitations = select_options(manager.get("/invitations").get_data(as_text=True))
+    names = {
+        "every expert, to lead": submitted["lead_expert"],
+        "the team's members": assessed["expert"],
+        "the organisations": invitations["organisation"],
+    }
+
+    for select, options in names.items():
+        named = [option for option in options if option.get("value")]
+        assert named, f"{select}: no name to choose"
+        assert all(option.get("dir") == "auto" for option in named), (select, named)
+    assert all(option.get("dir") is None for option in submitted["field"])  # words of the page's language

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..forms import Form
+from ..forms import Form, NamesSelect
 from ..i18n import LANGUAGE_NAMES
 from ..translation import lazy_gettext as _l
 
@@ -76,6 +76,7 @@ class InvitationForm(ColleagueInvitationForm):
         [Optional()],
         coerce=lambda value: int(value) if str(value).isdigit() else None,
         description=_l("For a partner only."),
+        widget=NamesSelect(),
     )
 
     def __init__(self, organisations: list[tuple[int, str]], *args, **kwargs):

@@ -33,7 +33,7 @@ from ..forms import (
     Form,
     IdListField,
     InputForm,
-    Select,
+    NamesSelect,
     VocabularyMultiSelect,
     VocabularyRadio,
     VocabularySelect,
@@ -91,7 +91,7 @@ def expert_options() -> list[tuple[int, str]]:
     a select of hundreds of experts is one join (through WTForms' option objects, 4 ms a select)."""
     if has_request_context() and "expert_options" in g:
         return g.expert_options
-    options = [(id_, f'<option value="{id_}">{escape(label)}</option>') for id_, label in expert_choices()]
+    options = [(id_, f'<option value="{id_}" dir="auto">{escape(label)}</option>') for id_, label in expert_choices()]
     if has_request_context():
         g.expert_options = options
     return options
@@ -104,10 +104,11 @@ def member_select(label) -> SelectField:
         [InputRequired(_l("Choose an expert."))],
         coerce=_optional_int,
         validate_choice=False,
+        widget=NamesSelect(),
     )
 
 
-class ExpertSelectWidget(Select):
+class ExpertSelectWidget(NamesSelect):
     """WTForms' select for `ExpertSelect`, the same HTML, each option written once per request."""
 
     def __call__(self, field: ExpertSelect, **kwargs) -> Markup:
