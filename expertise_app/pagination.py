@@ -77,3 +77,9 @@ def requested_page(max_page: int = MAX_PAGE) -> int:
 def page_in(args: MultiDict, max_page: int = MAX_PAGE) -> int:
     """The page `args` ask for, as `requested_page` reads it."""
     return min(max(args.get("page", 1, type=int) or 1, 1), max_page)
+
+
+def per_page_in(args: MultiDict, usual: int, at_most: int) -> int:
+    """How many rows a page holds as `args` ask (`?per_page=`): nonsense means `usual`, too many `at_most`."""
+    asked = args.get("per_page", usual, type=int) or usual
+    return min(asked, at_most) if asked > 0 else usual

@@ -152,7 +152,7 @@ def test_an_expert_takes_an_unassigned_request_from_the_queue(factory, signed_in
     case = factory.case()
     visitor = signed_in(me)
     page = visitor.get("/cases?view=unassigned").get_data(as_text=True)
-    assert f'action="/cases/{case.id}/actions/take"' in page
+    assert f'action="/cases/{case.id}/actions/take?list=view%3Dunassigned"' in page
 
     response = visitor.post(f"/cases/{case.id}/actions/take", {"version": case.version})
 
@@ -160,6 +160,34 @@ def test_an_expert_takes_an_unassigned_request_from_the_queue(factory, signed_in
     assert snapshot(case.id).lead_expert_id == me.id
     assert snapshot(case.id).events[-1][1] == "take"
     assert listed(visitor.get("/cases?view=mine").get_data(as_text=True)) == [case.reference]
+
+
+def test_a_request_taken_from_a_list_leads_back_to_that_list(factory, signed_in):
+    cases = [factory.case(field="MUS") for _ in range(3)]
+    visitor = signed_in(factory.expert())
+    listing = visitor.get("/cases?view=unassigned&field=MUS&sort=oldest&per_page=2&page=2").get_data(as_text=True)
+    take = next(form for form in forms(listing) if f"/cases/{cases[2].id}/actions/take" in form.action)
+
+    taken = visitor.post(take.action, {"version": take.value("version")}, follow_redirects=True)
+
+    assert snapshot(cases[2].id).events[-1][1] == "take"
+    assert (
+        _links(taken.get_data(as_text=True))["back"] == "/cases?view=unassigned&field=MUS&sort=oldest&page=2&per_page=2"
+    )
+
+
+def test_a_page_past_the_end_of_a_list_shows_its_last_page(factory, signed_in):
+    cases = [factory.case(field="MUS") for _ in range(5)]
+    visitor = signed_in(factory.manager())
+
+    past = visitor.get("/cases?view=all&field=MUS&sort=oldest&per_page=2&page=9")
+    last = visitor.get(past.headers["Location"])
+
+    assert past.status_code == 302
+    assert past.headers["Location"] == "/cases?view=all&field=MUS&sort=oldest&per_page=2&page=3"
+    assert listed(last.get_data(as_text=True)) == [cases[4].reference]
+    nothing = visitor.get("/cases?view=all&field=EDU&page=9")  # an empty list has no last page to go to
+    assert nothing.status_code == 200 and listed(nothing.get_data(as_text=True)) == []
 
 
 def test_a_request_taken_meanwhile_cannot_be_taken_again(factory, signed_in):
@@ -757,7 +785,7 @@ def test_a_case_opened_from_a_later_page_of_its_list_leads_back_to_that_page(fac
 
     links = _opened_from(visitor, "/cases?field=MUS&sort=oldest&per_page=2&page=2", cases[2].reference)
 
-    assert links["back"] == "/cases?view=all&field=MUS&sort=oldest&page=2"
+    assert links["back"] == "/cases?view=all&field=MUS&sort=oldest&page=2&per_page=2"
     assert links["prev"].startswith(f"/cases/{cases[1].id}?")
     assert _links(visitor.get(links["prev"]).get_data(as_text=True))["back"] == links["back"]
 

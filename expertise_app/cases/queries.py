@@ -42,6 +42,7 @@ SORTS: dict[str, tuple[tuple[sa.ColumnElement, bool], ...]] = {
     "due": ((sa.func.coalesce(ExpertiseRequest.due_on, date.max), True), (_ID, True)),
 }
 DEFAULT_SORT = "newest"
+LIST_PER_PAGE, LIST_MAX_PER_PAGE = 20, 100  # requests a page of the list shows, unless asked (and at most)
 STAFF_SORTS = frozenset({"priority", "-priority", "due"})  # partners never see a request's priority or due date
 # A list's sortable columns: (the sort its header asks first, the one it asks when already sorted so).
 COLUMN_SORTS = {
@@ -193,12 +194,12 @@ class CaseFilters:
         """Kept once written: every row of a list links to its case with it (`?list=`)."""
         return urlencode(self.to_args())
 
-    def listed_on(self, page: int) -> str:
-        """What a case's `?list=` carries: these filters, and the page of the list it was shown on
-        (the way back leads there)."""
-        if page <= 1:
-            return self.query_string
-        return f"{self.query_string}&page={page}" if self.query_string else f"page={page}"
+    def listed_on(self, page: int, per_page: int = LIST_PER_PAGE) -> str:
+        """What a case's `?list=` carries: these filters, and the page of the list it was shown on, with
+        its length when it is not the usual one (the way back leads to that page)."""
+        shown = {"page": page if page > 1 else None, "per_page": per_page if per_page != LIST_PER_PAGE else None}
+        shown = {name: value for name, value in shown.items() if value is not None}
+        return "&".join(part for part in (self.query_string, urlencode(shown)) if part)
 
 
 def any_visible(user: User, filters: CaseFilters) -> bool:

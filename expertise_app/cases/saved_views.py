@@ -10,9 +10,9 @@ from werkzeug.datastructures import MultiDict
 from ..auth.models import User
 from ..db_types import MAX_ID
 from ..extensions import db
-from ..pagination import page_in
+from ..pagination import page_in, per_page_in
 from .models import SavedView
-from .queries import CaseFilters
+from .queries import LIST_MAX_PER_PAGE, LIST_PER_PAGE, CaseFilters
 
 MAX_VIEWS = 30  # per person: a row of tabs, not a second list
 
@@ -34,9 +34,11 @@ def filters_of(query: str) -> CaseFilters:
     return CaseFilters.from_args(MultiDict(parse_qsl(query or "", keep_blank_values=False)))
 
 
-def page_of(query: str) -> int:
-    """The page of the list a case's `?list=` says it was shown on (the first if it says nothing sensible)."""
-    return page_in(MultiDict(parse_qsl(query or "")))
+def page_of(query: str) -> tuple[int, int]:
+    """The page of the list a case's `?list=` says it was shown on (the first if it says nothing
+    sensible), and how many requests that page held."""
+    args = MultiDict(parse_qsl(query or ""))
+    return page_in(args), per_page_in(args, LIST_PER_PAGE, LIST_MAX_PER_PAGE)
 
 
 def save(user: User, name: str, filters: CaseFilters) -> tuple[SavedView, bool]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -24,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..audit import services as audit
@@ -36,13 +38,15 @@ from ..extensions import db
 from ..feedback import queries as feedback_queries
 from ..i18n import show_form_again_in_its_language
 from ..notifications import services as notifications
-from ..pagination import paginate, requested_page
+from ..pagination import paginate, per_page_in, requested_page
 from ..translation import gettext as _
 from . import exports, operations, saved_views, search, service_levels
 from .forms import RequestForm, SaveViewForm
 from .presenters import carried_filters, follow_up_values, partner_status, timeline
 from .queries import (
     COLUMN_SORTS,
+    LIST_MAX_PER_PAGE,
+    LIST_PER_PAGE,
     CaseFilters,
     any_visible,
     follow_ups_of,
@@ -62,8 +66,6 @@ def require_login():
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
 # A search is counted up to this many matches: a common word's count would read them all (thousands at
 # 100,000 requests) for a figure nobody pages through; the list says "more than" and asks for more words.
 # Ten pages of twenty: reaching them reads about a thousand requests for a word in one of five.
@@ -71,16 +73,14 @@ SEARCH_COUNT_LIMIT = 200
 # A form's language buttons post the form itself with this field, to come back in that language.
 
 
-def _per_page() -> int:
-    asked = request.args.get("per_page", DEFAULT_PER_PAGE, type=int) or DEFAULT_PER_PAGE
-    return min(asked, MAX_PER_PAGE) if asked > 0 else DEFAULT_PER_PAGE
-
-
 @bp.route("")
 def index():
     filters = CaseFilters.from_args(request.args).for_user(current_user)
     count_limit = SEARCH_COUNT_LIMIT if filters.q else None
-    page = paginate(visible_cases(current_user, filters), requested_page(), _per_page(), MAX_PER_PAGE, count_limit)
+    per_page = per_page_in(request.args, LIST_PER_PAGE, LIST_MAX_PER_PAGE)
+    page = paginate(visible_cases(current_user, filters), requested_page(), per_page, LIST_MAX_PER_PAGE, count_limit)
+    if not page.items and page.total:  # past the last page (a link kept while the list shrank): the last one
+        return redirect(_list_url(_with_page(request.args, page.pages)))
     if not page.total and _found_elsewhere(filters):
         return redirect(_list_url(f"{replace(filters, view='all').query_string}&{WIDENED}={filters.view}"))
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
@@ -147,6 +147,12 @@ def delete_view(view_id: int):
     saved_views.delete(current_user, view_id)
     flash(_("The view “%(name)s” is deleted.", name=name), "success")
     return redirect(back)
+
+
+def _with_page(args: MultiDict, page: int) -> str:
+    """The query string of `args` asking for another page."""
+    kept = [(name, value) for name, value in args.items(multi=True) if name != "page"]
+    return urlencode([*kept, ("page", page)])
 
 
 def _list_url(query: str) -> str:
@@ -345,7 +351,7 @@ def _list_context(case) -> dict | None:
     listed = request.args["list"]
     filters = saved_views.filters_of(listed).for_user(current_user)
     previous, following = neighbours(current_user, filters, case)
-    query = filters.listed_on(saved_views.page_of(listed))
+    query = filters.listed_on(*saved_views.page_of(listed))
 
     def case_url(other: int | None) -> str | None:
         return url_for("cases.detail", case_id=other, list=query) if other else None
