@@ -6,7 +6,7 @@ hold them: CSV is written to the response as it goes; XLSX goes through openpyxl
 write-only workbook into a temporary file that is then streamed. The same filters and
 the same policy as the list apply (a partner gets its organisation's cases and none of
 the internal columns). A cell that a spreadsheet would take for a formula is written
-as text (OWASP's advice: a leading apostrophe).
+as text: in CSV with a leading apostrophe (OWASP's advice), in XLSX as a cell typed as text.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import policy
 from ..auth.models import Organisation, User
-from ..downloads import csv_stream, safe_cell
+from ..downloads import csv_stream
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from ..translation import current_locale
@@ -105,11 +105,21 @@ def rows(user: User, filters: CaseFilters) -> Iterator[list[Any]]:
     yield [str(column.title) for column in chosen]
     result = db.session.execute(_query(user, filters, chosen).execution_options(yield_per=BATCH))
     for record in result:
-        yield [safe_cell(column.show(value)) for column, value in zip(chosen, record, strict=True)]
+        yield [column.show(value) for column, value in zip(chosen, record, strict=True)]
 
 
 def csv_chunks(user: User, filters: CaseFilters) -> Iterator[str]:
     return csv_stream(rows(user, filters))
+
+
+def _text_cell(sheet, value: Any) -> Any:
+    """A value for the sheet: text stays text, even where it starts like a formula (`=HYPERLINK(…)`).
+    A cell typed as text is never run, so it needs no apostrophe, which the reader would see."""
+    if not isinstance(value, str) or not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _header_cell(sheet, title: str) -> WriteOnlyCell:
@@ -132,7 +142,7 @@ def xlsx_file(user: User, filters: CaseFilters):
     sheet.append([_header_cell(sheet, title) for title in next(written)])
     last_row = 1
     for row in written:
-        sheet.append(row)
+        sheet.append([_text_cell(sheet, value) for value in row])
         last_row += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(chosen))}{last_row}"  # a filter on each column
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response streams it, then closes it)
