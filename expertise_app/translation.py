@@ -71,3 +71,11 @@ def marked(message: str) -> str:
 def marked_plural(singular: str, plural: str) -> tuple[str, str]:
     """A singular and its plural, only marked for the catalogue, as `marked`."""
     return singular, plural
+
+
+def isolated(text: str) -> str:
+    """`text` set apart from the sentence it is put in (Unicode's first-strong isolate and its end,
+    both unseen): a reference or a title keeps its own order inside a sentence of the other
+    direction. In an Arabic sentence "EXP-2026-0023" otherwise split into "EXP-" and "2026-0023"
+    with the title between them, in a page, an email or the API alike."""
+    return f"\u2068{text}\u2069"

@@ -566,7 +566,8 @@ def test_an_expert_asked_to_join_hears_before_accepting_what_would_keep_the_lead
     free = text(signed_in(cast.proposed_expert).get(f"/cases/{case.id}").get_data(as_text=True))
 
     assert "Before you accept: the lead cannot confirm you while this holds." in busy
-    assert f"{cast.unrelated_expert.name} is on the mission of {other.reference}" in busy
+    # The reference and the title set apart from the sentence (unseen), which reads in either direction.
+    assert f"{cast.unrelated_expert.name} is on the mission of \u2068{other.reference}\u2069" in busy
     assert "Before you accept" not in free and "Accept" in free
 
 

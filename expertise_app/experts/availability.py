@@ -23,6 +23,7 @@ from ..cases.models import Assignment, ExpertiseRequest, Mission, TeamStatus
 from ..cases.states import Outcome, State
 from ..extensions import db
 from ..translation import gettext as _
+from ..translation import isolated
 from .models import ExpertProfile, Unavailability
 
 # Instruments that engage public officials only (DOMAIN.md: TAIEX; a freelancer's complaint failed).
@@ -116,8 +117,8 @@ class Clash:
         if self.is_mission:
             return _(
                 "on the mission of %(reference)s “%(title)s” from %(start)s to %(end)s",
-                reference=self.reference,
-                title=self.title,
+                reference=isolated(self.reference),
+                title=isolated(self.title),
                 **dates,
             )
         if self.reason:
