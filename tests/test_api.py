@@ -367,8 +367,10 @@ def test_the_documentation_page_loads_only_local_scripts(app):
 
 
 def test_lists_filter_by_what_the_overview_links_with(api, cast, factory):
-    declined = factory.case("closed", outcome="declined", author=cast.partner, country="TN", instrument="taiex")
-    factory.case("assessed", author=cast.partner, country="JO", instrument="bilateral")
+    declined = factory.case(
+        "closed", outcome="declined", author=cast.partner, country="TN", instrument="taiex", working_languages=["ar"]
+    )
+    factory.case("assessed", author=cast.partner, country="JO", instrument="bilateral", working_languages=["fr", "en"])
     client = api(cast.manager)
 
     def listed(**filters) -> list[str]:
@@ -379,5 +381,7 @@ def test_lists_filter_by_what_the_overview_links_with(api, cast, factory):
     assert listed(instrument="taiex") == [declined.reference]
     assert len(listed(reached="submitted")) == 2 and len(listed(reached="assessed")) == 1
     assert listed(**{"from": "2000-01-01", "to": "2000-12-31"}) == []
+    assert listed(language="ar") == [declined.reference] and listed(language="es") == []
     refused = client.get("/requests", query_string={"from": "yesterday"})
     assert refused.status_code == 422
+    assert client.get("/requests", query_string={"language": "klingon"}).status_code == 422

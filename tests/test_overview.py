@@ -304,6 +304,7 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
     factory.case("submitted", field="MUS", working_languages=["fr", "ar"])  # the same languages: counted twice
     factory.case("submitted", field="MUS", working_languages=["ar", "fr"])
     factory.case("submitted", field="HER", working_languages=["ar"])
+    factory.case("assessed", field="MUS", working_languages=["fr"])  # covered: in the field's list, not in the gap's
     factory.case("closed", outcome="declined", field="MUS", working_languages=["es"])  # closed: asks nothing now
     factory.case("closed", outcome="completed", field="HER", team=[colleague])  # closed: no load now
     client = signed_in(manager)
@@ -316,6 +317,14 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
         "Monuments and sites · Arabic": ("1", "1"),
     }
     assert section(WORKLOAD) == {"Amina": ("1", ""), "Chloé": ("1", "")}  # leading one, on the team of one
+    html = client.get("/dashboard").get_data(as_text=True)
+    gaps = re.search(r'<section aria-labelledby="gaps-title">(.*?)</section>', html, re.S).group(1)
+    linked = sorted((int(value), unescape(url)) for url, value in TABLE_FIGURE.findall(gaps))
+    assert [figure for figure, _url in linked] == [1, 3]
+    for figure, url in linked:  # each gap's list: the open requests of its field that ask for its language
+        listing = text(client.get(url).get_data(as_text=True))
+        assert int(re.search(r"(\d+) requests?\b", listing).group(1)) == figure, url
+        assert "Working languages: Arabic" in listing  # the filter the list's form has no field for, shown
 
     apply_profile(fluent.profile, expert_profile(primary_fields=["MUS"], languages={"fr": "fluent", "ar": "working"}))
     transaction.commit()

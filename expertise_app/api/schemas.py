@@ -356,6 +356,9 @@ class RequestQuerySchema(ma.Schema):
     instrument = ma.fields.String(validate=ma.validate.OneOf(INSTRUMENTS.codes))
     assistance_type = ma.fields.String(validate=ma.validate.OneOf(ASSISTANCE_TYPES.codes))
     outcome = ma.fields.String(validate=ma.validate.OneOf([str(outcome) for outcome in Outcome]))
+    language = ma.fields.String(
+        validate=ma.validate.OneOf(LANGUAGES.codes), metadata={"description": "one of the request's working languages"}
+    )
     reached = ma.fields.String(
         validate=ma.validate.OneOf([str(step) for step in FACT_STEPS]),
         metadata={"description": "a step the request reached: in it now, or past it"},

@@ -18,7 +18,16 @@ from ..documents.models import Document
 from ..documents.services import documents_of
 from ..extensions import db
 from ..forms import VocabularyMultiSelect, VocabularySelect
-from ..reference import AGES, ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, REDIRECT_DESTINATIONS
+from ..reference import (
+    AGES,
+    ASSISTANCE_TYPES,
+    CONTINENTS,
+    COUNTRIES,
+    FIELDS,
+    INSTRUMENTS,
+    LANGUAGES,
+    REDIRECT_DESTINATIONS,
+)
 from ..templating import as_date, as_list
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
@@ -388,6 +397,7 @@ _FILTER_TEXTS = {
     "to": (_l("Submitted until"), as_date),
     "field": (_l("Field"), FIELDS.label),
     "country": (_l("Country"), COUNTRIES.label),
+    "language": (_l("Working languages"), LANGUAGES.label),
     "older_than": (_l("Submitted more than"), AGES.label),
     "in_state_for": (_l("In its state for more than"), AGES.label),
 }

@@ -15,7 +15,7 @@ from .. import policy, reference
 from ..auth.models import User
 from ..db_types import day_in_address, start_of_day, utcnow, without_nul
 from ..extensions import db
-from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
+from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, LANGUAGES, PRIORITIES
 from . import search, service_levels
 from .models import FACT_STEPS, ExpertiseRequest, RequestFacts, TeamStatus
 from .states import OPEN_STATES, Outcome, State
@@ -98,6 +98,7 @@ class CaseFilters:
     instrument: str | None = None
     assistance_type: str | None = None
     outcome: str | None = None
+    language: str | None = None  # one of the request's working languages (the overview's coverage gaps)
     reached: str | None = None  # a step the request reached: in it now or past it (the overview's funnel)
     submitted_from: date | None = None
     submitted_to: date | None = None
@@ -126,6 +127,7 @@ class CaseFilters:
             instrument=known("instrument", INSTRUMENTS),
             assistance_type=known("assistance_type", ASSISTANCE_TYPES),
             outcome=known("outcome", {str(outcome) for outcome in Outcome}),
+            language=known("language", LANGUAGES),
             reached=known("reached", {str(step) for step in FACT_STEPS}),
             submitted_from=day_in_address(args.get("from")),
             submitted_to=day_in_address(args.get("to")),
@@ -176,6 +178,7 @@ class CaseFilters:
             "instrument": self.instrument,
             "assistance_type": self.assistance_type,
             "outcome": self.outcome,
+            "language": self.language,
             "reached": self.reached,
             "from": self.submitted_from.isoformat() if self.submitted_from else None,
             "to": self.submitted_to.isoformat() if self.submitted_to else None,
@@ -194,10 +197,15 @@ class CaseFilters:
         """Kept once written: every row of a list links to its case with it (`?list=`)."""
         return urlencode(self.to_args())
 
-    def listed_on(self, page: int, per_page: int = LIST_PER_PAGE) -> str:
+    def listed_on(self, page: int, per_page: int = LIST_PER_PAGE, row: int | None = None) -> str:
         """What a case's `?list=` carries: these filters, and the page of the list it was shown on, with
-        its length when it is not the usual one (the way back leads to that page)."""
-        shown = {"page": page if page > 1 else None, "per_page": per_page if per_page != LIST_PER_PAGE else None}
+        its length when it is not the usual one (the way back leads to that page), and its row there
+        (walking to the next case past the page's last row leads back to the next page)."""
+        shown = {
+            "page": page if page > 1 else None,
+            "per_page": per_page if per_page != LIST_PER_PAGE else None,
+            "row": row,
+        }
         shown = {name: value for name, value in shown.items() if value is not None}
         return "&".join(part for part in (self.query_string, urlencode(shown)) if part)
 
@@ -305,6 +313,8 @@ def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
         query = query.where(ExpertiseRequest.state_entered_at < _days_ago(filters.in_state_for))
     if filters.pause:
         query = query.where(pause_filter(filters.pause, today))
+    if filters.language:
+        query = query.where(working_language_filter(filters.language))
     if filters.q:
         query = query.where(search.matching(filters.q))
     if not policy.can_view_queue(user):
@@ -320,6 +330,15 @@ def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
     if filters.assigned_to_me:
         query = query.where(policy.assigned_to_filter(user))
     return query
+
+
+def working_language_filter(language: str) -> sa.ColumnElement[bool]:
+    """The requests whose working languages include `language` (their list read in the row)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        each = sa.func.json_each(ExpertiseRequest.working_languages).table_valued("value")
+    else:
+        each = sa.func.json_array_elements_text(ExpertiseRequest.working_languages).table_valued("value")
+    return sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == language))
 
 
 def _days_ago(days: int) -> datetime:
