@@ -34,11 +34,13 @@ def filters_of(query: str) -> CaseFilters:
     return CaseFilters.from_args(MultiDict(parse_qsl(query or "", keep_blank_values=False)))
 
 
-def page_of(query: str) -> tuple[int, int]:
-    """The page of the list a case's `?list=` says it was shown on (the first if it says nothing
-    sensible), and how many requests that page held."""
+def place_of(query: str) -> tuple[int, int, int | None]:
+    """Where a case's `?list=` says it was shown: the page (the first if it says nothing sensible), how
+    many requests that page held, and the case's row on it (None if it does not say)."""
     args = MultiDict(parse_qsl(query or ""))
-    return page_in(args), per_page_in(args, LIST_PER_PAGE, LIST_MAX_PER_PAGE)
+    per_page = per_page_in(args, LIST_PER_PAGE, LIST_MAX_PER_PAGE)
+    row = args.get("row", type=int)
+    return page_in(args), per_page, row if row is not None and 1 <= row <= per_page else None
 
 
 def save(user: User, name: str, filters: CaseFilters) -> tuple[SavedView, bool]:

@@ -351,12 +351,28 @@ def _list_context(case) -> dict | None:
     listed = request.args["list"]
     filters = saved_views.filters_of(listed).for_user(current_user)
     previous, following = neighbours(current_user, filters, case)
-    query = filters.listed_on(*saved_views.page_of(listed))
+    page, per_page, row = saved_views.place_of(listed)
 
-    def case_url(other: int | None) -> str | None:
-        return url_for("cases.detail", case_id=other, list=query) if other else None
+    def case_url(other: int | None, step: int) -> str | None:
+        """The neighbour's address, with its place in the list: the row after the page's last is the
+        first of the next page (where the way back then leads)."""
+        if other is None:
+            return None
+        if row is None:
+            return url_for("cases.detail", case_id=other, list=filters.listed_on(page, per_page))
+        place = (page - 1) * per_page + row - 1 + step  # counted from 0, over the whole list
+        place = max(place, 0)
+        return url_for(
+            "cases.detail",
+            case_id=other,
+            list=filters.listed_on(place // per_page + 1, per_page, place % per_page + 1),
+        )
 
-    return {"back": _list_url(query), "previous": case_url(previous), "next": case_url(following)}
+    return {
+        "back": _list_url(filters.listed_on(page, per_page)),
+        "previous": case_url(previous, -1),
+        "next": case_url(following, 1),
+    }
 
 
 @bp.route("/<int:case_id>/actions/<name>", methods=["GET", "POST"])
