@@ -862,6 +862,9 @@ def test_a_search_that_finds_nothing_in_the_expert_s_own_work_shows_what_it_find
     )
     assert re.search(r'<a href="[^"]+" aria-current="true">All, closed included</a>', html)
     assert "view=all" in answer.request.url and "q=musee" in answer.request.url  # what is saved, exported, shared
+    # An address that says so of a view where the search does find requests is not believed.
+    told = signed_in(expert).get("/cases?view=all&q=dougga&widened=mine").get_data(as_text=True)
+    assert "No request of" not in text(told) and len(references(told)) == 1
 
 
 def test_a_search_that_finds_nothing_anywhere_says_so_in_the_expert_s_own_work(factory, signed_in):

@@ -47,6 +47,7 @@ from .queries import (
     COLUMN_SORTS,
     LIST_MAX_PER_PAGE,
     LIST_PER_PAGE,
+    VIEWS,
     CaseFilters,
     any_visible,
     follow_ups_of,
@@ -98,11 +99,21 @@ def index():
         save_form=SaveViewForm(formdata=None, query=filters.query_string),
         carried=carried_filters(filters, staff=policy.can_view_queue(current_user)),
         left_out=search.left_out_note(filters.q),
+        widened_from=_widened_from(filters),
     )
 
 
 # The argument that says a search was widened from a view of the queue (the list shows which).
 WIDENED = "widened"
+
+
+def _widened_from(filters: CaseFilters) -> str | None:
+    """The view of the queue a search of all requests was widened from, if it was (the address says so,
+    and that view does find nothing: an address may say anything)."""
+    view = request.args.get(WIDENED)
+    if view not in VIEWS or view == "all" or filters.view != "all" or not filters.q:
+        return None
+    return None if any_visible(current_user, replace(filters, view=view)) else view
 
 
 def _found_elsewhere(filters: CaseFilters) -> bool:
