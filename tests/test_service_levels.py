@@ -15,7 +15,7 @@ from expertise_app.cases.service_levels import add_working_days, working_days_be
 from expertise_app.extensions import db
 
 from .factories import request_data, step_data
-from .pages import references
+from .pages import references, text
 
 
 def at(day: str, hour: int = 10) -> datetime:
@@ -97,6 +97,19 @@ def test_the_partner_s_answer_stops_the_clock_for_the_working_days_it_took(facto
     assert due(case) == date(2026, 2, 2)  # five working days later
     act(case, "assess", manager, "2026-01-20")
     assert steps(case) == [("submitted", 11 - 5, 5)]
+
+
+def test_a_paused_case_says_its_step_s_clock_is_stopped_not_that_it_is_due(factory, signed_in):
+    manager = factory.manager()
+    case = file_on(factory, "2026-01-05")
+    page = signed_in(manager)
+    assert "This step is due Jan 26, 2026" in text(page.get(f"/cases/{case.id}").get_data(as_text=True))
+    act(case, "ask_partner", manager, "2026-01-07", due_on="2026-01-30")
+
+    paused = text(page.get(f"/cases/{case.id}").get_data(as_text=True))
+
+    assert "This step is due" not in paused
+    assert "The clock of this step is stopped while the case is paused; it was due Jan 26, 2026" in paused
 
 
 def test_a_hold_during_a_question_stops_the_clock_once(factory):
