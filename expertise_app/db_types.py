@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import DateTime, Engine, Integer, Table, event, func, select, update
+from sqlalchemy import JSON, DateTime, Engine, Integer, Table, cast, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -97,6 +97,17 @@ def insert_for_dialect(table: Table):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def json_elements(column):
+    """The elements of a JSON list (a JSON column, or its text), as rows of one text column `value`, on
+    the database in use: SQLite's `json_each` reads the text as it is, PostgreSQL's
+    `json_array_elements_text` as JSON."""
+    from .extensions import db
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.json_each(column).table_valued("value")
+    return func.json_array_elements_text(cast(column, JSON)).table_valued("value")
 
 
 class day_span(FunctionElement):

@@ -15,6 +15,7 @@ from .conftest import ApiClient, assert_problem
 from .factories import count, request_data, snapshot, step_data
 from .matrix import ACTIONS as PINNED
 from .matrix import PARTNER_READS
+from .translations import translated
 
 
 def test_the_whole_workflow_through_the_api_alone(api, cast):
@@ -325,6 +326,14 @@ def test_reference_lists_every_code_with_labels_in_the_callers_language(app, fac
     assert {item["code"] for item in reference["countries"]} == set(COUNTRIES.codes)
     labels = {item["code"]: item["label"] for item in reference["countries"]}
     assert labels["TN"] == "Tunisie"
+    # The states in the partner's words, as their list names them; the ministry's in its own.
+    states = {item["code"]: item["label"] for item in reference["states"]}
+    assert states["assessed"] == translated(app, "fr", "Accepted")
+    manager = factory.manager()
+    _token, secret = create_token(manager, "ref")
+    db.session.commit()
+    ministry = {item["code"]: item["label"] for item in ApiClient(app, secret).get("/reference").get_json()["states"]}
+    assert ministry["assessed"] == "Assessed"
 
 
 def test_the_new_request_schema_is_the_forms(app):

@@ -17,7 +17,7 @@ from expertise_app.cases import operations
 from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 from expertise_app.notifications import jobs, mail
-from expertise_app.notifications.models import Notification, OutboxEmail, OutboxStatus
+from expertise_app.notifications.models import Delivery, Notification, OutboxEmail, OutboxStatus
 from expertise_app.notifications.services import send_digests
 
 from .factories import count, request_data
@@ -449,3 +449,18 @@ def test_a_partner_is_told_of_each_step_in_the_words_of_their_list_and_the_minis
         assert PARTNER_WORDS[step] in partner_titles and MINISTRY_WORDS[step] not in partner_titles
         assert f"{case.reference} · {PARTNER_WORDS[step]}" in partner_subjects
         assert f"{case.reference} · {MINISTRY_WORDS[step]}" in lead_page
+
+
+def test_a_digest_tells_a_partner_of_each_step_in_the_words_of_their_list(factory, cast):
+    cast.partner.email_notifications = Delivery.DIGEST
+    db.session.commit()
+    case = factory.cast_case(cast, "assessed")
+    # Kept as notifications were written before partners read their own words for the steps.
+    db.session.execute(sa.update(Notification).where(Notification.user_id == cast.partner.id).values(title="Assessed"))
+    db.session.commit()
+
+    assert send_digests() >= 1
+    db.session.commit()
+
+    body = _emails_to(cast.partner)[-1].body
+    assert f"{case.reference} · Accepted" in body and "Assessed" not in body

@@ -846,6 +846,8 @@ def test_a_partner_s_list_keeps_the_filters_its_form_does_not_show(factory, sign
     assert "Field: Museums and collections" in text(html)
     form = next(form for form in forms(html) if "q" in form.values)
     assert form.value("field") == "MUS"
+    reached = text(signed_in(partner).get("/cases?reached=assessed").get_data(as_text=True))
+    assert "Reached: Accepted" in reached and "Assessed" not in reached  # the state in the partner's words
 
 
 def test_a_search_that_finds_nothing_in_the_expert_s_own_work_shows_what_it_finds_among_all(factory, signed_in):

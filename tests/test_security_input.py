@@ -57,6 +57,8 @@ LIST_PARAMETERS = {
         "instrument",
         "assistance_type",
         "outcome",
+        "language",
+        "reached",
         "from",
         "to",
         "priority",
@@ -71,6 +73,7 @@ LIST_PARAMETERS = {
         "page",
         "per_page",
         "list",
+        "widened",
     ],
     "/experts": [
         "field",

@@ -112,6 +112,19 @@ def test_a_paused_case_says_its_step_s_clock_is_stopped_not_that_it_is_due(facto
     assert "The clock of this step is stopped while the case is paused; it was due Jan 26, 2026" in paused
 
 
+def test_an_assessed_case_on_hold_is_still_due_when_the_mission_s_date_says(factory, signed_in):
+    """The team's target is four weeks before the mission: a pause does not move it."""
+    manager = factory.manager()
+    start = date(2026, 4, 6)
+    case = file_on(factory, "2026-01-05", period_start=start.isoformat(), period_end="2026-04-10")
+    act(case, "assess", manager, "2026-01-08")
+    act(case, "hold", manager, "2026-01-09")
+
+    held = text(signed_in(manager).get(f"/cases/{case.id}").get_data(as_text=True))
+
+    assert "This step is due Mar 9, 2026" in held and "The clock of this step is stopped" not in held
+
+
 def test_a_hold_during_a_question_stops_the_clock_once(factory):
     manager = factory.manager()
     case = file_on(factory, "2026-01-05")

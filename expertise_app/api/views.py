@@ -25,7 +25,7 @@ from ..cases.forms import RequestForm
 from ..cases.models import ExpertiseRequest
 from ..cases.presenters import visible_history
 from ..cases.queries import CaseFilters, visible_cases
-from ..cases.states import OUTCOME_LABELS, STATE_LABELS, State
+from ..cases.states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS, State
 from ..cases.workflow import ACTIONS, INITIAL_STATE, MACHINE, TRANSITIONS, Action
 from ..dashboard import queries as dashboard_queries
 from ..db_types import utcnow, without_nul
@@ -305,7 +305,7 @@ def get_reference():
         "instruments": _choices(reference.INSTRUMENTS),
         "countries": _choices(reference.COUNTRIES),
         "languages": _choices(reference.LANGUAGES),
-        "states": _choices(STATE_LABELS),
+        "states": _choices(STATE_LABELS if policy.can_see_internal(caller()) else PARTNER_STATE_LABELS),  # their words
         "outcomes": _choices(OUTCOME_LABELS),
         "decline_reasons": _choices(reference.DECLINE_REASONS),
         "redirect_destinations": _choices(reference.REDIRECT_DESTINATIONS),

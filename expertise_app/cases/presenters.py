@@ -382,7 +382,8 @@ def carried_filters(filters: CaseFilters, staff: bool) -> list[CarriedFilter]:
         if name in FORM_FILTERS[staff]:
             continue
         rest = {other: kept for other, kept in args.items() if other != name}
-        carried.append(CarriedFilter(name, value, _filter_text(name, value), url_for("cases.index", **rest)))
+        shown = _filter_text(name, value, staff)
+        carried.append(CarriedFilter(name, value, shown, url_for("cases.index", **rest)))
     return carried
 
 
@@ -403,6 +404,8 @@ _FILTER_TEXTS = {
 }
 
 
-def _filter_text(name: str, value: str) -> str:
+def _filter_text(name: str, value: str, staff: bool) -> str:
     title, shown = _FILTER_TEXTS[name]
+    if name == "reached" and not staff:  # a partner reads the states in their words
+        shown = PARTNER_STATE_LABELS.label
     return _("%(filter)s: %(value)s", filter=title, value=shown(value))

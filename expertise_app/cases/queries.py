@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import policy, reference
 from ..auth.models import User
-from ..db_types import day_in_address, start_of_day, utcnow, without_nul
+from ..db_types import day_in_address, json_elements, start_of_day, utcnow, without_nul
 from ..extensions import db
 from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, LANGUAGES, PRIORITIES
 from . import search, service_levels
@@ -334,10 +334,7 @@ def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
 
 def working_language_filter(language: str) -> sa.ColumnElement[bool]:
     """The requests whose working languages include `language` (their list read in the row)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        each = sa.func.json_each(ExpertiseRequest.working_languages).table_valued("value")
-    else:
-        each = sa.func.json_array_elements_text(ExpertiseRequest.working_languages).table_valued("value")
+    each = json_elements(ExpertiseRequest.working_languages)
     return sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == language))
 
 

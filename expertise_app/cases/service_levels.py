@@ -74,6 +74,11 @@ def clock_stopped_since(case: ExpertiseRequest) -> datetime | None:
     return min(pauses) if pauses else None
 
 
+# The steps whose target moves on by the working days the clock stood still; the team's is tied to the
+# mission's date, which a pause does not move.
+TARGET_MOVED_BY_PAUSES = frozenset({State.SUBMITTED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED})
+
+
 def due_on(case: ExpertiseRequest, paused: int, levels: dict[str, int] | None = None) -> date | None:
     """When the request's current step is due, given `paused` working days of stopped clock."""
     levels = levels or targets()

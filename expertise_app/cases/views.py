@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -25,7 +24,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..audit import services as audit
@@ -39,6 +37,7 @@ from ..feedback import queries as feedback_queries
 from ..i18n import show_form_again_in_its_language
 from ..notifications import services as notifications
 from ..pagination import paginate, per_page_in, requested_page
+from ..templating import url_with
 from ..translation import gettext as _
 from . import exports, operations, saved_views, search, service_levels
 from .forms import RequestForm, SaveViewForm
@@ -81,7 +80,7 @@ def index():
     per_page = per_page_in(request.args, LIST_PER_PAGE, LIST_MAX_PER_PAGE)
     page = paginate(visible_cases(current_user, filters), requested_page(), per_page, LIST_MAX_PER_PAGE, count_limit)
     if not page.items and page.total:  # past the last page (a link kept while the list shrank): the last one
-        return redirect(_list_url(_with_page(request.args, page.pages)))
+        return redirect(url_with(page=page.pages))
     if not page.total and _found_elsewhere(filters):
         return redirect(_list_url(f"{replace(filters, view='all').query_string}&{WIDENED}={filters.view}"))
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
@@ -158,12 +157,6 @@ def delete_view(view_id: int):
     saved_views.delete(current_user, view_id)
     flash(_("The view “%(name)s” is deleted.", name=name), "success")
     return redirect(back)
-
-
-def _with_page(args: MultiDict, page: int) -> str:
-    """The query string of `args` asking for another page."""
-    kept = [(name, value) for name, value in args.items(multi=True) if name != "page"]
-    return urlencode([*kept, ("page", page)])
 
 
 def _list_url(query: str) -> str:
@@ -318,6 +311,7 @@ def _render_case(case, failed_form=None, failed_action: str | None = None, statu
             today=today,
             in_list=_list_context(case),
             soon=service_levels.due_soon_until(today),
+            target_moved_by_pauses=case.state in service_levels.TARGET_MOVED_BY_PAUSES,
         ),
         status,
     )

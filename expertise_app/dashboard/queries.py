@@ -40,7 +40,7 @@ from ..cases.queries import (
     view_filter,
 )
 from ..cases.states import Outcome, State
-from ..db_types import utcnow
+from ..db_types import json_elements, utcnow
 from ..experts.models import ExpertField, ExpertLanguage, ExpertProfile
 from ..extensions import cache, db
 from ..feedback.models import MissionFeedback
@@ -468,10 +468,7 @@ def _requested_languages(user: User, filters: CaseFilters) -> sa.Subquery:
         .group_by(ExpertiseRequest.field, listed)
         .subquery()
     )
-    if db.session.get_bind().dialect.name == "sqlite":
-        each = sa.func.json_each(lists.c.languages).table_valued("value")
-    else:
-        each = sa.func.json_array_elements_text(sa.cast(lists.c.languages, sa.JSON)).table_valued("value")
+    each = json_elements(lists.c.languages)
     query = sa.select(
         lists.c.field, each.c.value.label("language"), sa.cast(sa.func.sum(lists.c.requests), sa.Integer).label("count")
     )

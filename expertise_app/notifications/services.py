@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import force_locale
 
 from .. import policy
@@ -122,6 +124,7 @@ def send_digests(now: datetime | None = None) -> int:
             User.active.is_(True),
         )
         .order_by(Notification.user_id, Notification.created_at)
+        .options(so.joinedload(Notification.event), so.joinedload(Notification.request))  # what each one says
     )
     by_person: dict[int, list[Notification]] = {}
     for notification in db.session.scalars(waiting):
@@ -133,6 +136,7 @@ def send_digests(now: datetime | None = None) -> int:
             person,
             "digest",
             notifications=notifications,
+            title_of=partial(title_of, reader=person),
             links={n.id: mail.public_url("cases.detail", case_id=n.request_id) for n in notifications},
             preferences=mail.public_url("notifications.index"),
         )
