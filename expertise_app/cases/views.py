@@ -365,8 +365,7 @@ def _list_context(case) -> dict | None:
             return None
         if row is None:
             return url_for("cases.detail", case_id=other, list=filters.listed_on(page, per_page))
-        place = (page - 1) * per_page + row - 1 + step  # counted from 0, over the whole list
-        place = max(place, 0)
+        place = max((page - 1) * per_page + row - 1 + step, 0)  # counted from 0, over the whole list
         return url_for(
             "cases.detail",
             case_id=other,
