@@ -17,6 +17,7 @@ from flask_migrate import downgrade, upgrade
 from config import TestingConfig
 from expertise_app import create_app
 from expertise_app.cases import search, tallies
+from expertise_app.cases.models import ExpertiseRequest
 from expertise_app.extensions import db
 
 from .factories import (
@@ -183,6 +184,27 @@ def test_0019_marks_the_places_on_the_teams_of_closed_requests_off_open_work(fre
     places = team_places_kept()
     assert places == team_places_of_the_requests()
     assert {still_open for _place, still_open in places} == {True, False}
+    assert schema_differences() == []
+
+
+def test_0020_gives_each_arabic_word_of_the_requests_already_filed_its_stem_and_search_finds_them(fresh_app):
+    demo_filed_before(fresh_app, "0020")
+    indexed_before = "تقييم المتحف الوطني بالمعهد للمتحف وزير musee 2026"  # folded words, as 0008 to 0019 wrote them
+    stemmed_already = "ترميم المتحف متحف"  # as 0008 writes them from this revision on, with the app's rule
+    update = sa.text("UPDATE expertise_requests SET search_text = :text WHERE id = :id")
+    with db.engine.begin() as connection:
+        first, second = connection.scalars(sa.text("SELECT id FROM expertise_requests ORDER BY id LIMIT 2")).all()
+        connection.execute(update, [{"text": indexed_before, "id": first}, {"text": stemmed_already, "id": second}])
+        before = dict(connection.execute(sa.text("SELECT id, search_text FROM expertise_requests")).all())
+
+    upgrade(revision="0020")
+
+    with db.engine.connect() as connection:
+        after = dict(connection.execute(sa.text("SELECT id, search_text FROM expertise_requests")).all())
+    assert after.pop(first) == "تقييم المتحف متحف الوطني وطني بالمعهد معهد للمتحف متحف وزير زير musee 2026"
+    before.pop(first)
+    assert after == before  # the others unchanged, the stemmed one not stemmed twice
+    assert db.session.scalars(sa.select(ExpertiseRequest.id).where(search.matching("معهد"))).all() == [first]
     assert schema_differences() == []
 
 

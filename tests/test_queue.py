@@ -377,6 +377,8 @@ SEARCHED = {
     "musee": {"title": "Réserves du Musée national", "context": "Les collections sont à l'étroit. " + FILLER},
     "archives": {"title": "Digital preservation", "objectives": "Keep the ARCHIVES of the State safe."},
     "arabic": {"title": "تقييم المَتْحَف الوطني", "context": "المتحف بحاجة إلى خطة. " + FILLER},
+    # Arabic writes the article and some prepositions joined to the noun: "for the library", "and the manuscripts".
+    "arabic_joined": {"title": "ترميم مخطوطات للمكتبة الوطنية", "context": "والمخطوطات بحاجة إلى عناية. " + FILLER},
     "context_only": {"title": "Training", "context": "Curators of the museo de Antioquia. " + FILLER},
     # Its field's name, "Museums and collections" (French "Musées et collections", Arabic
     # "المتاحف والمجموعات"), is in none of its own words.
@@ -393,6 +395,11 @@ SEARCHES = [
     ("patrimoine", set()),
     ("المتحف", {"arabic"}),  # without diacritics, the title has them
     ("المَتْحَف", {"arabic"}),  # with them
+    ("متحف", {"arabic"}),  # without the article the text writes
+    ("بالمتحف", {"arabic"}),  # with "in the", which the text does not write
+    ("متح", {"arabic"}),  # the start of the word, article or not
+    ("مكتبة", {"arabic_joined"}),  # the text writes "للمكتبة", "for the library"
+    ("المخطوطات", {"arabic_joined"}),  # the title writes "مخطوطات", the context "والمخطوطات"
     ("muse", {"musee", "context_only", "museum_field"}),  # the start of a word, of the field's name too
     ("museum", {"museum_field"}),  # a word of the field's name in English
     ("musees", {"museum_field"}),  # in French
@@ -423,6 +430,7 @@ FIELDS_NAMED = [
     ("patrimoine", None),  # of two
     ("and", None),  # a grammar word of a field's name
     ("متاحف", "MUS"),  # "المتاحف" without its article
+    ("للمتاحف", "MUS"),  # "for the museums"
     ("zebra", None),
 ]
 
@@ -769,6 +777,34 @@ def test_a_request_that_repeats_an_earlier_one_in_other_words_lists_it_among_its
     assert unrelated.reference in shown
     assert elsewhere.reference not in shown  # another country, another organisation
     assert repeat.reference not in shown
+
+
+def test_an_arabic_request_finds_an_earlier_one_that_writes_the_same_words_with_their_articles(factory, signed_in):
+    earlier = factory.case(
+        "closed",
+        outcome="declined",
+        field="MUS",
+        country="JO",
+        title="جرد المجموعات في المتحف الأردني",
+        context="يضم المتحف عشرين ألف قطعة بلا جرد رقمي. " + FILLER,
+        objectives="تدريب الأمناء على الجرد والرقمنة.",
+    )
+    # Shares three words with the new request as they are both written, the earlier one two.
+    lighting = factory.case(
+        field="MUS", country="JO", title="إضاءة قاعات متحف", context="مصابيح لقاعات متحف عمان بتحكم رقمي. " + FILLER
+    )
+    repeat = factory.case(
+        field="MUS",
+        country="JO",
+        title="رقمنة مجموعات متحف",
+        context="يحتاج أمناء متحف عمان إلى تعلم الجرد. " + FILLER,
+        objectives="جرد رقمي للمجموعات.",
+    )
+
+    html = signed_in(factory.expert()).get(f"/cases/{repeat.id}").get_data(as_text=True)
+    section = re.search(r'<section aria-labelledby="similar-title">.*?</section>', html, re.S).group(0)
+
+    assert references(section) == [earlier.reference, lighting.reference]
 
 
 def test_a_partner_never_sees_similar_requests(factory, signed_in):

@@ -27,7 +27,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from ..extensions import db
-from ..folding import words
+from ..folding import arabic_stem, word_and_stem, words
 from ..reference import FIELDS
 from ..translation import gettext as _
 from .models import ExpertiseRequest
@@ -89,10 +89,6 @@ def _tsvector() -> sa.ColumnElement:
     return sa.literal_column(f"{ExpertiseRequest.__tablename__}.{SEARCH_VECTOR}")
 
 
-# What Arabic writes joined to the front of a noun: "and the", "the", "and" ("والمجموعات", "المتاحف").
-ARABIC_PREFIXES = ("وال", "ال", "و")
-
-
 @dataclass(frozen=True)
 class FieldNames:
     """The fields' names in every language of the app, as a search reads them."""
@@ -108,11 +104,7 @@ def _name_words(name: str) -> set[str]:
     """The words of a field's name a search word may start: the significant ones (SIGNIFICANT_LENGTH
     letters or more: not "and", "et", "des"), and an Arabic word also without its article, so that
     "متاحف" finds "المتاحف" (museums)."""
-    found = set()
-    for word in words(name):
-        found.add(word)
-        found.add(next((word[len(prefix) :] for prefix in ARABIC_PREFIXES if word.startswith(prefix)), word))
-    return {word for word in found if len(word) >= SIGNIFICANT_LENGTH}
+    return {form for word in words(name) for form in word_and_stem(word) if len(form) >= SIGNIFICANT_LENGTH}
 
 
 def field_names() -> FieldNames:
@@ -143,15 +135,19 @@ def field_named(term: str) -> str | None:
     """
     if len(term) < SIGNIFICANT_LENGTH:
         return None
-    named = [code for code, names in field_names().words.items() if any(name.startswith(term) for name in names)]
+    forms = word_and_stem(term)
+    named = [code for code, names in field_names().words.items() if any(name.startswith(forms) for name in names)]
     return named[0] if len(named) == 1 else None
 
 
 def _text_matching(terms: list[str]) -> sa.ColumnElement[bool]:
-    """Requests whose indexed text holds every one of `terms` (folded), each as a word or its start."""
+    """Requests whose indexed text holds every one of `terms` (folded), each as a word or its start,
+    an Arabic term also by its stem ("المتحف" finds "متحف", which the text of "بالمتحف" holds)."""
+    forms = [word_and_stem(term) for term in terms]
     if _is_sqlite():
-        return _sqlite_matching(" AND ".join(f'"{term}"*' for term in terms))
-    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms))
+        return _sqlite_matching(" AND ".join("(" + " OR ".join(f'"{form}"*' for form in each) + ")" for each in forms))
+    either = ("(" + " | ".join(f"{form}:*" for form in each) + ")" for each in forms)
+    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(either))
     return _tsvector().op("@@")(tsquery)
 
 
@@ -194,9 +190,10 @@ def matching(query: str) -> sa.ColumnElement[bool]:
 
 
 def similarity_terms(case: ExpertiseRequest) -> list[str]:
-    """The words that say what `case` is about: its title's, context's and objectives', longest first."""
+    """The words that say what `case` is about: its title's, context's and objectives', longest first;
+    an Arabic word by its stem, which the indexed text of every form of it holds."""
     found = dict.fromkeys(
-        word
+        arabic_stem(word)
         for field in ("title", "objectives", "context")
         for word in words(getattr(case, field) or "")
         if len(word) >= SIGNIFICANT_LENGTH and not word.isdigit()
