@@ -74,7 +74,7 @@ from .demo import (
 )
 from .experts.availability import ACTIVE_MISSION_STATES
 from .extensions import db
-from .folding import WORD, indexed
+from .folding import WORD, indexed, sort_key
 from .reference import (
     ASSESSMENT_CRITERIA,
     COUNTRIES,
@@ -1434,6 +1434,7 @@ def _replay(
     request["paused_working_days"] = paused
     request["due_on"] = service_levels.due_on(_DueView(request, mission), paused, loader.service_levels)
     request["search_text"] = loader._search_text(request)
+    request["title_key"] = sort_key(request["title"])
     if request["outcome"] == "completed":
         loader.last_completed[organisation.id] = (case_id, request["closed_at"])
     return CaseRows(request, events, list(members.values()), mission, feedback, ratings, case_steps)

@@ -33,6 +33,12 @@ def words(text: str | None) -> list[str]:
     return WORD.findall(fold(text or ""))
 
 
+def sort_key(text: str | None) -> str:
+    """`text` as a list sorts it: its folded words, without the punctuation around them, so that
+    "Étude", "étude" and "« Étude »" sort together, between "Esquisse" and "Fouilles"."""
+    return " ".join(words(text))
+
+
 def arabic_stem(word: str) -> str:
     """A folded Arabic word without the "and" and the article written joined to its front:
     "المتحف", "والمتحف", "بالمتحف" and "للمتحف" are all "متحف" (museum). Other words are

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from ..auth.models import Organisation, User
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
-from ..folding import indexed
+from ..folding import indexed, sort_key
 from ..reference import REGIONS
 from .states import OPEN_STATES, Outcome, State
 
@@ -64,6 +64,8 @@ class ExpertiseRequest(db.Model):
         sa.Index("ix_expertise_requests_field_country", "field", "country", "submitted_at"),
         # The queue narrowed to a state and a field, newest first (one state alone is a fifth of all).
         sa.Index("ix_expertise_requests_state_field", "state", "field", "submitted_at"),
+        # The list sorted by title, a page at a time.
+        sa.Index("ix_expertise_requests_title_key", "title_key", "id"),
         # The open requests alone, with what the overview's open figures read of them (workload, coverage
         # gaps, late and paused): PostgreSQL answers those from the index without reading the table,
         # where the open requests of ten years lie one to a page (3,000 pages at 100,000 requests).
@@ -119,6 +121,8 @@ class ExpertiseRequest(db.Model):
     # reference, title, context and objectives folded for the full-text search (cases/search.py):
     # written by the mapper events below whenever one of them changes.
     search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The title as the list sorts it (folding.sort_key), kept by the same events.
+    title_key: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     # The country's continent, kept with it (mapper events below), for the overview's breakdowns.
     continent: so.Mapped[str | None] = so.mapped_column(sa.String(12), index=True)
     # Service levels (cases/service_levels.py): when the current step is due, and the working days
@@ -204,6 +208,7 @@ def searched_text(case: ExpertiseRequest) -> str:
 @sa.event.listens_for(ExpertiseRequest, "before_insert")
 def _index_new_request(mapper, connection, case: ExpertiseRequest) -> None:
     case.search_text = searched_text(case)
+    case.title_key = sort_key(case.title)
     case.continent = REGIONS.continent(case.country)
 
 
@@ -212,6 +217,8 @@ def _index_changed_request(mapper, connection, case: ExpertiseRequest) -> None:
     state = sa.inspect(case)
     if any(state.attrs[name].history.has_changes() for name in SEARCHED_FIELDS):
         case.search_text = searched_text(case)
+    if state.attrs.title.history.has_changes():
+        case.title_key = sort_key(case.title)
     if state.attrs.country.history.has_changes():
         case.continent = REGIONS.continent(case.country)
 

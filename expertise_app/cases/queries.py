@@ -32,8 +32,8 @@ SORTS: dict[str, tuple[tuple[sa.ColumnElement, bool], ...]] = {
     "in_state": ((ExpertiseRequest.state_entered_at, True), (_ID, True)),  # longest in its state first
     "reference": ((ExpertiseRequest.reference, True),),
     "-reference": ((ExpertiseRequest.reference, False),),
-    "title": ((ExpertiseRequest.title, True), (_ID, True)),
-    "-title": ((ExpertiseRequest.title, False), (_ID, False)),
+    "title": ((ExpertiseRequest.title_key, True), (_ID, True)),
+    "-title": ((ExpertiseRequest.title_key, False), (_ID, False)),
     "state": ((_STATE_ORDER, True), (ExpertiseRequest.submitted_at, True), (_ID, True)),
     "-state": ((_STATE_ORDER, False), (ExpertiseRequest.submitted_at, True), (_ID, True)),
     "priority": ((_PRIORITY_ORDER, True), (ExpertiseRequest.submitted_at, True), (_ID, True)),  # most urgent first
