@@ -55,7 +55,8 @@ def test_after_delivery_the_partner_rates_the_mission_and_its_experts(factory, c
     case_page = text(manager.get(f"/cases/{case.id}").get_data(as_text=True))
     assert "Feedback on the mission" in case_page and "Très utile." in case_page and "Remarquable." in case_page
     profile = text(manager.get(f"/experts/{cast.lead_expert.id}").get_data(as_text=True))
-    assert "Ratings by partners 5 / 5 · 1 rating" in profile and "Remarquable." in profile
+    assert "Ratings by partners 5 / 5 · 1 rating" in profile
+    assert f"{case.reference} {case.title} · 5 / 5 · Remarquable." in profile  # which mission, by its title too
     team_profile = text(manager.get(f"/experts/{cast.team_expert.id}").get_data(as_text=True))
     assert "Ratings by partners 3 / 5 · 1 rating" in team_profile
     overview_html = manager.get("/dashboard").get_data(as_text=True)

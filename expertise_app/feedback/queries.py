@@ -25,7 +25,7 @@ def ratings_of_request(request_id: int) -> dict[int, ExpertRating]:
 class RatingSummary:
     average: float | None
     count: int
-    recent: list[tuple[ExpertRating, str]]  # (rating, the request's reference), newest first
+    recent: list[tuple[ExpertRating, str, str]]  # (rating, the request's reference and title), newest first
 
 
 def expert_ratings(expert_id: int, recent: int = 5) -> RatingSummary:
@@ -33,7 +33,7 @@ def expert_ratings(expert_id: int, recent: int = 5) -> RatingSummary:
         sa.select(sa.func.avg(ExpertRating.score), sa.func.count()).where(ExpertRating.expert_id == expert_id)
     ).one()
     latest = db.session.execute(
-        sa.select(ExpertRating, ExpertiseRequest.reference)
+        sa.select(ExpertRating, ExpertiseRequest.reference, ExpertiseRequest.title)
         .join(ExpertiseRequest, ExpertiseRequest.id == ExpertRating.request_id)
         .where(ExpertRating.expert_id == expert_id)
         .order_by(ExpertRating.created_at.desc(), ExpertRating.id.desc())
