@@ -532,3 +532,27 @@ def test_a_monthly_chart_writes_at_most_eight_months_under_its_columns_the_lates
     assert columns[-1] == datetime.now(UTC).strftime("%Y-%m")  # the months shown end with the period
     assert (columns[-1][5:], columns[-1][2:4]) == written[-1]
     assert len(written) == {12: 6, 120: 8}[months]  # every other month of 12, one in 15 of 120
+
+
+def test_the_figures_file_first_says_what_its_figures_were_counted_over(factory, signed_in):
+    """Figures handed on to the ministry without their filters would read as the whole ministry's."""
+    manager = signed_in(factory.manager())
+    asked = {"from": "2026-01-01", "to": "2026-06-30", "continent": "asia", "field": "MUS"}
+
+    filtered = list(
+        csv.reader(
+            io.StringIO(
+                manager.get("/dashboard/figures.csv", query_string=asked).get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
+    whole = list(csv.reader(io.StringIO(manager.get("/dashboard/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
+
+    assert filtered[1:5] == [
+        ["Filter", "Submitted from", "Jan 1, 2026", ""],
+        ["Filter", "Submitted until", "Jun 30, 2026", ""],
+        ["Filter", "Field", "Museums and collections", ""],
+        ["Filter", "Continent", "Asia", ""],
+    ]
+    assert filtered[5][0] != "Filter"
+    assert whole[1] == ["Filter", "None: every request", "", ""] and whole[2][0] != "Filter"

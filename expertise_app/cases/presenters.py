@@ -404,8 +404,14 @@ _FILTER_TEXTS = {
 }
 
 
-def _filter_text(name: str, value: str, staff: bool) -> str:
+def filter_named(name: str, value: str, staff: bool = True) -> tuple[str, str]:
+    """A filter's name and its value, as the user reads them."""
     title, shown = _FILTER_TEXTS[name]
     if name == "reached" and not staff:  # a partner reads the states in their words
         shown = PARTNER_STATE_LABELS.label
-    return _("%(filter)s: %(value)s", filter=title, value=shown(value))
+    return str(title), str(shown(value))
+
+
+def _filter_text(name: str, value: str, staff: bool) -> str:
+    title, value_text = filter_named(name, value, staff)
+    return _("%(filter)s: %(value)s", filter=title, value=value_text)

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import policy
+from ..cases.presenters import filter_named
 from ..cases.queries import CaseFilters
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS
 from ..db_types import utcnow
@@ -169,8 +170,18 @@ def _lead_text(row: queries.LeadTime) -> str:
 def figures():
     """Every figure of the overview as rows (section, item, value, …), labelled in the user's language."""
     filters = _filters()
-    body = "".join(csv_stream(figure_rows(queries.overview(current_user, filters))))
+    rows = figure_rows(queries.overview(current_user, filters))
+    body = "".join(csv_stream([rows[0], *_filter_rows(filters), *rows[1:]]))
     return as_download(Response(body, mimetype="text/csv"), f"passerelle-overview-{utcnow():%Y-%m-%d}.csv")
+
+
+def _filter_rows(filters: CaseFilters) -> list[list]:
+    """What the figures were counted over, first in the file: figures handed on without it read as the
+    whole ministry's."""
+    applied = _overview_args(filters)
+    if not applied:
+        return [[_("Filter"), _("None: every request"), "", ""]]
+    return [[_("Filter"), *filter_named(name, applied[name]), ""] for name in OVERVIEW_FILTERS if name in applied]
 
 
 def figure_rows(data: dict) -> list[list]:
