@@ -155,6 +155,28 @@ def test_sql_in_any_parameter_of_a_list_page_is_only_text(lists, signed_in):
     assert changed_tables(before, database_rows()) == []
 
 
+# Digits str.isdigit() accepts: superscript, circled, Arabic-Indic, fullwidth (int() fails on the first two).
+DIGIT_LOOKALIKES = ["²", "①", "1²", "٣", "１"]
+
+
+def test_digits_of_other_scripts_in_any_parameter_of_a_list_are_only_text(lists, signed_in):
+    world, assessed, _theirs = lists
+    manager, partner = signed_in(world.cast.manager), signed_in(world.cast.partner)
+    answers = {}
+    for visitor, pages in ((manager, LIST_PARAMETERS), (partner, {"/cases": [], "/cases/{assessed}": []})):
+        for url in pages:
+            page = url.format(assessed=assessed.id)
+            for digits in DIGIT_LOOKALIKES:
+                for query in (
+                    dict.fromkeys(LIST_PARAMETERS[url], digits),
+                    {"list": f"older_than={digits}&lead={digits}"},
+                ):
+                    response = visitor.get(page, query_string=query)
+                    response.get_data()
+                    answers[(page, digits, str(query)[:40])] = response.status_code
+    assert {key: code for key, code in answers.items() if code != 200} == {}
+
+
 def test_an_unknown_sort_falls_back_to_the_list_s_own_order(lists, signed_in):
     world, _assessed, _theirs = lists
     manager = signed_in(world.cast.manager)

@@ -74,7 +74,7 @@ class InvitationForm(ColleagueInvitationForm):
     organisation = SelectField(
         _l("Organisation"),
         [Optional()],
-        coerce=lambda value: int(value) if str(value).isdigit() else None,
+        coerce=lambda value: int(value) if str(value).isdecimal() else None,
         description=_l("For a partner only."),
         widget=NamesSelect(),
     )

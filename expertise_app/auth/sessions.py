@@ -45,7 +45,7 @@ def sign_out() -> None:
 def token_if_current(name: str) -> str | None:
     """The session token named by a sign-in, or None if the name is not one or the sign-in is too old."""
     parts = name.split(".")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("0", "1"):
+    if len(parts) != 3 or not parts[1].isdecimal() or parts[2] not in ("0", "1"):
         return None
     token, began, remembered = parts[0], int(parts[1]), parts[2] == "1"
     config = current_app.config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -78,8 +79,12 @@ def pause_filter(pause: str, today: date) -> sa.ColumnElement[bool]:
     return ExpertiseRequest.on_hold_since.isnot(None)
 
 
+# A number in an address: ASCII digits only ("²".isdigit() is true, and int("²") fails), nine at most.
+NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 def _positive(value: str | None, allowed) -> int | None:
-    number = int(value) if value and value.isdigit() and len(value) < 10 else None
+    number = int(value) if value and NUMBER.fullmatch(value) else None
     return number if number in allowed else None
 
 
@@ -132,7 +137,7 @@ class CaseFilters:
             submitted_from=day_in_address(args.get("from")),
             submitted_to=day_in_address(args.get("to")),
             priority=known("priority", PRIORITIES),
-            lead=lead if lead == UNASSIGNED or (lead.isdigit() and len(lead) < 10) else None,
+            lead=lead if lead == UNASSIGNED or NUMBER.fullmatch(lead) else None,
             older_than=_positive(args.get("older_than"), AGES),
             in_state_for=_positive(args.get("in_state_for"), AGES),
             assigned_to_me=args.get("assigned") == "me",
