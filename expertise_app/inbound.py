@@ -30,6 +30,10 @@ from .translation import gettext as _
 BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # In an address nothing below the space belongs: a line break in `next=` is a header-splitting attempt.
 ADDRESS_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+# What no text may hold in any channel, controls apart: a lone surrogate (which a JSON "\ud800" gives
+# and no database can store) and the two noncharacters XML forbids (a spreadsheet holding one is
+# refused whole by Excel).
+UNSTORABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # Characters: twice the longest text a field accepts (a message, 10,000), so no legitimate text is refused.
 MAX_TEXT = 20_000
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -50,22 +54,30 @@ def checked_text(name: str, value: str, controls: re.Pattern = BODY_CONTROLS) ->
                 max=format_decimal(MAX_TEXT),
             )
         )
-    found = controls.search(value)
+    found = UNSTORABLE.search(value) or controls.search(value)
     if found:
-        raise RefusedInput(
-            _(
+        shown, code = _shown(name), ord(found.group())
+        if UNSTORABLE.match(found.group()):
+            message = _(
+                "“%(name)s” holds a character (U+%(code)04X) that no text may hold. "
+                "Go back, remove it (it often comes with pasted text) and send again.",
+                name=shown,
+                code=code,
+            )
+        else:
+            message = _(
                 "“%(name)s” holds a control character (U+%(code)04X) that a text cannot hold. "
                 "Go back, remove it (it often comes with pasted text) and send again.",
-                name=_shown(name),
-                code=ord(found.group()),
+                name=shown,
+                code=code,
             )
-        )
+        raise RefusedInput(message)
     return value
 
 
 def _shown(name: str) -> str:
     """A name as it may be quoted back: short, and without the characters it is refused for."""
-    return ADDRESS_CONTROLS.sub("", name)[:60]
+    return UNSTORABLE.sub("", ADDRESS_CONTROLS.sub("", name))[:60]
 
 
 # Address values that may hold a tab or a line break, as a body's text may: a search pasted from a

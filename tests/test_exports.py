@@ -103,6 +103,15 @@ def test_a_title_a_spreadsheet_would_run_is_written_as_text(factory, cast, signe
     assert [cell.data_type for cell in cells] == ["s", "s"]
 
 
+def test_a_title_stored_with_a_character_xml_forbids_leaves_the_workbook_readable(factory, cast, signed_in):
+    """Stored before the inbound check refused U+FFFF (the factory files through the service, not a request)."""
+    factory.case(author=cast.partner, title="Noncharacter \uffff\ufffe title")
+
+    workbook = openpyxl.load_workbook(io.BytesIO(signed_in(cast.partner).get("/cases/export.xlsx").data))
+
+    assert [row[1].value for row in workbook.active.iter_rows(min_row=2)] == ["Noncharacter \ufffd\ufffd title"]
+
+
 def test_the_xlsx_export_has_one_row_per_case_with_every_page(factory, cast, signed_in):
     for _ in range(25):  # more than a page of the list
         factory.case(author=cast.partner)

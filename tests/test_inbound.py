@@ -101,6 +101,32 @@ def test_a_control_character_anywhere_in_an_api_body_is_refused(api, cast, body)
     assert count(ExpertiseRequest) == before
 
 
+# What no text may hold, controls apart: the noncharacters XML forbids (an XLSX holding one does not
+# open) and a lone surrogate, which JSON can write ("\\ud800") and no database can store.
+UNSTORABLE = ["\uffff", "\ufffe", "\ud800"]
+
+
+@pytest.mark.parametrize("character", UNSTORABLE, ids=lambda character: f"U+{ord(character):04X}")
+def test_a_character_no_text_may_hold_is_refused_in_an_api_body_and_nothing_is_filed(api, cast, character):
+    before = count(ExpertiseRequest)
+    response = api(cast.partner).post("/requests", request_data() | {"title": f"Noncharacter {character} title"})
+    problem = assert_problem(response, 422)
+    assert f"holds a character (U+{ord(character):04X}) that no text may hold" in problem["detail"]
+    assert count(ExpertiseRequest) == before
+
+
+@pytest.mark.parametrize("character", UNSTORABLE[:2], ids=lambda character: f"U+{ord(character):04X}")
+def test_a_character_no_text_may_hold_is_refused_in_a_form_and_in_an_address(cast, signed_in, character):
+    partner = signed_in(cast.partner)
+    partner.get("/cases/new")
+    before = count(ExpertiseRequest)
+    response = partner.post("/cases/new", request_data() | {"title": f"Noncharacter {character} title"})
+    assert response.status_code == 422
+    assert f"U+{ord(character):04X}" in response.get_data(as_text=True)
+    assert count(ExpertiseRequest) == before
+    assert partner.get("/cases", query_string={"q": f"a{character}"}).status_code == 422
+
+
 def test_a_control_character_in_an_api_query_is_refused(api, cast):
     problem = assert_problem(api(cast.manager).get("/requests", query_string={"q": "a\x00b"}), 422)
     assert "“q”" in problem["detail"]

@@ -28,6 +28,7 @@ from .. import policy
 from ..auth.models import Organisation, User
 from ..downloads import csv_stream
 from ..extensions import db
+from ..inbound import UNSTORABLE
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
 from ..translation import current_locale
 from ..translation import lazy_gettext as _l
@@ -114,7 +115,11 @@ def csv_chunks(user: User, filters: CaseFilters) -> Iterator[str]:
 
 def _text_cell(sheet, value: Any) -> Any:
     """A value for the sheet: text stays text, even where it starts like a formula (`=HYPERLINK(…)`).
-    A cell typed as text is never run, so it needs no apostrophe, which the reader would see."""
+    A cell typed as text is never run, so it needs no apostrophe, which the reader would see.
+    A character XML forbids, stored before the inbound check refused it, is written as U+FFFD:
+    a sheet holding one is refused whole by Excel."""
+    if isinstance(value, str):
+        value = UNSTORABLE.sub("\ufffd", value)
     if not isinstance(value, str) or not value.startswith("="):
         return value
     cell = WriteOnlyCell(sheet, value=value)
