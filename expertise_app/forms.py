@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from babel import support
@@ -286,8 +287,25 @@ def wtforms_translations() -> support.Translations:
 
 def one_line(value):
     """A one-line field's text as one line: no line breaks or tabs, single spaces, no space at either
-    end (a name with a line break in it shaped lines of an email sent under the ministry's name)."""
-    return " ".join(value.split()) if isinstance(value, str) else value
+    end (a name with a line break in it shaped lines of an email sent under the ministry's name),
+    nor any invisible character (a zero-width space, a word joiner): a title of those alone is no
+    title, and is refused as empty."""
+    if not isinstance(value, str):
+        return value
+    return _without_invisible_ends(" ".join(value.split()))
+
+
+def _is_invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def _without_invisible_ends(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _is_invisible(text[start]):
+        start += 1
+    while end > start and _is_invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
 
 
 def is_one_line(field_class: type) -> bool:

@@ -340,6 +340,46 @@ def test_a_one_line_field_is_kept_to_one_line(app, factory, signed_in):
     assert case.context == "The storage rooms hold 20,000 objects.\r\nNone of them was ever inventoried."
 
 
+# Characters that show nothing: zero-width space, word joiner, zero-width no-break space.
+INVISIBLE = "\u200b\u2060\ufeff"
+
+
+def test_a_title_of_invisible_characters_alone_is_refused_as_empty_on_a_page_and_in_the_api(
+    factory, cast, signed_in, api
+):
+    visitor = signed_in(cast.partner)
+    before = count(ExpertiseRequest)
+
+    response = visitor.post("/cases/new", {**request_data(), "title": INVISIBLE * 3, "submission_key": "invisible"})
+
+    assert response.status_code == 422
+    assert "title" in form_posting_to(response.get_data(as_text=True), "").errors
+    assert count(ExpertiseRequest) == before
+    case = factory.cast_case(cast, "submitted")
+    edited = api(cast.partner).post(
+        f"/requests/{case.id}/actions", {"action": "edit", "version": case.partner_version, "title": INVISIBLE * 3}
+    )
+    assert edited.status_code == 422 and "title" in edited.get_json()["errors"]
+    assert snapshot(case.id).version == case.version  # nothing changed
+
+
+def test_invisible_characters_around_a_title_are_not_kept(factory, signed_in):
+    partner = factory.partner()
+    visitor = signed_in(partner)
+    typed = {"title": f"{INVISIBLE}Inventory of the storage{INVISIBLE}", "submission_key": "around"}
+    assert visitor.post("/cases/new", {**request_data(), **typed}).status_code == 302
+    assert db.session.query(ExpertiseRequest).filter_by(author_id=partner.id).one().title == "Inventory of the storage"
+
+
+def test_a_saved_view_named_with_invisible_characters_alone_is_refused(cast, signed_in):
+    visitor = signed_in(cast.manager)
+    visitor.get("/cases")
+    response = visitor.post("/cases/saved-views", {"name": INVISIBLE, "query": "view=all"})
+    assert response.status_code == 302
+    page = visitor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Give the view a name." in page and "is saved" not in page
+
+
 def test_an_invitee_s_name_cannot_shape_lines_of_the_email(app, cast, signed_in):
     partner = signed_in(cast.partner)
     partner.get("/invitations")
