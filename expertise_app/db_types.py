@@ -130,14 +130,18 @@ def _day_span_postgresql(element, compiler, **kw) -> str:
     return f"(({end}) - ({start}) + 1)"
 
 
+# The days a list can be narrowed to: a day before or after each is a date too.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def day_in_address(value: str | None) -> date | None:
-    """A date an address asks for (`?from=2026-01-31`), within the years a list can hold (1900 to 2999,
-    so that a day before or after it is a date too); anything else is no date."""
+    """A date an address asks for (`?from=2026-01-31`), from FIRST_DAY to LAST_DAY; anything else is
+    no date."""
     try:
         day = date.fromisoformat((value or "").strip()[:10])
     except ValueError:
         return None
-    return day if 1900 <= day.year <= 2999 else None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def start_of_day(day: date) -> datetime:

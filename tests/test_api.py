@@ -393,4 +393,8 @@ def test_lists_filter_by_what_the_overview_links_with(api, cast, factory):
     assert listed(language="ar") == [declined.reference] and listed(language="es") == []
     refused = client.get("/requests", query_string={"from": "yesterday"})
     assert refused.status_code == 422
+    # A day the list cannot be narrowed to is refused, not taken and then dropped (which listed every request).
+    for name, day in (("to", "1899-12-31"), ("from", "3000-01-01")):
+        problem = assert_problem(client.get("/requests", query_string={name: day}), 422)
+        assert name in problem["errors"], problem
     assert client.get("/requests", query_string={"language": "klingon"}).status_code == 422

@@ -10,6 +10,7 @@ import marshmallow as ma
 from ..cases.models import FACT_STEPS
 from ..cases.queries import AGES, DEFAULT_SORT, PAUSES, SORTS, VIEWS
 from ..cases.states import Outcome, State
+from ..db_types import FIRST_DAY, LAST_DAY
 from ..experts.forms import DIRECTORY_SORTS
 from ..reference import (
     ASSISTANCE_TYPES,
@@ -346,6 +347,10 @@ class DashboardSchema(ma.Schema):
     fields = ma.fields.List(ma.fields.Nested(FieldCountSchema), required=True)
 
 
+# A list is narrowed to days the pages take too (a day outside them was taken, then dropped).
+LIST_DAYS = ma.validate.Range(min=FIRST_DAY, max=LAST_DAY)
+
+
 class RequestQuerySchema(ma.Schema):
     """Filters, sort and page of GET /requests."""
 
@@ -363,8 +368,12 @@ class RequestQuerySchema(ma.Schema):
         validate=ma.validate.OneOf([str(step) for step in FACT_STEPS]),
         metadata={"description": "a step the request reached: in it now, or past it"},
     )
-    submitted_from = ma.fields.Date(data_key="from", metadata={"description": "submitted on or after this day"})
-    submitted_to = ma.fields.Date(data_key="to", metadata={"description": "submitted on or before this day"})
+    submitted_from = ma.fields.Date(
+        data_key="from", validate=LIST_DAYS, metadata={"description": "submitted on or after this day"}
+    )
+    submitted_to = ma.fields.Date(
+        data_key="to", validate=LIST_DAYS, metadata={"description": "submitted on or before this day"}
+    )
     q = ma.fields.String(
         validate=ma.validate.Length(max=100),
         metadata={"description": "words of the reference, title, context or objectives (any case, any accents)"},
