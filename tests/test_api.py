@@ -355,6 +355,26 @@ def test_experts_directory_and_dashboard(api, cast, factory):
     assert dashboard["fields"] == [{"code": "TOU", "open": 1, "total": 1}]
 
 
+def test_the_api_s_overview_takes_the_overview_s_filters(api, cast, factory):
+    factory.case(author=cast.partner, field="MUS", country="TN")
+    factory.case(author=cast.partner, field="MUS", country="JO")
+    factory.case(author=cast.partner, field="ARC", country="JO")
+    client = api(cast.manager)
+
+    def counted(**filters) -> dict:
+        return client.get("/dashboard", query_string=filters).get_json()
+
+    assert counted()["total"] == 3
+    assert counted(field="MUS")["total"] == 2
+    assert counted(continent="asia")["total"] == 2  # Jordan
+    narrowed = counted(field="MUS", continent="asia")
+    assert narrowed["total"] == 1 and narrowed["fields"] == [{"code": "MUS", "open": 1, "total": 1}]
+    assert counted(**{"from": "2000-01-01", "to": "2000-12-31"})["total"] == 0
+    for refused in ({"field": "nope"}, {"from": "1899-12-31"}, {"continent": "atlantis"}):
+        problem = assert_problem(client.get("/dashboard", query_string=refused), 422)
+        assert set(refused) <= set(problem["errors"]), problem
+
+
 def test_the_session_cookie_works_with_a_csrf_header_for_changes(visitor, cast, factory):
     case = factory.case(author=cast.partner)
     visitor.login(cast.partner.email)

@@ -351,28 +351,33 @@ class DashboardSchema(ma.Schema):
 LIST_DAYS = ma.validate.Range(min=FIRST_DAY, max=LAST_DAY)
 
 
-class RequestQuerySchema(ma.Schema):
-    """Filters, sort and page of GET /requests."""
+class OverviewQuerySchema(ma.Schema):
+    """The overview's filters: of GET /dashboard, and of GET /requests among others."""
 
-    state = ma.fields.String(validate=ma.validate.OneOf([str(state) for state in State]))
     field = ma.fields.String(validate=ma.validate.OneOf(FIELDS.codes))
     country = ma.fields.String(validate=ma.validate.OneOf(COUNTRIES.codes))
     continent = ma.fields.String(validate=ma.validate.OneOf(CONTINENTS.codes))
     instrument = ma.fields.String(validate=ma.validate.OneOf(INSTRUMENTS.codes))
     assistance_type = ma.fields.String(validate=ma.validate.OneOf(ASSISTANCE_TYPES.codes))
     outcome = ma.fields.String(validate=ma.validate.OneOf([str(outcome) for outcome in Outcome]))
+    submitted_from = ma.fields.Date(
+        data_key="from", validate=LIST_DAYS, metadata={"description": "submitted on or after this day"}
+    )
+    submitted_to = ma.fields.Date(
+        data_key="to", validate=LIST_DAYS, metadata={"description": "submitted on or before this day"}
+    )
+
+
+class RequestQuerySchema(OverviewQuerySchema):
+    """Filters, sort and page of GET /requests."""
+
+    state = ma.fields.String(validate=ma.validate.OneOf([str(state) for state in State]))
     language = ma.fields.String(
         validate=ma.validate.OneOf(LANGUAGES.codes), metadata={"description": "one of the request's working languages"}
     )
     reached = ma.fields.String(
         validate=ma.validate.OneOf([str(step) for step in FACT_STEPS]),
         metadata={"description": "a step the request reached: in it now, or past it"},
-    )
-    submitted_from = ma.fields.Date(
-        data_key="from", validate=LIST_DAYS, metadata={"description": "submitted on or after this day"}
-    )
-    submitted_to = ma.fields.Date(
-        data_key="to", validate=LIST_DAYS, metadata={"description": "submitted on or before this day"}
     )
     q = ma.fields.String(
         validate=ma.validate.Length(max=100),

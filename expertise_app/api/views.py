@@ -45,6 +45,7 @@ from .schemas import (
     ExpertDetailSchema,
     ExpertPageSchema,
     ExpertQuerySchema,
+    OverviewQuerySchema,
     ReferenceSchema,
     RequestDetailSchema,
     RequestPageSchema,
@@ -366,9 +367,7 @@ def get_workflow():
 def list_requests(page: int, per_page: int, **filters):
     """The requests the caller may see, filtered, sorted and paged."""
     user = caller()
-    names = {"submitted_from": "from", "submitted_to": "to"}  # as the list's address names them
-    args = {names.get(key, key): str(value) for key, value in filters.items() if value is not None}
-    query = visible_cases(user, CaseFilters.from_args(args).for_user(user, page=False))
+    query = visible_cases(user, _case_filters(filters).for_user(user, page=False))
     result = paginate(query, page, per_page)
     return {
         "items": [summary(case, user) for case in result.items],
@@ -606,17 +605,26 @@ def list_suggestions(request_id: int, page: int, per_page: int, free: bool, elig
     }
 
 
+def _case_filters(filters: dict) -> CaseFilters:
+    """The API's validated query as the list's filters (which name the period as its address does)."""
+    names = {"submitted_from": "from", "submitted_to": "to"}
+    return CaseFilters.from_args(
+        {names.get(key, key): str(value) for key, value in filters.items() if value is not None}
+    )
+
+
 @blp.route("/dashboard")
 @blp.doc(operationId="get_dashboard")
+@blp.arguments(OverviewQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, DashboardSchema)
 @blp.alt_response(403, response="FORBIDDEN")
-def get_dashboard():
-    """The overview counts per state, outcome and field (managers)."""
+def get_dashboard(**filters):
+    """The overview counts per state, outcome and field (managers), narrowed as the overview's page is."""
     user = caller()
     require(policy.can_view_dashboard(user))
-    everything = CaseFilters()
-    counts = dashboard_queries.fact_counts(user, everything)
-    totals = dashboard_queries.totals(user, everything, counts)
+    chosen = _case_filters(filters)
+    counts = dashboard_queries.fact_counts(user, chosen)
+    totals = dashboard_queries.totals(user, chosen, counts)
     outcomes = dashboard_queries.closures(counts)["outcomes"]
     fields = dashboard_queries.breakdown(counts, "field")
     states = dashboard_queries.state_counts(counts)
