@@ -230,6 +230,9 @@ PARTNER_HISTORY_TITLES = HISTORY_TITLES | {
     "assess": "Accepted",
     "mobilise": "Experts found",
     "deliver": "Mission done",
+    # and the exchange of a question from their side of it
+    "ask_partner": "Question from the ministry",
+    "answer": "Answer to the ministry",
 }
 # A value of each action the partner reads in the history, and one that stays internal.
 PARTNER_READS = {
@@ -761,3 +764,18 @@ def test_the_lead_picker_offers_each_active_expert_once_and_marks_the_lead(facto
     assert labels[str(odd.id)].startswith("Ana <b>Bold</b> & Co")  # written as text, not as markup
     assert str(retired.id) not in labels and "" in labels
     assert "<b>Bold</b>" not in page
+
+
+def test_the_ministry_reads_the_partner_s_answer_as_an_answer_and_the_partner_as_theirs(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    factory.fire(case, "ask_partner", actor=cast.manager)
+    factory.fire(case, "answer", actor=cast.partner)
+
+    staff = text(signed_in(cast.manager).get(case_url(case.id)).get_data(as_text=True).split('id="history-title"')[1])
+    partner = text(signed_in(cast.partner).get(case_url(case.id)).get_data(as_text=True).split('id="history-title"')[1])
+
+    answered = "Answer The letter is attached to our email of today."
+    assert "Answer from the partner" in staff and f"· {cast.partner.name} {answered}" in staff
+    assert "Your answer" not in staff
+    assert "Answer to the ministry" in partner and "Question from the ministry" in partner and answered in partner
+    assert "Question to the partner" not in partner

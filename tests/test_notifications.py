@@ -114,7 +114,9 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
         "Budget serré" not in m.get_body().get_content() for m in _eml_files(app) if cast.partner.email in m["To"]
     )
     question_email = _emails_to(cast.partner)[-1]
-    assert question_email.language == "ar" and question_email.subject == f"{case.reference} · سؤال إلى الشريك"
+    assert (
+        question_email.language == "ar" and question_email.subject == f"{case.reference} · سؤال من الوزارة"
+    )  # "Question from the ministry": the partner's side of it
     assert question_email.body.startswith(f"مرحبًا {cast.partner.name}،")
     assert question_email.status == OutboxStatus.SENT
     assert f"http://passerelle.test/cases/{case.id}" in question_email.body

@@ -650,6 +650,7 @@ def attachments_field() -> DocumentsField:
 
 class AnswerForm(ActionForm):
     answer = TextAreaField(_l("Your answer"), [DataRequired(), Length(max=10000)])
+    history_labels = {"answer": _l("Answer")}  # staff read it too: not "Your answer"
     attachments = attachments_field()
 
 

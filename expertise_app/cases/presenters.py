@@ -86,7 +86,16 @@ def entry_title(trigger: str, viewer: User) -> str:
         reached = State.SUBMITTED if trigger == SUBMIT else getattr(ACTIONS.get(trigger), "dest", None)
         if reached in OPEN_STATES:
             return PARTNER_STATE_LABELS.label(reached)
+        if trigger in PARTNER_ENTRY_TITLES:
+            return str(PARTNER_ENTRY_TITLES[trigger])
     return str(_entry_spec(trigger)[0])
+
+
+# The entries a partner reads from their side of the exchange: the ministry's "Question to the partner".
+PARTNER_ENTRY_TITLES = {
+    "ask_partner": _l("Question from the ministry"),
+    "answer": _l("Answer to the ministry"),
+}
 
 
 def _field_label(form_class, name: str) -> str:
