@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 
+from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 
 
@@ -31,6 +32,25 @@ def test_a_partner_exports_its_organisation_s_cases_without_the_internal_columns
     assert theirs.reference not in str(rows)
     state = header.index("State")
     assert cases[0][state] == "Accepted"  # the partner's words for the state
+
+
+def test_staff_exports_say_when_each_step_is_due_and_what_stops_its_clock(factory, cast, signed_in):
+    waiting = factory.cast_case(cast, "submitted")
+    factory.fire(waiting, "ask_partner", actor=cast.manager)
+    held = factory.cast_case(cast, "assessed")
+    factory.fire(held, "hold", actor=cast.manager)
+    today = utcnow().date().isoformat()
+
+    header, *rows = _csv(signed_in(cast.manager).get("/cases/export.csv?view=all"))
+    by_reference = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+    assert by_reference[waiting.reference]["Current step due on"] == waiting.due_on.isoformat()
+    assert by_reference[waiting.reference]["Waiting for the partner since"] == today
+    assert by_reference[waiting.reference]["On hold since"] == ""
+    assert by_reference[held.reference]["On hold since"] == today
+    assert by_reference[held.reference]["Waiting for the partner since"] == ""
+    partner_header = _csv(signed_in(cast.partner).get("/cases/export.csv"))[0]
+    assert not {"Current step due on", "Waiting for the partner since", "On hold since"} & set(partner_header)
 
 
 def test_staff_export_the_filtered_list_in_their_language(factory, cast, signed_in):

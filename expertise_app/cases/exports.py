@@ -86,6 +86,10 @@ def columns(user: User) -> list[Column]:
         Column(_l("Desired period: from"), ExpertiseRequest.period_start, _day),
         Column(_l("Desired period: to"), ExpertiseRequest.period_end, _day),
         Column(_l("Closed on"), ExpertiseRequest.closed_at, _day),
+        # Why a request is on the "late" list, and what stops its clock.
+        Column(_l("Current step due on"), ExpertiseRequest.due_on, _day, internal=True),
+        Column(_l("Waiting for the partner since"), ExpertiseRequest.waiting_since, _day, internal=True),
+        Column(_l("On hold since"), ExpertiseRequest.on_hold_since, _day, internal=True),
     ]
     return [column for column in every if staff or not column.internal]
 
