@@ -292,7 +292,7 @@ def test_the_overview_page_is_written_once_per_language_and_version_of_the_data(
 
 
 GAPS = "Coverage gaps (no available expert)"
-WORKLOAD = "Expert workload (open requests)"
+LED, ON_TEAMS = "Open requests led, by expert", "Open requests as a team member, by expert"
 
 
 def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(factory, signed_in):
@@ -316,7 +316,8 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
         "Museums and collections · Arabic": ("3", "3"),
         "Monuments and sites · Arabic": ("1", "1"),
     }
-    assert section(WORKLOAD) == {"Amina": ("1", ""), "Chloé": ("1", "")}  # leading one, on the team of one
+    assert section(LED) == {"Amina": ("1", ""), "Chloé": ("0", "")}  # Amina leads one
+    assert section(ON_TEAMS) == {"Amina": ("0", ""), "Chloé": ("1", "")}  # Chloé is on the team of one
     html = client.get("/dashboard").get_data(as_text=True)
     gaps = re.search(r'<section aria-labelledby="gaps-title">(.*?)</section>', html, re.S).group(1)
     linked = sorted((int(value), unescape(url)) for url, value in TABLE_FIGURE.findall(gaps))
@@ -556,3 +557,5 @@ def test_the_figures_file_first_says_what_its_figures_were_counted_over(factory,
     ]
     assert filtered[5][0] != "Filter"
     assert whole[1] == ["Filter", "None: every request", "", ""] and whole[2][0] != "Filter"
+    disposition = manager.get("/dashboard/figures.csv", query_string=asked).headers["Content-Disposition"]
+    assert "_from-2026-01-01_to-2026-06-30_field-MUS_continent-asia.csv" in disposition

@@ -110,7 +110,9 @@ def _overview_body(filters: CaseFilters, key: str | None) -> str:
 
 
 def _overview_args(filters: CaseFilters) -> dict[str, str]:
-    return {key: value for key, value in filters.to_args().items() if key in OVERVIEW_FILTERS}
+    """The overview's filters `filters` holds, in the order of the overview's form."""
+    args = filters.to_args()
+    return {name: args[name] for name in OVERVIEW_FILTERS if name in args}
 
 
 def _charts(data: dict, list_url: ListLinks, rtl: bool) -> dict:
@@ -172,7 +174,9 @@ def figures():
     filters = _filters()
     rows = figure_rows(queries.overview(current_user, filters))
     body = "".join(csv_stream([rows[0], *_filter_rows(filters), *rows[1:]]))
-    return as_download(Response(body, mimetype="text/csv"), f"passerelle-overview-{utcnow():%Y-%m-%d}.csv")
+    # The file's name says its filters too: two downloads of one day are told apart.
+    named = "".join(f"_{name}-{value}" for name, value in _overview_args(filters).items())
+    return as_download(Response(body, mimetype="text/csv"), f"passerelle-overview-{utcnow():%Y-%m-%d}{named}.csv")
 
 
 def _filter_rows(filters: CaseFilters) -> list[list]:
@@ -181,7 +185,7 @@ def _filter_rows(filters: CaseFilters) -> list[list]:
     applied = _overview_args(filters)
     if not applied:
         return [[_("Filter"), _("None: every request"), "", ""]]
-    return [[_("Filter"), *filter_named(name, applied[name]), ""] for name in OVERVIEW_FILTERS if name in applied]
+    return [[_("Filter"), *filter_named(name, value), ""] for name, value in applied.items()]
 
 
 def figure_rows(data: dict) -> list[list]:
@@ -216,8 +220,10 @@ def figure_rows(data: dict) -> list[list]:
         [_("Partners’ feedback on missions"), FEEDBACK_MEASURES.label(item), _blank(feedback[item]), ""]
         for item in FEEDBACK_MEASURES.codes
     ]
+    rows += [[_("Open requests led, by expert"), expert.name, lead, ""] for expert, lead, _team in data["workload"]]
     rows += [
-        [_("Expert workload (open requests)"), expert.name, lead + team, ""] for expert, lead, team in data["workload"]
+        [_("Open requests as a team member, by expert"), expert.name, team, ""]
+        for expert, _lead, team in data["workload"]
     ]
     rows += [
         [_("Coverage gaps (no available expert)"), f"{FIELDS.label(field)} · {LANGUAGES.label(language)}", count, count]
