@@ -338,7 +338,9 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
 CHART_BAR = re.compile(r'<g class="bar-row">\s*<title>[^<]*: ([\d,]+)</title>\s*<a href="([^"]+)">')
 CHART_SEGMENT = re.compile(r'<a href="([^"]+)">\s*<rect [^>]*class="segment[^"]*"><title>[^<]*: ([\d,]+)</title>')
 TABLE_FIGURE = re.compile(r'<td class="num"><a href="([^"]+)">([\d,]+)</a></td>')
+LISTED_FIGURE = re.compile(r'<span class="num"><a href="([^"]+)">([\d,]+)</a></span>')  # the reasons for closures
 COUNTED_CHARTS = ("by-state", "funnel-title", "monthly-title", "by-field", "by-continent", "by-instrument")
+COUNTED_CHARTS += ("closures-title",)
 
 
 def linked_figures(html: str) -> list[tuple[int, str]]:
@@ -350,6 +352,7 @@ def linked_figures(html: str) -> list[tuple[int, str]]:
         figures_found += [(int(value.replace(",", "")), url) for value, url in CHART_BAR.findall(section)]
         figures_found += [(int(value.replace(",", "")), url) for url, value in CHART_SEGMENT.findall(section)]
         figures_found += [(int(value.replace(",", "")), url) for url, value in TABLE_FIGURE.findall(section)]
+        figures_found += [(int(value.replace(",", "")), url) for url, value in LISTED_FIGURE.findall(section)]
     return figures_found
 
 
@@ -377,6 +380,10 @@ def test_every_figure_of_the_overview_links_to_a_list_of_as_many_requests(spec_c
     html = visitor.get("/dashboard", query_string=filters).get_data(as_text=True)
     found = linked_figures(html)
     assert found
+    if not filters:  # the reasons of the declined and redirected requests are among them
+        assert {"decline_reason=", "redirect_destination="} <= {
+            key for _f, url in found for key in re.findall(r"\w+=", url)
+        }
     for figure, url in found:
         listing = text(visitor.get(unescape(url)).get_data(as_text=True))
         shown = re.search(r"(\d+) requests?\b", listing)

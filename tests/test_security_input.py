@@ -57,6 +57,8 @@ LIST_PARAMETERS = {
         "instrument",
         "assistance_type",
         "outcome",
+        "decline_reason",
+        "redirect_destination",
         "language",
         "reached",
         "from",

@@ -16,12 +16,14 @@ from ..reference import (
     ASSISTANCE_TYPES,
     CONTINENTS,
     COUNTRIES,
+    DECLINE_REASONS,
     FIELDS,
     INSTITUTIONS,
     INSTRUMENTS,
     LANGUAGE_LEVELS,
     LANGUAGES,
     PRIORITIES,
+    REDIRECT_DESTINATIONS,
     REGIONS,
     TEAM_STATUSES,
 )
@@ -372,6 +374,8 @@ class RequestQuerySchema(OverviewQuerySchema):
     """Filters, sort and page of GET /requests."""
 
     state = ma.fields.String(validate=ma.validate.OneOf([str(state) for state in State]))
+    decline_reason = ma.fields.String(validate=ma.validate.OneOf(DECLINE_REASONS.codes))
+    redirect_destination = ma.fields.String(validate=ma.validate.OneOf(REDIRECT_DESTINATIONS.codes))
     language = ma.fields.String(
         validate=ma.validate.OneOf(LANGUAGES.codes), metadata={"description": "one of the request's working languages"}
     )

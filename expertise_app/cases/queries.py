@@ -16,7 +16,17 @@ from .. import policy, reference
 from ..auth.models import User
 from ..db_types import day_in_address, json_elements, start_of_day, utcnow, without_nul
 from ..extensions import db
-from ..reference import ASSISTANCE_TYPES, CONTINENTS, COUNTRIES, FIELDS, INSTRUMENTS, LANGUAGES, PRIORITIES
+from ..reference import (
+    ASSISTANCE_TYPES,
+    CONTINENTS,
+    COUNTRIES,
+    DECLINE_REASONS,
+    FIELDS,
+    INSTRUMENTS,
+    LANGUAGES,
+    PRIORITIES,
+    REDIRECT_DESTINATIONS,
+)
 from . import search, service_levels
 from .models import FACT_STEPS, ExpertiseRequest, RequestFacts, TeamStatus
 from .states import OPEN_STATES, Outcome, State
@@ -65,6 +75,7 @@ AGES = tuple(int(days) for days in reference.AGES.codes)
 UNASSIGNED = "none"  # the `lead` filter's value for "no lead expert yet"
 # The filters that select one value of the request's column of the same name.
 EQUAL_FILTERS = ("state", "field", "country", "continent", "instrument", "assistance_type", "outcome")
+EQUAL_FILTERS += ("decline_reason", "redirect_destination")  # the overview's reasons for its closures
 
 
 def sort_clauses(sort: str) -> list[sa.ColumnElement]:
@@ -103,6 +114,8 @@ class CaseFilters:
     instrument: str | None = None
     assistance_type: str | None = None
     outcome: str | None = None
+    decline_reason: str | None = None
+    redirect_destination: str | None = None
     language: str | None = None  # one of the request's working languages (the overview's coverage gaps)
     reached: str | None = None  # a step the request reached: in it now or past it (the overview's funnel)
     submitted_from: date | None = None
@@ -132,6 +145,8 @@ class CaseFilters:
             instrument=known("instrument", INSTRUMENTS),
             assistance_type=known("assistance_type", ASSISTANCE_TYPES),
             outcome=known("outcome", {str(outcome) for outcome in Outcome}),
+            decline_reason=known("decline_reason", DECLINE_REASONS),
+            redirect_destination=known("redirect_destination", REDIRECT_DESTINATIONS),
             language=known("language", LANGUAGES),
             reached=known("reached", {str(step) for step in FACT_STEPS}),
             submitted_from=day_in_address(args.get("from")),
@@ -183,6 +198,8 @@ class CaseFilters:
             "instrument": self.instrument,
             "assistance_type": self.assistance_type,
             "outcome": self.outcome,
+            "decline_reason": self.decline_reason,
+            "redirect_destination": self.redirect_destination,
             "language": self.language,
             "reached": self.reached,
             "from": self.submitted_from.isoformat() if self.submitted_from else None,
