@@ -396,10 +396,10 @@ SEARCHES = [
     ("archives", {"archives"}),  # in the objectives
     ("etroit", {"musee"}),  # in the context
     ("patrimoine", set()),
-    ("المتحف", {"arabic"}),  # without diacritics, the title has them
-    ("المَتْحَف", {"arabic"}),  # with them
-    ("متحف", {"arabic"}),  # without the article the text writes
-    ("بالمتحف", {"arabic"}),  # with "in the", which the text does not write
+    ("المتحف", {"arabic", "museum_field"}),  # without diacritics, the title has them; "the museum" names the field
+    ("المَتْحَف", {"arabic", "museum_field"}),  # with them
+    ("متحف", {"arabic", "museum_field"}),  # without the article the text writes; the singular of the field's name
+    ("بالمتحف", {"arabic", "museum_field"}),  # with "in the", which the text does not write
     ("متح", {"arabic"}),  # the start of the word, article or not
     ("مكتبة", {"arabic_joined"}),  # the text writes "للمكتبة", "for the library"
     ("المخطوطات", {"arabic_joined"}),  # the title writes "مخطوطات", the context "والمخطوطات"
@@ -434,6 +434,8 @@ FIELDS_NAMED = [
     ("and", None),  # a grammar word of a field's name
     ("متاحف", "MUS"),  # "المتاحف" without its article
     ("للمتاحف", "MUS"),  # "for the museums"
+    ("متحف", "MUS"),  # "museum": the name writes the plural, which is not the singular with an ending
+    ("المكتبه", "BOO"),  # "the library", folded as a search reads it (ة as ه): the name writes "المكتبات"
     ("zebra", None),
 ]
 

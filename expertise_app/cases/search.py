@@ -107,6 +107,18 @@ def _name_words(name: str) -> set[str]:
     return {form for word in words(name) for form in word_and_stem(word) if len(form) >= SIGNIFICANT_LENGTH}
 
 
+# The singular of the Arabic names' plurals that are not their singular with an ending ("broken"
+# plurals, and the feminine plural, which drops the singular's ة): "متحف" finds the field
+# "المتاحف والمجموعات" as "museum" finds "Museums and collections".
+ARABIC_SINGULARS = {
+    "MUS": ("متحف",),  # museum: المتاحف
+    "HER": ("معلم",),  # monument: المعالم
+    "BOO": ("مكتبة",),  # library: المكتبات
+    "CCI": ("صناعة",),  # industry: الصناعات
+    "GOV": ("سياسة",),  # policy: السياسات
+}
+
+
 def field_names() -> FieldNames:
     """The fields' names in every language of the app.
 
@@ -121,6 +133,8 @@ def field_names() -> FieldNames:
                 for code in FIELDS.codes:
                     found[code] |= _name_words(FIELDS.label(code))
                     whole[tuple(words(FIELDS.label(code)))] = code
+        for code, singulars in ARABIC_SINGULARS.items():
+            found[code] |= {word for singular in singulars for word in words(singular)}
         _field_names[languages] = FieldNames({code: frozenset(named) for code, named in found.items()}, whole)
     return _field_names[languages]
 
