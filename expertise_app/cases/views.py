@@ -81,7 +81,8 @@ def index():
     page = paginate(visible_cases(current_user, filters), requested_page(), per_page, LIST_MAX_PER_PAGE, count_limit)
     if not page.items and page.total:  # past the last page (a link kept while the list shrank): the last one
         return redirect(url_with(page=page.pages))
-    if not page.total and _found_elsewhere(filters):
+    searched_all = not page.total and _searched_beyond_the_view(filters)
+    if searched_all and any_visible(current_user, replace(filters, view="all")):
         return redirect(_list_url(f"{replace(filters, view='all').query_string}&{WIDENED}={filters.view}"))
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
     today = utcnow().date()
@@ -99,6 +100,7 @@ def index():
         carried=carried_filters(filters, staff=policy.can_view_queue(current_user)),
         left_out=search.left_out_note(filters.q),
         widened_from=_widened_from(filters),
+        nothing_anywhere=searched_all,  # a search found nothing in its view nor among all requests
     )
 
 
@@ -115,12 +117,11 @@ def _widened_from(filters: CaseFilters) -> str | None:
     return None if any_visible(current_user, replace(filters, view=view)) else view
 
 
-def _found_elsewhere(filters: CaseFilters) -> bool:
-    """Whether a search that finds nothing in a view of the queue ("My open work") finds requests
-    among all: the list then shows those, saying so, rather than an empty view."""
-    if not filters.q or filters.view in (None, "all") or not policy.can_view_queue(current_user):
-        return False
-    return any_visible(current_user, replace(filters, view="all"))
+def _searched_beyond_the_view(filters: CaseFilters) -> bool:
+    """Whether a search that finds nothing in a view of the queue ("My open work") is looked for among
+    all requests: if it finds some there, the list shows those, saying so, rather than an empty view;
+    if not, the empty view says it found none there either."""
+    return bool(filters.q) and filters.view not in (None, "all") and policy.can_view_queue(current_user)
 
 
 @bp.route("/saved-views", methods=["POST"])
