@@ -30,10 +30,10 @@ from .translation import gettext as _
 BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # In an address nothing below the space belongs: a line break in `next=` is a header-splitting attempt.
 ADDRESS_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
-# What no text may hold in any channel, controls apart: a lone surrogate (which a JSON "\ud800" gives
-# and no database can store) and the two noncharacters XML forbids (a spreadsheet holding one is
-# refused whole by Excel).
-UNSTORABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# What no text may hold in any channel, controls apart: the two noncharacters XML forbids (a
+# spreadsheet holding one is refused whole by Excel). A lone surrogate (JSON "\ud800") is refused by
+# the API's field checks, which name the field.
+UNSTORABLE = re.compile("[\ufffe\uffff]")
 # Characters: twice the longest text a field accepts (a message, 10,000), so no legitimate text is refused.
 MAX_TEXT = 20_000
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

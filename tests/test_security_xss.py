@@ -167,7 +167,7 @@ PAGES = [
     (
         "manager",
         "/experts/{lead_id}",
-        {"LEAD NAME", "DEPARTMENT", "BIOGRAPHY", "LEAVE", "RATING COMMENT", "MANAGER NAME"},
+        {"LEAD NAME", "DEPARTMENT", "BIOGRAPHY", "LEAVE", "RATING COMMENT", "EDITED TITLE", "MANAGER NAME"},
     ),
     ("lead", "/notifications", {"EDITED TITLE", "LEAD NAME"}),
     ("manager", "/accounts", {"ORGANISATION", "PARTNER NAME", "MANAGER NAME", "LEAD NAME", "MEMBER NAME"}),
