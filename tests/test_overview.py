@@ -333,6 +333,26 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
     assert section(GAPS) == {"Monuments and sites · Arabic": ("1", "1")}  # counted again after the change
 
 
+def test_each_figure_of_the_workload_links_to_the_open_requests_it_counts(factory, signed_in):
+    amina, chloe = factory.expert(name="Amina"), factory.expert(name="Chloé")
+    factory.case("skills_mobilised", team=[amina, chloe])  # the first of a team leads it
+    factory.case("skills_mobilised", team=[chloe, amina])
+    factory.case("skills_mobilised", team=[factory.expert(name="Basile"), chloe])
+    factory.case("closed", outcome="completed", team=[chloe, amina])  # closed: no load now
+    client = signed_in(factory.manager())
+    html = client.get("/dashboard").get_data(as_text=True)
+    workload = re.search(r'<section aria-labelledby="workload-title">(.*?)</section>', html, re.S).group(1)
+
+    linked = [(unescape(url), int(value)) for url, value in TABLE_FIGURE.findall(workload)]
+
+    assert sorted(value for _url, value in linked) == [0, 1, 1, 1, 1, 2]  # led and on teams: Amina 1 + 1, Chloé 1 + 2
+    for url, figure in linked:
+        listing = text(client.get(url).get_data(as_text=True))
+        assert int(re.search(r"(\d+) requests?\b", listing).group(1)) == figure, url
+    on_teams = next(url for url, figure in linked if "member=" in url and figure == 2)
+    assert "On the team of: Chloé" in text(client.get(on_teams).get_data(as_text=True))
+
+
 # The overview's figures that count requests, each with the link to its list: the charts' bars and
 # segments (their <title> says the figure) and the tables' numbers.
 CHART_BAR = re.compile(r'<g class="bar-row">\s*<title>[^<]*: ([\d,]+)</title>\s*<a href="([^"]+)">')

@@ -65,6 +65,7 @@ LIST_PARAMETERS = {
         "to",
         "priority",
         "lead",
+        "member",
         "older_than",
         "in_state_for",
         "assigned",

@@ -396,6 +396,10 @@ class RequestQuerySchema(OverviewQuerySchema):
         validate=ma.validate.Regexp(r"^(none|[0-9]{1,9})$"),
         metadata={"description": "staff: the lead expert's id, or none"},
     )
+    member = ma.fields.String(
+        validate=ma.validate.Regexp(r"^[0-9]{1,9}$"),
+        metadata={"description": "staff: an expert's id; the requests on whose confirmed team they are, not leading"},
+    )
     older_than = ma.fields.Integer(
         validate=ma.validate.OneOf(AGES), metadata={"description": "submitted more than this many days ago"}
     )

@@ -411,9 +411,15 @@ _FILTER_TEXTS = {
     "field": (_l("Field"), FIELDS.label),
     "country": (_l("Country"), COUNTRIES.label),
     "language": (_l("Working languages"), LANGUAGES.label),
+    "member": (_l("On the team of"), lambda value: _person_named(int(value))),
     "older_than": (_l("Submitted more than"), AGES.label),
     "in_state_for": (_l("In its state for more than"), AGES.label),
 }
+
+
+def _person_named(user_id: int) -> str:
+    person = db.session.get(User, user_id)
+    return person.name if person is not None else f"#{user_id}"
 
 
 def filter_named(name: str, value: str, staff: bool = True) -> tuple[str, str]:

@@ -28,7 +28,7 @@ from ..reference import (
     REDIRECT_DESTINATIONS,
 )
 from . import search, service_levels
-from .models import FACT_STEPS, ExpertiseRequest, RequestFacts, TeamStatus
+from .models import FACT_STEPS, Assignment, ExpertiseRequest, RequestFacts, TeamStatus
 from .states import OPEN_STATES, Outcome, State
 
 # Each sort: the columns it orders by, each ascending (True) or descending, ending on a unique one
@@ -122,6 +122,7 @@ class CaseFilters:
     submitted_to: date | None = None
     priority: str | None = None
     lead: str | None = None
+    member: str | None = None  # an expert's id: the requests whose confirmed team they are on, not leading
     older_than: int | None = None
     in_state_for: int | None = None
     assigned_to_me: bool = False
@@ -153,6 +154,7 @@ class CaseFilters:
             submitted_to=day_in_address(args.get("to")),
             priority=known("priority", PRIORITIES),
             lead=lead if lead == UNASSIGNED or NUMBER.fullmatch(lead) else None,
+            member=member if NUMBER.fullmatch(member := (args.get("member") or "").strip()) else None,
             older_than=_positive(args.get("older_than"), AGES),
             in_state_for=_positive(args.get("in_state_for"), AGES),
             assigned_to_me=args.get("assigned") == "me",
@@ -179,7 +181,7 @@ class CaseFilters:
         say), it shows all that match. The API (`page=False`) lists all unless a view is asked."""
         if not policy.can_view_queue(user):
             sort = self.sort if self.sort not in STAFF_SORTS else DEFAULT_SORT
-            return replace(self, view=None, priority=None, lead=None, assigned_to_me=False, sort=sort)
+            return replace(self, view=None, priority=None, lead=None, member=None, assigned_to_me=False, sort=sort)
         if self.view or not page:
             return self
         if self.active:
@@ -206,6 +208,7 @@ class CaseFilters:
             "to": self.submitted_to.isoformat() if self.submitted_to else None,
             "priority": self.priority,
             "lead": self.lead,
+            "member": self.member,
             "older_than": self.older_than,
             "in_state_for": self.in_state_for,
             "assigned": "me" if self.assigned_to_me else None,
@@ -325,7 +328,7 @@ def reached_filter(source, step: str) -> sa.ColumnElement[bool]:
 def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
     """`query` on requests, restricted to what `user` may see and what `filters` ask (lists and exports).
 
-    The ministry's filters (views, priority, lead) narrow nothing for a partner.
+    The ministry's filters (views, priority, lead, team member) narrow nothing for a partner.
     """
     query = narrowed(query.where(policy.visible_requests_filter(user)), ExpertiseRequest, filters)
     today = utcnow().date()
@@ -349,9 +352,21 @@ def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
         query = query.where(ExpertiseRequest.lead_expert_id.is_(None))
     elif filters.lead:
         query = query.where(ExpertiseRequest.lead_expert_id == int(filters.lead))
+    if filters.member:
+        query = query.where(team_member_filter(int(filters.member)))
     if filters.assigned_to_me:
         query = query.where(policy.assigned_to_filter(user))
     return query
+
+
+def team_member_filter(expert_id: int) -> sa.ColumnElement[bool]:
+    """The requests whose confirmed team `expert_id` is on without leading it (the overview's workload)."""
+    confirmed = sa.exists().where(
+        Assignment.request_id == ExpertiseRequest.id,
+        Assignment.expert_id == expert_id,
+        Assignment.status == TeamStatus.CONFIRMED,
+    )
+    return sa.and_(confirmed, sa.func.coalesce(ExpertiseRequest.lead_expert_id, 0) != expert_id)
 
 
 def working_language_filter(language: str) -> sa.ColumnElement[bool]:
