@@ -595,6 +595,20 @@ def test_a_saved_view_is_found_again_and_opens_the_same_list(searchable, factory
     assert 'aria-current="true">Museums' not in page
 
 
+def test_saving_a_list_already_saved_under_another_name_says_so(factory, signed_in):
+    visitor = signed_in(factory.manager())
+    visitor.post("/cases/saved-views", {"name": "Museums", "query": "field=MUS&view=all"}, token_from="/cases")
+
+    def saved(name: str, query: str) -> str:
+        answer = visitor.post("/cases/saved-views", {"name": name, "query": query}, token_from="/cases")
+        return text(visitor.get(answer.headers["Location"]).get_data(as_text=True))
+
+    said = saved("Musées", "field=MUS&view=all")
+    assert "The view “Musées” is saved." in said and "Your view “Museums” shows the same list." in said
+    said = saved("Archives", "field=ARV&view=all")
+    assert "The view “Archives” is saved." in said and "shows the same list" not in said
+
+
 def test_a_saved_view_keeps_only_known_filters_and_needs_a_name(factory, signed_in):
     manager = factory.manager()
     visitor = signed_in(manager)

@@ -62,6 +62,16 @@ def save(user: User, name: str, filters: CaseFilters) -> tuple[SavedView, bool]:
     return view, replaced
 
 
+def same_list_as(user: User, view: SavedView) -> SavedView | None:
+    """Another of `user`'s views that shows the list `view` shows, under another name, if one does."""
+    return db.session.scalar(
+        sa.select(SavedView)
+        .where(SavedView.user_id == user.id, SavedView.query == view.query, SavedView.id != view.id)
+        .order_by(SavedView.name)
+        .limit(1)
+    )
+
+
 def _named(user: User, name: str) -> SavedView | None:
     return db.session.scalar(sa.select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name))
 

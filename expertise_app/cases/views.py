@@ -133,7 +133,7 @@ def save_view():
         flash(" ".join(str(error) for error in form.name.errors), "error")
         return redirect(_list_url(filters.query_string))
     try:
-        _view, replaced = saved_views.save(current_user, form.name.data, filters)
+        view, replaced = saved_views.save(current_user, form.name.data, filters)
     except saved_views.TooManyViews:
         flash(_("You have %(count)d saved views: delete one first.", count=saved_views.MAX_VIEWS), "error")
     else:
@@ -141,6 +141,9 @@ def save_view():
             flash(_("The view “%(name)s” now shows this list (it showed another).", name=form.name.data), "success")
         else:
             flash(_("The view “%(name)s” is saved.", name=form.name.data), "success")
+        twin = saved_views.same_list_as(current_user, view)
+        if twin is not None:
+            flash(_("Your view “%(other)s” shows the same list.", other=twin.name), "info")
     return redirect(_list_url(filters.query_string))
 
 
