@@ -586,3 +586,11 @@ def test_the_figures_file_first_says_what_its_figures_were_counted_over(factory,
     assert whole[1] == ["Filter", "None: every request", "", ""] and whole[2][0] != "Filter"
     disposition = manager.get("/dashboard/figures.csv", query_string=asked).headers["Content-Disposition"]
     assert "_from-2026-01-01_to-2026-06-30_field-MUS_continent-asia.csv" in disposition
+
+
+def test_the_monthly_chart_gives_its_scale_the_tallest_month_s_figure(spec_cases, factory, signed_in):
+    html = signed_in(factory.manager()).get("/dashboard").get_data(as_text=True)
+    chart = re.search(r'<section aria-labelledby="monthly-title">.*?</svg>', html, re.S).group(0)
+    months = [int(total) for total in re.findall(r"<g>\s*<title>\d{4}-\d{2}: (\d+)</title>", chart)]
+    scale = re.search(r'<text x="0" y="-4" text-anchor="start" class="value">(\d+)</text>', chart)
+    assert len(months) == 12 and scale and int(scale.group(1)) == max(months) > 0

@@ -116,7 +116,8 @@ class ColumnChart:
     plot_height: int
     columns: list[Column]
     series: list[str]
-    top: int
+    top: int  # the figure of the plot's top line: the tallest column's
+    rtl: bool = False  # the scale's figure at the right, where an Arabic reader starts
 
 
 def stacked_columns(
@@ -143,4 +144,4 @@ def stacked_columns(
                 segments.append(Segment(name, value, x, base, width, height, urls.get((key, name))))
         labelled = (len(keys) - 1 - index) % step == 0
         columns.append(Column(key, sum(table[key].values()), x + width / 2, segments, labelled))
-    return ColumnChart(WIDTH, COLUMN_CHART_HEIGHT, plot, columns, series, top)
+    return ColumnChart(WIDTH, COLUMN_CHART_HEIGHT, plot, columns, series, top, rtl)
