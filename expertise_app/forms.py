@@ -285,27 +285,21 @@ def wtforms_translations() -> support.Translations:
     return _WTFORMS_TRANSLATIONS[language]
 
 
+# Characters that show nothing and mean nothing at either end of a one-line text: zero-width space,
+# zero-width non-joiner and joiner, word joiner, byte-order mark, soft hyphen. (Direction marks and an
+# emoji's tag characters, also invisible, carry meaning and are kept.)
+INVISIBLE_ENDS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+
 def one_line(value):
     """A one-line field's text as one line: no line breaks or tabs, single spaces, no space at either
-    end (a name with a line break in it shaped lines of an email sent under the ministry's name),
-    nor any invisible character (a zero-width space, a word joiner): a title of those alone is no
-    title, and is refused as empty."""
+    end (a name with a line break in it shaped lines of an email sent under the ministry's name), nor
+    an invisible character (`INVISIBLE_ENDS`); a text of invisible characters alone (format
+    characters, such as direction marks) is no text, and a required field refuses it as empty."""
     if not isinstance(value, str):
         return value
-    return _without_invisible_ends(" ".join(value.split()))
-
-
-def _is_invisible(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Cf"
-
-
-def _without_invisible_ends(text: str) -> str:
-    start, end = 0, len(text)
-    while start < end and _is_invisible(text[start]):
-        start += 1
-    while end > start and _is_invisible(text[end - 1]):
-        end -= 1
-    return text[start:end]
+    text = " ".join(value.split()).strip(INVISIBLE_ENDS + " ")
+    return text if any(unicodedata.category(char) != "Cf" for char in text) else ""
 
 
 def is_one_line(field_class: type) -> bool:

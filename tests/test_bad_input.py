@@ -371,6 +371,30 @@ def test_invisible_characters_around_a_title_are_not_kept(factory, signed_in):
     assert db.session.query(ExpertiseRequest).filter_by(author_id=partner.id).one().title == "Inventory of the storage"
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "\u200fمتحف قرطاج (تونس)\u200f",  # right-to-left marks that place the brackets of a mixed line
+        "Museums of Scotland 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # a flag's tags
+    ],
+    ids=["direction-marks", "flag-tags"],
+)
+def test_invisible_characters_that_carry_meaning_at_the_ends_of_a_title_are_kept(factory, signed_in, title):
+    partner = factory.partner()
+    visitor = signed_in(partner)
+    assert visitor.post("/cases/new", {**request_data(), "title": title, "submission_key": "kept"}).status_code == 302
+    assert db.session.query(ExpertiseRequest).filter_by(author_id=partner.id).one().title == title
+
+
+def test_a_title_of_direction_marks_alone_is_refused_as_empty(cast, signed_in):
+    visitor = signed_in(cast.partner)
+    before = count(ExpertiseRequest)
+    response = visitor.post("/cases/new", {**request_data(), "title": "\u200f\u200e\u200f", "submission_key": "marks"})
+    assert response.status_code == 422
+    assert "title" in form_posting_to(response.get_data(as_text=True), "").errors
+    assert count(ExpertiseRequest) == before
+
+
 def test_a_saved_view_named_with_invisible_characters_alone_is_refused(cast, signed_in):
     visitor = signed_in(cast.manager)
     visitor.get("/cases")

@@ -19,7 +19,7 @@ from expertise_app import create_app
 from expertise_app.cases import search, tallies
 from expertise_app.cases.models import ExpertiseRequest
 from expertise_app.extensions import db
-from expertise_app.folding import sort_key
+from expertise_app.folding import indexed, sort_key
 
 from .factories import (
     facts_kept,
@@ -187,23 +187,28 @@ def test_0019_marks_the_places_on_the_teams_of_closed_requests_off_open_work(fre
     assert {still_open for _place, still_open in places} == {True, False}
 
 
-def test_0020_gives_each_arabic_word_of_the_requests_already_filed_its_stem_and_search_finds_them(fresh_app):
+def test_0020_indexes_the_arabic_requests_already_filed_with_their_stems_and_search_finds_them(fresh_app):
     demo_filed_before(fresh_app, "0020")
-    indexed_before = "تقييم المتحف الوطني بالمعهد للمتحف وزير musee 2026"  # folded words, as 0008 to 0019 wrote them
-    stemmed_already = "ترميم المتحف متحف"  # as 0008 writes them from this revision on, with the app's rule
-    update = sa.text("UPDATE expertise_requests SET search_text = :text WHERE id = :id")
+    title = "تقييم المتحف الوطني بالمعهد الآن"  # "now" (الآن) holds no article: its alef carries a madda
+    as_before = "تقييم المتحف الوطني بالمعهد الان"  # the folded words alone, as 0008 to 0019 wrote them
     with db.engine.begin() as connection:
-        first, second = connection.scalars(sa.text("SELECT id FROM expertise_requests ORDER BY id LIMIT 2")).all()
-        connection.execute(update, [{"text": indexed_before, "id": first}, {"text": stemmed_already, "id": second}])
+        first = connection.scalar(sa.text("SELECT min(id) FROM expertise_requests"))
+        connection.execute(
+            sa.text("UPDATE expertise_requests SET title = :title, search_text = :text WHERE id = :id"),
+            {"title": title, "text": as_before, "id": first},
+        )
         before = dict(connection.execute(sa.text("SELECT id, search_text FROM expertise_requests")).all())
 
     upgrade(revision="0020")
 
     with db.engine.connect() as connection:
         after = dict(connection.execute(sa.text("SELECT id, search_text FROM expertise_requests")).all())
-    assert after.pop(first) == "تقييم المتحف متحف الوطني وطني بالمعهد معهد للمتحف متحف وزير زير musee 2026"
+        searched = sa.text("SELECT reference, title, context, objectives FROM expertise_requests WHERE id = :id")
+        sources = connection.execute(searched, {"id": first}).one()
+    assert after.pop(first) == indexed(*sources)  # as the app indexes it
+    assert "تقييم المتحف متحف الوطني وطني بالمعهد معهد الان" in indexed(*sources)
     before.pop(first)
-    assert after == before  # the others unchanged, the stemmed one not stemmed twice
+    assert after == before  # the others, without Arabic, unchanged
     assert db.session.scalars(sa.select(ExpertiseRequest.id).where(search.matching("معهد"))).all() == [first]
 
 

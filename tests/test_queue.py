@@ -382,6 +382,8 @@ SEARCHED = {
     "arabic": {"title": "تقييم المَتْحَف الوطني", "context": "المتحف بحاجة إلى خطة. " + FILLER},
     # Arabic writes the article and some prepositions joined to the noun: "for the library", "and the manuscripts".
     "arabic_joined": {"title": "ترميم مخطوطات للمكتبة الوطنية", "context": "والمخطوطات بحاجة إلى عناية. " + FILLER},
+    # Words that start as the stems of words with a hamza'd alef would ("آلات" is no article + "ات").
+    "arabic_lookalikes": {"title": "اتفاقية تعاون", "context": "الدراسات الدولية وانتاج الوثائق. " + FILLER},
     "context_only": {"title": "Training", "context": "Curators of the museo de Antioquia. " + FILLER},
     # Its field's name, "Museums and collections" (French "Musées et collections", Arabic
     # "المتاحف والمجموعات"), is in none of its own words.
@@ -401,7 +403,11 @@ SEARCHES = [
     ("متحف", {"arabic", "museum_field"}),  # without the article the text writes; the singular of the field's name
     ("بالمتحف", {"arabic", "museum_field"}),  # with "in the", which the text does not write
     ("متح", {"arabic"}),  # the start of the word, article or not
-    ("مكتبة", {"arabic_joined"}),  # the text writes "للمكتبة", "for the library"
+    ("مكتبة", {"arabic_joined"}),
+    ("آلات", set()),  # "instruments": its alef carries a madda, it has no article to drop
+    ("ألوان", set()),  # "colours": a hamza
+    ("والد", set()),  # "father": و is the word's own, not "and"
+    # the text writes "للمكتبة", "for the library"
     ("المخطوطات", {"arabic_joined"}),  # the title writes "مخطوطات", the context "والمخطوطات"
     ("muse", {"musee", "context_only", "museum_field"}),  # the start of a word, of the field's name too
     ("museum", {"museum_field"}),  # a word of the field's name in English

@@ -27,7 +27,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from ..extensions import db
-from ..folding import arabic_stem, word_and_stem, words
+from ..folding import words, words_and_stems
 from ..reference import FIELDS
 from ..translation import gettext as _
 from .models import ExpertiseRequest
@@ -104,7 +104,7 @@ def _name_words(name: str) -> set[str]:
     """The words of a field's name a search word may start: the significant ones (SIGNIFICANT_LENGTH
     letters or more: not "and", "et", "des"), and an Arabic word also without its article, so that
     "متاحف" finds "المتاحف" (museums)."""
-    return {form for word in words(name) for form in word_and_stem(word) if len(form) >= SIGNIFICANT_LENGTH}
+    return {form for forms in words_and_stems(name) for form in forms if len(form) >= SIGNIFICANT_LENGTH}
 
 
 # The singular of the Arabic names' plurals that are not their singular with an ending ("broken"
@@ -140,24 +140,29 @@ def field_names() -> FieldNames:
 
 
 def field_named(term: str) -> str | None:
-    """The one field whose name, in some language, holds a word that starts with the folded `term`.
+    """The one field whose name, in some language, holds a word that starts with the word `term`
+    (or its stem).
 
     A term that starts words of several fields' names names none: "culture" starts words of five
     ("Cultural tourism", "Digital culture"…), "arts" of three, "patrimoine" of two, and in a
     ministry of culture they say little of what a request is about. A term shorter than
     SIGNIFICANT_LENGTH names none either ("mus" is "museums" or "music", "des" is mostly grammar).
     """
-    if len(term) < SIGNIFICANT_LENGTH:
+    found = words_and_stems(term)
+    return _field_named_by(found[0]) if found else None
+
+
+def _field_named_by(forms: tuple[str, ...]) -> str | None:
+    """`field_named` for a word of a search, folded, and its stem if it has one."""
+    if len(forms[0]) < SIGNIFICANT_LENGTH:
         return None
-    forms = word_and_stem(term)
     named = [code for code, names in field_names().words.items() if any(name.startswith(forms) for name in names)]
     return named[0] if len(named) == 1 else None
 
 
-def _text_matching(terms: list[str]) -> sa.ColumnElement[bool]:
-    """Requests whose indexed text holds every one of `terms` (folded), each as a word or its start,
-    an Arabic term also by its stem ("المتحف" finds "متحف", which the text of "بالمتحف" holds)."""
-    forms = [word_and_stem(term) for term in terms]
+def _text_matching(forms: list[tuple[str, ...]]) -> sa.ColumnElement[bool]:
+    """Requests whose indexed text holds every one of the words of a search (folded), each as a word
+    or its start, or by its stem ("المتحف" finds "متحف", which the text of "بالمتحف" holds)."""
     if _is_sqlite():
         return _sqlite_matching(" AND ".join("(" + " OR ".join(f'"{form}"*' for form in each) + ")" for each in forms))
     either = ("(" + " | ".join(f"{form}:*" for form in each) + ")" for each in forms)
@@ -165,15 +170,15 @@ def _text_matching(terms: list[str]) -> sa.ColumnElement[bool]:
     return _tsvector().op("@@")(tsquery)
 
 
-def _distinct_words(query: str | None) -> list[str]:
-    """The folded words of a search, each once, in the order typed."""
-    return list(dict.fromkeys(words(query or "")))
+def _distinct_words(query: str | None) -> list[tuple[str, ...]]:
+    """The folded words of a search, each once and with its stem if it has one, in the order typed."""
+    return list(dict.fromkeys(words_and_stems(query)))
 
 
 def left_out_note(query: str | None) -> str | None:
     """What the list says of the words of `query` past the MAX_QUERY_WORDS it looks for: none is
     dropped unsaid."""
-    left_out = _distinct_words(query)[MAX_QUERY_WORDS:]
+    left_out = [forms[0] for forms in _distinct_words(query)[MAX_QUERY_WORDS:]]
     if not left_out:
         return None
     return _(
@@ -192,7 +197,7 @@ def matching(query: str) -> sa.ColumnElement[bool]:
     terms = _distinct_words(query)[:MAX_QUERY_WORDS]
     if not terms:
         return sa.false()
-    named = {term: field for term in terms if (field := field_named(term))}
+    named = {term: field for term in terms if (field := _field_named_by(term))}
     plain = [term for term in terms if term not in named]
     conditions = [_text_matching(plain)] if plain else []
     conditions += [sa.or_(_text_matching([term]), ExpertiseRequest.field == field) for term, field in named.items()]
@@ -207,10 +212,10 @@ def similarity_terms(case: ExpertiseRequest) -> list[str]:
     """The words that say what `case` is about: its title's, context's and objectives', longest first;
     an Arabic word by its stem, which the indexed text of every form of it holds."""
     found = dict.fromkeys(
-        arabic_stem(word)
+        forms[-1]
         for field in ("title", "objectives", "context")
-        for word in words(getattr(case, field) or "")
-        if len(word) >= SIGNIFICANT_LENGTH and not word.isdigit()
+        for forms in words_and_stems(getattr(case, field))
+        if len(forms[-1]) >= SIGNIFICANT_LENGTH and not forms[-1].isdigit()
     )
     return sorted(found, key=len, reverse=True)[:MAX_SIMILARITY_WORDS]
 
