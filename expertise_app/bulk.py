@@ -798,6 +798,7 @@ class Loader:
         self.showcase = [(fate, stage) for fate, stage, _weight in reversed(FATES)]
         self.stalls = 0
         self._folded: dict[str, str] = {}
+        self._title_keys: dict[str, str] = {}  # titles repeat: each one's sort key made once
         # Labels are translated strings: read here, in the app context (batches are built in another process).
         self.redirect_texts = {
             code: REDIRECT_TEXT.format(destination=REDIRECT_DESTINATIONS.label(code))
@@ -852,6 +853,12 @@ class Loader:
         if folded is None:
             folded = self._folded[text] = indexed(text)
         return folded
+
+    def _title_key(self, title: str) -> str:
+        key = self._title_keys.get(title)
+        if key is None:
+            key = self._title_keys[title] = sort_key(title)
+        return key
 
     def _search_text(self, request: dict[str, Any]) -> str:
         """`searched_text` of the request (cases/models.py), each repeated text folded once."""
@@ -1434,7 +1441,7 @@ def _replay(
     request["paused_working_days"] = paused
     request["due_on"] = service_levels.due_on(_DueView(request, mission), paused, loader.service_levels)
     request["search_text"] = loader._search_text(request)
-    request["title_key"] = sort_key(request["title"])
+    request["title_key"] = loader._title_key(request["title"])
     if request["outcome"] == "completed":
         loader.last_completed[organisation.id] = (case_id, request["closed_at"])
     return CaseRows(request, events, list(members.values()), mission, feedback, ratings, case_steps)

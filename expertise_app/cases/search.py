@@ -134,7 +134,7 @@ def field_names() -> FieldNames:
                     found[code] |= _name_words(FIELDS.label(code))
                     whole[tuple(words(FIELDS.label(code)))] = code
         for code, singulars in ARABIC_SINGULARS.items():
-            found[code] |= {word for singular in singulars for word in words(singular)}
+            found[code] |= _name_words(" ".join(singulars))
         _field_names[languages] = FieldNames({code: frozenset(named) for code, named in found.items()}, whole)
     return _field_names[languages]
 

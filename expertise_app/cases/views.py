@@ -81,8 +81,8 @@ def index():
     page = paginate(visible_cases(current_user, filters), requested_page(), per_page, LIST_MAX_PER_PAGE, count_limit)
     if not page.items and page.total:  # past the last page (a link kept while the list shrank): the last one
         return redirect(url_with(page=page.pages))
-    searched_all = not page.total and _searched_beyond_the_view(filters)
-    if searched_all and any_visible(current_user, replace(filters, view="all")):
+    looked_beyond = not page.total and _searched_beyond_the_view(filters)
+    if looked_beyond and any_visible(current_user, replace(filters, view="all")):
         return redirect(_list_url(f"{replace(filters, view='all').query_string}&{WIDENED}={filters.view}"))
     template = "cases/queue.html" if policy.can_view_queue(current_user) else "cases/partner_index.html"
     today = utcnow().date()
@@ -100,7 +100,7 @@ def index():
         carried=carried_filters(filters, staff=policy.can_view_queue(current_user)),
         left_out=search.left_out_note(filters.q),
         widened_from=_widened_from(filters),
-        nothing_anywhere=searched_all,  # a search found nothing in its view nor among all requests
+        nothing_anywhere=looked_beyond,  # not sent elsewhere above: nothing in its view nor among all requests
     )
 
 
