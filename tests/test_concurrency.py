@@ -382,6 +382,39 @@ def test_a_view_saved_twice_at_the_same_moment_is_saved_once(app, factory: Facto
 
 
 @pytest.mark.postgres
+def test_views_saved_in_several_tabs_at_the_same_moment_stop_at_the_limit(app, factory: Factory):
+    """One place left under the limit of 30 and four new names saved at once: one is saved, three are
+    refused, and the person has 30 views, not 33."""
+    partner = factory.partner()
+    db.session.add_all(SavedView(user_id=partner.id, name=f"View {n}", query=f"q=w{n}") for n in range(29))
+    db.session.commit()
+    barrier = threading.Barrier(THREADS, timeout=30)
+    outcomes: list[str] = [""] * THREADS
+
+    def save(index: int) -> None:
+        with app.app_context():
+            try:
+                user = db.session.get(User, partner.id)
+                barrier.wait()
+                saved_views.save(user, f"Tab {index}", CaseFilters(q=f"tab{index}"))
+                db.session.commit()
+                outcomes[index] = "saved"
+            except saved_views.TooManyViews:
+                outcomes[index] = "too many"
+            except BaseException as error:
+                outcomes[index] = f"unexpected: {error!r}"
+
+    threads = [threading.Thread(target=save, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["saved"] + ["too many"] * (THREADS - 1), outcomes
+    assert db.session.scalar(sa.select(sa.func.count()).where(SavedView.user_id == partner.id)) == 30
+
+
+@pytest.mark.postgres
 def test_an_action_not_committed_yet_holds_back_no_action_on_another_request_of_its_month(app, factory: Factory):
     """Both requests count in the same monthly tallies of the overview: these are written at the
     commit, so the second assessment is not kept waiting by the first one's until that one ends."""

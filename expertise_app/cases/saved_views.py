@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from ..auth.models import User
-from ..db_types import MAX_ID
+from ..db_types import MAX_ID, hold_until_commit
 from ..extensions import db
 from ..pagination import page_in, per_page_in
 from .models import SavedView
@@ -45,7 +45,11 @@ def place_of(query: str) -> tuple[int, int, int | None]:
 
 def save(user: User, name: str, filters: CaseFilters) -> tuple[SavedView, bool]:
     """Keep `filters` under `name`; saving a name again replaces what it held (sent twice, even at the
-    same moment: saved once). The view, and whether it replaced another list kept under that name."""
+    same moment: saved once). The view, and whether it replaced another list kept under that name.
+
+    Saves of one person are checked one after the other (several tabs saving at once would each count
+    the views before any is written, and together pass the limit)."""
+    hold_until_commit(f"saved-views:{user.id}", User.active, user.id)
     view = _named(user, name)
     replaced = view is not None and view.query != filters.query_string
     if view is None:
