@@ -57,6 +57,13 @@ def can_file_request(user: User) -> bool:
     return user.is_partner and user.organisation_id is not None
 
 
+def sees_ministry_areas(user: User) -> bool:
+    """The ministry's own pages (the overview, the expert directory, accounts, the audit log) exist
+    only for its staff: to anyone else they are not found (404), as a record they may not see, on
+    every channel; a member of staff without the role they need is told so (403)."""
+    return user.is_staff
+
+
 def can_view_dashboard(user: User) -> bool:
     return user.is_manager
 

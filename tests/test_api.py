@@ -165,8 +165,9 @@ def test_403_when_the_role_may_not(api, cast, factory):
     body = assert_problem(api(cast.partner).fire(case.id, "assess", case.version, **step_data("assess", case)), 403)
     assert "Assess" in body["detail"]
     assert snapshot(case.id) == before
-    assert_problem(api(cast.partner).get("/experts"), 403)
+    assert_problem(api(cast.partner).get("/experts"), 404)
     assert_problem(api(cast.unrelated_expert).get("/dashboard"), 403)
+    assert_problem(api(cast.partner).get("/dashboard"), 404)
     assert_problem(api(cast.manager).post("/requests", request_data()), 403)
 
 

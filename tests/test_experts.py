@@ -332,7 +332,7 @@ def test_partners_never_see_the_directory_not_even_for_their_own_request(factory
 def test_partners_get_nothing_from_the_experts_api(factory, cast, api):
     case = factory.case("assessed", author=cast.partner)
     client = api(cast.partner)
-    assert_problem(client.get("/experts"), 403)
+    assert_problem(client.get("/experts"), 404)
     assert_problem(client.get(f"/experts/{cast.team_expert.id}"), 404)
     assert_problem(client.get(f"/requests/{case.id}/suggestions"), 404)
     assert "members" not in client.get(f"/requests/{case.id}").get_json()

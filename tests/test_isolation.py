@@ -139,4 +139,4 @@ def test_a_request_is_always_filed_for_the_partner_s_own_organisation(factory, c
 
 def test_another_organisation_cannot_see_the_overview(factory, cast, signed_in):
     factory.cast_case(cast, "assessed")
-    assert signed_in(cast.other_partner).get("/dashboard").status_code == 403
+    assert signed_in(cast.other_partner).get("/dashboard").status_code == 404

@@ -56,7 +56,7 @@ def test_every_kind_of_answer_carries_the_headers(app, factory, signed_in, visit
         "forged form": (partner.post("/logout", {}, with_csrf=False), 400),
         "control character": (manager.get("/cases?q=%00"), 422),
         "not found page": (manager.get("/cases/999999"), 404),
-        "not allowed page": (partner.get("/dashboard"), 403),
+        "not allowed page": (signed_in(world.cast.lead_expert).get("/dashboard"), 403),
         "wrong method": (manager.get("/logout"), 405),
         "document": (partner.get(f"/cases/{world.case.id}/documents/{world.public_document_id}"), 200),
         "export": (manager.get("/cases/export.xlsx"), 200),

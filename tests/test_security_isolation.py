@@ -218,17 +218,19 @@ def test_the_request_s_own_partner_cannot_perform_a_ministry_action_on_either_ch
 
 
 STAFF_PAGES = {
-    "/dashboard": 403,
-    "/dashboard/figures.csv": 403,
+    "/dashboard": 404,
+    "/dashboard/figures.csv": 404,
     "/experts": 404,
     "/experts/me": 404,
     "/accounts": 404,
     "/audit": 404,
 }
-STAFF_API = {"/experts": 403, "/dashboard": 403}
+STAFF_API = {"/experts": 404, "/dashboard": 404}
 
 
 def test_partners_get_none_of_the_ministry_s_pages(cast, signed_in, api):
+    """To a partner the ministry's own pages do not exist, on either channel: not found, as an address that
+    leads nowhere, never "not allowed", which would tell them the page is there."""
     partner = signed_in(cast.partner)
     assert {url: partner.get(url).status_code for url in STAFF_PAGES} == STAFF_PAGES
     assert {url: api(cast.partner).get(url).status_code for url in STAFF_API} == STAFF_API

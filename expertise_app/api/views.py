@@ -13,7 +13,7 @@ from flask import current_app, g, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
 from wtforms import BooleanField, SelectMultipleField
 
 from .. import policy, reference
@@ -185,6 +185,14 @@ def check_shapes(form_class, data: dict[str, Any]) -> None:
 def require(allowed: bool) -> None:
     if not allowed:
         raise Forbidden(_("Your role does not give access to this."))
+
+
+def require_in_ministry_area(allowed: bool) -> None:
+    """An endpoint of the ministry's own: not found for anyone outside it, as its pages are; refused
+    (403) to a member of staff without the role it needs."""
+    if not policy.sees_ministry_areas(caller()):
+        raise NotFound()
+    require(allowed)
 
 
 def load_case(request_id: int) -> ExpertiseRequest:
@@ -517,9 +525,10 @@ def _expert_json(expert: User, open_cases: int, upcoming_missions: int) -> dict[
 @blp.arguments(ExpertQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, ExpertPageSchema)
 @blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
 def list_experts(page: int, per_page: int, **filters):
     """The expert directory, filtered, sorted and paged (ministry staff), as on the Experts page."""
-    require(policy.can_view_experts(caller()))
+    require_in_ministry_area(policy.can_view_experts(caller()))
     args = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in filters.items()}
     args["inactive"] = "1" if filters.get("inactive") else ""
     query = expert_queries.directory(DirectoryFilters(args), utcnow().date())
@@ -618,10 +627,11 @@ def _case_filters(filters: dict) -> CaseFilters:
 @blp.arguments(OverviewQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, DashboardSchema)
 @blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
 def get_dashboard(**filters):
     """The overview counts per state, outcome and field (managers), narrowed as the overview's page is."""
     user = caller()
-    require(policy.can_view_dashboard(user))
+    require_in_ministry_area(policy.can_view_dashboard(user))
     chosen = _case_filters(filters)
     counts = dashboard_queries.fact_counts(user, chosen)
     totals = dashboard_queries.totals(user, chosen, counts)

@@ -39,6 +39,8 @@ OVERVIEW_FILTERS = ("from", "to", "field", "country", "continent", "instrument",
 @bp.before_request
 @login_required
 def require_manager():
+    if not policy.sees_ministry_areas(current_user):
+        abort(404)
     if not policy.can_view_dashboard(current_user):
         abort(403)
 
