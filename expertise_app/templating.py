@@ -106,6 +106,19 @@ def as_list(items) -> str:
     return format_list(items, locale=current_locale()) if items else ""
 
 
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def as_name_list(names) -> str:
+    """People's names as a list in the page's language, each isolated in its own direction (Unicode's
+    isolates, which a page and a plain-text email both follow): in Arabic, "Julien Moreau وCamille
+    Laurent" read as one left-to-right run, the names in the wrong order and "و" stuck to the second."""
+    names = [str(name) for name in names if name]
+    if len(names) < 2:
+        return as_list(names)
+    return as_list(f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}" for name in names)
+
+
 LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?)]}»”’"
 

@@ -209,3 +209,27 @@ def test_names_in_a_select_each_take_their_own_direction_in_an_arabic_page(facto
         assert named, f"{select}: no name to choose"
         assert all(option.get("dir") == "auto" for option in named), (select, named)
     assert all(option.get("dir") is None for option in submitted["field"])  # words of the page's language
+
+
+def test_a_list_of_names_in_an_arabic_history_reads_right_to_left_each_name_kept_whole(factory, cast, signed_in):
+    """"Julien Moreau وCamille Laurent" isolated as one run read left to right: the names in the wrong
+    order and "و" stuck to the second. Each name is isolated, the list takes the page's direction."""
+    cast.manager.locale = "ar"
+    case = factory.cast_case(cast, "skills_mobilised")
+    history = signed_in(cast.manager).get(f"/cases/{case.id}").get_data(as_text=True).split('id="history-title"')[1]
+    first, second = (expert.name for expert in cast.team[:2])
+
+    assert f"<dd>\u2068{first}\u2069 و\u2068{second}\u2069" in history
+
+
+def test_a_date_after_a_latin_name_in_an_arabic_line_is_kept_whole(factory, signed_in):
+    """A similar request's line, in Arabic: "Bibliothèque nationale · 22‏/03‏/2026" read as one run, the
+    day beside the name and the year at the other end of the line."""
+    expert = factory.expert(locale="ar")
+    earlier = factory.case("closed", outcome="declined", field="MUS", country="JO", title="Museum inventory")
+    repeat = factory.case(field="MUS", country="JO", title="Museum inventory again")
+    html = signed_in(expert).get(f"/cases/{repeat.id}").get_data(as_text=True)
+    section = re.search(r'<section aria-labelledby="similar-title">.*?</section>', html, re.S).group(0)
+
+    assert earlier.reference in section
+    assert re.search(r"<bdi>[^<]*</bdi> · <bdi>[^<]*\d{4}[^<]*</bdi>", section), section

@@ -29,7 +29,7 @@ from ..reference import (
     LANGUAGES,
     REDIRECT_DESTINATIONS,
 )
-from ..templating import as_date, as_list
+from ..templating import as_date, as_list, as_name_list
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
 from .forms import CHECKLIST_FIELDS, EditRequestForm, RequestForm
@@ -112,7 +112,7 @@ def _format_value(form_class, name: str, value, names: dict[int, str]) -> str:
     kind = unbound.field_class if unbound is not None else None
     if name in EXPERT_FIELDS:
         ids = value if isinstance(value, list) else [value]
-        return as_list(names.get(expert_id, "?") for expert_id in ids if expert_id)
+        return as_name_list(names.get(expert_id, "?") for expert_id in ids if expert_id)
     if kind is not None and issubclass(kind, VocabularySelect | VocabularyMultiSelect):
         vocabulary = unbound.kwargs["vocabulary"]
         codes = value if isinstance(value, list) else [value]
@@ -127,11 +127,12 @@ def _format_value(form_class, name: str, value, names: dict[int, str]) -> str:
 PROSE, NAME = "prose", "name"  # the kinds of text people wrote, shown as written rather than translated
 
 
-def _text_kind(form_class, name: str) -> str:
+def _text_kind(form_class, name: str, value=None) -> str:
     """PROSE for what people wrote at length (its paragraphs read in their own direction: dir=auto);
-    NAME for a name or a line (a person, a place), isolated in the line of the page; else ""."""
+    NAME for a name or a line (a person, a place), isolated in the line of the page; else "" (a list of
+    names among them: each name is isolated in it, the list reads in the page's direction)."""
     if name in EXPERT_FIELDS:
-        return NAME
+        return "" if isinstance(value, list) and len(value) > 1 else NAME
     unbound = getattr(form_class, name, None)
     if unbound is None or not issubclass(unbound.field_class, StringField):
         return ""
@@ -213,7 +214,7 @@ def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> lis
                     "old": _format_value(EditRequestForm, name, change["from"], names) or "—",
                     "new": _format_value(EditRequestForm, name, change["to"], names) or "—",
                 },
-                _text_kind(EditRequestForm, name),
+                _text_kind(EditRequestForm, name, change["to"]),
             )
             for name, change in data["changes"].items()
         ]
@@ -222,7 +223,9 @@ def _details(trigger: str, form_class, data: dict, names: dict[int, str]) -> lis
         if name in CHECKLIST_FIELDS or value in (None, "", []):  # the checklist has its own table
             continue
         owner = _owning_form(form_class, name)
-        shown.append((_field_label(owner, name), _format_value(owner, name, value, names), _text_kind(owner, name)))
+        shown.append(
+            (_field_label(owner, name), _format_value(owner, name, value, names), _text_kind(owner, name, value))
+        )
     return shown
 
 
