@@ -19,7 +19,7 @@ from .cases.states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
 from .documents.files import size_label
 from .forms import options
 from .i18n import LANGUAGE_NAMES
-from .translation import current_locale
+from .translation import current_locale, isolated
 
 VOCABULARIES = {
     vocabulary.name: vocabulary
@@ -106,9 +106,6 @@ def as_list(items) -> str:
     return format_list(items, locale=current_locale()) if items else ""
 
 
-FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
-
-
 def as_name_list(names) -> str:
     """People's names as a list in the page's language, each isolated in its own direction (Unicode's
     isolates, which a page and a plain-text email both follow): in Arabic, "Julien Moreau وCamille
@@ -116,7 +113,7 @@ def as_name_list(names) -> str:
     names = [str(name) for name in names if name]
     if len(names) < 2:
         return as_list(names)
-    return as_list(f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}" for name in names)
+    return as_list(isolated(name) for name in names)
 
 
 LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)

@@ -30,7 +30,7 @@ from ..downloads import csv_stream
 from ..extensions import db
 from ..inbound import UNSTORABLE
 from ..reference import ASSISTANCE_TYPES, COUNTRIES, FIELDS, INSTRUMENTS, PRIORITIES
-from ..translation import current_locale
+from ..translation import current_locale, lazy_pgettext
 from ..translation import lazy_gettext as _l
 from .models import ExpertiseRequest
 from .queries import CaseFilters, filtered, sort_clauses
@@ -73,7 +73,7 @@ def columns(user: User) -> list[Column]:
     every = [
         Column(_l("Reference"), ExpertiseRequest.reference, width=16),
         Column(_l("Title"), ExpertiseRequest.title, width=50),
-        Column(_l("Partner"), Organisation.name, width=32),
+        Column(lazy_pgettext("column", "Partner"), Organisation.name, width=32),
         Column(_l("Country"), ExpertiseRequest.country, _coded(COUNTRIES), width=18),
         Column(_l("Field"), ExpertiseRequest.field, _coded(FIELDS), width=28),
         Column(_l("Type of assistance"), ExpertiseRequest.assistance_type, _coded(ASSISTANCE_TYPES), width=22),
