@@ -212,7 +212,7 @@ def test_names_in_a_select_each_take_their_own_direction_in_an_arabic_page(facto
 
 
 def test_a_list_of_names_in_an_arabic_history_reads_right_to_left_each_name_kept_whole(factory, cast, signed_in):
-    """"Julien Moreau وCamille Laurent" isolated as one run read left to right: the names in the wrong
+    """ "Julien Moreau وCamille Laurent" isolated as one run read left to right: the names in the wrong
     order and "و" stuck to the second. Each name is isolated, the list takes the page's direction."""
     cast.manager.locale = "ar"
     case = factory.cast_case(cast, "skills_mobilised")
