@@ -333,6 +333,20 @@ def test_coverage_gaps_and_workload_count_open_requests_and_follow_the_roster(fa
     assert section(GAPS) == {"Monuments and sites · Arabic": ("1", "1")}  # counted again after the change
 
 
+def test_an_overview_whose_filters_select_no_open_request_claims_no_coverage(factory, signed_in):
+    """Nothing open in Tunisia: the coverage section says there is nothing to cover, not that all is covered."""
+    factory.case("closed", outcome="completed", country="TN", field="MUS", working_languages=["ar"])
+    factory.case("submitted", country="MA", field="MUS", working_languages=["ar"])
+    client = signed_in(factory.manager())
+
+    def coverage(query: str) -> str:
+        html = client.get(f"/dashboard?{query}").get_data(as_text=True)
+        return text(re.search(r'<section aria-labelledby="gaps-title">(.*?)</section>', html, re.S).group(1))
+
+    assert "none to cover" in coverage("country=TN") and "is covered" not in coverage("country=TN")
+    assert "Museums and collections" in coverage("country=MA")  # the open Moroccan one: no expert speaks Arabic
+
+
 def test_each_figure_of_the_workload_links_to_the_open_requests_it_counts(factory, signed_in):
     amina, chloe = factory.expert(name="Amina"), factory.expert(name="Chloé")
     factory.case("skills_mobilised", team=[amina, chloe])  # the first of a team leads it
