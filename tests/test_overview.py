@@ -374,7 +374,7 @@ CHART_SEGMENT = re.compile(r'<a href="([^"]+)">\s*<rect [^>]*class="segment[^"]*
 TABLE_FIGURE = re.compile(r'<td class="num"><a href="([^"]+)">([\d,]+)</a></td>')
 LISTED_FIGURE = re.compile(r'<span class="num"><a href="([^"]+)">([\d,]+)</a></span>')  # the reasons for closures
 COUNTED_CHARTS = ("by-state", "funnel-title", "monthly-title", "by-field", "by-continent", "by-instrument")
-COUNTED_CHARTS += ("closures-title",)
+COUNTED_CHARTS += ("closures-title", "service-levels-title")
 
 
 def linked_figures(html: str) -> list[tuple[int, str]]:

@@ -3,7 +3,9 @@ or is on hold; the steps the overview's lead times are made of. Dates are writte
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +13,8 @@ import sqlalchemy as sa
 from expertise_app import transaction
 from expertise_app.cases import operations
 from expertise_app.cases.models import CaseStep, ExpertiseRequest
-from expertise_app.cases.service_levels import add_working_days, working_days_between
+from expertise_app.cases.service_levels import add_working_days, due_soon_until, working_days_between
+from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 
 from .factories import request_data, step_data
@@ -192,3 +195,65 @@ def test_the_overview_counts_the_late_requests_the_late_view_lists(factory, sign
 
     assert "Service levels,late or due soon,2," in figures
     assert '>2</span> <span class="kpi-label">late or due soon' in manager.get("/dashboard").get_data(as_text=True)
+
+
+def filed_due_soon(factory, title: str) -> ExpertiseRequest:
+    """A request filed on the day that makes its assessment due within the next few working days."""
+    today = utcnow().date()
+    day = next(
+        today - timedelta(days=back)
+        for back in range(60)
+        if today <= add_working_days(today - timedelta(days=back), 15) <= due_soon_until(today)
+    )
+    return file_on(factory, day.isoformat(), title=title)
+
+
+def test_the_overview_gives_each_step_s_target_and_links_its_late_and_due_soon_requests(factory, signed_in):
+    late = file_on(factory, "2025-01-06", title="Filed long ago")
+    soon = filed_due_soon(factory, "Due in a few days")
+    factory.case(title="Filed today")
+    paused = file_on(factory, "2025-01-07", title="Old but waiting for the partner")
+    act(paused, "ask_partner", factory.manager(), "2025-01-08", due_on="2025-02-28")
+    manager = signed_in(factory.manager())
+
+    html = manager.get("/dashboard").get_data(as_text=True)
+    section = re.search(r'<section aria-labelledby="service-levels-title">(.*?)</section>', html, re.S).group(1)
+    rows = {
+        text(step): (text(target), [int(figure) for _url, figure in re.findall(r'<a href="([^"]+)">(\d+)</a>', row)])
+        for step, target, row in re.findall(r'<th scope="row">(.*?)</th>\s*<td>(.*?)</td>(.*?)</tr>', section, re.S)
+    }
+    assert rows == {
+        "Submitted": ("Assessed within 15 working days", [1, 1]),
+        "Assessed": ("Team mobilised 28 days before the mission", [0, 0]),
+        "Skills mobilised": ("Delivered, with the report, within 15 working days of the mission’s end", [0, 0]),
+        "Mission delivered": ("Closed within 10 working days of the delivery", [0, 0]),
+    }
+    submitted_row = section.split("Submitted", 1)[1].split("</tr>", 1)[0]
+    links = dict(zip(("past", "soon"), re.findall(r'href="([^"]+due=[^"]+)"', submitted_row), strict=True))
+    assert references(manager.get(unescape(links["past"])).get_data(as_text=True)) == [late.reference]
+    assert references(manager.get(unescape(links["soon"])).get_data(as_text=True)) == [soon.reference]
+    listing = text(manager.get(unescape(links["past"])).get_data(as_text=True))
+    assert "Service level: past its target" in listing  # the filter the list's form has no field for, shown
+    figures = manager.get("/dashboard/figures.csv").get_data(as_text=True)
+    assert "Service levels,Submitted · past its target,1," in figures
+    assert "Service levels,Submitted · due within 3 working days,1," in figures
+
+
+def test_a_partner_s_list_is_not_narrowed_by_the_ministry_s_service_levels(factory, signed_in):
+    late = file_on(factory, "2025-01-06", title="Filed long ago")
+    partner = signed_in(late.author)
+    assert references(partner.get("/cases?due=soon").get_data(as_text=True)) == [late.reference]
+    assert "Service level" not in text(partner.get("/cases?due=soon").get_data(as_text=True))
+
+
+def test_the_api_lists_the_requests_past_their_target_for_staff_only(factory, api):
+    late = file_on(factory, "2025-01-06", title="Filed long ago")
+    factory.case(title="Filed today")
+
+    listed = api(factory.manager()).get("/requests", query_string={"due": "past"}).get_json()
+    refused = api(factory.manager()).get("/requests", query_string={"due": "late"})
+    partner = api(late.author).get("/requests", query_string={"due": "soon"}).get_json()
+
+    assert [item["reference"] for item in listed["items"]] == [late.reference]
+    assert refused.status_code == 422
+    assert [item["reference"] for item in partner["items"]] == [late.reference]  # not narrowed for a partner

@@ -8,7 +8,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from ..cases.models import FACT_STEPS
-from ..cases.queries import AGES, DEFAULT_SORT, PAUSES, SORTS, VIEWS
+from ..cases.queries import AGES, DEFAULT_SORT, DUES, PAUSES, SORTS, VIEWS
 from ..cases.states import Outcome, State
 from ..db_types import FIRST_DAY, LAST_DAY
 from ..experts.forms import DIRECTORY_SORTS
@@ -407,6 +407,10 @@ class RequestQuerySchema(OverviewQuerySchema):
         validate=ma.validate.OneOf(AGES), metadata={"description": "in its state for more than this many days"}
     )
     assigned = ma.fields.String(validate=ma.validate.OneOf(["me"]))
+    due = ma.fields.String(
+        validate=ma.validate.OneOf(list(DUES)),
+        metadata={"description": "staff: past its service level's target, or due within three working days"},
+    )
     pause = ma.fields.String(
         validate=ma.validate.OneOf(list(PAUSES)),
         metadata={"description": "waiting for the partner, their answer overdue, or on hold"},

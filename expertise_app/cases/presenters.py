@@ -32,6 +32,7 @@ from ..reference import (
 from ..templating import as_date, as_list, as_name_list
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
+from . import service_levels
 from .forms import CHECKLIST_FIELDS, EditRequestForm, RequestForm
 from .models import Event, ExpertiseRequest
 from .queries import CaseFilters
@@ -400,6 +401,11 @@ def carried_filters(filters: CaseFilters, staff: bool) -> list[CarriedFilter]:
     return carried
 
 
+DUE_LABELS = {
+    "past": _l("past its target"),
+    "soon": _l("due within %(days)d working days", days=service_levels.SOON_WORKING_DAYS),
+}
+
 # What a carried filter is called, and how its value is written.
 _FILTER_TEXTS = {
     "continent": (_l("Continent"), CONTINENTS.label),
@@ -415,6 +421,7 @@ _FILTER_TEXTS = {
     "country": (_l("Country"), COUNTRIES.label),
     "language": (_l("Working languages"), LANGUAGES.label),
     "member": (_l("On the team of"), lambda value: _person_named(int(value))),
+    "due": (_l("Service level"), lambda value: DUE_LABELS[value]),
     "older_than": (_l("Submitted more than"), AGES.label),
     "in_state_for": (_l("In its state for more than"), AGES.label),
 }

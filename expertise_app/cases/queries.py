@@ -68,6 +68,9 @@ COLUMN_SORTS = {
 
 # What a request may be paused by: the partner's answer (and whether it is overdue), or a hold.
 PAUSES = ("waiting", "overdue", "on_hold")
+# Where an open request stands against its service level: past the date its step was due, or due within
+# service_levels.SOON_WORKING_DAYS (the queue's "late" view holds both). A paused request's clock is stopped.
+DUES = ("past", "soon")
 # The ministry's views of the queue. Experts land on their own open work, managers on every open request.
 VIEWS = ("mine", "waiting_for_me", "late", "unassigned", "waiting_for_partner", "open", "all")
 # Ages a list can be narrowed to, in days: submitted that long ago, or in the same state that long.
@@ -80,6 +83,16 @@ EQUAL_FILTERS += ("decline_reason", "redirect_destination")  # the overview's re
 
 def sort_clauses(sort: str) -> list[sa.ColumnElement]:
     return [column.asc() if ascending else column.desc() for column, ascending in SORTS[sort]]
+
+
+def due_filter(due: str, today: date) -> sa.ColumnElement[bool]:
+    """The open requests not paused whose step was due before `today` ("past"), or is due from `today`
+    to the last day still "due soon" ("soon")."""
+    if due == "past":
+        when = ExpertiseRequest.due_on < today
+    else:
+        when = ExpertiseRequest.due_on.between(today, service_levels.due_soon_until(today))
+    return sa.and_(OPEN_BY_STATE, _not_paused(), when)
 
 
 def pause_filter(pause: str, today: date) -> sa.ColumnElement[bool]:
@@ -127,6 +140,7 @@ class CaseFilters:
     in_state_for: int | None = None
     assigned_to_me: bool = False
     pause: str | None = None
+    due: str | None = None  # one of DUES: the ministry's service levels
     q: str | None = None
     view: str | None = None
     sort: str = DEFAULT_SORT
@@ -159,6 +173,7 @@ class CaseFilters:
             in_state_for=_positive(args.get("in_state_for"), AGES),
             assigned_to_me=args.get("assigned") == "me",
             pause=known("pause", PAUSES),
+            due=known("due", DUES),
             q=without_nul(args.get("q") or "").strip()[:100] or None,
             view=known("view", VIEWS),
             sort=known("sort", SORTS) or DEFAULT_SORT,
@@ -181,7 +196,9 @@ class CaseFilters:
         say), it shows all that match. The API (`page=False`) lists all unless a view is asked."""
         if not policy.can_view_queue(user):
             sort = self.sort if self.sort not in STAFF_SORTS else DEFAULT_SORT
-            return replace(self, view=None, priority=None, lead=None, member=None, assigned_to_me=False, sort=sort)
+            return replace(
+                self, view=None, priority=None, lead=None, member=None, due=None, assigned_to_me=False, sort=sort
+            )
         if self.view or not page:
             return self
         if self.active:
@@ -213,6 +230,7 @@ class CaseFilters:
             "in_state_for": self.in_state_for,
             "assigned": "me" if self.assigned_to_me else None,
             "pause": self.pause,
+            "due": self.due,
             "sort": self.sort if self.sort != DEFAULT_SORT else None,
         }
         return {key: str(value) for key, value in args.items() if value}
@@ -328,7 +346,7 @@ def reached_filter(source, step: str) -> sa.ColumnElement[bool]:
 def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
     """`query` on requests, restricted to what `user` may see and what `filters` ask (lists and exports).
 
-    The ministry's filters (views, priority, lead, team member) narrow nothing for a partner.
+    The ministry's filters (views, priority, lead, team member, service level) narrow nothing for a partner.
     """
     query = narrowed(query.where(policy.visible_requests_filter(user)), ExpertiseRequest, filters)
     today = utcnow().date()
@@ -354,6 +372,8 @@ def filtered(query: sa.Select, user: User, filters: CaseFilters) -> sa.Select:
         query = query.where(ExpertiseRequest.lead_expert_id == int(filters.lead))
     if filters.member:
         query = query.where(team_member_filter(int(filters.member)))
+    if filters.due:
+        query = query.where(due_filter(filters.due, today))
     if filters.assigned_to_me:
         query = query.where(policy.assigned_to_filter(user))
     return query

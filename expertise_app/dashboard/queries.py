@@ -29,10 +29,12 @@ from ..cases.models import FACT_STEPS as STEPS
 from ..cases.models import Assignment, Event, ExpertiseRequest, TeamStatus
 from ..cases.models import RequestFacts as Facts
 from ..cases.queries import (
+    DUES,
     EQUAL_FILTERS,
     OPEN_BY_STATE,
     PAUSES,
     CaseFilters,
+    due_filter,
     filtered,
     narrowed,
     pause_filter,
@@ -187,6 +189,23 @@ def totals(user: User, filters: CaseFilters, counts: FactCounts) -> dict[str, in
     everything, open_, _closed = counts.everything
     row = (everything, open_, *db.session.execute(open_now).one())
     return dict(zip(("total", "open", "late", *PAUSES), row, strict=True))
+
+
+# The steps with a service level (cases/service_levels.py), in the order a request goes through them.
+STEPS_WITH_TARGETS = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED)
+
+
+def service_levels_now(user: User, filters: CaseFilters) -> dict[str, dict[str, int]]:
+    """For each step with a target, its open requests past their target and due soon today ({step: {due:
+    count}}, as the list's `due` filter finds them): one pass over the open requests, by the index on
+    the state."""
+    today = utcnow().date()
+    by_due = [sa.func.count().filter(due_filter(due, today)).label(due) for due in DUES]
+    query = filtered(sa.select(ExpertiseRequest.state, *by_due), user, filters).where(OPEN_BY_STATE)
+    found = {state: row for state, *row in db.session.execute(query.group_by(ExpertiseRequest.state)).tuples()}
+    return {
+        str(step): dict(zip(DUES, found.get(str(step), (0,) * len(DUES)), strict=True)) for step in STEPS_WITH_TARGETS
+    }
 
 
 def state_counts(counts: FactCounts) -> dict[str, int]:
@@ -504,6 +523,7 @@ def _overview(user: User, filters: CaseFilters) -> dict:
     counts = fact_counts(user, filters)
     return {
         "totals": totals(user, filters, counts),
+        "service_levels": service_levels_now(user, filters),
         "states": state_counts(counts),
         "funnel": funnel(counts),
         "monthly": monthly(user, filters),

@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import policy
-from ..cases.presenters import filter_named
+from ..cases import service_levels
+from ..cases.presenters import DUE_LABELS, filter_named
 from ..cases.queries import CaseFilters
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS
 from ..db_types import utcnow
@@ -106,9 +107,27 @@ def _overview_body(filters: CaseFilters, key: str | None) -> str:
         charts=_charts(data, list_url, rtl),
         list_url=list_url,
         gaps_shown=GAPS_SHOWN,
+        targets=_target_texts(),
+        soon_working_days=service_levels.SOON_WORKING_DAYS,
         series_filter=_series_filter,
         figures_url=url_for("dashboard.figures") + ("?" + urlencode(_overview_args(filters)) if filters.active else ""),
     )
+
+
+def _target_texts() -> dict[str, str]:
+    """Each step's service level as configured (config.py's SERVICE_LEVELS), in the user's words."""
+    days = service_levels.targets()
+    return {
+        "submitted": _("Assessed within %(days)d working days", days=days["assessment_working_days"]),
+        "assessed": _("Team mobilised %(days)d days before the mission", days=days["team_days_before_mission"]),
+        "skills_mobilised": _(
+            "Delivered, with the report, within %(days)d working days of the mission’s end",
+            days=days["report_working_days"],
+        ),
+        "mission_delivered": _(
+            "Closed within %(days)d working days of the delivery", days=days["closure_working_days"]
+        ),
+    }
 
 
 def _overview_args(filters: CaseFilters) -> dict[str, str]:
@@ -195,6 +214,11 @@ def figure_rows(data: dict) -> list[list]:
     rows: list[list] = [[_("Section"), _("Item"), _("Value"), _("Open")]]
     rows += [[_("Requests"), _("requests in all"), totals["total"], totals["open"]]]
     rows += [[_("Service levels"), _("late or due soon"), totals["late"], ""]]
+    rows += [
+        [_("Service levels"), f"{STATE_LABELS.label(step)} · {DUE_LABELS[due]}", count, ""]
+        for step, counts in data["service_levels"].items()
+        for due, count in counts.items()
+    ]
     rows += [[_("Paused"), _("waiting for the partner"), totals["waiting"], ""]]
     rows += [[_("Paused"), _("answers overdue"), totals["overdue"], ""]]
     rows += [[_("Paused"), _("on hold"), totals["on_hold"], ""]]
@@ -209,6 +233,7 @@ def figure_rows(data: dict) -> list[list]:
         label = _step_label(row.step)
         rows += [[_("Lead time, median (working days)"), label, _blank(row.median), ""]]
         rows += [[_("Lead time, 90th percentile (working days)"), label, _blank(row.p90), ""]]
+        rows += [[_("Lead time, requests counted"), label, row.count, ""]]
     closures = data["closures"]
     rows += _counted(_("Outcome"), OUTCOME_LABELS, closures["outcomes"].items())
     rows += _counted(_("Reasons for declining"), DECLINE_REASONS, closures["decline_reasons"])
