@@ -31,6 +31,13 @@ def as_download(response: Response, filename: str | None = None) -> Response:
     return response
 
 
+def named_after(filters: dict[str, str]) -> str:
+    """The end of a download's name that says what it holds: `_field-MUS_continent-asia` (codes, days,
+    numbers). A search keeps only `_search`: a file name is no place for what someone typed."""
+    named = "".join(f"_{name}-{value}" for name, value in filters.items() if name not in ("q", "sort"))
+    return named + ("_search" if filters.get("q") else "")
+
+
 def safe_cell(value: Any) -> Any:
     """Text a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+1`, `@SUM`) is kept as text
     (OWASP's advice: a leading apostrophe). Whoever wrote it (a title, a person's name), every

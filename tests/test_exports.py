@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -32,6 +33,27 @@ def test_a_partner_exports_its_organisation_s_cases_without_the_internal_columns
     assert theirs.reference not in str(rows)
     state = header.index("State")
     assert cases[0][state] == "Accepted"  # the partner's words for the state
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_export_s_file_name_says_what_list_it_holds(factory, signed_in, kind):
+    """Two exports of one day, of two lists, are not saved under the same name; the words searched stay out."""
+    client = signed_in(factory.manager())
+    named = {
+        query: re.search(
+            r'filename="?([^";]+)', client.get(f"/cases/export.{kind}?{query}").headers["Content-Disposition"]
+        )
+        for query in ("", "view=all", "view=open&field=MUS&country=TN&sort=-submitted", "q=Bardo+reserves&due=past")
+    }
+    named = {query: found.group(1) for query, found in named.items()}
+    day = f"{utcnow():%Y-%m-%d}"
+
+    assert named[""] == f"passerelle-cases-{day}_view-open.{kind}"  # a manager's list opens on the open requests
+    assert named["view=all"] == f"passerelle-cases-{day}_view-all.{kind}"
+    assert named["view=open&field=MUS&country=TN&sort=-submitted"] == (
+        f"passerelle-cases-{day}_view-open_field-MUS_country-TN.{kind}"
+    )
+    assert named["q=Bardo+reserves&due=past"] == f"passerelle-cases-{day}_view-all_due-past_search.{kind}"
 
 
 def test_staff_exports_say_when_each_step_is_due_and_what_stops_its_clock(factory, cast, signed_in):

@@ -29,7 +29,7 @@ from .. import policy
 from ..audit import services as audit
 from ..auth import throttle
 from ..db_types import utcnow
-from ..downloads import as_download, streamed
+from ..downloads import as_download, named_after, streamed
 from ..experts import availability
 from ..experts import queries as expert_queries
 from ..extensions import db
@@ -172,7 +172,7 @@ def _list_url(query: str) -> str:
 def export(kind: str):
     """The list as filtered, every page of it, as a spreadsheet (CSV or XLSX), in the user's language."""
     filters = CaseFilters.from_args(request.args).for_user(current_user)
-    name = f"passerelle-cases-{utcnow():%Y-%m-%d}.{kind}"
+    name = f"passerelle-cases-{utcnow():%Y-%m-%d}{named_after(filters.to_args())}.{kind}"
     audit.record("export", target=kind, detail=filters.query_string or "every request")
     if kind == "csv":
         csv_body = streamed(exports.csv_chunks(current_user, filters))

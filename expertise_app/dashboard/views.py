@@ -17,7 +17,7 @@ from ..cases.presenters import DUE_LABELS, filter_named
 from ..cases.queries import CaseFilters
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS
 from ..db_types import utcnow
-from ..downloads import as_download, csv_stream
+from ..downloads import as_download, csv_stream, named_after
 from ..reference import (
     CONTINENTS,
     DECLINE_REASONS,
@@ -196,7 +196,7 @@ def figures():
     rows = figure_rows(queries.overview(current_user, filters))
     body = "".join(csv_stream([rows[0], *_filter_rows(filters), *rows[1:]]))
     # The file's name says its filters too: two downloads of one day are told apart.
-    named = "".join(f"_{name}-{value}" for name, value in _overview_args(filters).items())
+    named = named_after(_overview_args(filters))
     return as_download(Response(body, mimetype="text/csv"), f"passerelle-overview-{utcnow():%Y-%m-%d}{named}.csv")
 
 
