@@ -608,3 +608,21 @@ def test_the_monthly_chart_gives_its_scale_the_tallest_month_s_figure(spec_cases
     months = [int(total) for total in re.findall(r"<g>\s*<title>\d{4}-\d{2}: (\d+)</title>", chart)]
     scale = re.search(r'<text x="0" y="-4" text-anchor="start" class="value">(\d+)</text>', chart)
     assert len(months) == 12 and scale and int(scale.group(1)) == max(months) > 0
+
+
+def test_the_overview_s_less_used_filters_fold_away_until_one_is_in_use(factory, signed_in):
+    """On a phone the eight filters took the first screen; the period and the field stay in view."""
+    visitor = signed_in(factory.manager())
+
+    def folded(url: str) -> tuple[str, str]:
+        html = visitor.get(url).get_data(as_text=True)
+        form = re.search(r'<form method="get" class="filters".*?</form>', html, re.S).group(0)
+        before, details = form.split('<details class="more-filters"', 1)
+        return before, re.search(r"^[^>]*>\s*<summary>([^<]+)</summary>", details).group(0)
+
+    shown, closed = folded("/dashboard")
+    assert {'name="from"', 'name="to"', 'name="field"'} <= set(re.findall(r'name="\w+"', shown))
+    assert 'name="country"' not in shown
+    assert " open>" not in closed and "More filters</summary>" in closed
+    _shown, in_use = folded("/dashboard?country=TN&outcome=completed")
+    assert " open>" in in_use and "More filters · in use: 2" in in_use
