@@ -148,6 +148,11 @@ def test_column_headers_sort_the_list_and_say_how(factory, signed_in):
     reversed_page = visitor.get(unescape(header.group(1))).get_data(as_text=True)
     assert [by_reference[reference] for reference in listed(reversed_page)] == in_order[::-1]
     assert 'aria-sort="descending"' in reversed_page
+    # The other sortable columns show they sort too, before they are clicked; the others show nothing.
+    state = re.search(
+        r'<th scope="col" >\s*<a href="[^"]+">State&nbsp;<span class="sortable" aria-hidden="true">', by_title
+    )
+    assert state and "Partner&nbsp;" not in by_title
 
 
 def test_an_expert_takes_an_unassigned_request_from_the_queue(factory, signed_in):
