@@ -110,6 +110,7 @@ def _overview_body(filters: CaseFilters, key: str | None) -> str:
         targets=_target_texts(),
         soon_working_days=service_levels.SOON_WORKING_DAYS,
         series_filter=_series_filter,
+        stage_filter=_stage_filter,
         figures_url=url_for("dashboard.figures") + ("?" + urlencode(_overview_args(filters)) if filters.active else ""),
     )
 
