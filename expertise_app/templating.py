@@ -81,6 +81,18 @@ def _formatted_date(day: date, format: str, locale) -> str:
     return dates.format_date(day, format, locale=locale)
 
 
+def as_month(month: str) -> str:
+    """`"2026-01"` → "Jan 2026", "janv. 2026", "يناير 2026": a month as the user's language names it
+    (the figures CSV keeps `2026-01`, which a spreadsheet sorts)."""
+    year, number = (int(part) for part in month.split("-"))
+    return _formatted_month(date(year, number, 1), current_locale())
+
+
+@lru_cache(maxsize=1024)
+def _formatted_month(first_day: date, locale) -> str:
+    return dates.format_skeleton("yMMM", first_day, locale=locale)
+
+
 def date_range(start: date | None, end: date | None) -> Markup:
     """`{{ start|date_range(end) }}`: both days, each isolated from the text around it, so that a
     right-to-left page shows "2027/01/31 – 2027/02/01" whole rather than its parts mixed with the
@@ -194,6 +206,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         label=label,
         as_date=as_date,
+        as_month=as_month,
         date_range=date_range,
         as_datetime=as_datetime,
         as_list=as_list,

@@ -4,6 +4,7 @@ shown in the user's language."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 from wtforms.i18n import messages_path
 
+from expertise_app import transaction
 from expertise_app.auth.models import User
+from expertise_app.cases import operations
 from expertise_app.documents.files import size_label
 from expertise_app.extensions import db
 from expertise_app.forms import WTFORMS_MESSAGES
@@ -233,3 +236,16 @@ def test_a_date_after_a_latin_name_in_an_arabic_line_is_kept_whole(factory, sign
 
     assert earlier.reference in section
     assert re.search(r"<bdi>[^<]*</bdi> · <bdi>[^<]*\d{4}[^<]*</bdi>", section), section
+
+
+@pytest.mark.parametrize(("language", "month"), [("en", "Mar 2026"), ("fr", "mars 2026"), ("ar", "مارس 2026")])
+def test_the_overview_names_its_months_in_the_manager_s_language(factory, signed_in, language, month):
+    """ "2026-03" in every language was a code, not a month a manager reads; the figures CSV keeps it."""
+    manager = factory.manager(locale=language)
+    operations.file_request(factory.partner(), request_data(), at=datetime(2026, 3, 10, 9, tzinfo=UTC))
+    transaction.commit()
+    html = signed_in(manager).get("/dashboard?from=2026-01-01&to=2026-06-30").get_data(as_text=True)
+    table = re.search(r'<section aria-labelledby="monthly-title">.*?</section>', html, re.S).group(0)
+
+    assert f'<th scope="row" class="month">{month}</th>' in table
+    assert f"<title>{month}: 1</title>" in table

@@ -571,7 +571,8 @@ def test_a_monthly_chart_writes_at_most_eight_months_under_its_columns_the_lates
 ):
     html = signed_in(factory.manager()).get("/dashboard", query_string=period()).get_data(as_text=True)
     chart = re.search(r'aria-labelledby="monthly-title".*?</svg>', html, re.S).group(0)
-    columns = re.findall(r"<g>\s*<title>(\d{4}-\d{2}): ", chart)
+    named = re.findall(r"<g>\s*<title>([A-Z][a-z]{2} \d{4}): ", chart)  # "Jan 2026"
+    columns = [datetime.strptime(month, "%b %Y").strftime("%Y-%m") for month in named]
     written = re.findall(r'class="label">(\d{2})/(\d{2})</text>', chart)
     assert len(columns) == months
     assert columns[-1] == datetime.now(UTC).strftime("%Y-%m")  # the months shown end with the period
@@ -608,7 +609,7 @@ def test_the_figures_file_first_says_what_its_figures_were_counted_over(factory,
 def test_the_monthly_chart_gives_its_scale_the_tallest_month_s_figure(spec_cases, factory, signed_in):
     html = signed_in(factory.manager()).get("/dashboard").get_data(as_text=True)
     chart = re.search(r'<section aria-labelledby="monthly-title">.*?</svg>', html, re.S).group(0)
-    months = [int(total) for total in re.findall(r"<g>\s*<title>\d{4}-\d{2}: (\d+)</title>", chart)]
+    months = [int(total) for total in re.findall(r"<g>\s*<title>[A-Z][a-z]{2} \d{4}: (\d+)</title>", chart)]
     scale = re.search(r'<text x="0" y="-4" text-anchor="start" class="value">(\d+)</text>', chart)
     assert len(months) == 12 and scale and int(scale.group(1)) == max(months) > 0
 
