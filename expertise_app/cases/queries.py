@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from werkzeug.datastructures import MultiDict
 
 from .. import policy, reference
-from ..auth.models import User
+from ..auth.models import Organisation, User
 from ..db_types import day_in_address, json_elements, start_of_day, utcnow, without_nul
 from ..extensions import db
 from ..reference import (
@@ -445,11 +445,13 @@ SIMILAR_LIMIT = 5
 SIMILAR_CANDIDATES = 300
 
 
-def similar_requests(case: ExpertiseRequest, limit: int = SIMILAR_LIMIT) -> list[ExpertiseRequest]:
+def similar_requests(case: ExpertiseRequest, limit: int = SIMILAR_LIMIT) -> list[sa.Row]:
     """Other requests, open or past, in the same field from the same organisation or country,
     closest in text first: a duplicate, or an earlier mission, seen before the assessment.
 
     For the ministry only (the caller checks): the requests of other organisations are among them.
+    Each is a row of what the page shows of it (id, reference, title, organisation_name, submitted_at,
+    state, outcome), not the whole request with its long texts.
     """
     # The candidates first (indexed on field, organisation and country), the most recent few hundred;
     # only they are scored for closeness in words.
@@ -464,6 +466,13 @@ def similar_requests(case: ExpertiseRequest, limit: int = SIMILAR_LIMIT) -> list
         .limit(SIMILAR_CANDIDATES)
     )
     score = search.closeness(search.similarity_terms(case))
-    query = sa.select(ExpertiseRequest).where(ExpertiseRequest.id.in_(candidates.scalar_subquery()))
-    query = query.options(so.joinedload(ExpertiseRequest.organisation))
-    return list(db.session.scalars(query.order_by(sa.desc(score), ExpertiseRequest.submitted_at.desc()).limit(limit)))
+    shown = (
+        *(getattr(ExpertiseRequest, name) for name in ("id", "reference", "title", "submitted_at", "state", "outcome")),
+        Organisation.name.label("organisation_name"),
+    )
+    query = (
+        sa.select(*shown)
+        .join(Organisation, Organisation.id == ExpertiseRequest.organisation_id)
+        .where(ExpertiseRequest.id.in_(candidates.scalar_subquery()))
+    )
+    return list(db.session.execute(query.order_by(sa.desc(score), ExpertiseRequest.submitted_at.desc()).limit(limit)))
