@@ -31,11 +31,14 @@ def as_download(response: Response, filename: str | None = None) -> Response:
     return response
 
 
+MAX_NAMED = 160  # of a file name's 255 bytes: every filter of a list at once would pass them
+
+
 def named_after(filters: dict[str, str]) -> str:
     """The end of a download's name that says what it holds: `_field-MUS_continent-asia` (codes, days,
     numbers). A search keeps only `_search`: a file name is no place for what someone typed."""
     named = "".join(f"_{name}-{value}" for name, value in filters.items() if name not in ("q", "sort"))
-    return named + ("_search" if filters.get("q") else "")
+    return named[:MAX_NAMED] + ("_search" if filters.get("q") else "")
 
 
 def safe_cell(value: Any) -> Any:

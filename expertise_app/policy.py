@@ -58,9 +58,9 @@ def can_file_request(user: User) -> bool:
 
 
 def sees_ministry_areas(user: User) -> bool:
-    """The ministry's own pages (the overview, the expert directory, accounts, the audit log) exist
-    only for its staff: to anyone else they are not found (404), as a record they may not see, on
-    every channel; a member of staff without the role they need is told so (403)."""
+    """The overview exists only for the ministry's staff: to anyone else it is not found (404), as a
+    record they may not see, on the page and the API alike, and an expert is told it is for managers
+    (403). The directory (`can_view_experts`) answers the same to partners."""
     return user.is_staff
 
 

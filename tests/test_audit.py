@@ -47,12 +47,16 @@ def test_refusals_are_kept_although_the_request_is_rolled_back(factory, cast, si
     assert partner.get(f"/cases/{foreign.id}").status_code == 404
     assert api(cast.partner).get(f"/requests/{foreign.id}").status_code == 404
     assert signed_in(cast.lead_expert).get("/accounts").status_code == 404
+    assert partner.get("/dashboard").status_code == 404
+    assert api(cast.partner).get("/dashboard").status_code == 404
     refused = [entry for entry in _log() if entry[0] == "refused"]
     assert refused == [
         ("refused", "refused", cast.partner.email, f"request:{case.id}"),
         ("refused", "refused", cast.partner.email, f"request:{foreign.id}"),
         ("refused", "refused", cast.partner.email, f"request:{foreign.id}"),
         ("refused", "refused", cast.lead_expert.email, "/accounts"),
+        ("refused", "refused", cast.partner.email, "/dashboard"),
+        ("refused", "refused", cast.partner.email, "/api/v1/dashboard"),
     ]
 
 

@@ -545,7 +545,7 @@ def test_the_history_of_the_team_reads_as_a_record_not_as_the_form_that_wrote_it
 
     assert read["propose_experts"][1][0][:2] == (
         "Experts",
-        f"{cast.team_expert.name} and {cast.unrelated_expert.name}",
+        f"\u2068{cast.team_expert.name}\u2069 and \u2068{cast.unrelated_expert.name}\u2069",  # each name isolated
     )
     assert read["accept_proposal"][1][0][:2] == ("No conflict of interest declared", "Yes")
     assert read["decline_proposal"][1][0][:2] == ("Reason", "I am on leave then.")

@@ -949,7 +949,7 @@ def test_a_search_that_finds_nothing_anywhere_says_so_in_the_expert_s_own_work(f
     assert "No request matches these filters, in “My open work” nor among all requests, closed included." in text(html)
     assert re.search(r'<a href="[^"]+" aria-current="true">My open work</a>', html)
     assert "Look in all requests" not in html  # it would lead to another empty list
-    assert "not the names of partners, countries or people: the Country and Lead expert filters" in text(html)
+    assert "not the names of partners, countries or people. To see a country’s requests" in text(html)
 
 
 def test_a_partner_s_search_is_never_widened_to_what_they_cannot_see(factory, signed_in):

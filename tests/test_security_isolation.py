@@ -230,10 +230,13 @@ STAFF_API = {"/experts": 404, "/dashboard": 404}
 
 def test_partners_get_none_of_the_ministry_s_pages(cast, signed_in, api):
     """To a partner the ministry's own pages do not exist, on either channel: not found, as an address that
-    leads nowhere, never "not allowed", which would tell them the page is there."""
+    leads nowhere, never "not allowed", which would tell them the page is there; nor "this parameter is
+    wrong" (422), which would tell it as well."""
     partner = signed_in(cast.partner)
     assert {url: partner.get(url).status_code for url in STAFF_PAGES} == STAFF_PAGES
     assert {url: api(cast.partner).get(url).status_code for url in STAFF_API} == STAFF_API
+    malformed = {"/experts?sort=zzz": 404, "/dashboard?from=zzz": 404, "/no-such-endpoint?from=zzz": 404}
+    assert {url: api(cast.partner).get(url).status_code for url in malformed} == malformed
 
 
 # --- invitations and emailed links -----------------------------------------------------------------

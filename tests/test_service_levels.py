@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from expertise_app import transaction
 from expertise_app.cases import operations
 from expertise_app.cases.models import CaseStep, ExpertiseRequest
+from expertise_app.cases.queries import due_filter
 from expertise_app.cases.service_levels import add_working_days, due_soon_until, working_days_between
 from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
@@ -257,3 +258,23 @@ def test_the_api_lists_the_requests_past_their_target_for_staff_only(factory, ap
     assert [item["reference"] for item in listed["items"]] == [late.reference]
     assert refused.status_code == 422
     assert [item["reference"] for item in partner["items"]] == [late.reference]  # not narrowed for a partner
+
+
+def test_past_and_due_soon_are_counted_from_today_the_day_itself_due_soon(factory):
+    """Friday 6 March 2026: "due soon" runs to Wednesday 11 March, three working days on; a request due
+    the day before is past its target, one due that Friday is not yet."""
+    for filed, title in (
+        ("2026-02-12", "due Thursday 5 March"),  # fifteen working days after its filing
+        ("2026-02-13", "due Friday 6 March"),
+        ("2026-02-18", "due Wednesday 11 March"),
+        ("2026-02-19", "due Thursday 12 March"),
+    ):
+        file_on(factory, filed, title=title)
+    friday = date(2026, 3, 6)
+
+    def titles(due: str) -> list[str]:
+        query = sa.select(ExpertiseRequest.title).where(due_filter(due, friday)).order_by(ExpertiseRequest.due_on)
+        return list(db.session.scalars(query))
+
+    assert titles("past") == ["due Thursday 5 March"]
+    assert titles("soon") == ["due Friday 6 March", "due Wednesday 11 March"]

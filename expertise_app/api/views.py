@@ -13,10 +13,11 @@ from flask import current_app, g, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
 from wtforms import BooleanField, SelectMultipleField
 
 from .. import policy, reference
+from ..audit import services as audit
 from ..auth import throttle
 from ..auth.models import User
 from ..auth.tokens import user_for_token
@@ -95,6 +96,17 @@ def authenticate() -> None:
 
 # Bodies are checked once the caller is known and the API's body limit is set (`authenticate`).
 blp.before_request(check_api_body)
+
+# The endpoints of the ministry's own areas (the overview, the expert directory).
+MINISTRY_AREAS = frozenset({"api.get_dashboard", "api.list_experts"})
+
+
+@blp.before_request
+def hide_ministry_areas() -> None:
+    """For anyone outside the ministry these endpoints do not exist: 404 (logged, as the pages' refusals
+    are) before their query is read, which would otherwise answer 422 and tell that they are there."""
+    if request.endpoint in MINISTRY_AREAS:
+        audit.not_found_unless(policy.sees_ministry_areas(caller()))
 
 
 def caller() -> User:
@@ -185,14 +197,6 @@ def check_shapes(form_class, data: dict[str, Any]) -> None:
 def require(allowed: bool) -> None:
     if not allowed:
         raise Forbidden(_("Your role does not give access to this."))
-
-
-def require_in_ministry_area(allowed: bool) -> None:
-    """An endpoint of the ministry's own: not found for anyone outside it, as its pages are; refused
-    (403) to a member of staff without the role it needs."""
-    if not policy.sees_ministry_areas(caller()):
-        raise NotFound()
-    require(allowed)
 
 
 def load_case(request_id: int) -> ExpertiseRequest:
@@ -524,11 +528,10 @@ def _expert_json(expert: User, open_cases: int, upcoming_missions: int) -> dict[
 @blp.doc(operationId="list_experts")
 @blp.arguments(ExpertQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, ExpertPageSchema)
-@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 def list_experts(page: int, per_page: int, **filters):
-    """The expert directory, filtered, sorted and paged (ministry staff), as on the Experts page."""
-    require_in_ministry_area(policy.can_view_experts(caller()))
+    """The expert directory, filtered, sorted and paged (ministry staff, see `hide_ministry_areas`), as on
+    the Experts page."""
     args = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in filters.items()}
     args["inactive"] = "1" if filters.get("inactive") else ""
     query = expert_queries.directory(DirectoryFilters(args), utcnow().date())
@@ -631,7 +634,7 @@ def _case_filters(filters: dict) -> CaseFilters:
 def get_dashboard(**filters):
     """The overview counts per state, outcome and field (managers), narrowed as the overview's page is."""
     user = caller()
-    require_in_ministry_area(policy.can_view_dashboard(user))
+    require(policy.can_view_dashboard(user))  # staff only (`hide_ministry_areas`): managers
     chosen = _case_filters(filters)
     counts = dashboard_queries.fact_counts(user, chosen)
     totals = dashboard_queries.totals(user, chosen, counts)

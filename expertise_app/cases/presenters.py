@@ -32,6 +32,7 @@ from ..reference import (
 from ..templating import as_date, as_list, as_name_list
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
+from ..translation import ngettext
 from . import service_levels
 from .forms import CHECKLIST_FIELDS, EditRequestForm, RequestForm
 from .models import Event, ExpertiseRequest
@@ -133,7 +134,7 @@ def _text_kind(form_class, name: str, value=None) -> str:
     NAME for a name or a line (a person, a place), isolated in the line of the page; else "" (a list of
     names among them: each name is isolated in it, the list reads in the page's direction)."""
     if name in EXPERT_FIELDS:
-        return "" if isinstance(value, list) and len(value) > 1 else NAME
+        return "" if isinstance(value, list) and len([name for name in value if name]) > 1 else NAME
     unbound = getattr(form_class, name, None)
     if unbound is None or not issubclass(unbound.field_class, StringField):
         return ""
@@ -401,10 +402,13 @@ def carried_filters(filters: CaseFilters, staff: bool) -> list[CarriedFilter]:
     return carried
 
 
-DUE_LABELS = {
-    "past": _l("past its target"),
-    "soon": _l("due within %(days)d working days", days=service_levels.SOON_WORKING_DAYS),
-}
+def due_label(due: str) -> str:
+    """Where the `due` filter's requests stand against their service level, in the user's words."""
+    if due == "past":
+        return _("past its target")
+    days = service_levels.SOON_WORKING_DAYS
+    return ngettext("due within %(num)d working day", "due within %(num)d working days", days)
+
 
 # What a carried filter is called, and how its value is written.
 _FILTER_TEXTS = {
@@ -421,7 +425,7 @@ _FILTER_TEXTS = {
     "country": (_l("Country"), COUNTRIES.label),
     "language": (_l("Working languages"), LANGUAGES.label),
     "member": (_l("On the team of"), lambda value: _person_named(int(value))),
-    "due": (_l("Service level"), lambda value: DUE_LABELS[value]),
+    "due": (_l("Service level"), due_label),
     "older_than": (_l("Submitted more than"), AGES.label),
     "in_state_for": (_l("In its state for more than"), AGES.label),
 }

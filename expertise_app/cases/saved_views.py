@@ -59,7 +59,7 @@ def save(user: User, name: str, filters: CaseFilters) -> tuple[SavedView, bool]:
             with db.session.begin_nested():
                 view = SavedView(user_id=user.id, name=name, query=filters.query_string)
                 db.session.add(view)
-        except sa.exc.IntegrityError:  # the same form, sent again at once, saved it first
+        except sa.exc.IntegrityError:  # a defence: the lock above already lets the first of two saves of a name win
             view = _named(user, name)
     view.query = filters.query_string
     db.session.flush()

@@ -74,6 +74,9 @@ def clock_stopped_since(case: ExpertiseRequest) -> datetime | None:
     return min(pauses) if pauses else None
 
 
+# The steps with a target, in the order a request goes through them (`due_on` says when each is due).
+STEPS_WITH_TARGETS = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED)
+
 # The steps whose target moves on by the working days the clock stood still; the team's is tied to the
 # mission's date, which a pause does not move.
 TARGET_MOVED_BY_PAUSES = frozenset({State.SUBMITTED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED})

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from redis.exceptions import RedisError
 
 from ..auth.models import User
-from ..cases import tallies
+from ..cases import service_levels, tallies
 from ..cases.models import FACT_STEPS as STEPS
 from ..cases.models import Assignment, Event, ExpertiseRequest, TeamStatus
 from ..cases.models import RequestFacts as Facts
@@ -191,10 +191,6 @@ def totals(user: User, filters: CaseFilters, counts: FactCounts) -> dict[str, in
     return dict(zip(("total", "open", "late", *PAUSES), row, strict=True))
 
 
-# The steps with a service level (cases/service_levels.py), in the order a request goes through them.
-STEPS_WITH_TARGETS = (State.SUBMITTED, State.ASSESSED, State.SKILLS_MOBILISED, State.MISSION_DELIVERED)
-
-
 def service_levels_now(user: User, filters: CaseFilters) -> dict[str, dict[str, int]]:
     """For each step with a target, its open requests past their target and due soon today ({step: {due:
     count}}, as the list's `due` filter finds them): one pass over the open requests, by the index on
@@ -204,7 +200,8 @@ def service_levels_now(user: User, filters: CaseFilters) -> dict[str, dict[str, 
     query = filtered(sa.select(ExpertiseRequest.state, *by_due), user, filters).where(OPEN_BY_STATE)
     found = {state: row for state, *row in db.session.execute(query.group_by(ExpertiseRequest.state)).tuples()}
     return {
-        str(step): dict(zip(DUES, found.get(str(step), (0,) * len(DUES)), strict=True)) for step in STEPS_WITH_TARGETS
+        str(step): dict(zip(DUES, found.get(str(step), (0,) * len(DUES)), strict=True))
+        for step in service_levels.STEPS_WITH_TARGETS
     }
 
 

@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import policy
+from ..audit import services as audit
 from ..cases import service_levels
-from ..cases.presenters import DUE_LABELS, filter_named
+from ..cases.presenters import due_label, filter_named
 from ..cases.queries import CaseFilters
 from ..cases.states import OUTCOME_LABELS, STATE_LABELS
 from ..db_types import utcnow
@@ -28,6 +29,7 @@ from ..reference import (
     REDIRECT_DESTINATIONS,
 )
 from ..translation import gettext as _
+from ..translation import ngettext
 from . import charts, queries
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -40,8 +42,7 @@ OVERVIEW_FILTERS = ("from", "to", "field", "country", "continent", "instrument",
 @bp.before_request
 @login_required
 def require_manager():
-    if not policy.sees_ministry_areas(current_user):
-        abort(404)
+    audit.not_found_unless(policy.sees_ministry_areas(current_user))
     if not policy.can_view_dashboard(current_user):
         abort(403)
 
@@ -119,14 +120,25 @@ def _target_texts() -> dict[str, str]:
     """Each step's service level as configured (config.py's SERVICE_LEVELS), in the user's words."""
     days = service_levels.targets()
     return {
-        "submitted": _("Assessed within %(days)d working days", days=days["assessment_working_days"]),
-        "assessed": _("Team mobilised %(days)d days before the mission", days=days["team_days_before_mission"]),
-        "skills_mobilised": _(
-            "Delivered, with the report, within %(days)d working days of the mission’s end",
-            days=days["report_working_days"],
+        "submitted": ngettext(
+            "Assessed within %(num)d working day",
+            "Assessed within %(num)d working days",
+            days["assessment_working_days"],
         ),
-        "mission_delivered": _(
-            "Closed within %(days)d working days of the delivery", days=days["closure_working_days"]
+        "assessed": ngettext(
+            "Team mobilised %(num)d day before the mission",
+            "Team mobilised %(num)d days before the mission",
+            days["team_days_before_mission"],
+        ),
+        "skills_mobilised": ngettext(
+            "Delivered, with the report, within %(num)d working day of the mission’s end",
+            "Delivered, with the report, within %(num)d working days of the mission’s end",
+            days["report_working_days"],
+        ),
+        "mission_delivered": ngettext(
+            "Closed within %(num)d working day of the delivery",
+            "Closed within %(num)d working days of the delivery",
+            days["closure_working_days"],
         ),
     }
 
@@ -216,7 +228,7 @@ def figure_rows(data: dict) -> list[list]:
     rows += [[_("Requests"), _("requests in all"), totals["total"], totals["open"]]]
     rows += [[_("Service levels"), _("late or due soon"), totals["late"], ""]]
     rows += [
-        [_("Service levels"), f"{STATE_LABELS.label(step)} · {DUE_LABELS[due]}", count, ""]
+        [_("Service levels"), f"{STATE_LABELS.label(step)} · {due_label(due)}", count, ""]
         for step, counts in data["service_levels"].items()
         for due, count in counts.items()
     ]
