@@ -167,6 +167,7 @@ def test_403_when_the_role_may_not(api, cast, factory):
     assert snapshot(case.id) == before
     assert_problem(api(cast.partner).get("/experts"), 404)
     assert_problem(api(cast.unrelated_expert).get("/dashboard"), 403)
+    assert_problem(api(cast.unrelated_expert).get("/dashboard?from=zzz"), 403)  # the role first, then the query
     assert_problem(api(cast.partner).get("/dashboard"), 404)
     assert_problem(api(cast.manager).post("/requests", request_data()), 403)
 

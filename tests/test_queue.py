@@ -946,7 +946,10 @@ def test_a_search_that_finds_nothing_anywhere_says_so_in_the_expert_s_own_work(f
 
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and references(html) == []
-    assert "No request matches these filters, in “My open work” nor among all requests, closed included." in text(html)
+    assert (
+        "No request matches these filters, neither in “My open work” nor among all requests, closed included."
+        in text(html)
+    )
     assert re.search(r'<a href="[^"]+" aria-current="true">My open work</a>', html)
     assert "Look in all requests" not in html  # it would lead to another empty list
     assert "not the names of partners, countries or people. To see a country’s requests" in text(html)

@@ -97,16 +97,20 @@ def authenticate() -> None:
 # Bodies are checked once the caller is known and the API's body limit is set (`authenticate`).
 blp.before_request(check_api_body)
 
-# The endpoints of the ministry's own areas (the overview, the expert directory).
-MINISTRY_AREAS = frozenset({"api.get_dashboard", "api.list_experts"})
+# The endpoints of the ministry's own areas (the overview, the expert directory), and who of its staff
+# may use each.
+MINISTRY_AREAS = {"api.get_dashboard": policy.can_view_dashboard, "api.list_experts": policy.can_view_experts}
 
 
 @blp.before_request
-def hide_ministry_areas() -> None:
+def guard_ministry_areas() -> None:
     """For anyone outside the ministry these endpoints do not exist: 404 (logged, as the pages' refusals
-    are) before their query is read, which would otherwise answer 422 and tell that they are there."""
-    if request.endpoint in MINISTRY_AREAS:
+    are); a member of staff without the role is refused (403). Both before the query is read, which would
+    otherwise answer 422 and tell that they are there."""
+    allowed = MINISTRY_AREAS.get(request.endpoint)
+    if allowed is not None:
         audit.not_found_unless(policy.sees_ministry_areas(caller()))
+        require(allowed(caller()))
 
 
 def caller() -> User:
@@ -530,7 +534,7 @@ def _expert_json(expert: User, open_cases: int, upcoming_missions: int) -> dict[
 @blp.response(200, ExpertPageSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def list_experts(page: int, per_page: int, **filters):
-    """The expert directory, filtered, sorted and paged (ministry staff, see `hide_ministry_areas`), as on
+    """The expert directory, filtered, sorted and paged (ministry staff, see `guard_ministry_areas`), as on
     the Experts page."""
     args = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in filters.items()}
     args["inactive"] = "1" if filters.get("inactive") else ""
@@ -632,9 +636,9 @@ def _case_filters(filters: dict) -> CaseFilters:
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 def get_dashboard(**filters):
-    """The overview counts per state, outcome and field (managers), narrowed as the overview's page is."""
+    """The overview counts per state, outcome and field (managers, see `guard_ministry_areas`), narrowed as
+    the overview's page is."""
     user = caller()
-    require(policy.can_view_dashboard(user))  # staff only (`hide_ministry_areas`): managers
     chosen = _case_filters(filters)
     counts = dashboard_queries.fact_counts(user, chosen)
     totals = dashboard_queries.totals(user, chosen, counts)

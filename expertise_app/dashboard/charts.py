@@ -65,6 +65,10 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1].rstrip() + "…"
 
 
+# An Arabic label ending at the chart's very edge lost the right of its first letter (its vowel mark).
+RTL_LABEL_INSET = 3
+
+
 def bar_chart(bars: list[Bar], rtl: bool = False) -> BarChart:
     """Horizontal bars, longest for the largest value, each under its label; all start on the
     reading side (the right in RTL), the value just after the bar's end."""
@@ -79,7 +83,7 @@ def bar_chart(bars: list[Bar], rtl: bool = False) -> BarChart:
         if rtl:
             drawn.append(
                 DrawnBar(bar, row, WIDTH - length, y, length, WIDTH - inner if inner is not None else None, inner,
-                         WIDTH, label_y, "end", WIDTH - length - 6, "end", _short(bar.label))
+                         WIDTH - RTL_LABEL_INSET, label_y, "end", WIDTH - length - 6, "end", _short(bar.label))
             )  # fmt: skip
         else:
             drawn.append(
