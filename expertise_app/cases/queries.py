@@ -89,9 +89,12 @@ def due_filter(due: str, today: date) -> sa.ColumnElement[bool]:
     """The open requests not paused whose step was due before `today` ("past"), or is due from `today`
     to the last day still "due soon" ("soon")."""
     if due == "past":
-        when = ExpertiseRequest.due_on < today
-    else:
-        when = ExpertiseRequest.due_on.between(today, service_levels.due_soon_until(today))
+        return _open_and_due(ExpertiseRequest.due_on < today)
+    return _open_and_due(ExpertiseRequest.due_on.between(today, service_levels.due_soon_until(today)))
+
+
+def _open_and_due(when: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """The open requests whose clock runs (not paused) and whose step is due `when` says."""
     return sa.and_(OPEN_BY_STATE, _not_paused(), when)
 
 
@@ -307,8 +310,7 @@ def view_filter(view: str, user: User) -> sa.ColumnElement[bool]:
         )
     if view == "late":
         # Past their service level or due within SOON_WORKING_DAYS; a paused request's clock is stopped.
-        soon = service_levels.due_soon_until(utcnow().date())
-        return sa.and_(OPEN_BY_STATE, _not_paused(), ExpertiseRequest.due_on <= soon)
+        return _open_and_due(ExpertiseRequest.due_on <= service_levels.due_soon_until(utcnow().date()))
     if view == "unassigned":
         return sa.and_(OPEN_BY_STATE, ExpertiseRequest.lead_expert_id.is_(None))
     if view == "waiting_for_partner":
@@ -466,12 +468,16 @@ def similar_requests(case: ExpertiseRequest, limit: int = SIMILAR_LIMIT) -> list
         .limit(SIMILAR_CANDIDATES)
     )
     score = search.closeness(search.similarity_terms(case))
-    shown = (
-        *(getattr(ExpertiseRequest, name) for name in ("id", "reference", "title", "submitted_at", "state", "outcome")),
-        Organisation.name.label("organisation_name"),
-    )
     query = (
-        sa.select(*shown)
+        sa.select(
+            ExpertiseRequest.id,
+            ExpertiseRequest.reference,
+            ExpertiseRequest.title,
+            ExpertiseRequest.submitted_at,
+            ExpertiseRequest.state,
+            ExpertiseRequest.outcome,
+            Organisation.name.label("organisation_name"),
+        )
         .join(Organisation, Organisation.id == ExpertiseRequest.organisation_id)
         .where(ExpertiseRequest.id.in_(candidates.scalar_subquery()))
     )
