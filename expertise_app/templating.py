@@ -215,6 +215,7 @@ def init_templating(app: Flask) -> None:
         linkify=linkify,
         options=options,
         file_size=size_label,
+        isolated=isolated,  # someone's words inside a sentence of ours: its direction stays its own
     )
     app.jinja_env.globals.update(
         unread_notifications=unread_notifications,

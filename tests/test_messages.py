@@ -89,6 +89,35 @@ def test_messages_through_the_api_notes_for_staff_only(factory, cast, api):
     assert_problem(staff.post(f"/requests/{case.id}/messages", {"body": "x", "internal": "maybe"}), 422)
 
 
+def test_a_message_or_document_retried_with_the_version_read_is_posted_once(factory, cast, api):
+    """A client that lost the answer and sends the same post again, with the version it read, is told
+    409 the second time; nothing is posted twice. A version that is not a number is a field error."""
+    from .files import PDF, upload
+
+    case = factory.cast_case(cast, "assessed")
+    partner = api(cast.partner)
+    read = partner.get(f"/requests/{case.id}").get_json()["version"]
+
+    first = partner.post(f"/requests/{case.id}/messages", {"body": MESSAGE, "version": read})
+    again = partner.post(f"/requests/{case.id}/messages", {"body": MESSAGE, "version": read})
+    assert first.status_code == 201
+    assert_problem(again, 409)
+    read = partner.get(f"/requests/{case.id}").get_json()["version"]
+    sent = {"file": upload(PDF, "letter.pdf"), "version": str(read)}
+    assert partner.call("POST", f"/requests/{case.id}/documents", data=sent).status_code == 201
+    sent = {"file": upload(PDF, "letter.pdf"), "version": str(read)}
+    assert_problem(partner.call("POST", f"/requests/{case.id}/documents", data=sent), 409)
+    for wrong in ("two", True, 1.5):
+        problem = assert_problem(partner.post(f"/requests/{case.id}/messages", {"body": "x", "version": wrong}), 422)
+        assert "version" in problem["errors"]
+
+    kinds = [item["body"] for item in partner.get(f"/requests/{case.id}/messages").get_json()["items"]]
+    assert kinds.count(MESSAGE) == 1
+    assert [item["name"] for item in partner.get(f"/requests/{case.id}/documents").get_json()["items"]] == [
+        "letter.pdf"
+    ]
+
+
 def test_links_in_messages_are_safe_and_no_html_is_rendered(factory, cast, signed_in):
     case = factory.cast_case(cast, "submitted")
     body = 'See https://example.org/a?b=1&c=2. <script>alert(1)</script> "https://x.test/"onmouseover=1'

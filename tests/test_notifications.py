@@ -86,6 +86,21 @@ def test_a_new_request_tells_the_managers(factory, cast):
     assert _told(cast) == {"manager"}
 
 
+def test_a_direction_override_in_someone_s_words_ends_with_them_in_an_email(factory, cast):
+    """A plain-text email has no markup to hold a title's direction: a right-to-left override typed in a
+    title turned the rest of the email's sentence backwards. Each name and title is set apart in its own
+    isolate, which ends whatever direction was opened inside it."""
+    overriding = "Plan \u202eelbisiv si siht"
+    cast.partner.name = "Ali \u202eraM"
+    case = operations.file_request(cast.partner, request_data(title=overriding)).case
+    db.session.commit()
+
+    body = _emails_to(cast.manager)[-1].body
+    assert f"on the request {case.reference} “\u2068{overriding}\u2069”." in body
+    assert "By \u2068Ali \u202eraM\u2069, " in body
+    assert body.startswith(f"Hello \u2068{cast.manager.name}\u2069,")
+
+
 def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language(app, factory, cast, signed_in, api):
     cast.partner.locale = "ar"
     cast.lead_expert.locale = "fr"
@@ -117,7 +132,7 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     assert (
         question_email.language == "ar" and question_email.subject == f"{case.reference} · سؤال من الوزارة"
     )  # "Question from the ministry": the partner's side of it
-    assert question_email.body.startswith(f"مرحبًا {cast.partner.name}،")
+    assert question_email.body.startswith(f"مرحبًا \u2068{cast.partner.name}\u2069،")  # the name isolated
     assert question_email.status == OutboxStatus.SENT
     assert f"http://passerelle.test/cases/{case.id}" in question_email.body
 
@@ -133,7 +148,7 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     assert 'class="count"' in header
     answer_email = _emails_to(cast.lead_expert)[-1]
     assert answer_email.subject == f"{case.reference} · Réponse du partenaire"
-    assert answer_email.body.startswith(f"Bonjour {cast.lead_expert.name},")
+    assert answer_email.body.startswith(f"Bonjour \u2068{cast.lead_expert.name}\u2069,")
     assert "Voici la lettre." in answer_email.body and "lettre.pdf" in answer_email.body
     written = [m for m in _eml_files(app) if m["Subject"] == answer_email.subject]
     assert written and written[0]["To"] == cast.lead_expert.email

@@ -185,7 +185,7 @@ def test_the_email_is_in_the_account_s_language(app, cast, visitor_factory):
     _ask_reset(visitor_factory(), cast.partner.email)
     sent = sent_to(app, cast.partner.email)[-1]
     assert sent["Subject"] == "Passerelle : choisir un nouveau mot de passe"
-    assert sent.get_body().get_content().startswith(f"Bonjour {cast.partner.name},")
+    assert sent.get_body().get_content().startswith(f"Bonjour \u2068{cast.partner.name}\u2069,")
 
 
 def test_asking_too_often_is_answered_429_whether_or_not_the_account_exists(app, cast, visitor_factory):
@@ -205,6 +205,14 @@ def test_asking_too_often_is_answered_429_whether_or_not_the_account_exists(app,
     for n in range(per_address):
         assert _ask_reset(flooder, f"someone{n}@example.org").status_code == 200
     assert _ask_reset(flooder, "someone-else@example.org").status_code == 429
+
+
+def test_invisible_characters_around_an_email_do_not_make_a_new_one_to_count(app, cast, visitor_factory):
+    asker = visitor_factory()
+    for dressed in ("{}", "{}\u200b", "\ufeff{}", "{}\u200b\u200b", "{}\u00ad", " {} "):
+        asker.client.environ_base["REMOTE_ADDR"] = f"192.0.2.{len(dressed)}"  # the address's own limit aside
+        _ask_reset(asker, dressed.format(cast.partner.email))
+    assert len(sent_to(app, cast.partner.email)) == 3  # config.py: "3 per hour" per email
 
 
 def test_the_new_password_follows_the_policy_and_a_refusal_changes_nothing(app, cast, visitor_factory):

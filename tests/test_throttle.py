@@ -84,3 +84,18 @@ def test_a_wrong_password_is_not_told_to_retry_later_nor_shown_the_counter(cast,
     assert answer.status_code == 401
     assert "Retry-After" not in answer.headers
     assert not [name for name, _value in answer.headers if name.lower().startswith("x-ratelimit")]
+
+
+# What the sign-in form reads as the same email: invisible characters at its ends (forms.one_line) and
+# spaces around it are dropped, case is ignored.
+SAME_ACCOUNT = ["{}\u200b", "\ufeff{}", "{}\u00ad", "{}\u2060\u200d", "  {}  ", "{}\u200c".upper()]
+
+
+def test_an_email_dressed_in_invisible_characters_counts_against_the_same_account(cast, visitor_factory):
+    guesser = visitor_factory()
+    for attempt in range(ACCOUNT_LIMIT):
+        dressed = SAME_ACCOUNT[attempt % len(SAME_ACCOUNT)].format(cast.partner.email)
+        assert _login(guesser, dressed, f"guess-{attempt}").status_code == 401
+    for dressed in SAME_ACCOUNT:
+        right = _login(visitor_factory(), dressed.format(cast.partner.email), Factory.PASSWORD)
+        assert right.status_code == 429  # no new count to start, whatever is added around the email

@@ -12,7 +12,10 @@ from expertise_app.auth.tokens import create_token, user_for_token
 from expertise_app.db_types import utcnow
 from expertise_app.extensions import db
 
-from .factories import count
+from .factories import Factory, count
+from .mailbox import link_sent_to
+
+NEW, NEWER = "plums in the icebox", "pears in the pantry"
 
 
 def _token_form_shown(visitor) -> dict:
@@ -231,3 +234,37 @@ def test_the_name_of_a_revoked_or_expired_token_may_be_given_again(signed_in, fa
     refused = app.test_cli_runner().invoke(args=["create-token", user.email, "--name", "Sync"])
     assert refused.exit_code == 1 and "already have a token named “Sync”" in refused.output
     assert count(ApiToken) == 4
+
+
+def _api_answers(app, secret: str) -> int:
+    return app.test_client().get("/api/v1/requests", headers={"Authorization": f"Bearer {secret}"}).status_code
+
+
+def test_a_new_password_revokes_the_account_s_tokens_and_says_so(app, factory, signed_in, visitor_factory):
+    """Whoever held a session could have made a token (no password is asked for one): changing the
+    password, or resetting it, must not leave them the account through it."""
+    user, other = factory.partner(), factory.partner()
+    others_secret = create_token(other, "Another person's")[1]
+    secrets = [create_token(user, name)[1] for name in ("Made by a thief", "Reporting script")]
+    db.session.commit()
+    owner = signed_in(user)
+    owner.get("/account")
+    changed = owner.post("/account/password", {"current": Factory.PASSWORD, "new": NEW, "confirm": NEW})
+
+    assert changed.status_code == 302
+    assert "your 2 API tokens are revoked: make new ones for your scripts" in owner.get("/account").text
+    assert [_api_answers(app, secret) for secret in secrets] == [401, 401]
+    assert _api_answers(app, others_secret) == 200
+
+    made_since = create_token(user, "Made since")[1]
+    db.session.commit()
+    forgetful = visitor_factory()
+    forgetful.get("/forgot-password")
+    forgetful.post("/forgot-password", {"email": user.email})
+    link = link_sent_to(app, user.email)
+    forgetful.get(link)
+    assert forgetful.post(link, {"new": NEWER, "confirm": NEWER}).status_code == 302
+
+    assert "every session of your account has ended and its API token is revoked" in forgetful.get("/login").text
+    assert _api_answers(app, made_since) == 401
+    assert _api_answers(app, others_secret) == 200

@@ -137,3 +137,35 @@ def test_filing_counts_as_writing(factory, cast, signed_in):
     assert [answer.status_code for answer in filed] == [302, 302, 302]
     assert refused.status_code == 429
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExpertiseRequest)) == 3
+
+
+def test_a_made_up_bearer_header_on_a_page_does_not_start_a_new_count(factory, cast, signed_in):
+    """The pages sign people in by their session and read no Authorization header: one sent with each form
+    is no one new to count."""
+    case = factory.cast_case(cast, "assessed")
+    partner = signed_in(cast.partner)
+    answers = [
+        partner.post(
+            f"/cases/{case.id}/actions/post_message",
+            {"version": version_of(case, cast.partner), "body": f"Message {n}."},
+            headers={"Authorization": f"Bearer psl_made-up-{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+
+    assert answers == [302, 302, 302, 429]
+    assert messages_on(case) == 3
+
+
+def test_a_person_s_api_tokens_share_one_limit_with_their_pages(factory, cast, api, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    first, second = api(cast.partner), api(cast.partner)
+
+    by_first = [first.fire(case.id, "post_message", version_of(case, cast.partner), body=f"M{n}.") for n in range(2)]
+    by_second = second.fire(case.id, "post_message", version_of(case, cast.partner), body="M3.")
+    refused = second.fire(case.id, "post_message", version_of(case, cast.partner), body="M4.")
+
+    assert [answer.status_code for answer in [*by_first, by_second]] == [200, 200, 200]
+    assert refused.status_code == 429
+    assert post_message(signed_in(cast.partner), cast.partner, case, "From the page.").status_code == 429
+    assert messages_on(case) == 3

@@ -87,10 +87,36 @@ def _internal_flag(value: Any) -> bool:
     raise FieldErrors({"internal": [_("Must be true or false.")]})
 
 
-def _write(case, user, internal: bool, data: dict[str, Any], files: MultiDict | None = None) -> Event:
-    """Post a message (or, `internal`, a note) through the one write path; the new history entry."""
+# A message's or a document's optional `version`, as the API's description says it.
+VERSION_READ = {
+    "type": "integer",
+    "minimum": 1,
+    "description": "the request's version you read (GET /requests/{id}): sent again after it was written, "
+    "the same post is refused (409) rather than made twice; left out, it goes on the request as it is now",
+}
+
+
+def _version_sent(value: Any) -> int | None:
+    """The version of the request the client read, if it says (a number in JSON, digits in a form)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise FieldErrors({"version": [_("The version of the request you read: an integer, or leave it out.")]})
+
+
+def _write(
+    case, user, internal: bool, data: dict[str, Any], version: int | None, files: MultiDict | None = None
+) -> Event:
+    """Post a message (or, `internal`, a note) through the one write path; the new history entry.
+    With the `version` the client read, the same post sent again once it is written (a retry after a
+    lost answer) is refused as stale (409) rather than posted twice; without it, it goes on the
+    request as it is now."""
     name = "post_note" if internal else "post_message"
-    return operations.perform_recorded(case, name, user, data, case.version_seen_by(user), files=files)
+    expected = case.version_seen_by(user) if version is None else version
+    return operations.perform_recorded(case, name, user, data, expected, files=files)
 
 
 @blp.route("/requests/<int:request_id>/messages")
@@ -116,6 +142,7 @@ def list_messages(request_id: int):
                     "properties": {
                         "body": {"type": "string", "minLength": 1, "maxLength": 10000},
                         "internal": {"type": "boolean", "default": False, "description": "a note, for staff only"},
+                        "version": VERSION_READ,
                     },
                     "required": ["body"],
                 }
@@ -134,8 +161,9 @@ def post_message(request_id: int):
     case = load_case(request_id)
     body = json_object()
     internal = _internal_flag(body.pop("internal", False))
+    version = _version_sent(body.pop("version", None))
     check_shapes(ACTIONS["post_note" if internal else "post_message"].form, body)
-    event = _write(case, user, internal, {"body": body.get("body", "")})
+    event = _write(case, user, internal, {"body": body.get("body", "")}, version)
     return _message_of(case, user, event), 201
 
 
@@ -170,6 +198,7 @@ def list_documents(request_id: int):
                         "file": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": 5},
                         "body": {"type": "string", "maxLength": 10000, "description": "a message to go with them"},
                         "internal": {"type": "boolean", "description": "attached to a note, for staff only"},
+                        "version": VERSION_READ,
                     },
                     "required": ["file"],
                 }
@@ -191,8 +220,9 @@ def upload_documents(request_id: int):
     if not [file for file in files if file.filename]:
         raise FieldErrors({"file": [_("Send at least one file, as multipart/form-data in the field “file”.")]})
     internal = _internal_flag(request.form.get("internal"))
+    version = _version_sent(request.form.get("version"))
     uploads = MultiDict([("attachments", file) for file in files])
-    event = _write(case, user, internal, {"body": request.form.get("body", "")}, files=uploads)
+    event = _write(case, user, internal, {"body": request.form.get("body", "")}, version, files=uploads)
     return _message_of(case, user, event), 201
 
 

@@ -20,7 +20,7 @@ from .. import policy, reference
 from ..audit import services as audit
 from ..auth import throttle
 from ..auth.models import User
-from ..auth.tokens import user_for_token
+from ..auth.tokens import bearer_user
 from ..cases import operations
 from ..cases.forms import RequestForm
 from ..cases.models import ExpertiseRequest
@@ -78,10 +78,8 @@ def authenticate() -> None:
     # JSON bodies are small; an upload may carry a file at the limit (UPLOAD_MAX_BYTES) and a message.
     uploading = request.endpoint == "api.upload_documents"
     request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"] if uploading else API_MAX_CONTENT_LENGTH
-    header = request.headers.get("Authorization")
-    if header:
-        scheme, _sep, secret = header.partition(" ")
-        user = user_for_token(secret.strip()) if scheme.lower() == "bearer" else None
+    if request.headers.get("Authorization"):
+        user = bearer_user()
         if user is None:
             raise _unauthorized(_("The token is missing, wrong, expired or revoked."))
         g.api_user = user

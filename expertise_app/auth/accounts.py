@@ -39,16 +39,18 @@ def log_out_everywhere(user: User) -> None:
     user.rotate_session_token()
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str) -> int:
     """Set a new password after checking the current one; every session of the account ends (the
-    caller signs this one in again). Raises AccountError saying what is wrong. Does not commit."""
+    caller signs this one in again) and its API tokens are revoked: how many. Raises AccountError
+    saying what is wrong. Does not commit."""
     if not check_password(user, current):
         raise WrongPassword(_("This is not your current password."))
     problem = password_problem(new, email=user.email, name=user.name)
     if problem:
         raise AccountError(problem)
-    set_password(user, new)
+    revoked = set_password(user, new)
     cancel_password_resets(user)  # a reset link emailed before no longer works
+    return revoked
 
 
 def cancel_password_resets(user: User) -> None:

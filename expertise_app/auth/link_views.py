@@ -59,16 +59,29 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            user = recovery.reset_password(reset, form.new.data)
+            user, revoked = recovery.reset_password(reset, form.new.data)
         except AccountError as error:
             form.new.errors.append(str(error))
         else:
             audit.record("password_reset", target=f"user:{user.id}", actor=user)
             if current_user.is_authenticated:
                 sessions.sign_out()  # whoever was signed in on this browser
-            flash(
-                _("Your password is changed and every session of your account has ended. Sign in with it."), "success"
-            )
+            if revoked:
+                flash(
+                    ngettext(
+                        "Your password is changed: every session of your account has ended and its API token is "
+                        "revoked. Sign in with your new password.",
+                        "Your password is changed: every session of your account has ended and its %(num)d API "
+                        "tokens are revoked. Sign in with your new password.",
+                        revoked,
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _("Your password is changed and every session of your account has ended. Sign in with it."),
+                    "success",
+                )
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, account=reset.user), 422 if form.errors else 200
 

@@ -37,6 +37,7 @@ from config import BASE_DIR
 
 from ..i18n import LANGUAGE_COOKIE
 from .models import User
+from .tokens import revoke_every_token
 
 LOWEST_PRIORITY = 19
 PLACE_HELD = "passerelle.password_check_place"  # in the WSGI environ of a sign-in holding its place
@@ -73,9 +74,12 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str) -> int:
+    """A new password ends every session of the account and revokes its API tokens: whoever held one
+    of its sessions could have made a token, and kept the account through it. How many were revoked."""
     user.password_hash = hash_password(password)
     user.rotate_session_token()
+    return revoke_every_token(user) if user.id is not None else 0
 
 
 def check_password(user: User | None, password: str) -> bool:

@@ -49,14 +49,15 @@ def usable_reset(secret: str) -> PasswordReset | None:
     return usable_by_link(PasswordReset, secret)
 
 
-def reset_password(reset: PasswordReset, password: str) -> User:
+def reset_password(reset: PasswordReset, password: str) -> tuple[User, int]:
     """Set the account's new password with a usable reset, which is then spent; every session of the
-    account ends. Raises AccountError (the password policy) and changes nothing then."""
+    account ends and its API tokens are revoked. The account, and how many tokens were revoked. Raises
+    AccountError (the password policy) and changes nothing then."""
     user = reset.user
     problem = password_problem(password, email=user.email, name=user.name)
     if problem:
         raise AccountError(problem)
-    set_password(user, password)  # rotates the session token: every session and remember-me cookie ends
+    revoked = set_password(user, password)  # every session, remember-me cookie and API token ends
     reset.used_at = utcnow()
     cancel_password_resets(user)  # the account's other links (flushed after this one is spent)
-    return user
+    return user, revoked

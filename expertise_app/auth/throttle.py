@@ -17,9 +17,10 @@ from flask_login import current_user
 
 from ..audit import services as audit
 from ..extensions import limiter
+from ..forms import one_line
 from ..i18n import form_shown_again
-from .links import digest
 from .models import normalise_email
+from .tokens import bearer_user
 
 
 def failed(response) -> bool:
@@ -27,8 +28,15 @@ def failed(response) -> bool:
     return response.status_code == 401
 
 
+def email_sent() -> str:
+    """The form's email as the form reads it (`one_line`: single spaces, no invisible character at
+    either end) and as accounts are looked up: the account it names. Counted by its raw text, the same
+    account with a zero-width space added would be a new one to count, as often as a guesser likes."""
+    return normalise_email(one_line(request.form.get("email", "")))[:254]
+
+
 def account_key() -> str:
-    return "account:" + normalise_email(request.form.get("email", ""))[:254]
+    return "account:" + email_sent()
 
 
 def address_key() -> str:
@@ -71,7 +79,7 @@ limit_password_change_failures = limiter.limit(
 # Asking for a password reset: every request counts (whether or not the account exists, so the limit
 # says nothing about it), per email (nobody's inbox is flooded) and per address.
 def reset_email_key() -> str:
-    return "reset-email:" + normalise_email(request.form.get("email", ""))[:254]
+    return "reset-email:" + email_sent()
 
 
 limit_resets_per_email = limiter.limit(
@@ -102,18 +110,21 @@ limit_invitations = limiter.shared_limit(
 
 
 def writer_key() -> str:
-    """Who is writing: the bearer token (limits are checked before the API reads it, so the token
-    stands for its owner) or the signed-in person; an anonymous post counts against its address."""
-    scheme, _separator, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
-        return "writer:token:" + digest(secret.strip())[:32]
+    """Who is writing: on the API, the owner of the bearer token it sends (limits are checked before
+    the API reads the token, so it is read here, once for both); anywhere else, the signed-in person.
+    Counted per person, not per token: their tokens share one limit, and a header the pages do not read
+    (or a token that is no one's, which the API refuses) makes no one new. Anyone else counts against
+    their address."""
+    if request.blueprint == "api" and request.headers.get("Authorization"):
+        user = bearer_user()
+        return f"writer:{user.id}" if user is not None else address_key()
     return signed_in_or_address("writer")
 
 
 # What people write on a case (filings, actions, messages, notes, answers, documents) reaches other
 # people's inboxes: a flood from one account (forty messages a minute made forty emails to each
-# person concerned) is cut off per signed-in person (pages, and the API from the session) and per API
-# token. Only what was done counts (an answer under 400, not a form shown again in another language), so
+# person concerned) is cut off per person, on the pages and the API alike, whichever of their tokens
+# they use. Only what was done counts (an answer under 400, not a form shown again in another language), so
 # fixing a form's errors or reading it in Arabic costs nothing.
 limit_writing = limiter.shared_limit(
     _limit("WRITES_PER_PERSON"),

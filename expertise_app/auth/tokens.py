@@ -12,6 +12,7 @@ import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import request
 
 from ..db_types import MAX_ID, hold_until_commit, utcnow
 from ..extensions import db
@@ -143,6 +144,32 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now  # saved with the request
     return token.user
+
+
+BEARER_USER = "passerelle.bearer_user"  # where the request keeps who its token names, once looked up
+
+
+def bearer_user() -> User | None:
+    """The active user whose token the request's `Authorization: Bearer` header carries, or None (no
+    such header, or a token that is wrong, expired or revoked). Looked up once per request: the write
+    limit asks before the API does (`throttle.writer_key`)."""
+    if BEARER_USER not in request.environ:
+        scheme, _separator, secret = request.headers.get("Authorization", "").partition(" ")
+        request.environ[BEARER_USER] = user_for_token(secret.strip()) if scheme.lower() == "bearer" else None
+    return request.environ[BEARER_USER]
+
+
+def revoke_every_token(user: User) -> int:
+    """Revoke `user`'s tokens still in use (a new password: whoever held a session could have made one,
+    and it would outlive the password); how many. Does not commit."""
+    now = utcnow()
+    in_use = sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now)
+    return db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), in_use)
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 def tokens_of(user: User) -> list[ApiToken]:

@@ -14,6 +14,7 @@ from ..extensions import db, login_manager
 from ..pagination import paginate, requested_page
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
+from ..translation import ngettext
 from ..urls import safe_next
 from . import accounts, sessions, throttle
 from .accounts import authenticate, log_out_everywhere
@@ -122,7 +123,7 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.new.data)
+            revoked = accounts.change_password(current_user, form.current.data, form.new.data)
         except accounts.WrongPassword as error:
             audit.record("password_changed", audit.FAILED, detail="wrong current password")
             form.current.errors.append(str(error))
@@ -131,7 +132,19 @@ def change_password():
         else:
             audit.record("password_changed")
             sessions.sign_in(current_user._get_current_object(), remember=sessions.is_remembered())
-            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            if revoked:
+                flash(
+                    ngettext(
+                        "Your password is changed. You are signed out everywhere else, and your API token is "
+                        "revoked: make a new one for your scripts.",
+                        "Your password is changed. You are signed out everywhere else, and your %(num)d API "
+                        "tokens are revoked: make new ones for your scripts.",
+                        revoked,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.account"))
     return _render_account(TokenForm(formdata=None), password_form=form, status=422)
 
