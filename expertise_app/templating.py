@@ -8,7 +8,6 @@ from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
 from babel import dates
-from babel.lists import format_list
 from flask import Flask, request, url_for
 from flask_babel import format_datetime, format_decimal, format_percent, format_time, to_user_timezone
 from flask_login import current_user
@@ -19,7 +18,7 @@ from .cases.states import OUTCOME_LABELS, PARTNER_STATE_LABELS, STATE_LABELS
 from .documents.files import size_label
 from .forms import options
 from .i18n import LANGUAGE_NAMES
-from .translation import current_locale, isolated
+from .translation import as_list, current_locale, isolated
 
 VOCABULARIES = {
     vocabulary.name: vocabulary
@@ -110,12 +109,6 @@ def as_datetime(value: datetime | None, format: str = "medium") -> str:
     local = to_user_timezone(value)
     pattern = current_locale().datetime_formats["medium"]
     return pattern.replace("{1}", as_date(local.date())).replace("{0}", format_time(local, "short"))
-
-
-def as_list(items) -> str:
-    """`['French', 'Arabic']` → "French and Arabic", "الفرنسية والعربية": the locale's list pattern."""
-    items = [str(item) for item in items if item]
-    return format_list(items, locale=current_locale()) if items else ""
 
 
 def as_name_list(names) -> str:

@@ -14,6 +14,7 @@ extracted by (babel.cfg).
 from __future__ import annotations
 
 from babel import Locale, support
+from babel.lists import format_list
 from flask import g, has_app_context
 from flask_babel import LazyString, get_locale, get_translations
 
@@ -79,3 +80,9 @@ def isolated(text: str) -> str:
     direction. In an Arabic sentence "EXP-2026-0023" otherwise split into "EXP-" and "2026-0023"
     with the title between them, in a page, an email or the API alike."""
     return f"\u2068{text}\u2069"
+
+
+def as_list(items) -> str:
+    """`['French', 'Arabic']` → "French and Arabic", "الفرنسية والعربية": the locale's list pattern."""
+    items = [str(item) for item in items if item]
+    return format_list(items, locale=current_locale()) if items else ""

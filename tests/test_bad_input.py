@@ -414,3 +414,14 @@ def test_an_invitee_s_name_cannot_shape_lines_of_the_email(app, cast, signed_in)
     body = sent_to(app, "newcomer@example.org")[-1].get_body().get_content()
     assert "Bob Bcc: evil@evil.example" in body
     assert not [line for line in body.splitlines() if line.startswith("Bcc:")]
+
+
+def test_a_label_that_is_a_sentence_keeps_one_full_stop_in_the_error_summary(factory, cast, signed_in):
+    case = factory.cast_case(cast, "assessed")
+    refused = signed_in(cast.proposed_expert).post(
+        f"/cases/{case.id}/actions/accept_proposal", {"version": case.version, "declared_interests": ""}
+    )
+    summary = refused.get_data(as_text=True).split('class="error-summary"')[1].split("</div>")[0]
+
+    assert refused.status_code == 422
+    assert "other than any I declare below</a>: Tick the declaration to accept." in summary

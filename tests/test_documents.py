@@ -205,6 +205,34 @@ def test_the_mission_report_is_delivered_as_a_document_besides_its_text(factory,
     assert "Rapport de mission.pdf" in signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True)
 
 
+def test_a_form_with_a_file_and_a_mistake_is_shown_again_with_what_was_typed(factory, cast, signed_in):
+    """It answered 500, the typed text lost, whenever a file was attached to a form with an error: the
+    form macro had taken the name of the translation function for its own use."""
+    visitor = signed_in(cast.partner)
+    visitor.get("/cases/new")
+    data = request_data(title="Storage plan for the regional museum", period_end="2020-01-01")
+    filed = visitor.post("/cases/new", {**data, "submission_key": "k2", "official_letter": upload(PDF, "Lettre.pdf")})
+    case = factory.cast_case(cast, "skills_mobilised")
+    report = "The team trained twelve curators over five days and left a written plan."
+    delivered = signed_in(cast.team_expert).post(
+        f"/cases/{case.id}/actions/deliver",
+        {
+            **step_data("deliver", case),
+            "version": case.version,
+            "actual_end": "2000-01-01",
+            "report": report,
+            "report_file": upload(PDF, "Rapport.pdf"),
+        },
+    )
+
+    for answer, typed, name in ((filed, data["title"], "Lettre.pdf"), (delivered, report, "Rapport.pdf")):
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422
+        assert typed in page
+        assert f"Files are not kept while the form has errors: choose them again ({name})." in page
+    assert Document.query.count() == 0
+
+
 def test_a_refused_action_keeps_no_file(factory, cast, signed_in):
     case = factory.cast_case(cast, "submitted")
     stale = case.partner_version

@@ -494,7 +494,8 @@ def test_a_deactivated_expert_or_one_at_their_limit_cannot_be_confirmed(factory,
     cast.team_expert.profile.active = False
     transaction.commit()
 
-    for member, says in ((limited, "already has 1 missions ahead"), (cast.team_expert, "is deactivated")):
+    at_limit = "already has 1 missions ahead, the most their profile allows: a manager can raise this limit"
+    for member, says in ((limited, at_limit), (cast.team_expert, "is deactivated")):
         with pytest.raises(InvalidData) as refused:
             operations.perform(case, "confirm_expert", cast.manager, {"expert": member.id}, case.version)
         assert says in " ".join(refused.value.errors["expert"])
@@ -645,3 +646,15 @@ def test_the_lead_who_declined_is_not_replaced_behind_the_manager_s_back(factory
     with pytest.raises(InvalidData) as refused:
         operations.perform(case, "replace_expert", cast.manager, data, case.version)
     assert refused.value.errors == {"expert": ["The lead expert stays on the team: name another lead first."]}
+
+
+def test_an_expert_s_languages_are_listed_as_the_reader_s_language_lists_them(factory, signed_in):
+    """The directory joined languages with a Latin comma in Arabic too: each language's own list pattern."""
+    expert(factory, "Salma", languages={"fr": "native", "ar": "fluent", "en": "working"})
+    lists = {
+        locale: text(signed_in(factory.manager(locale=locale)).get("/experts?q=Salma").get_data(as_text=True))
+        for locale in ("en", "ar")
+    }
+
+    assert "Arabic (Fluent), English (Working knowledge), and French (Native)" in lists["en"]
+    assert "العربية (إتقان) والإنجليزية (مستوى عملي) والفرنسية (لغة أم)" in lists["ar"]  # no Latin comma

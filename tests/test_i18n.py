@@ -249,3 +249,20 @@ def test_the_overview_names_its_months_in_the_manager_s_language(factory, signed
 
     assert f'<th scope="row" class="month">{month}</th>' in table
     assert f"<title>{month}: 1</title>" in table
+
+
+def test_lists_sort_as_a_reader_looks_names_up_accents_aside(factory, signed_in):
+    """In French "Égypte" and "Îles Cook" stood after "Zimbabwe", and "Élodie" after "Zoé" in the
+    pickers of experts: an accented first letter sorted after every plain one."""
+    from expertise_app.cases.forms import expert_choices
+
+    for name in ("Zoé Almeida", "Élodie Delmas", "Eric Martin", "Émile Aubert"):
+        factory.expert(name=name)
+    html = signed_in(factory.partner(locale="fr")).get("/cases/new").get_data(as_text=True)
+    countries = [option["value"] for option in select_options(html)["country"] if option.get("value")]
+
+    assert countries.index("DM") < countries.index("EG") < countries.index("ES") < countries.index("ZW")
+    assert countries.index("CK") < countries.index("IN") < countries.index("IS")  # Îles Cook, Inde, Islande
+    names = [label.split(" — ")[0] for _id, label in expert_choices()]
+    in_order = ["Élodie Delmas", "Émile Aubert", "Eric Martin", "Zoé Almeida"]
+    assert [name for name in names if name[0] in "EÉÈZ"] == in_order

@@ -150,6 +150,8 @@ def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language
     assert answer_email.subject == f"{case.reference} · Réponse du partenaire"
     assert answer_email.body.startswith(f"Bonjour \u2068{cast.lead_expert.name}\u2069,")
     assert "Voici la lettre." in answer_email.body and "lettre.pdf" in answer_email.body
+    labels = [line for line in answer_email.body.splitlines() if line.endswith(":")]
+    assert labels and all(line.endswith(" :") for line in labels)  # French puts a space before a colon
     written = [m for m in _eml_files(app) if m["Subject"] == answer_email.subject]
     assert written and written[0]["To"] == cast.lead_expert.email
 

@@ -28,6 +28,7 @@ from ..experts.availability import clashes, lock_experts, reasons_not_to_confirm
 from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..feedback.models import ExpertRating
+from ..folding import sort_key
 from ..forms import (
     YEARS_AWAY,
     Form,
@@ -78,9 +79,11 @@ def expert_choices() -> list[tuple[int, str]]:
         sa.select(User.id, User.name, ExpertProfile.department)
         .join(User.profile)
         .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True))
-        .order_by(User.name)
     )
-    choices = [(expert_id, f"{name} — {department}" if department else name) for expert_id, name, department in experts]
+    choices = [
+        (expert_id, f"{name} — {department}" if department else name)
+        for expert_id, name, department in sorted(experts, key=lambda row: (sort_key(row.name), row.name))
+    ]  # by name as a reader looks one up: "Élodie" among the E, not after "Zoé"
     if has_request_context():
         g.expert_choices = choices
     return choices

@@ -198,7 +198,8 @@ def reasons_not_to_confirm(case: ExpertiseRequest, expert: User) -> list[str]:
     if ahead >= profile.max_concurrent_missions:
         reasons.append(
             _(
-                "%(name)s already has %(count)d missions ahead, the most their profile allows.",
+                "%(name)s already has %(count)d missions ahead, the most their profile allows: "
+                "a manager can raise this limit on their profile.",
                 name=expert.name,
                 count=ahead,
             )

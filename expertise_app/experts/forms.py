@@ -57,7 +57,13 @@ class ProfileForm(InputForm):
     public_official = BooleanField(_l("Public official"), description=_l("TAIEX engages public officials only."))
     seniority = VocabularyRadio(_l("Seniority"), [DataRequired()], vocabulary=SENIORITY, default="experienced")
     max_concurrent_missions = IntegerField(
-        _l("Concurrent missions at most"), [InputRequired(), NumberRange(min=1, max=20)], default=2
+        _l("Missions ahead at most"),
+        [InputRequired(), NumberRange(min=1, max=20)],
+        default=2,
+        description=_l(
+            "Requests with a mission still ahead on whose team they may be confirmed, whatever the dates: "
+            "preparing a mission and writing its report take time too. Set by a manager."
+        ),
     )
     biography = TextAreaField(_l("Short biography"), [Optional(), Length(max=2000)])
 

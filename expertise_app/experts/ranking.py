@@ -36,6 +36,7 @@ from ..extensions import db
 from ..feedback.models import ExpertRating
 from ..pagination import within_pages
 from ..reference import FIELDS, LANGUAGE_LEVELS, LANGUAGES, MISSION_LANGUAGE_LEVELS, REGIONS
+from ..translation import as_list
 from ..translation import gettext as _
 from . import availability
 from .availability import public_officials_only
@@ -391,10 +392,10 @@ def _language_explanation(spoken: str | None, working: list[str]) -> str:
     ]
     missing = [LANGUAGES.label(code) for code in working if code not in levels]
     if not said:
-        return _("Speaks none of the working languages (%(missing)s).", missing=", ".join(missing))
+        return _("Speaks none of the working languages (%(missing)s).", missing=as_list(missing))
     if missing:
-        return _("Speaks %(spoken)s; not %(missing)s.", spoken=", ".join(said), missing=", ".join(missing))
-    return _("Speaks %(spoken)s.", spoken=", ".join(said))
+        return _("Speaks %(spoken)s; not %(missing)s.", spoken=as_list(said), missing=as_list(missing))
+    return _("Speaks %(spoken)s.", spoken=as_list(said))
 
 
 def _region_explanation(points: int) -> str:
