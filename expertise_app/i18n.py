@@ -19,6 +19,7 @@ from flask import (
     has_request_context,
     redirect,
     request,
+    session,
     url_for,
 )
 from flask_babel import Babel, Domain, refresh
@@ -102,6 +103,15 @@ def visitor_language() -> str:
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+# A language a visitor chose during this visit, before signing in: the person's language from then on
+# (it would otherwise give way to the one saved with their account, as if the choice had not been made).
+CHOSEN_BEFORE_SIGNING_IN = "language_chosen"
+
+
+def language_chosen_before_signing_in() -> str | None:
+    return session.get(CHOSEN_BEFORE_SIGNING_IN)
+
+
 SWITCH_LANGUAGE = "switch_language"  # the name of a form's language buttons (base.html)
 
 
@@ -132,6 +142,8 @@ def choose_language(language: str) -> bool:
         return False
     if current_user.is_authenticated:
         current_user.locale = language
+    else:
+        session[CHOSEN_BEFORE_SIGNING_IN] = language  # signing in on this visit makes it theirs
 
     @after_this_request
     def remember(response):

@@ -266,3 +266,21 @@ def test_lists_sort_as_a_reader_looks_names_up_accents_aside(factory, signed_in)
     names = [label.split(" — ")[0] for _id, label in expert_choices()]
     in_order = ["Élodie Delmas", "Émile Aubert", "Eric Martin", "Zoé Almeida"]
     assert [name for name in names if name[0] in "EÉÈZ"] == in_order
+
+
+def test_a_language_chosen_on_the_way_in_becomes_the_person_s(visitor_factory, factory):
+    """A partner who saved French picks Arabic on the sign-in page: the app opened in French, as if she
+    had not. A cookie left from another visit is no choice made now: the saved language stays."""
+    partner = factory.partner(locale="fr")
+    chooser = visitor_factory()
+    chooser.post("/language", {"lang": "ar", "next": "/login"}, token_from="/login")
+    signed = chooser.login(partner.email)
+
+    assert html_attributes(chooser.get(signed.headers["Location"]).get_data(as_text=True)) == ("ar", "rtl")
+    assert db.session.get(User, partner.id).locale == "ar"
+
+    chooser.post("/logout", {}, token_from="/cases")
+    returning = visitor_factory()
+    returning.client.set_cookie("lang", "fr")
+    signed = returning.login(partner.email)
+    assert html_attributes(returning.get(signed.headers["Location"]).get_data(as_text=True)) == ("ar", "rtl")

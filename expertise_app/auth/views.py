@@ -11,6 +11,7 @@ from .. import policy
 from ..audit import services as audit
 from ..db_types import MAX_ID
 from ..extensions import db, login_manager
+from ..i18n import choose_language, language_chosen_before_signing_in
 from ..pagination import paginate, requested_page
 from ..translation import gettext as _
 from ..translation import lazy_gettext as _l
@@ -68,7 +69,10 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            chosen = language_chosen_before_signing_in()
             sessions.sign_in(user, remember=form.remember.data)
+            if chosen:
+                choose_language(chosen)  # picked on the way in: theirs now, saved for the next time
             audit.record("sign_in", actor=user)
             flash(_("You are signed in."), "success")
             return redirect(safe_next(request.args.get("next")) or workspace_url(user))
