@@ -94,7 +94,7 @@ CONCERNS: dict[str, frozenset[str]] = {
     "rate_expert": frozenset({"named_experts", "lead", "managers"}),
 }
 PARTNER_READS: dict[str, tuple[str, ...] | None] = {
-    "assess": ("field", "acceptance"),
+    "assess": ("field", "acceptance", "reformulation"),
     "decline": ("decline_reason", "reason"),
     "redirect": ("destination", "destination_detail", "reason"),
     "mobilise": ("mission_format", "place", "planned_start", "planned_end"),

@@ -259,6 +259,7 @@ def test_the_assessment_records_the_checklist_and_how_the_request_was_accepted(f
     case = factory.cast_case(cast, "submitted")
     data = step_data("assess", case) | {
         "acceptance": "reformulated",
+        "reformulation": "One training week rather than three, on the site's own collections.",
         "check_official_letter": "no",
         "note_official_letter": "Promised by the embassy.",
         "check_funding": "yes",
@@ -276,6 +277,29 @@ def test_the_assessment_records_the_checklist_and_how_the_request_was_accepted(f
     partner_page = text(signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True))
     assert "Accepted with reformulation" in partner_page
     assert "Promised by the embassy." not in partner_page
+    stands_now = (
+        "accepted your request with a reformulation and is now finding the right experts. What it reformulates:"
+    )
+    assert f"{stands_now} One training week rather than three, on the site's own collections." in partner_page
+
+
+@pytest.mark.parametrize(
+    ("acceptance", "reformulation", "says"),
+    [
+        ("reformulated", "  ", "Say what the ministry reformulates: the partner reads it."),
+        ("as_filed", "Shorter.", "Choose “Accepted with reformulation” to send this text, or leave it empty."),
+    ],
+)
+def test_a_reformulation_is_said_when_there_is_one_and_only_then(
+    factory, cast, signed_in, acceptance, reformulation, says
+):
+    case = factory.cast_case(cast, "submitted")
+    data = step_data("assess", case) | {"acceptance": acceptance, "reformulation": reformulation}
+    refused = post(signed_in(cast.unrelated_expert), case.id, "assess", data)
+
+    assert refused.status_code == 422
+    assert says in text(refused.get_data(as_text=True))
+    assert db.session.get(ExpertiseRequest, case.id).state == "submitted"
 
 
 # --- partner edits --------------------------------------------------------------------------

@@ -279,10 +279,26 @@ CHECKLIST_FIELDS = _checklist_fields()
 
 class AssessForm(ActionForm):
     acceptance = VocabularyRadio(_l("Decision"), [DataRequired()], vocabulary=ACCEPTANCE, default="as_filed")
+    reformulation = TextAreaField(
+        _l("What the ministry reformulates"),
+        [Length(max=4000)],
+        description=_l(
+            "With a reformulation: the scope, objectives or dates as the ministry accepts them. Shown to the partner."
+        ),
+    )
     field = VocabularySelect(_l("Confirmed field of expertise"), [DataRequired()], vocabulary=FIELDS)
     priority = VocabularySelect(_l("Priority"), [DataRequired()], vocabulary=PRIORITIES, blank=False, default="normal")
     lead_expert = ExpertSelect(_l("Lead expert"), [Optional()], blank_label=_l("No lead expert yet"))
     eligibility_notes = TextAreaField(_l("Eligibility notes"), [DataRequired(), Length(max=4000)])
+
+    def validate_reformulation(self, field: TextAreaField) -> None:
+        """Accepted with a reformulation, the partner is told what it is; accepted as filed, a text
+        written here would be kept from them without a word: both are asked for again."""
+        said = bool((field.data or "").strip())
+        if self.acceptance.data == "reformulated" and not said:
+            raise ValidationError(_l("Say what the ministry reformulates: the partner reads it."))
+        if self.acceptance.data != "reformulated" and said:
+            raise ValidationError(_l("Choose “Accepted with reformulation” to send this text, or leave it empty."))
 
     def bind_choices(self) -> None:
         if self.case is not None and not self.field.data:

@@ -390,7 +390,7 @@ ACTIONS: dict[str, Action] = {
             form=AssessForm,
             effect=effects.record_assessment,
             guards=FORWARD,
-            public_fields=("field", "acceptance"),
+            public_fields=("field", "acceptance", "reformulation"),
             concerns=EVERYONE,
         ),
         Action(
