@@ -96,9 +96,20 @@ def test_a_direction_override_in_someone_s_words_ends_with_them_in_an_email(fact
     db.session.commit()
 
     body = _emails_to(cast.manager)[-1].body
-    assert f"on the request {case.reference} “\u2068{overriding}\u2069”." in body
+    assert f"On the request {case.reference} “\u2068{overriding}\u2069”: Submitted." in body
     assert "By \u2068Ali \u202eraM\u2069, " in body
     assert body.startswith(f"Hello \u2068{cast.manager.name}\u2069,")
+
+
+def test_an_expert_proposed_for_a_team_is_told_what_is_asked_of_them(factory, cast):
+    case = factory.cast_case(cast, "assessed")
+    cast.unrelated_expert.locale = "fr"
+    factory.fire(case, "propose_experts", actor=cast.lead_expert, experts=[cast.unrelated_expert.id])
+    db.session.commit()
+
+    proposed = _emails_to(cast.unrelated_expert)[-1].body
+    assert "Vous êtes proposé pour cette équipe : acceptez ou refusez sur la page de la demande." in proposed
+    assert all("proposed for this team" not in email.body for email in _emails_to(cast.manager))
 
 
 def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language(app, factory, cast, signed_in, api):

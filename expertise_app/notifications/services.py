@@ -80,10 +80,17 @@ def _email_of_event(person: User, case, event: Event, title: str, details, attac
         title=title,
         details=details,
         documents=attached,
+        proposed=_is_proposed_by(event, person),
         link=mail.public_url("cases.detail", case_id=case.id),
         preferences=mail.public_url("notifications.index"),
     )
     return queue_email(person, subject, body)
+
+
+def _is_proposed_by(event: Event, person: User) -> bool:
+    """Whether the entry proposes `person` for the team: their email then says what is asked of them (it
+    listed the names proposed, theirs among them, and no more)."""
+    return event.trigger == "propose_experts" and person.id in (event.data.get("experts") or [])
 
 
 def queue_email(person: User, subject: str, body: str) -> OutboxEmail:
