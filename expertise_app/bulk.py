@@ -290,6 +290,11 @@ HOLD_REASONS = (
     "The budget for the year is not confirmed yet.",
     "The national elections postpone every decision until the new government is in place.",
 )
+REFORMULATIONS = (
+    "One week of training on site rather than three, on the partner's own collections.",
+    "La mission porte sur le diagnostic ; le plan d'action fera l'objet d'une seconde demande.",
+    "تقتصر البعثة على التشخيص، وتُقدَّم خطة العمل في طلب لاحق.",
+)
 RESUME_NOTES = ("Confirmed: we go on with the request.", "The budget is confirmed.", "")
 DECLINED_PROPOSAL = "I am already committed to another project in those weeks; sorry."
 
@@ -872,6 +877,15 @@ class Loader:
         return " ".join(part for part in parts if part)
 
 
+def _acceptance(rng) -> dict:
+    """How an assessment accepts the request, with what it reformulates when it does: one draw, as
+    before reformulations were written (the cases drawn after it stay the same)."""
+    draw = rng.random()
+    if draw < 0.8:
+        return {"acceptance": "as_filed", "reformulation": None}
+    return {"acceptance": "reformulated", "reformulation": REFORMULATIONS[int((draw - 0.8) * 5 * len(REFORMULATIONS))]}
+
+
 def _staff(loader: Loader, lead: bool = True) -> int | Pos:
     """The lead (when there is one) or a manager."""
     rng = loader.rng
@@ -999,7 +1013,7 @@ def _case_rows(loader: Loader, case_id: int, reference: str, filed_at: datetime)
         assessor,
         {
             **checks,
-            "acceptance": "as_filed" if rng.random() < 0.8 else "reformulated",
+            **_acceptance(rng),
             "field": field_code,
             "priority": priority,
             "lead_expert": Pos(0) if lead_named else None,

@@ -325,6 +325,21 @@ SCORES = Vocabulary(
     ],
 )
 
+# A judgement of quality (an expert, the logistics) rather than of how far a statement holds: "Rating:
+# 5 – fully" said nothing of an expert.
+QUALITY_SCORES = Vocabulary(
+    "quality_score",
+    [
+        ("1", _l("1 – poor")),
+        ("2", _l("2")),
+        ("3", _l("3 – fair")),
+        ("4", _l("4")),
+        ("5", _l("5 – excellent")),
+    ],
+)
+# The questionnaire's items that ask how good something was, not whether it holds.
+QUALITY_ITEMS = frozenset({"experts", "organisation"})
+
 # --- experts --------------------------------------------------------------------------------
 
 # Where an expert comes from (DOMAIN.md, "Expert mobilisation": pools built from the

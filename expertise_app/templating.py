@@ -45,6 +45,7 @@ VOCABULARIES = {
         reference.FEEDBACK_ITEMS,
         reference.FEEDBACK_MEASURES,
         reference.SCORES,
+        reference.QUALITY_SCORES,
         reference.DECLINE_REASONS,
         reference.REDIRECT_DESTINATIONS,
         reference.ASSESSMENT_CRITERIA,

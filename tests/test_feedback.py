@@ -50,6 +50,8 @@ def test_after_delivery_the_partner_rates_the_mission_and_its_experts(factory, c
         {"expert": cast.team_expert.id, "score": "3", "comment": "", "version": case.partner_version},
     )
     assert count(ExpertRating) == 2
+    history = text(partner.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert "Rating 5 – excellent" in history and "Rating 3 – fair" in history  # an expert is good, not "fully"
 
     manager = signed_in(cast.manager)
     case_page = text(manager.get(f"/cases/{case.id}").get_data(as_text=True))

@@ -33,7 +33,8 @@ def test_a_form_sent_twice_files_one_request(factory, signed_in):
     assert first.headers["Location"] == second.headers["Location"]
     assert count(ExpertiseRequest) == 1
     page = text(visitor.get(second.headers["Location"]).get_data(as_text=True))
-    assert "This form had already been sent" in page
+    reference = db.session.scalar(db.select(ExpertiseRequest.reference))
+    assert f"Your request {reference} has been filed, once: the form was sent twice." in page
 
 
 def test_each_new_form_gets_its_own_key(factory, signed_in):

@@ -55,6 +55,8 @@ from ..reference import (
     LANGUAGES,
     MISSION_FORMATS,
     PRIORITIES,
+    QUALITY_ITEMS,
+    QUALITY_SCORES,
     REDIRECT_DESTINATIONS,
     SCORES,
 )
@@ -736,7 +738,9 @@ def _feedback_fields() -> dict[str, object]:
     """One score (1–5) per item of the questionnaire (DOMAIN.md, "Evaluation items")."""
     return {
         f"score_{code}": VocabularyRadio(
-            FEEDBACK_ITEMS.lazy_label(code), [DataRequired(_l("Choose a score from 1 to 5."))], vocabulary=SCORES
+            FEEDBACK_ITEMS.lazy_label(code),
+            [DataRequired(_l("Choose a score from 1 to 5."))],
+            vocabulary=QUALITY_SCORES if code in QUALITY_ITEMS else SCORES,
         )
         for code in FEEDBACK_ITEMS.codes
     }
@@ -764,7 +768,7 @@ class RateExpertForm(ActionForm):
     """The partner rates one expert of the team, once."""
 
     expert = member_select(_l("Expert"))
-    score = VocabularyRadio(_l("Rating"), [DataRequired(_l("Choose a score from 1 to 5."))], vocabulary=SCORES)
+    score = VocabularyRadio(_l("Rating"), [DataRequired(_l("Choose a score from 1 to 5."))], vocabulary=QUALITY_SCORES)
     comment = TextAreaField(_l("Comment"), [Optional(), Length(max=2000)])
 
     def bind_choices(self) -> None:

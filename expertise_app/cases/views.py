@@ -207,10 +207,10 @@ def new():
         else:
             if filing.replayed:
                 message = _(
-                    "This form had already been sent: here is the request %(reference)s it filed.",
+                    "Your request %(reference)s has been filed, once: the form was sent twice.",
                     reference=filing.case.reference,
                 )
-                flash(message, "info")
+                flash(message, "success")  # what the first answer said, which the second one hid
             else:
                 flash(_("Your request %(reference)s has been filed.", reference=filing.case.reference), "success")
             return redirect(url_for("cases.detail", case_id=filing.case.id))
