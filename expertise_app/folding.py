@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TATWEEL = "\u0640"
 # Letters Arabic writers use for one another: alef maqsura / ya, ta marbuta / ha, alef wasla / alef.
@@ -44,6 +45,14 @@ def sort_key(text: str | None) -> str:
     """`text` as a list sorts it: its folded words, without the punctuation around them, so that
     "Étude", "étude" and "« Étude »" sort together, between "Esquisse" and "Fouilles"."""
     return " ".join(words(text))
+
+
+@lru_cache(maxsize=8192)
+def list_order(text: str) -> tuple[str, str]:
+    """Where `text` stands in a list as a reader looks it up (`sort_key`, then the text itself to
+    part equals). Kept: a picker of six hundred experts sorts on every page that shows one, and
+    folding their names anew took 2.5 ms."""
+    return sort_key(text), text
 
 
 def words_and_stems(text: str | None) -> list[tuple[str, ...]]:

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import pycountry
 
-from .folding import sort_key
+from .folding import list_order
 from .translation import current_locale, lazy_pgettext
 from .translation import lazy_gettext as _l
 
@@ -92,7 +92,7 @@ class LocaleDataVocabulary(Vocabulary):
         first = [(code, self.label(code)) for code in self._preferred]
         rest = sorted(
             ((code, self.label(code)) for code in self.codes if code not in self._preferred),
-            key=lambda item: (sort_key(item[1]), item[1]),  # "Égypte" among the E, not after "Zimbabwe"
+            key=lambda item: list_order(item[1]),  # "Égypte" among the E, not after "Zimbabwe"
         )
         return first + rest
 

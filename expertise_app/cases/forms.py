@@ -28,7 +28,7 @@ from ..experts.availability import clashes, lock_experts, reasons_not_to_confirm
 from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..feedback.models import ExpertRating
-from ..folding import sort_key
+from ..folding import list_order
 from ..forms import (
     YEARS_AWAY,
     Form,
@@ -84,7 +84,7 @@ def expert_choices() -> list[tuple[int, str]]:
     )
     choices = [
         (expert_id, f"{name} — {department}" if department else name)
-        for expert_id, name, department in sorted(experts, key=lambda row: (sort_key(row.name), row.name))
+        for expert_id, name, department in sorted(experts, key=lambda row: list_order(row.name))
     ]  # by name as a reader looks one up: "Élodie" among the E, not after "Zoé"
     if has_request_context():
         g.expert_choices = choices
