@@ -302,6 +302,16 @@ def one_line(value):
     return text if any(unicodedata.category(char) != "Cf" for char in text) else ""
 
 
+def said_or_empty(value):
+    """A text's words without the spaces around them; "" when it holds only spaces and what shows as
+    nothing (format characters such as a zero-width space): a field that must say something is not
+    said by them. Its lines stay as written."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    return text if any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text) else ""
+
+
 def is_one_line(field_class: type) -> bool:
     """A text input of one line: not a text area, nor a password or a hidden value (kept as sent)."""
     return issubclass(field_class, StringField) and not issubclass(

@@ -283,10 +283,21 @@ def test_the_assessment_records_the_checklist_and_how_the_request_was_accepted(f
     assert f"{stands_now} One training week rather than three, on the site's own collections." in partner_page
 
 
+def test_spaces_alone_are_no_reformulation_to_tell_the_partner(factory, cast, signed_in):
+    case = factory.cast_case(cast, "submitted")
+    data = step_data("assess", case) | {"acceptance": "as_filed", "reformulation": "  \u200b "}
+    assert post(signed_in(cast.unrelated_expert), case.id, "assess", data).status_code == 302
+
+    partner_page = text(signed_in(cast.partner).get(f"/cases/{case.id}").get_data(as_text=True))
+    assert "The ministry has accepted your request and is now finding the right experts." in partner_page
+    assert "reformulat" not in partner_page
+
+
 @pytest.mark.parametrize(
     ("acceptance", "reformulation", "says"),
     [
         ("reformulated", "  ", "Say what the ministry reformulates: the partner reads it."),
+        ("reformulated", "\u200b\n", "Say what the ministry reformulates: the partner reads it."),
         ("as_filed", "Shorter.", "Choose “Accepted with reformulation” to send this text, or leave it empty."),
     ],
 )

@@ -107,15 +107,16 @@ def test_a_message_or_document_retried_with_the_version_read_is_posted_once(fact
     assert partner.call("POST", f"/requests/{case.id}/documents", data=sent).status_code == 201
     sent = {"file": upload(PDF, "letter.pdf"), "version": str(read)}
     assert_problem(partner.call("POST", f"/requests/{case.id}/documents", data=sent), 409)
+    left_out = {"file": upload(PDF, "annex.pdf"), "version": ""}  # an empty field: as if left out
+    assert partner.call("POST", f"/requests/{case.id}/documents", data=left_out).status_code == 201
     for wrong in ("two", True, 1.5):
         problem = assert_problem(partner.post(f"/requests/{case.id}/messages", {"body": "x", "version": wrong}), 422)
         assert "version" in problem["errors"]
 
     kinds = [item["body"] for item in partner.get(f"/requests/{case.id}/messages").get_json()["items"]]
     assert kinds.count(MESSAGE) == 1
-    assert [item["name"] for item in partner.get(f"/requests/{case.id}/documents").get_json()["items"]] == [
-        "letter.pdf"
-    ]
+    documents = partner.get(f"/requests/{case.id}/documents").get_json()["items"]
+    assert sorted(item["name"] for item in documents) == ["annex.pdf", "letter.pdf"]
 
 
 def test_links_in_messages_are_safe_and_no_html_is_rendered(factory, cast, signed_in):

@@ -102,14 +102,28 @@ def test_a_direction_override_in_someone_s_words_ends_with_them_in_an_email(fact
 
 
 def test_an_expert_proposed_for_a_team_is_told_what_is_asked_of_them(factory, cast):
+    """The email listed the names proposed, theirs among them, and no more; the lead reads the list alone."""
     case = factory.cast_case(cast, "assessed")
     cast.unrelated_expert.locale = "fr"
-    factory.fire(case, "propose_experts", actor=cast.lead_expert, experts=[cast.unrelated_expert.id])
+    factory.fire(case, "propose_experts", actor=cast.manager, experts=[cast.unrelated_expert.id])
     db.session.commit()
 
     proposed = _emails_to(cast.unrelated_expert)[-1].body
     assert "Vous êtes proposé pour cette équipe : acceptez ou refusez sur la page de la demande." in proposed
-    assert all("proposed for this team" not in email.body for email in _emails_to(cast.manager))
+    told_the_lead = _emails_to(cast.lead_expert)[-1]
+    assert told_the_lead.subject == f"{case.reference} · Experts proposed"
+    assert "proposed for this team" not in told_the_lead.body
+
+
+def test_an_expert_proposed_in_another_s_place_is_told_what_is_asked_of_them(factory, cast):
+    case = factory.cast_case(cast, "assessed")
+    factory.fire(case, "decline_proposal", actor=cast.proposed_expert)
+    factory.fire(
+        case, "replace_expert", actor=cast.manager, expert=cast.proposed_expert.id, replacement=cast.unrelated_expert.id
+    )
+    db.session.commit()
+
+    assert "You are proposed for this team: accept or decline" in _emails_to(cast.unrelated_expert)[-1].body
 
 
 def test_the_acceptance_journey_note_question_answer_with_a_pdf_in_each_language(app, factory, cast, signed_in, api):

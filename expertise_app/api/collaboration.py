@@ -91,14 +91,16 @@ def _internal_flag(value: Any) -> bool:
 VERSION_READ = {
     "type": "integer",
     "minimum": 1,
-    "description": "the request's version you read (GET /requests/{id}): sent again after it was written, "
-    "the same post is refused (409) rather than made twice; left out, it goes on the request as it is now",
+    "description": "the request's version you read (GET /requests/{id}): the post is refused (409) if the "
+    "request changed since, as you see it (your own post sent again after it was written, or a message "
+    "written meanwhile), rather than made twice or past what you have not read; left out, it goes on the "
+    "request as it is now",
 }
 
 
 def _version_sent(value: Any) -> int | None:
     """The version of the request the client read, if it says (a number in JSON, digits in a form)."""
-    if value is None:
+    if value is None or value == "":
         return None
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)

@@ -40,6 +40,7 @@ from ..forms import (
     VocabularySelect,
     end_not_before,
     not_years_ahead,
+    said_or_empty,
 )
 from ..reference import (
     ACCEPTANCE,
@@ -82,10 +83,9 @@ def expert_choices() -> list[tuple[int, str]]:
         .join(User.profile)
         .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.active.is_(True))
     )
-    choices = [
-        (expert_id, f"{name} — {department}" if department else name)
-        for expert_id, name, department in sorted(experts, key=lambda row: list_order(row.name))
-    ]  # by name as a reader looks one up: "Élodie" among the E, not after "Zoé"
+    # By name as a reader looks one up ("Élodie" among the E, not after "Zoé"), namesakes in a fixed order.
+    in_order = sorted(experts, key=lambda row: (list_order(row.name), row.department or "", row.id))
+    choices = [(row.id, f"{row.name} — {row.department}" if row.department else row.name) for row in in_order]
     if has_request_context():
         g.expert_choices = choices
     return choices
@@ -284,6 +284,7 @@ class AssessForm(ActionForm):
     reformulation = TextAreaField(
         _l("What the ministry reformulates"),
         [Length(max=4000)],
+        filters=[said_or_empty],
         description=_l(
             "With a reformulation: the scope, objectives or dates as the ministry accepts them. Shown to the partner."
         ),
@@ -296,7 +297,7 @@ class AssessForm(ActionForm):
     def validate_reformulation(self, field: TextAreaField) -> None:
         """Accepted with a reformulation, the partner is told what it is; accepted as filed, a text
         written here would be kept from them without a word: both are asked for again."""
-        said = bool((field.data or "").strip())
+        said = bool(field.data)
         if self.acceptance.data == "reformulated" and not said:
             raise ValidationError(_l("Say what the ministry reformulates: the partner reads it."))
         if self.acceptance.data != "reformulated" and said:

@@ -318,7 +318,7 @@ def partner_status(case: ExpertiseRequest, entries: list[TimelineEntry], today: 
             "The mission has taken place. The ministry is writing it up and will then close the request."
         ),
     }
-    reformulated = _said(_last(entries, "assess"), "reformulation")
+    reformulated = _said(_last(entries, "assess"), "reformulation") if case.acceptance == "reformulated" else None
     if case.state == State.ASSESSED and reformulated:
         return PartnerStatus(
             _(

@@ -414,5 +414,5 @@ def _availability_explanation(clashes: list[availability.Clash]) -> str:
 
 def _workload_explanation(missions: int, limit: int) -> str:
     if missions >= limit:
-        return _("At the limit of %(limit)d concurrent missions.", limit=limit)
-    return _("%(missions)d of at most %(limit)d concurrent missions.", missions=missions, limit=limit)
+        return _("At the limit of %(limit)d missions ahead.", limit=limit)
+    return _("%(missions)d of at most %(limit)d missions ahead.", missions=missions, limit=limit)

@@ -90,6 +90,8 @@ def _email_of_event(person: User, case, event: Event, title: str, details, attac
 def _is_proposed_by(event: Event, person: User) -> bool:
     """Whether the entry proposes `person` for the team: their email then says what is asked of them (it
     listed the names proposed, theirs among them, and no more)."""
+    if event.trigger == "replace_expert":
+        return person.id == event.data.get("replacement")
     return event.trigger == "propose_experts" and person.id in (event.data.get("experts") or [])
 
 
