@@ -318,15 +318,16 @@ def partner_status(case: ExpertiseRequest, entries: list[TimelineEntry], today: 
             "The mission has taken place. The ministry is writing it up and will then close the request."
         ),
     }
-    reformulated = _said(_last(entries, "assess"), "reformulation") if case.acceptance == "reformulated" else None
-    if case.state == State.ASSESSED and reformulated:
-        return PartnerStatus(
-            _(
-                "The ministry has accepted your request with a reformulation and is now finding the right experts. "
-                "What it reformulates:"
-            ),
-            reformulated,
-        )
+    if case.state == State.ASSESSED and case.acceptance == "reformulated":
+        reformulation = _said(_last(entries, "assess"), "reformulation")
+        if reformulation:
+            return PartnerStatus(
+                _(
+                    "The ministry has accepted your request with a reformulation and is now finding the right "
+                    "experts. What it reformulates:"
+                ),
+                reformulation,
+            )
     if case.state == State.SKILLS_MOBILISED and case.mission is not None:
         return PartnerStatus(
             _(
